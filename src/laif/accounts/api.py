@@ -1,0 +1,304 @@
+"""REST endpoints of the accounts context: thin wrappers over services and selectors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from laif.accounts import schemas as s
+from laif.accounts import selectors, services, sme
+from laif.accounts.audit import Actor
+from laif.accounts.errors import DomainError, Unauthenticated
+from laif.accounts.models import ApiToken, Membership, Organisation, Project, User
+from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
+from laif.config.apitypes import Id, ShortText
+
+router = Router(tags=["accounts"])
+
+
+def _user(request: HttpRequest) -> User:
+    user = current_user(request)
+    assert user is not None  # every authenticated route
+    return user
+
+
+def _org_out(org: Organisation) -> s.OrganisationOut:
+    return s.OrganisationOut(
+        id=org.pk, name=org.name, country=org.country, sector=org.sector, kind=org.kind,
+        rcs_number=org.rcs_number, vat_number=org.vat_number,
+        staff_headcount=org.staff_headcount,
+        annual_turnover_eur=int(org.annual_turnover_eur),
+        balance_sheet_eur=int(org.balance_sheet_eur), sme_class=org.sme_class,
+        created_at=org.created_at,
+    )
+
+
+def _user_out(user: User) -> s.UserOut:
+    return s.UserOut(id=user.pk, email=user.email, first_name=user.first_name,
+                     last_name=user.last_name)
+
+
+def _project_out(project: Project) -> s.ProjectOut:
+    return s.ProjectOut(
+        id=project.pk, name=project.name, code=project.code, description=project.description,
+        organisation_id=project.organisation_id, organisation_name=project.organisation.name,
+        created_at=project.created_at,
+        members=[s.ProjectMemberOut(user=_user_out(m.user), role=m.role)
+                 for m in project.memberships.all()],
+    )
+
+
+def _token_out(token: ApiToken) -> s.TokenOut:
+    return s.TokenOut(id=token.pk, name=token.name, prefix=token.prefix,
+                      created_at=token.created_at, expires_at=token.expires_at,
+                      revoked_at=token.revoked_at, last_used_at=token.last_used_at)
+
+
+def _org_data(data: s.OrganisationIn) -> services.OrganisationData:
+    return services.OrganisationData(
+        name=data.name, country=data.country, sector=data.sector, kind=data.kind,
+        staff_headcount=data.staff_headcount,
+        annual_turnover_eur=Decimal(data.annual_turnover_eur),
+        balance_sheet_eur=Decimal(data.balance_sheet_eur),
+        rcs_number=data.rcs_number, vat_number=data.vat_number,
+    )
+
+
+# ---------------------------------------------------------------- sign-up, login, me
+
+
+@router.post("/signup", auth=None, response={201: s.SignUpOut}, summary="Register an organisation")
+def signup(request: HttpRequest, data: s.SignUpIn) -> Status:
+    org, user = services.organisation_sign_up(
+        organisation=_org_data(data.organisation), email=data.email, password=data.password,
+        first_name=data.first_name, last_name=data.last_name, ip=client_ip(request),
+    )
+    return Status(201, s.SignUpOut(organisation=_org_out(org), user=_user_out(user)))
+
+
+@router.post("/auth/token", auth=None, response={201: s.TokenCreatedOut},
+             summary="Log in with e-mail and password; returns a new API token")
+def token_login(request: HttpRequest, data: s.TokenLoginIn) -> Status:
+    ip = client_ip(request)
+    services.login_check_throttle(email=data.email, ip=ip)
+    user = authenticate(request, email=data.email.lower(), password=data.password)
+    services.login_record(email=data.email, ip=ip, user=user if isinstance(user, User) else None)
+    if not isinstance(user, User):
+        raise Unauthenticated("Wrong e-mail address or password.")
+    token, secret = services.api_token_create(
+        actor=Actor.of(user, ip), user=user, name=data.name,
+        expires_days=data.expires_days,
+    )
+    return Status(201, s.TokenCreatedOut(**_token_out(token).dict(), token=secret))
+
+
+@router.get("/me", response=s.MeOut, summary="Who am I: roles, organisations, projects")
+def me(request: HttpRequest) -> s.MeOut:
+    user = _user(request)
+    access = access_of(request)
+    orgs = Membership.objects.filter(user=user).select_related("organisation")
+    projects = user.project_memberships.select_related("project")
+    identity = selectors.identity_of(user)
+    return s.MeOut(
+        user=_user_out(user),
+        staff_roles=sorted(access.staff_roles),
+        organisations=[s.OrgRef(id=m.organisation_id, name=m.organisation.name, role=m.role)
+                       for m in orgs],
+        projects=[s.ProjectRef(id=pm.project_id, name=pm.project.name, code=pm.project.code,
+                               organisation_id=pm.project.organisation_id, role=pm.role)
+                  for pm in projects],
+        identity=s.IdentityOut(username=identity.username, uid=identity.uid) if identity else None,
+    )
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@router.get("/organisations", response=list[s.OrganisationOut])
+def organisation_list(request: HttpRequest) -> list[s.OrganisationOut]:
+    return [_org_out(o) for o in selectors.organisations_for(access_of(request))]
+
+
+@router.get("/organisations/{org_id}", response=s.OrganisationOut)
+def organisation_detail(request: HttpRequest, org_id: Id) -> s.OrganisationOut:
+    org = selectors.organisation_get(access=access_of(request), actor=actor_of(request),
+                                     organisation_id=org_id)
+    return _org_out(org)
+
+
+@router.put("/organisations/{org_id}", response=s.OrganisationOut)
+def organisation_update(request: HttpRequest, org_id: Id, data: s.OrganisationIn) -> s.OrganisationOut:
+    org = services.organisation_update(access=access_of(request), actor=actor_of(request),
+                                       organisation_id=org_id, data=_org_data(data))
+    return _org_out(org)
+
+
+@router.get("/organisations/{org_id}/members", response=list[s.MembershipOut])
+def member_list(request: HttpRequest, org_id: Id) -> list[s.MembershipOut]:
+    return [s.MembershipOut(user=_user_out(m.user), role=m.role)
+            for m in selectors.members_of(access=access_of(request), organisation_id=org_id)]
+
+
+@router.put("/organisations/{org_id}/members/{user_id}", response=s.MembershipOut)
+def member_set_role(request: HttpRequest, org_id: Id, user_id: Id, data: s.RoleIn) -> s.MembershipOut:
+    membership = services.membership_set_role(
+        access=access_of(request), actor=actor_of(request), organisation_id=org_id,
+        user_id=user_id, role=data.role,
+    )
+    return s.MembershipOut(user=_user_out(membership.user), role=membership.role)
+
+
+@router.post("/organisations/{org_id}/invitations", response={201: s.InvitationOut})
+def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) -> Status:
+    inv = services.invitation_create(access=access_of(request), actor=actor_of(request),
+                                     organisation_id=org_id, email=data.email, role=data.role)
+    return Status(201, s.InvitationOut(id=inv.pk, email=inv.email, role=inv.role,
+                                       expires_at=inv.expires_at))
+
+
+@router.post("/invitations/accept", auth=None, response={201: s.MembershipOut},
+             summary="Accept an invitation (logged in, or creating the account)")
+def invitation_accept(request: HttpRequest, data: s.InvitationAcceptIn) -> Status:
+    user = current_user(request)
+    if user is None and not data.password:
+        raise DomainError("Choose a password to create your account.", field="password")
+    membership, member = services.invitation_accept(
+        token=data.token, user=user, password=data.password or "", first_name=data.first_name,
+        last_name=data.last_name, ip=client_ip(request),
+    )
+    return Status(201, s.MembershipOut(user=_user_out(member), role=membership.role))
+
+
+# ---------------------------------------------------------------- projects
+
+
+@router.get("/projects", response=list[s.ProjectOut])
+def project_list(request: HttpRequest) -> list[s.ProjectOut]:
+    return [_project_out(p) for p in selectors.projects_for(access_of(request))]
+
+
+@router.post("/organisations/{org_id}/projects", response={201: s.ProjectOut})
+def project_create(request: HttpRequest, org_id: Id, data: s.ProjectIn) -> Status:
+    access, actor = access_of(request), actor_of(request)
+    project = services.project_create(access=access, actor=actor, organisation_id=org_id,
+                                      name=data.name, description=data.description,
+                                      lead_id=data.lead_id)
+    project = selectors.project_get(access=access_of(request, refresh=True), actor=actor,
+                                    project_id=project.pk)
+    return Status(201, _project_out(project))
+
+
+@router.get("/projects/{project_id}", response=s.ProjectOut)
+def project_detail(request: HttpRequest, project_id: Id) -> s.ProjectOut:
+    return _project_out(selectors.project_get(access=access_of(request), actor=actor_of(request),
+                                              project_id=project_id))
+
+
+@router.post("/projects/{project_id}/members", response={201: s.ProjectOut})
+def project_member_add(request: HttpRequest, project_id: Id, data: s.ProjectMemberIn) -> Status:
+    services.project_member_add(access=access_of(request), actor=actor_of(request),
+                                project_id=project_id, user_id=data.user_id, role=data.role)
+    project = selectors.project_get(access=access_of(request, refresh=True),
+                                    actor=actor_of(request), project_id=project_id)
+    return Status(201, _project_out(project))
+
+
+@router.delete("/projects/{project_id}/members/{user_id}", response={204: None})
+def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> Status:
+    services.project_member_remove(access=access_of(request), actor=actor_of(request),
+                                   project_id=project_id, user_id=user_id)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- cluster identity, SSH keys
+
+
+@router.get("/me/identity", response={200: s.IdentityOut, 404: s.Message},
+            summary="My cluster identity (POSIX username and uid)")
+def my_identity(request: HttpRequest) -> Status:
+    identity = selectors.identity_of(_user(request))
+    if identity is None:
+        return Status(404, s.Message(detail="No cluster identity yet: it is allocated when you "
+                                     "join a project."))
+    return Status(200, s.IdentityOut(username=identity.username, uid=identity.uid))
+
+
+@router.get("/me/ssh-keys", response=list[s.SshKeyOut])
+def ssh_key_list(request: HttpRequest) -> list[s.SshKeyOut]:
+    return [s.SshKeyOut.from_orm(k) for k in selectors.ssh_keys_of(_user(request))]
+
+
+@router.post("/me/ssh-keys", response={201: s.SshKeyOut})
+def ssh_key_add(request: HttpRequest, data: s.SshKeyIn) -> Status:
+    key = services.ssh_key_add(actor=actor_of(request), user=_user(request), title=data.title,
+                               public_key=data.public_key)
+    return Status(201, s.SshKeyOut.from_orm(key))
+
+
+@router.delete("/me/ssh-keys/{key_id}", response={204: None})
+def ssh_key_remove(request: HttpRequest, key_id: Id) -> Status:
+    services.ssh_key_remove(actor=actor_of(request), user=_user(request), key_id=key_id)
+    return Status(204, None)
+
+
+@router.get("/identities/export", response=list[s.IdentityExportOut],
+            summary="Every cluster identity with its SSH keys (operators, auditors)")
+def identities_export(request: HttpRequest) -> list[s.IdentityExportOut]:
+    records = selectors.identities_export(access=access_of(request), actor=actor_of(request))
+    return [s.IdentityExportOut(**r.__dict__) for r in records]
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@router.get("/tokens", response=list[s.TokenOut])
+def token_list(request: HttpRequest) -> list[s.TokenOut]:
+    return [_token_out(t) for t in selectors.tokens_of(_user(request))]
+
+
+@router.post("/tokens", response={201: s.TokenCreatedOut})
+def token_create(request: HttpRequest, data: s.TokenIn) -> Status:
+    token, secret = services.api_token_create(actor=actor_of(request), user=_user(request),
+                                              name=data.name, expires_days=data.expires_days)
+    return Status(201, s.TokenCreatedOut(**_token_out(token).dict(), token=secret))
+
+
+@router.delete("/tokens/{token_id}", response=s.TokenOut)
+def token_revoke(request: HttpRequest, token_id: Id) -> s.TokenOut:
+    return _token_out(services.api_token_revoke(actor=actor_of(request), user=_user(request),
+                                                token_id=token_id))
+
+
+# ---------------------------------------------------------------- audit
+
+
+@router.get("/audit", response=list[s.AuditEntryOut], summary="Audit log, newest first (auditors)")
+def audit_list(request: HttpRequest, limit: int = 100, before_seq: Id | None = None,
+               action: ShortText | None = None) -> list[s.AuditEntryOut]:
+    entries = selectors.audit_entries(access=access_of(request), limit=max(1, min(limit, 500)),
+                                      before_seq=before_seq, action=action)
+    return [s.AuditEntryOut(seq=e.seq, at=e.at, actor_label=e.actor_label, action=e.action,
+                            organisation_id=e.organisation_id_ref, target=e.target, ip=e.ip,
+                            detail=e.detail, hash=e.hash) for e in entries]
+
+
+@router.get("/audit/verify", response=s.AuditVerifyOut,
+            summary="Verify the audit chain and its sealed head (auditors)")
+def audit_verify(request: HttpRequest) -> s.AuditVerifyOut:
+    result = selectors.audit_check(access=access_of(request))
+    return s.AuditVerifyOut(ok=result.ok, entries=result.entries, problems=result.problems)
+
+
+# ---------------------------------------------------------------- tools
+
+
+@router.post("/tools/sme-class", auth=None, response=s.SmeOut,
+             summary="EU SME class (Recommendation 2003/361/EC) from headcount and finances")
+def sme_class(request: HttpRequest, data: s.SmeIn) -> s.SmeOut:
+    klass = sme.sme_class(headcount=data.staff_headcount,
+                          turnover_eur=Decimal(data.annual_turnover_eur),
+                          balance_sheet_eur=Decimal(data.balance_sheet_eur))
+    return s.SmeOut(sme_class=klass.value, is_sme=sme.is_sme(klass))

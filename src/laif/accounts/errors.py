@@ -1,0 +1,36 @@
+"""Domain errors raised by services; the API and views turn them into clear messages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that breaks a business rule. ``message`` is shown to the user as is."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """Absent, or not visible to the requesting user (tenancy: never say which)."""
+
+    status = 404
+
+
+class Unauthenticated(DomainError):
+    status = 401
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Throttled(DomainError):
+    status = 429

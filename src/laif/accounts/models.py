@@ -1,0 +1,287 @@
+"""Organisations, people, roles, projects, cluster identities, tokens and the audit log.
+
+Models hold data and constraints only; rules live in ``services.py`` (writes), ``selectors.py``
+(reads) and pure modules (``sme``, ``sshkeys``, ``posix``, ``audit_chain``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("an e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. Logs in with e-mail; belongs to organisations through memberships."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Sector(models.TextChoices):
+    FINANCE = "finance", _("Finance")
+    SPACE = "space", _("Space")
+    CYBERSECURITY = "cybersecurity", _("Cybersecurity")
+    INDUSTRY = "industry", _("Industry and green economy")
+    HEALTH = "health", _("Health")
+    PUBLIC = "public", _("Public sector")
+    RESEARCH = "research", _("Research")
+    OTHER = "other", _("Other")
+
+
+class OrganisationKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    STARTUP = "startup", _("Start-up")
+    RESEARCH = "research", _("Research organisation")
+    PUBLIC = "public", _("Public body")
+
+
+class SmeClassChoice(models.TextChoices):
+    MICRO = "micro", _("Micro enterprise")
+    SMALL = "small", _("Small enterprise")
+    MEDIUM = "medium", _("Medium-sized enterprise")
+    LARGE = "large", _("Large enterprise")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, default="LU")
+    rcs_number = models.CharField(_("RCS number"), max_length=20, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    staff_headcount = models.PositiveIntegerField(_("staff headcount"), default=0)
+    annual_turnover_eur = models.DecimalField(
+        _("annual turnover (EUR)"), max_digits=15, decimal_places=2, default=0
+    )
+    balance_sheet_eur = models.DecimalField(
+        _("balance sheet total (EUR)"), max_digits=15, decimal_places=2, default=0
+    )
+    sme_class = models.CharField(_("EU SME class"), max_length=10, choices=SmeClassChoice.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["name"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["country", "vat_number"],
+                condition=~models.Q(vat_number=""),
+                name="organisation_vat_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgRole(models.TextChoices):
+    ADMIN = "admin", _("Organisation admin")
+    MEMBER = "member", _("Member")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class StaffRoleName(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    REVIEWER = "reviewer", _("Reviewer")
+    TRAINER = "trainer", _("Trainer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class StaffRole(models.Model):
+    """A factory staff role; staff belong to no client organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(max_length=10, choices=StaffRoleName.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["user", "role"], name="staffrole_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class Project(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["organisation_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectRole(models.TextChoices):
+    LEAD = "lead", _("Project lead")
+    MEMBER = "member", _("Project member")
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="project_memberships")
+    role = models.CharField(max_length=10, choices=ProjectRole.choices, default=ProjectRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["project", "user"], name="projectmembership_unique"),
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(role="lead"), name="project_one_lead"
+            ),
+        ]
+
+
+class Invitation(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+
+class ApiToken(models.Model):
+    """A bearer token for the CLI: only its SHA-256 is stored; shown once at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginFailure(models.Model):
+    """One failed password login, for throttling (per account and per address)."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip = models.CharField(max_length=45, db_index=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+
+class ClusterIdentity(models.Model):
+    """A person's POSIX identity on the cluster. Never deleted: a uid is never handed out twice."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="cluster_identity")
+    username = models.CharField(max_length=32, unique=True)
+    uid = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "cluster identities"
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(Lower("username"), name="clusteridentity_username_ci")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.uid})"
+
+
+class UidCounter(models.Model):
+    """One row: the next uid to hand out. Locked with SELECT ... FOR UPDATE while allocating."""
+
+    next_uid = models.PositiveIntegerField()
+
+
+class SshKey(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ssh_keys")
+    title = models.CharField(max_length=100)
+    key_type = models.CharField(max_length=40)
+    bits = models.PositiveIntegerField()
+    public_key = models.TextField()
+    fingerprint = models.CharField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at"]
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained record of a security-relevant action."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor_ref = models.BigIntegerField(null=True, db_index=True)  # user id; no FK: hashed as is
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=64, db_index=True)
+    organisation_id_ref = models.BigIntegerField(null=True, db_index=True)
+    target = models.CharField(max_length=200, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["seq"]
+
+
+class AuditCheckpoint(models.Model):
+    """The chain head (seq, hash) sealed with an HMAC whose key lives outside the database."""
+
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,242 @@
+"""API schemas of the accounts context (validation only; no rules here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+
+from laif.config.apitypes import (
+    Count,
+    CountryCode,
+    Days,
+    Email,
+    Euros,
+    Id,
+    KeyText,
+    LongText,
+    Name,
+    Secret,
+    ShortText,
+)
+
+SectorName = Literal[
+    "finance", "space", "cybersecurity", "industry", "health", "public", "research", "other"
+]
+KindName = Literal["company", "startup", "research", "public"]
+OrgRoleName = Literal["admin", "member"]
+ProjectRoleName = Literal["lead", "member"]
+
+
+class Message(Schema):
+    detail: str
+
+
+class OrganisationIn(Schema):
+    name: Name
+    country: CountryCode = "LU"
+    sector: SectorName
+    kind: KindName
+    staff_headcount: Count
+    annual_turnover_eur: Euros
+    balance_sheet_eur: Euros
+    rcs_number: ShortText = ""
+    vat_number: ShortText = ""
+
+
+class SignUpIn(Schema):
+    organisation: OrganisationIn
+    email: Email
+    password: Secret
+    first_name: Name
+    last_name: Name
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    country: str
+    sector: str
+    kind: str
+    rcs_number: str
+    vat_number: str
+    staff_headcount: int
+    annual_turnover_eur: int
+    balance_sheet_eur: int
+    sme_class: str
+    created_at: datetime
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+
+class MembershipOut(Schema):
+    user: UserOut
+    role: str
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+    role: str
+
+
+class ProjectRef(Schema):
+    id: int
+    name: str
+    code: str
+    organisation_id: int
+    role: str
+
+
+class IdentityOut(Schema):
+    username: str
+    uid: int
+
+
+class MeOut(Schema):
+    user: UserOut
+    staff_roles: list[str]
+    organisations: list[OrgRef]
+    projects: list[ProjectRef]
+    identity: IdentityOut | None
+
+
+class SignUpOut(Schema):
+    organisation: OrganisationOut
+    user: UserOut
+
+
+class RoleIn(Schema):
+    role: OrgRoleName
+
+
+class InvitationIn(Schema):
+    email: Email
+    role: OrgRoleName = "member"
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    expires_at: datetime
+
+
+class InvitationAcceptIn(Schema):
+    token: Secret
+    password: Secret | None = None
+    first_name: ShortText = ""
+    last_name: ShortText = ""
+
+
+class ProjectIn(Schema):
+    name: Name
+    description: LongText = ""
+    lead_id: Id | None = None
+
+
+class ProjectMemberOut(Schema):
+    user: UserOut
+    role: str
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    code: str
+    description: str
+    organisation_id: int
+    organisation_name: str
+    created_at: datetime
+    members: list[ProjectMemberOut]
+
+
+class ProjectMemberIn(Schema):
+    user_id: Id
+    role: ProjectRoleName = "member"
+
+
+class SshKeyIn(Schema):
+    title: ShortText = ""
+    public_key: KeyText
+
+
+class SshKeyOut(Schema):
+    id: int
+    title: str
+    key_type: str
+    bits: int
+    fingerprint: str
+    created_at: datetime
+
+
+class TokenIn(Schema):
+    name: Name = "cli"
+    expires_days: Days | None = None
+
+
+class TokenLoginIn(Schema):
+    email: Email
+    password: Secret
+    name: Name = "cli"
+    expires_days: Days | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+class IdentityExportOut(Schema):
+    username: str
+    uid: int
+    gid: int
+    full_name: str
+    email: str
+    active: bool
+    projects: list[str]
+    ssh_keys: list[str]
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    at: datetime
+    actor_label: str
+    action: str
+    organisation_id: int | None
+    target: str
+    ip: str
+    detail: dict[str, object]
+    hash: str
+
+
+class AuditVerifyOut(Schema):
+    ok: bool
+    entries: int
+    problems: list[str]
+
+
+class SmeIn(Schema):
+    staff_headcount: Count
+    annual_turnover_eur: Euros
+    balance_sheet_eur: Euros
+
+
+class SmeOut(Schema):
+    sme_class: str
+    is_sme: bool

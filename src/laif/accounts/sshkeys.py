@@ -1,0 +1,103 @@
+"""SSH public key validation and fingerprints (pure: no Django).
+
+Accepts one OpenSSH public key line (``type base64 [comment]``). Refuses a pasted private key, DSA,
+RSA under 3072 bits, malformed data, and a key whose declared type does not match its content.
+Fingerprints are the OpenSSH ``SHA256:`` form (unpadded base64 of the SHA-256 of the key blob).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+
+MIN_RSA_BITS = 3072
+MAX_KEY_TEXT = 16_384
+ALLOWED_TYPES = (
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+)
+
+
+class SshKeyError(ValueError):
+    """The text is not an acceptable SSH public key; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class SshPublicKey:
+    key_type: str
+    bits: int
+    blob_b64: str
+    comment: str
+    fingerprint: str
+
+    @property
+    def openssh(self) -> str:
+        return f"{self.key_type} {self.blob_b64}" + (f" {self.comment}" if self.comment else "")
+
+
+def fingerprint_sha256(blob: bytes) -> str:
+    digest = hashlib.sha256(blob).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def parse_public_key(text: str) -> SshPublicKey:
+    if "\x00" in text:
+        raise SshKeyError("The key contains a NUL character.")
+    if len(text) > MAX_KEY_TEXT:
+        raise SshKeyError("The key is too long to be an SSH public key.")
+    stripped = text.strip()
+    if "PRIVATE KEY" in stripped or stripped.startswith("-----BEGIN"):
+        raise SshKeyError(
+            "This is a PRIVATE key. Never share it: paste the public key "
+            "(the .pub file, e.g. ~/.ssh/id_ed25519.pub) and keep the private key secret."
+        )
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) != 1:
+        raise SshKeyError("Paste exactly one public key, on one line.")
+    parts = lines[0].split(None, 2)
+    if len(parts) < 2:
+        raise SshKeyError("Expected 'type base64-data [comment]', e.g. 'ssh-ed25519 AAAA... me@host'.")
+    key_type, data = parts[0], parts[1]
+    comment = parts[2].strip() if len(parts) == 3 else ""
+    if key_type == "ssh-dss":
+        raise SshKeyError("DSA keys are obsolete and refused; use ssh-ed25519.")
+    if key_type not in ALLOWED_TYPES:
+        raise SshKeyError(
+            f"Key type {key_type[:40]!r} is not accepted; use one of: {', '.join(ALLOWED_TYPES)}."
+        )
+    try:
+        blob = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SshKeyError("The key data is not valid base64.") from exc
+    try:
+        key = load_ssh_public_key(f"{key_type} {data}".encode())
+    except (ValueError, TypeError) as exc:
+        raise SshKeyError("The key data is corrupt or does not match its type.") from exc
+    if isinstance(key, rsa.RSAPublicKey):
+        bits = key.key_size
+        if bits < MIN_RSA_BITS:
+            raise SshKeyError(
+                f"RSA keys need at least {MIN_RSA_BITS} bits; this one has {bits}. "
+                "Prefer ssh-ed25519."
+            )
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        bits = key.curve.key_size
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        bits = 256
+    else:  # pragma: no cover - ALLOWED_TYPES admits nothing else
+        raise SshKeyError("Unsupported key type.")
+    return SshPublicKey(
+        key_type=key_type,
+        bits=bits,
+        blob_b64=base64.b64encode(blob).decode(),
+        comment=comment[:200],
+        fingerprint=fingerprint_sha256(blob),
+    )

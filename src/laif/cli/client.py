@@ -1,0 +1,79 @@
+"""The CLI's HTTP client for the laif REST API, and where its login is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+def config_path() -> Path:
+    base = os.environ.get("LAIF_CONFIG_DIR") or os.path.join(
+        os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "laif"
+    )
+    return Path(base) / "credentials.json"
+
+
+@dataclass
+class Credentials:
+    url: str
+    token: str
+
+    @classmethod
+    def load(cls) -> Credentials | None:
+        env_token = os.environ.get("LAIF_TOKEN")
+        if env_token:
+            return cls(os.environ.get("LAIF_URL", DEFAULT_URL), env_token)
+        path = config_path()
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return cls(str(data["url"]), str(data["token"]))
+
+    def save(self) -> Path:
+        path = config_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"url": self.url, "token": self.token}, fh)
+        return path
+
+
+class Client:
+    def __init__(self, url: str, token: str | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url.rstrip("/") + "/api", headers=headers,
+                                 timeout=30.0, transport=transport)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError(0, f"cannot reach the laif server at {self.http.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json().get("detail", response.text))
+            except ValueError:
+                detail = response.text[:500]
+            raise ApiError(response.status_code, detail)
+        return response.json() if response.content else None
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)

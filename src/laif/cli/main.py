@@ -1,0 +1,183 @@
+"""``laif``: the command line of the Luxembourg AI Factory platform.
+
+Commands that act on the platform talk to its REST API with a personal token (``laif login``);
+``serve`` and ``demo`` act on the local installation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials
+
+app = typer.Typer(help="laif: the Luxembourg AI Factory platform.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+identities_app = typer.Typer(help="Cluster identities (POSIX users and SSH keys).",
+                             no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(identities_app, name="identities")
+console = Console()
+err = Console(stderr=True)
+
+# Tests inject an in-process transport here (httpx.WSGITransport over the Django app).
+TRANSPORT: httpx.BaseTransport | None = None
+
+
+def _client() -> Client:
+    creds = Credentials.load()
+    if creds is None:
+        err.print("[red]Not logged in.[/red] Run [bold]laif login[/bold] first "
+                  "(or set LAIF_TOKEN and LAIF_URL).")
+        raise typer.Exit(2)
+    return Client(creds.url, creds.token, transport=TRANSPORT)
+
+
+def _fail(exc: ApiError) -> typer.Exit:
+    err.print(f"[red]Error[/red] ({exc.status or 'network'}): {exc.detail}")
+    return typer.Exit(1)
+
+
+@app.command()
+def login(
+    email: Annotated[str, typer.Option(prompt=True, help="Your e-mail address")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    url: Annotated[str, typer.Option(envvar="LAIF_URL", help="Platform address")] = DEFAULT_URL,
+    days: Annotated[int, typer.Option(min=1, max=730, help="Token lifetime in days")] = 30,
+) -> None:
+    """Log in and keep a personal API token (only its hash is stored on the server)."""
+    client = Client(url, transport=TRANSPORT)
+    try:
+        token = client.post("/auth/token", json={
+            "email": email, "password": password, "name": f"cli@{os.uname().nodename}"[:100],
+            "expires_days": days,
+        })
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    path = Credentials(url, token["token"]).save()
+    console.print(f"Logged in as [bold]{email}[/bold]; token {token['prefix']}... valid until "
+                  f"{token['expires_at'][:10]}, saved in {path}")
+
+
+@app.command()
+def whoami() -> None:
+    """Show who you are logged in as, your organisations, projects and cluster identity."""
+    try:
+        me = _client().get("/me")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[bold]{me['user']['email']}[/bold]")
+    for org in me["organisations"]:
+        console.print(f"  organisation: {org['name']} ({org['role']})")
+    for project in me["projects"]:
+        console.print(f"  project: {project['name']} [{project['code']}] ({project['role']})")
+    if me["staff_roles"]:
+        console.print(f"  staff roles: {', '.join(me['staff_roles'])}")
+    if me["identity"]:
+        console.print(f"  cluster identity: {me['identity']['username']} "
+                      f"(uid {me['identity']['uid']})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the audit log's hash chain and its sealed head; exit 1 on any break."""
+    try:
+        with console.status("Verifying the audit chain..."):
+            result = _client().get("/audit/verify")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    if result["ok"]:
+        console.print(f"[green]OK[/green]: {result['entries']} entries, chain intact, "
+                      "head matches the sealed checkpoint.")
+        return
+    err.print(f"[red]TAMPERED[/red]: {len(result['problems'])} problem(s) in "
+              f"{result['entries']} entries:")
+    for problem in result["problems"]:
+        err.print(f"  - {problem}")
+    raise typer.Exit(1)
+
+
+@identities_app.command("export")
+def identities_export(
+    fmt: Annotated[str, typer.Option("--format", help="json, csv or passwd")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout)")] = None,
+) -> None:
+    """Export every cluster identity and its SSH keys for the site's provisioning."""
+    if fmt not in ("json", "csv", "passwd"):
+        err.print("[red]--format must be json, csv or passwd[/red]")
+        raise typer.Exit(2)
+    try:
+        records = _client().get("/identities/export")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    out = output.open("w", newline="") if output else sys.stdout
+    try:
+        if fmt == "json":
+            json.dump(records, out, indent=2)
+            out.write("\n")
+        elif fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow(["username", "uid", "gid", "full_name", "email", "active", "projects",
+                             "ssh_keys"])
+            for r in records:
+                writer.writerow([r["username"], r["uid"], r["gid"], r["full_name"], r["email"],
+                                 r["active"], " ".join(r["projects"]), "\n".join(r["ssh_keys"])])
+        else:
+            for r in records:
+                gecos = r["full_name"].replace(":", " ")
+                shell = "/bin/bash" if r["active"] else "/usr/sbin/nologin"
+                out.write(f"{r['username']}:x:{r['uid']}:{r['gid']}:{gecos}:"
+                          f"/home/{r['username']}:{shell}\n")
+    finally:
+        if output:
+            out.close()
+    if output:
+        err.print(f"{len(records)} identities written to {output}")
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laif.config.settings")
+    import django
+
+    django.setup()
+
+
+@app.command()
+def demo() -> None:
+    """Load the catalogue and the demo organisations, projects and logins (idempotent)."""
+    _django()
+    from laif.accounts.demo import demo_load
+
+    logins = demo_load()
+    table = Table(title="Demo logins (http://127.0.0.1:8000)")
+    table.add_column("role")
+    table.add_column("e-mail")
+    table.add_column("password")
+    for role, email, password in logins:
+        table.add_row(role, email, password)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    addr: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
+) -> None:
+    """Serve the UI and API (the embedded single-machine setup)."""
+    _django()
+    from django.core.management import call_command
+
+    console.print(f"laif serving on [bold]http://{addr}[/bold] (Ctrl-C to stop)")
+    call_command("runserver", addr, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

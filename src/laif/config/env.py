@@ -1,0 +1,125 @@
+"""Settings from environment variables, validated at start-up.
+
+A pure module (no Django import): every reader takes the environment mapping and either returns a
+typed value or raises :class:`SettingError`, whose message names the variable and says what was
+expected. ``settings.py`` collects all errors and stops the process with one clear message.
+Secrets may come from ``NAME_FILE`` (a path whose content is the value), as container platforms do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingError(ValueError):
+    """A bad environment value; ``str()`` names the variable."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+        self.problem = problem
+
+
+class Env:
+    """Reads typed values from an environment mapping and remembers every error."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.errors: list[SettingError] = []
+
+    def raw(self, name: str) -> str | None:
+        """The value of NAME, or the content of the file named by NAME_FILE; None when unset."""
+        value = self.environ.get(name)
+        file_name = self.environ.get(f"{name}_FILE")
+        if value not in (None, "") and file_name:
+            self.errors.append(SettingError(name, f"set both {name} and {name}_FILE; choose one"))
+            return value
+        if value not in (None, ""):
+            return value
+        if file_name:
+            try:
+                return Path(file_name).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                self.errors.append(
+                    SettingError(f"{name}_FILE", f"cannot read {file_name!r}: {exc.strerror}")
+                )
+        return None
+
+    def _typed(self, name: str, default: T, parse: Callable[[str], T]) -> T:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            return parse(value)
+        except SettingError as exc:
+            self.errors.append(SettingError(name, exc.problem))
+        except ValueError as exc:
+            self.errors.append(SettingError(name, str(exc)))
+        return default
+
+    def str(self, name: str, default: str) -> str:
+        return self._typed(name, default, _check_no_nul)
+
+    def bool(self, name: str, default: bool) -> bool:
+        return self._typed(name, default, parse_bool)
+
+    def int(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        return self._typed(name, default, lambda v: parse_int(v, minimum, maximum))
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        return self._typed(name, default, lambda v: parse_choice(v, choices))
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        return self._typed(name, default, parse_list)
+
+    def require(self, name: str, problem: str) -> None:
+        self.errors.append(SettingError(name, problem))
+
+
+def _check_no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def parse_bool(value: str) -> bool:
+    low = value.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(f"expected true/false (or 1/0, yes/no, on/off), got {value!r}")
+
+
+def parse_int(value: str, minimum: int, maximum: int) -> int:
+    if not re.fullmatch(r"-?\d+", value.strip()):
+        raise ValueError(f"expected an integer, got {value!r}")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise ValueError(f"expected an integer between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def parse_choice(value: str, choices: tuple[str, ...]) -> str:
+    low = value.strip().lower()
+    if low not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+    return low
+
+
+def parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def format_errors(errors: list[SettingError]) -> str:
+    lines = ["laif cannot start: invalid configuration"]
+    lines += [f"  - {error}" for error in errors]
+    return "\n".join(lines)

@@ -1,0 +1,227 @@
+"""Django settings for laif, read from environment variables (see ``env.py`` and docs/CONFIGURATION.md).
+
+Every variable is validated here; one bad value stops start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from laif.config.env import Env, SettingError, format_errors
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = PACKAGE_DIR.parent.parent
+
+env = Env(os.environ)
+
+LAIF_ENV = env.choice("LAIF_ENV", "development", ("development", "production", "test"))
+PRODUCTION = LAIF_ENV == "production"
+DEBUG = env.bool("LAIF_DEBUG", LAIF_ENV == "development")
+if PRODUCTION and DEBUG:
+    env.require("LAIF_DEBUG", "DEBUG must be off when LAIF_ENV=production")
+
+DATA_DIR = Path(env.str("LAIF_DATA_DIR", str(REPO_DIR / "var")))
+
+_secret = env.raw("LAIF_SECRET_KEY")
+if _secret is None:
+    if PRODUCTION:
+        env.require("LAIF_SECRET_KEY", "required in production (or LAIF_SECRET_KEY_FILE)")
+    _secret = "dev-only-insecure-key-" + "x" * 40
+elif len(_secret) < 50:
+    env.require("LAIF_SECRET_KEY", "must be at least 50 characters long")
+SECRET_KEY = _secret
+
+_audit_key = env.raw("LAIF_AUDIT_KEY")
+if _audit_key is None and PRODUCTION:
+    env.require("LAIF_AUDIT_KEY", "required in production (or LAIF_AUDIT_KEY_FILE)")
+# HMAC key that seals the audit chain's checkpoint; kept outside the database it protects.
+LAIF_AUDIT_KEY = (_audit_key or "audit:" + SECRET_KEY).encode()
+
+ALLOWED_HOSTS = env.list("LAIF_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("LAIF_CSRF_TRUSTED_ORIGINS", [])
+LAIF_SITE_URL = env.str("LAIF_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
+
+_database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
+try:
+    _db = dj_database_url.parse(_database_url, conn_max_age=0)
+    if not _db.get("ENGINE"):
+        raise ValueError("unknown scheme")
+except ValueError as exc:
+    env.errors.append(
+        SettingError("DATABASE_URL", f"not a database URL ({exc}); e.g. postgres://user@host/db")
+    )
+    _db = dj_database_url.parse(f"sqlite:///{DATA_DIR / 'laif.sqlite3'}")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DATABASES = {"default": _db}
+
+TIME_ZONE = env.str("LAIF_TIME_ZONE", "Europe/Luxembourg")
+try:
+    import zoneinfo
+
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    env.require("LAIF_TIME_ZONE", f"unknown time zone {TIME_ZONE!r}")
+    TIME_ZONE = "UTC"
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+# Cluster identities: POSIX uids handed out from this range, never reused.
+LAIF_UID_MIN = env.int("LAIF_UID_MIN", 200_000, minimum=1_000, maximum=2_000_000_000)
+LAIF_UID_MAX = env.int("LAIF_UID_MAX", 1_999_999_999, minimum=1_001, maximum=2_147_483_646)
+if LAIF_UID_MAX <= LAIF_UID_MIN:
+    env.require("LAIF_UID_MAX", "must be greater than LAIF_UID_MIN")
+
+LAIF_TOKEN_TTL_DAYS = env.int("LAIF_TOKEN_TTL_DAYS", 90, minimum=1, maximum=730)
+LAIF_INVITATION_TTL_DAYS = env.int("LAIF_INVITATION_TTL_DAYS", 14, minimum=1, maximum=90)
+LAIF_LOGIN_MAX_FAILURES = env.int("LAIF_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
+LAIF_LOGIN_LOCKOUT_MINUTES = env.int("LAIF_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440)
+
+# E-mail (invitations, notices) through Django's mail backend.
+_email = env.choice("LAIF_EMAIL_BACKEND", "console", ("console", "smtp", "locmem", "file"))
+EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if _email == 'file' else _email}.EmailBackend"
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_HOST = env.str("LAIF_EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("LAIF_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.str("LAIF_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.raw("LAIF_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env.bool("LAIF_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env.str("LAIF_EMAIL_FROM", "L-AIF <no-reply@ai-factory.lu>")
+
+# Login through an external OpenID Connect provider (MyAccessID, a site Keycloak...).
+LAIF_OIDC_ISSUER = env.str("LAIF_OIDC_ISSUER", "").rstrip("/")
+LAIF_OIDC_NAME = env.str("LAIF_OIDC_NAME", "MyAccessID")
+SOCIAL_AUTH_OIDC_OIDC_ENDPOINT = LAIF_OIDC_ISSUER
+SOCIAL_AUTH_OIDC_KEY = env.str("LAIF_OIDC_CLIENT_ID", "")
+SOCIAL_AUTH_OIDC_SECRET = env.raw("LAIF_OIDC_CLIENT_SECRET") or ""
+if LAIF_OIDC_ISSUER and not (SOCIAL_AUTH_OIDC_KEY and SOCIAL_AUTH_OIDC_SECRET):
+    env.require("LAIF_OIDC_CLIENT_ID", "LAIF_OIDC_ISSUER is set: client id and secret are needed")
+
+if env.errors:
+    sys.stderr.write(format_errors(env.errors) + "\n")
+    raise SystemExit(2)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "social_django",
+    "laif.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "laif.config.urls"
+WSGI_APPLICATION = "laif.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "laif.accounts.context_processors.laif",
+            ],
+        },
+    }
+]
+
+AUTHENTICATION_BACKENDS = [
+    "laif.accounts.oidc.LaifOIDCBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+
+# social-auth (OpenID Connect): match on (provider, sub) only, never on e-mail.
+SOCIAL_AUTH_OIDC_USE_PKCE = True
+SOCIAL_AUTH_OIDC_SCOPE = ["openid", "email", "profile"]
+SOCIAL_AUTH_USER_MODEL = "accounts.User"
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/login/?sso=failed"
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False
+SOCIAL_AUTH_NO_DEFAULT_PROTECTED_USER_FIELDS = True
+SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "id", "pk", "password", "is_active", "is_staff",
+                                     "is_superuser"]
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "laif.accounts.oidc.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"laif": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_MAX_LIMIT = 500

@@ -1,0 +1,107 @@
+"""Test data built through the services, as users would create it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import count
+
+from laif.accounts import services
+from laif.accounts.access import access_for
+from laif.accounts.audit import SYSTEM, Actor
+from laif.accounts.models import Organisation, Project, User
+
+PASSWORD = "correct-horse-battery-staple-42"
+_seq = count(1)
+
+
+def org_data(name: str = "", **overrides: object) -> services.OrganisationData:
+    n = next(_seq)
+    values: dict[str, object] = {
+        "name": name or f"Acme {n}",
+        "country": "LU",
+        "sector": "industry",
+        "kind": "company",
+        "staff_headcount": 12,
+        "annual_turnover_eur": Decimal(3_000_000),
+        "balance_sheet_eur": Decimal(2_500_000),
+    }
+    values.update(overrides)
+    return services.OrganisationData(**values)  # type: ignore[arg-type]
+
+
+def sign_up(name: str = "", email: str = "", **overrides: object) -> tuple[Organisation, User]:
+    n = next(_seq)
+    return services.organisation_sign_up(
+        organisation=org_data(name, **overrides),
+        email=email or f"admin{n}@example.lu",
+        password=PASSWORD,
+        first_name="Ada",
+        last_name=f"Admin{n}",
+    )
+
+
+def add_member(org: Organisation, email: str = "", role: str = "member",
+               first_name: str = "Marie", last_name: str = "") -> User:
+    n = next(_seq)
+    user = User.objects.create_user(
+        email or f"member{n}@example.lu", PASSWORD, first_name=first_name,
+        last_name=last_name or f"Dupont{n}",
+    )
+    org.memberships.create(user=user, role=role)
+    return user
+
+
+def admin_of(org: Organisation) -> User:
+    return org.memberships.get(role="admin").user
+
+
+def create_project(org: Organisation, name: str = "", lead: User | None = None) -> Project:
+    admin = admin_of(org)
+    return services.project_create(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=org.pk,
+        name=name or f"Vision {next(_seq)}", lead_id=(lead or admin).pk,
+    )
+
+
+def staff(role: str, email: str = "") -> User:
+    user = User.objects.create_user(email or f"{role}{next(_seq)}@ai-factory.lu", PASSWORD,
+                                    first_name="Staff", last_name=role.title())
+    services.staff_role_grant(actor=SYSTEM, user=user, role=role)
+    return user
+
+
+@dataclass
+class World:
+    """Two client organisations and factory staff: one user per role of the tenancy matrix."""
+
+    org: Organisation
+    other_org: Organisation
+    project: Project
+    other_project: Project
+    org_admin: User
+    member: User
+    project_lead: User
+    other_member: User
+    operator: User
+    reviewer: User
+    trainer: User
+    auditor: User
+
+    def user(self, role: str) -> User | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+
+def make_world() -> World:
+    org, org_admin = sign_up("Acme Vision", "admin@acme.lu")
+    member = add_member(org, "member@acme.lu")
+    lead = add_member(org, "lead@acme.lu", first_name="Luc", last_name="Lead")
+    project = create_project(org, "Quality control line 3", lead=lead)
+    other_org, other_admin = sign_up("Globex Finance", "admin@globex.lu", sector="finance")
+    other_project = create_project(other_org, "AML federated")
+    return World(
+        org=org, other_org=other_org, project=project, other_project=other_project,
+        org_admin=org_admin, member=member, project_lead=lead, other_member=other_admin,
+        operator=staff("operator"), reviewer=staff("reviewer"), trainer=staff("trainer"),
+        auditor=staff("auditor"),
+    )
