@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -71,7 +72,7 @@ def _org_data(data: s.OrganisationIn) -> services.OrganisationData:
 
 
 @router.post("/signup", auth=None, response={201: s.SignUpOut}, summary="Register an organisation")
-def signup(request: HttpRequest, data: s.SignUpIn) -> Status:
+def signup(request: HttpRequest, data: s.SignUpIn) -> Status[Any]:
     org, user = services.organisation_sign_up(
         organisation=_org_data(data.organisation), email=data.email, password=data.password,
         first_name=data.first_name, last_name=data.last_name, ip=client_ip(request),
@@ -81,7 +82,7 @@ def signup(request: HttpRequest, data: s.SignUpIn) -> Status:
 
 @router.post("/auth/token", auth=None, response={201: s.TokenCreatedOut},
              summary="Log in with e-mail and password; returns a new API token")
-def token_login(request: HttpRequest, data: s.TokenLoginIn) -> Status:
+def token_login(request: HttpRequest, data: s.TokenLoginIn) -> Status[Any]:
     ip = client_ip(request)
     services.login_check_throttle(email=data.email, ip=ip)
     user = authenticate(request, email=data.email.lower(), password=data.password)
@@ -152,7 +153,7 @@ def member_set_role(request: HttpRequest, org_id: Id, user_id: Id, data: s.RoleI
 
 
 @router.post("/organisations/{org_id}/invitations", response={201: s.InvitationOut})
-def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) -> Status:
+def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) -> Status[Any]:
     inv = services.invitation_create(access=access_of(request), actor=actor_of(request),
                                      organisation_id=org_id, email=data.email, role=data.role)
     return Status(201, s.InvitationOut(id=inv.pk, email=inv.email, role=inv.role,
@@ -161,7 +162,7 @@ def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) ->
 
 @router.post("/invitations/accept", auth=None, response={201: s.MembershipOut},
              summary="Accept an invitation (logged in, or creating the account)")
-def invitation_accept(request: HttpRequest, data: s.InvitationAcceptIn) -> Status:
+def invitation_accept(request: HttpRequest, data: s.InvitationAcceptIn) -> Status[Any]:
     user = current_user(request)
     if user is None and not data.password:
         raise DomainError("Choose a password to create your account.", field="password")
@@ -181,7 +182,7 @@ def project_list(request: HttpRequest) -> list[s.ProjectOut]:
 
 
 @router.post("/organisations/{org_id}/projects", response={201: s.ProjectOut})
-def project_create(request: HttpRequest, org_id: Id, data: s.ProjectIn) -> Status:
+def project_create(request: HttpRequest, org_id: Id, data: s.ProjectIn) -> Status[Any]:
     access, actor = access_of(request), actor_of(request)
     project = services.project_create(access=access, actor=actor, organisation_id=org_id,
                                       name=data.name, description=data.description,
@@ -198,7 +199,7 @@ def project_detail(request: HttpRequest, project_id: Id) -> s.ProjectOut:
 
 
 @router.post("/projects/{project_id}/members", response={201: s.ProjectOut})
-def project_member_add(request: HttpRequest, project_id: Id, data: s.ProjectMemberIn) -> Status:
+def project_member_add(request: HttpRequest, project_id: Id, data: s.ProjectMemberIn) -> Status[Any]:
     services.project_member_add(access=access_of(request), actor=actor_of(request),
                                 project_id=project_id, user_id=data.user_id, role=data.role)
     project = selectors.project_get(access=access_of(request, refresh=True),
@@ -207,7 +208,7 @@ def project_member_add(request: HttpRequest, project_id: Id, data: s.ProjectMemb
 
 
 @router.delete("/projects/{project_id}/members/{user_id}", response={204: None})
-def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> Status:
+def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> Status[Any]:
     services.project_member_remove(access=access_of(request), actor=actor_of(request),
                                    project_id=project_id, user_id=user_id)
     return Status(204, None)
@@ -218,7 +219,7 @@ def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> 
 
 @router.get("/me/identity", response={200: s.IdentityOut, 404: s.Message},
             summary="My cluster identity (POSIX username and uid)")
-def my_identity(request: HttpRequest) -> Status:
+def my_identity(request: HttpRequest) -> Status[Any]:
     identity = selectors.identity_of(_user(request))
     if identity is None:
         return Status(404, s.Message(detail="No cluster identity yet: it is allocated when you "
@@ -232,14 +233,14 @@ def ssh_key_list(request: HttpRequest) -> list[s.SshKeyOut]:
 
 
 @router.post("/me/ssh-keys", response={201: s.SshKeyOut})
-def ssh_key_add(request: HttpRequest, data: s.SshKeyIn) -> Status:
+def ssh_key_add(request: HttpRequest, data: s.SshKeyIn) -> Status[Any]:
     key = services.ssh_key_add(actor=actor_of(request), user=_user(request), title=data.title,
                                public_key=data.public_key)
     return Status(201, s.SshKeyOut.from_orm(key))
 
 
 @router.delete("/me/ssh-keys/{key_id}", response={204: None})
-def ssh_key_remove(request: HttpRequest, key_id: Id) -> Status:
+def ssh_key_remove(request: HttpRequest, key_id: Id) -> Status[Any]:
     services.ssh_key_remove(actor=actor_of(request), user=_user(request), key_id=key_id)
     return Status(204, None)
 
@@ -260,7 +261,7 @@ def token_list(request: HttpRequest) -> list[s.TokenOut]:
 
 
 @router.post("/tokens", response={201: s.TokenCreatedOut})
-def token_create(request: HttpRequest, data: s.TokenIn) -> Status:
+def token_create(request: HttpRequest, data: s.TokenIn) -> Status[Any]:
     token, secret = services.api_token_create(actor=actor_of(request), user=_user(request),
                                               name=data.name, expires_days=data.expires_days)
     return Status(201, s.TokenCreatedOut(**_token_out(token).dict(), token=secret))

@@ -12,7 +12,7 @@ def laif(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     access = getattr(request, "laif_access", None)
     if access is None and user is not None:
-        access = access_for(user)  # type: ignore[arg-type]
+        access = access_for(user)
         request.laif_access = access  # type: ignore[attr-defined]
     return {
         "access": access,

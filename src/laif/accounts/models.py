@@ -183,6 +183,9 @@ class ProjectMembership(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} in project {self.project_id} ({self.role})"
+
 
 class Invitation(models.Model):
     organisation = models.ForeignKey(
@@ -199,6 +202,9 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.organisation_id}"
+
 
 class ApiToken(models.Model):
     """A bearer token for the CLI: only its SHA-256 is stored; shown once at creation."""
@@ -212,6 +218,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}...)"
+
 
 class LoginFailure(models.Model):
     """One failed password login, for throttling (per account and per address)."""
@@ -219,6 +228,9 @@ class LoginFailure(models.Model):
     email = models.CharField(max_length=254, db_index=True)
     ip = models.CharField(max_length=45, db_index=True, blank=True)
     at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed login {self.email} {self.at:%Y-%m-%d %H:%M}"
 
 
 class ClusterIdentity(models.Model):
@@ -245,6 +257,9 @@ class UidCounter(models.Model):
 
     next_uid = models.PositiveIntegerField()
 
+    def __str__(self) -> str:
+        return f"next uid {self.next_uid}"
+
 
 class SshKey(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ssh_keys")
@@ -257,6 +272,9 @@ class SshKey(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.fingerprint}"
 
 
 class AuditEntry(models.Model):
@@ -277,6 +295,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["seq"]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
 
 class AuditCheckpoint(models.Model):
     """The chain head (seq, hash) sealed with an HMAC whose key lives outside the database."""
@@ -285,3 +306,6 @@ class AuditCheckpoint(models.Model):
     hash = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

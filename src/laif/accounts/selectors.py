@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from laif.accounts.access import Access
 from laif.accounts import audit_chain
+from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record, audit_verify
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import (

@@ -83,7 +83,7 @@ def _clean_organisation(data: OrganisationData) -> OrganisationData:
             vat = eu_vat.validate(vat)
         except StdnumError as exc:
             raise DomainError(
-                _("VAT number %(vat)s is not valid: %(why)s") % {"vat": vat, "why": exc.message},
+                _("VAT number %(vat)s is not valid: %(why)s") % {"vat": vat, "why": str(exc)},
                 field="vat_number",
             ) from exc
     return OrganisationData(
@@ -359,6 +359,8 @@ def project_create(
     if not name:
         raise DomainError(_("The project needs a name."), field="name")
     lead_id = lead_id or actor.user_id
+    if lead_id is None:
+        raise DomainError(_("Name the project lead."), field="lead_id")
     if not Membership.objects.filter(organisation_id=organisation_id, user_id=lead_id).exists():
         raise DomainError(_("The project lead must be a member of the organisation."),
                           field="lead_id")
@@ -369,7 +371,7 @@ def project_create(
             code=_project_code(org, name),
         )
         ProjectMembership.objects.create(project=project, user_id=lead_id, role=ProjectRole.LEAD)
-        cluster_identity_ensure(user_id=lead_id)  # type: ignore[arg-type]
+        cluster_identity_ensure(user_id=lead_id)
         audit_record(
             actor=actor,
             action="project.created",

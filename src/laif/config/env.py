@@ -8,6 +8,7 @@ Secrets may come from ``NAME_FILE`` (a path whose content is the value), as cont
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -65,22 +66,33 @@ class Env:
             self.errors.append(SettingError(name, str(exc)))
         return default
 
-    def str(self, name: str, default: str) -> str:
+    def str(self, name: builtins.str, default: builtins.str) -> builtins.str:
         return self._typed(name, default, _check_no_nul)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         return self._typed(name, default, parse_bool)
 
-    def int(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+    def int(
+        self,
+        name: builtins.str,
+        default: builtins.int,
+        *,
+        minimum: builtins.int,
+        maximum: builtins.int,
+    ) -> builtins.int:
         return self._typed(name, default, lambda v: parse_int(v, minimum, maximum))
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         return self._typed(name, default, lambda v: parse_choice(v, choices))
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
         return self._typed(name, default, parse_list)
 
-    def require(self, name: str, problem: str) -> None:
+    def require(self, name: builtins.str, problem: builtins.str) -> None:
         self.errors.append(SettingError(name, problem))
 
 
