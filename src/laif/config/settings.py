@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -96,14 +97,30 @@ EMAIL_HOST_PASSWORD = env.raw("LAIF_EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env.bool("LAIF_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env.str("LAIF_EMAIL_FROM", "L-AIF <no-reply@ai-factory.lu>")
 
-# Login through an external OpenID Connect provider (MyAccessID, a site Keycloak...).
-LAIF_OIDC_ISSUER = env.str("LAIF_OIDC_ISSUER", "").rstrip("/")
-LAIF_OIDC_NAME = env.str("LAIF_OIDC_NAME", "MyAccessID")
+# Login through an external OpenID Connect provider (MyAccessID, a site Keycloak...); off when
+# LAIF_OIDC_ISSUER is empty. See laif/accounts/oidc.py and docs/adr/0004-oidc-with-social-auth.md.
+LAIF_OIDC_ISSUER = env.str("LAIF_OIDC_ISSUER", "").strip().rstrip("/")
+LAIF_OIDC_NAME = env.str("LAIF_OIDC_NAME", "MyAccessID").strip() or "MyAccessID"
 SOCIAL_AUTH_OIDC_OIDC_ENDPOINT = LAIF_OIDC_ISSUER
-SOCIAL_AUTH_OIDC_KEY = env.str("LAIF_OIDC_CLIENT_ID", "")
+SOCIAL_AUTH_OIDC_KEY = env.str("LAIF_OIDC_CLIENT_ID", "").strip()
 SOCIAL_AUTH_OIDC_SECRET = env.raw("LAIF_OIDC_CLIENT_SECRET") or ""
-if LAIF_OIDC_ISSUER and not (SOCIAL_AUTH_OIDC_KEY and SOCIAL_AUTH_OIDC_SECRET):
-    env.require("LAIF_OIDC_CLIENT_ID", "LAIF_OIDC_ISSUER is set: client id and secret are needed")
+if LAIF_OIDC_ISSUER:
+    try:
+        _issuer = urlsplit(LAIF_OIDC_ISSUER)
+        _issuer_host = _issuer.hostname
+    except ValueError:
+        _issuer, _issuer_host = urlsplit(""), None
+    _loopback = _issuer_host in ("127.0.0.1", "localhost", "::1")
+    if not _issuer_host or not (
+        _issuer.scheme == "https" or (_issuer.scheme == "http" and _loopback and not PRODUCTION)
+    ):
+        env.require("LAIF_OIDC_ISSUER",
+                    "must be an https:// URL, e.g. https://login.example.eu/realms/laif")
+    if not SOCIAL_AUTH_OIDC_KEY:
+        env.require("LAIF_OIDC_CLIENT_ID", "needed because LAIF_OIDC_ISSUER is set")
+    if not SOCIAL_AUTH_OIDC_SECRET:
+        env.require("LAIF_OIDC_CLIENT_SECRET",
+                    "needed because LAIF_OIDC_ISSUER is set (or LAIF_OIDC_CLIENT_SECRET_FILE)")
 
 if env.errors:
     sys.stderr.write(format_errors(env.errors) + "\n")
@@ -136,6 +153,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "laif.accounts.oidc.OIDCMiddleware",
 ]
 
 ROOT_URLCONF = "laif.config.urls"
@@ -172,6 +190,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if LAIF_ENV == "test":
+    # Test suites create hundreds of accounts; 1,000,000 PBKDF2 rounds each would dominate runtime.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -194,25 +215,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
-# social-auth (OpenID Connect): match on (provider, sub) only, never on e-mail.
+# social-auth (OpenID Connect): match on (issuer, sub) only, never on e-mail (no associate_by_email).
 SOCIAL_AUTH_OIDC_USE_PKCE = True
 SOCIAL_AUTH_OIDC_SCOPE = ["openid", "email", "profile"]
 SOCIAL_AUTH_USER_MODEL = "accounts.User"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/login/?sso=failed"
-SOCIAL_AUTH_RAISE_EXCEPTIONS = False
-SOCIAL_AUTH_NO_DEFAULT_PROTECTED_USER_FIELDS = True
-SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "id", "pk", "password", "is_active", "is_staff",
-                                     "is_superuser"]
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False  # failures go to the login page with a message, even in DEBUG
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
+# The redirect URI to register at the provider is <LAIF_SITE_URL>/sso/complete/oidc/; behind a TLS
+# proxy the request looks like http://, so follow the site URL's scheme.
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = LAIF_SITE_URL.startswith("https://")
 SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "social_core.pipeline.social_auth.social_user",
+    "laif.accounts.oidc.check_issuer",
     "laif.accounts.oidc.create_user",
     "social_core.pipeline.social_auth.associate_user",
     "social_core.pipeline.social_auth.load_extra_data",
-    "social_core.pipeline.user.user_details",
+    "laif.accounts.oidc.update_user",
+    "laif.accounts.oidc.record_login",
 )
 
 LOGGING = {
