@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from laif.accounts import audit_chain
-from laif.accounts.models import AuditCheckpoint, AuditEntry, User
+from laif.accounts.models import AuditCheckpoint, AuditEntry, ClusterIdentity, Organisation, User
 
 CHECKPOINT_ID = 1
 
@@ -97,4 +97,14 @@ def audit_verify() -> audit_chain.VerifyResult:
         if head is not None and head.seq > 0
         else None
     )
-    return audit_chain.verify(entries, checkpoint, settings.LAIF_AUDIT_KEY)
+    result = audit_chain.verify(entries, checkpoint, settings.LAIF_AUDIT_KEY)
+    if result.entries == 0 and (
+        Organisation.objects.exists() or ClusterIdentity.objects.exists()
+    ):
+        # Creating either always writes an entry: an empty log next to them was wiped, together
+        # with its checkpoint (which alone would look like a fresh installation).
+        result.problems.append(
+            "the log is empty but organisations or cluster identities exist "
+            "(the log and its checkpoint were deleted)"
+        )
+    return result

@@ -233,6 +233,17 @@ class LoginFailure(models.Model):
         return f"failed login {self.email} {self.at:%Y-%m-%d %H:%M}"
 
 
+_IDENTITY_NEVER_DELETED = (
+    "Cluster identities are never deleted, so that a uid is never handed out twice; "
+    "deactivate the person instead."
+)
+
+
+class ClusterIdentityQuerySet(models.QuerySet["ClusterIdentity"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise models.ProtectedError(_IDENTITY_NEVER_DELETED, set(self[:20]))
+
+
 class ClusterIdentity(models.Model):
     """A person's POSIX identity on the cluster. Never deleted: a uid is never handed out twice."""
 
@@ -242,6 +253,8 @@ class ClusterIdentity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ClusterIdentityQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "cluster identities"
         constraints: ClassVar[list[Any]] = [
@@ -250,6 +263,9 @@ class ClusterIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} ({self.uid})"
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        raise models.ProtectedError(_IDENTITY_NEVER_DELETED, {self})
 
 
 class UidCounter(models.Model):

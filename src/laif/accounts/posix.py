@@ -17,8 +17,16 @@ RESERVED = frozenset(
 )
 
 
+# Latin letters that Unicode does not decompose into a base letter plus accents.
+_TRANSLITERATE = str.maketrans({
+    "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o",
+    "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th",
+    "\u0131": "i", "ħ": "h", "Ħ": "h",
+})
+
+
 def _ascii(text: str) -> str:
-    normalised = unicodedata.normalize("NFKD", text)
+    normalised = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
     return "".join(c for c in normalised if c.isascii()).lower()
 
 

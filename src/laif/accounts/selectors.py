@@ -54,9 +54,14 @@ def organisation_get(*, access: Access, actor: Actor, organisation_id: int) -> O
     return org
 
 
-def members_of(*, access: Access, organisation_id: int) -> QuerySet[Membership]:
+def members_of(*, access: Access, organisation_id: int,
+               actor: Actor | None = None) -> QuerySet[Membership]:
+    """The organisation's members. Pass ``actor`` when the list is shown on its own (not as part of
+    a page that already recorded the staff read with ``organisation_get``)."""
     if not access.can_view_org(organisation_id):
         raise NotFound(_("Organisation not found."))
+    if actor is not None:
+        _audit_staff_read(access, actor, f"organisation:{organisation_id}/members", organisation_id)
     return (
         Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
@@ -108,6 +113,12 @@ class IdentityRecord:
     ssh_keys: list[str]
 
 
+def _single_line(text: str) -> str:
+    """Free text made safe for line-oriented files (passwd, CSV): no control or line-break
+    characters, which would let a name forge extra records."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def identities_export(*, access: Access, actor: Actor) -> list[IdentityRecord]:
     """Every cluster identity with its keys and projects, for the site's provisioning.
     The primary group is the user's own (gid = uid), the usual convention for HPC sites."""
@@ -125,7 +136,7 @@ def identities_export(*, access: Access, actor: Actor) -> list[IdentityRecord]:
             username=ident.username,
             uid=ident.uid,
             gid=ident.uid,
-            full_name=ident.user.get_full_name(),
+            full_name=_single_line(ident.user.get_full_name()),
             email=ident.user.email,
             active=ident.user.is_active and ident.disabled_at is None,
             projects=sorted(projects.get(ident.user_id, [])),
@@ -153,3 +164,23 @@ def audit_check(*, access: Access) -> audit_chain.VerifyResult:
     if not access.can_read_audit:
         raise PermissionDenied(_("Only auditors can verify the audit log."))
     return audit_verify()
+
+
+@dataclass(frozen=True)
+class FactoryCounts:
+    organisations: int
+    projects: int
+    identities: int
+
+
+def factory_counts(*, access: Access) -> FactoryCounts:
+    """Headline figures for the staff dashboard (aggregates only, no client data)."""
+    if not access.is_staff:
+        raise PermissionDenied(_("Only factory staff can see the factory figures."))
+    return FactoryCounts(
+        organisations=Organisation.objects.count(),
+        projects=Project.objects.count(),
+        identities=ClusterIdentity.objects.filter(
+            disabled_at__isnull=True, user__is_active=True
+        ).count(),
+    )

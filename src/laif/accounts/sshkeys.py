@@ -1,7 +1,8 @@
 """SSH public key validation and fingerprints (pure: no Django).
 
 Accepts one OpenSSH public key line (``type base64 [comment]``). Refuses a pasted private key, DSA,
-RSA under 3072 bits, malformed data, and a key whose declared type does not match its content.
+RSA under 3072 bits, malformed data, control characters, two keys on one line, and a key whose
+declared type does not match its content.
 Fingerprints are the OpenSSH ``SHA256:`` form (unpadded base64 of the SHA-256 of the key blob).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -24,6 +26,11 @@ ALLOWED_TYPES = (
     "ecdsa-sha2-nistp521",
     "ssh-rsa",
 )
+
+# Control characters other than the tab separator (escape sequences would reach exports/terminals).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# A second key glued after the first on the same line ("ssh-ed25519 AAAA... ssh-rsa AAAA...").
+_KEY_IN_COMMENT_RE = re.compile(r"(?:^|\s)(?:ssh-[a-z0-9]+|ecdsa-sha2-\S+|sk-\S+)\s+AAAA")
 
 
 class SshKeyError(ValueError):
@@ -54,19 +61,28 @@ def parse_public_key(text: str) -> SshPublicKey:
     if len(text) > MAX_KEY_TEXT:
         raise SshKeyError("The key is too long to be an SSH public key.")
     stripped = text.strip()
-    if "PRIVATE KEY" in stripped or stripped.startswith("-----BEGIN"):
+    if "PRIVATE KEY" in stripped or "PuTTY-User-Key-File" in stripped or "Private-Lines:" in stripped:
         raise SshKeyError(
             "This is a PRIVATE key. Never share it: paste the public key "
             "(the .pub file, e.g. ~/.ssh/id_ed25519.pub) and keep the private key secret."
         )
+    if stripped.startswith(("-----BEGIN", "---- BEGIN")):
+        raise SshKeyError(
+            "This public key is in PEM or RFC 4716 format; paste the OpenSSH one-line form "
+            "('ssh-ed25519 AAAA... me@host'; 'ssh-keygen -i -f key.pub' converts it)."
+        )
     lines = [line for line in stripped.splitlines() if line.strip()]
     if len(lines) != 1:
         raise SshKeyError("Paste exactly one public key, on one line.")
+    if _CONTROL_RE.search(lines[0]):
+        raise SshKeyError("The key contains a control character.")
     parts = lines[0].split(None, 2)
     if len(parts) < 2:
         raise SshKeyError("Expected 'type base64-data [comment]', e.g. 'ssh-ed25519 AAAA... me@host'.")
     key_type, data = parts[0], parts[1]
     comment = parts[2].strip() if len(parts) == 3 else ""
+    if _KEY_IN_COMMENT_RE.search(comment):
+        raise SshKeyError("Paste exactly one public key: this line holds more than one.")
     if key_type == "ssh-dss":
         raise SshKeyError("DSA keys are obsolete and refused; use ssh-ed25519.")
     if key_type not in ALLOWED_TYPES:

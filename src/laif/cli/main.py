@@ -133,7 +133,9 @@ def identities_export(
                                  r["active"], " ".join(r["projects"]), "\n".join(r["ssh_keys"])])
         else:
             for r in records:
-                gecos = r["full_name"].replace(":", " ")
+                # A name must not break the line or the fields (it could forge an account).
+                gecos = " ".join("".join(c if c.isprintable() and c not in ":," else " "
+                                         for c in r["full_name"]).split())
                 shell = "/bin/bash" if r["active"] else "/usr/sbin/nologin"
                 out.write(f"{r['username']}:x:{r['uid']}:{r['gid']}:{gecos}:"
                           f"/home/{r['username']}:{shell}\n")

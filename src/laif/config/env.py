@@ -47,11 +47,15 @@ class Env:
             return value
         if file_name:
             try:
-                return Path(file_name).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                self.errors.append(
-                    SettingError(f"{name}_FILE", f"cannot read {file_name!r}: {exc.strerror}")
-                )
+                content = Path(file_name).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                self.errors.append(SettingError(f"{name}_FILE", f"cannot read {file_name!r}: {why}"))
+                return None
+            if not content:  # a secret mount that failed: never fall back to a default silently
+                self.errors.append(SettingError(f"{name}_FILE", f"{file_name!r} is empty"))
+                return None
+            return content
         return None
 
     def _typed(self, name: str, default: T, parse: Callable[[str], T]) -> T:
@@ -112,7 +116,7 @@ def parse_bool(value: str) -> bool:
 
 
 def parse_int(value: str, minimum: int, maximum: int) -> int:
-    if not re.fullmatch(r"-?\d+", value.strip()):
+    if not re.fullmatch(r"-?[0-9]+", value.strip()):  # ASCII digits only
         raise ValueError(f"expected an integer, got {value!r}")
     number = int(value)
     if not minimum <= number <= maximum:

@@ -39,6 +39,9 @@ SECRET_KEY = _secret
 _audit_key = env.raw("LAIF_AUDIT_KEY")
 if _audit_key is None and PRODUCTION:
     env.require("LAIF_AUDIT_KEY", "required in production (or LAIF_AUDIT_KEY_FILE)")
+elif _audit_key is not None and len(_audit_key) < 32:
+    env.require("LAIF_AUDIT_KEY", "must be at least 32 characters long (a guessable key lets the "
+                "audit checkpoint be forged)")
 # HMAC key that seals the audit chain's checkpoint; kept outside the database it protects.
 LAIF_AUDIT_KEY = (_audit_key or "audit:" + SECRET_KEY).encode()
 

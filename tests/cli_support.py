@@ -1,0 +1,33 @@
+"""Run the ``laif`` CLI in-process against the Django app: the CLI's HTTP client goes through an
+``httpx.WSGITransport`` over the WSGI application, on the test's own thread and database
+connection, so it sees the test's data."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import httpx
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from typer.testing import CliRunner, Result
+
+from laif.cli import main
+
+
+def run_cli(args: list[str], token: str) -> Result:
+    """``laif ARGS`` as the holder of ``token``; returns exit code, stdout and stderr."""
+    transport = httpx.WSGITransport(app=get_wsgi_application())
+    env = {"LAIF_TOKEN": token, "LAIF_URL": "http://localhost"}
+    # A real server closes the database connection at the end of each request; inside a test
+    # that would end the test's transaction (Django's test client does the same as here).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with mock.patch.object(main, "TRANSPORT", transport), \
+                mock.patch.dict(os.environ, env):
+            return CliRunner().invoke(main.app, args)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

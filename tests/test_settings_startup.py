@@ -1,0 +1,146 @@
+"""Start-up refuses a bad configuration: ``manage.py check`` in a fresh process exits non-zero
+with one clear message naming the variable (no traceback), and a good one starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+GOOD_SECRET = "k" * 60
+PROD = {"LAIF_ENV": "production", "LAIF_SECRET_KEY": GOOD_SECRET, "LAIF_AUDIT_KEY": "a" * 40}
+
+
+def _base_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LAIF_", "DATABASE_URL", "DJANGO_"))}
+    env["LAIF_DATA_DIR"] = str(tmp)
+    return env
+
+
+def run_check(tmp: Path, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(REPO / "manage.py"), "check"],
+                          env={**_base_env(tmp), **extra}, cwd=REPO, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def _file(tmp: Path, name: str, content: str) -> str:
+    path = tmp / name
+    path.write_text(content)
+    return str(path)
+
+
+# (id, variables, the variable the message must name, words it must contain)
+BAD: list[tuple[str, dict[str, str], str, str]] = [
+    ("debug-maybe", {"LAIF_DEBUG": "maybe"}, "LAIF_DEBUG", "expected true/false"),
+    ("production-without-secret", {"LAIF_ENV": "production", "LAIF_AUDIT_KEY": "a" * 40},
+     "LAIF_SECRET_KEY", "required in production"),
+    ("production-without-audit-key", {"LAIF_ENV": "production", "LAIF_SECRET_KEY": GOOD_SECRET},
+     "LAIF_AUDIT_KEY", "required in production"),
+    ("production-with-debug", {**PROD, "LAIF_DEBUG": "true"}, "LAIF_DEBUG",
+     "DEBUG must be off"),
+    ("short-secret", {"LAIF_SECRET_KEY": "short"}, "LAIF_SECRET_KEY", "at least 50"),
+    ("database-url-nonsense", {"DATABASE_URL": "nonsense://"}, "DATABASE_URL",
+     "not a database URL"),
+    ("database-url-bad-port", {"DATABASE_URL": "postgres://laif:hunter2@db:notaport/laif"},
+     "DATABASE_URL", "not a database URL"),
+    ("uid-min-abc", {"LAIF_UID_MIN": "abc"}, "LAIF_UID_MIN", "expected an integer"),
+    ("uid-max-below-min", {"LAIF_UID_MIN": "300000", "LAIF_UID_MAX": "200000"}, "LAIF_UID_MAX",
+     "greater than LAIF_UID_MIN"),
+    ("env-unknown", {"LAIF_ENV": "staging"}, "LAIF_ENV", "expected one of"),
+    ("time-zone", {"LAIF_TIME_ZONE": "Mars/Olympus_Mons"}, "LAIF_TIME_ZONE", "unknown time zone"),
+    ("oidc-without-client", {"LAIF_OIDC_ISSUER": "https://sso.example.lu/realms/x"},
+     "LAIF_OIDC_CLIENT_ID", "LAIF_OIDC_ISSUER is set"),
+    ("short-audit-key", {**PROD, "LAIF_AUDIT_KEY": "x"}, "LAIF_AUDIT_KEY", "at least 32"),
+    ("token-ttl-out-of-range", {"LAIF_TOKEN_TTL_DAYS": "10000"}, "LAIF_TOKEN_TTL_DAYS",
+     "between 1 and 730"),
+]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every start-up case, run in parallel (each is a fresh Python process)."""
+    tmp = tmp_path_factory.mktemp("startup")
+    cases: dict[str, dict[str, str]] = {case_id: env for case_id, env, _, _ in BAD}
+    cases["secret-both-ways"] = {
+        "LAIF_SECRET_KEY": GOOD_SECRET,
+        "LAIF_SECRET_KEY_FILE": _file(tmp, "secret", GOOD_SECRET),
+    }
+    cases["secret-file-missing"] = {"LAIF_SECRET_KEY_FILE": str(tmp / "no-such-file")}
+    cases["production-empty-audit-key-file"] = {
+        **PROD, "LAIF_AUDIT_KEY": "", "LAIF_AUDIT_KEY_FILE": _file(tmp, "empty-audit", "\n")}
+    cases["many-errors"] = {"LAIF_DEBUG": "maybe", "LAIF_UID_MIN": "abc",
+                            "DATABASE_URL": "nonsense://"}
+    cases["good-development"] = {}
+    cases["good-production-from-files"] = {
+        "LAIF_ENV": "production",
+        "LAIF_SECRET_KEY_FILE": _file(tmp, "prod-secret", GOOD_SECRET + "\n"),
+        "LAIF_AUDIT_KEY_FILE": _file(tmp, "prod-audit", "b" * 40 + "\n"),
+        "DATABASE_URL": "postgres://laif:hunter2@db.internal:5432/laif",
+    }
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = {case_id: pool.submit(run_check, tmp, env) for case_id, env in cases.items()}
+        return {case_id: future.result() for case_id, future in futures.items()}
+
+
+@pytest.mark.parametrize(("case_id", "variable", "words"),
+                         [(c[0], c[2], c[3]) for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_value_stops_start_up(results: dict[str, subprocess.CompletedProcess[str]],
+                                  case_id: str, variable: str, words: str) -> None:
+    result = results[case_id]
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "laif cannot start: invalid configuration" in result.stderr
+    error_lines = [line.strip() for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert any(line.startswith(f"- {variable}: ") and words in line for line in error_lines), (
+        result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_database_password_is_not_echoed(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    assert "hunter2" not in results["database-url-bad-port"].stderr
+
+
+def test_secret_and_secret_file_together_are_refused(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    result = results["secret-both-ways"]
+    assert result.returncode != 0
+    assert "LAIF_SECRET_KEY: set both LAIF_SECRET_KEY and LAIF_SECRET_KEY_FILE" in result.stderr
+
+
+def test_missing_secret_file_names_the_file_variable(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    result = results["secret-file-missing"]
+    assert result.returncode != 0
+    assert "LAIF_SECRET_KEY_FILE: cannot read" in result.stderr
+    assert "no-such-file" in result.stderr
+
+
+def test_empty_audit_key_file_in_production_is_refused(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    """Not a silent fall-back to a key derived from the secret key."""
+    result = results["production-empty-audit-key-file"]
+    assert result.returncode != 0
+    assert "LAIF_AUDIT_KEY_FILE: " in result.stderr
+    assert "is empty" in result.stderr
+
+
+def test_all_errors_are_reported_at_once(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    result = results["many-errors"]
+    assert result.returncode != 0
+    for variable in ("LAIF_DEBUG", "LAIF_UID_MIN", "DATABASE_URL"):
+        assert f"  - {variable}: " in result.stderr
+
+
+@pytest.mark.parametrize("case_id", ["good-development", "good-production-from-files"])
+def test_good_configuration_starts(results: dict[str, subprocess.CompletedProcess[str]],
+                                   case_id: str) -> None:
+    result = results[case_id]
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
