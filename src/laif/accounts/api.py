@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.utils import check_csrf
 
 from laif.accounts import schemas as s
 from laif.accounts import selectors, services, sme
 from laif.accounts.audit import Actor
-from laif.accounts.errors import DomainError, Unauthenticated
+from laif.accounts.errors import DomainError, PermissionDenied, Unauthenticated
 from laif.accounts.models import ApiToken, Membership, Organisation, Project, User
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
 from laif.config.apitypes import Id, ShortText
@@ -140,7 +141,8 @@ def organisation_update(request: HttpRequest, org_id: Id, data: s.OrganisationIn
 @router.get("/organisations/{org_id}/members", response=list[s.MembershipOut])
 def member_list(request: HttpRequest, org_id: Id) -> list[s.MembershipOut]:
     return [s.MembershipOut(user=_user_out(m.user), role=m.role)
-            for m in selectors.members_of(access=access_of(request), organisation_id=org_id)]
+            for m in selectors.members_of(access=access_of(request), actor=actor_of(request),
+                                       organisation_id=org_id)]
 
 
 @router.put("/organisations/{org_id}/members/{user_id}", response=s.MembershipOut)
@@ -160,10 +162,27 @@ def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) ->
                                        expires_at=inv.expires_at))
 
 
+def _optional_caller(request: HttpRequest) -> User | None:
+    """The caller of a route open to anonymous people: a Bearer token's user (an invalid token is
+    refused, not taken as anonymous), a session user (whose POST needs the CSRF token, as on every
+    session route), or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer":
+        user = services.api_token_authenticate(secret=secret.strip())
+        if user is None:
+            raise Unauthenticated("Authentication required: log in or send a valid API token.")
+        return user
+    user = current_user(request)
+    if user is not None and check_csrf(request) is not None:
+        raise PermissionDenied("CSRF check failed: reload the page and try again.")
+    return user
+
+
 @router.post("/invitations/accept", auth=None, response={201: s.MembershipOut},
              summary="Accept an invitation (logged in, or creating the account)")
 def invitation_accept(request: HttpRequest, data: s.InvitationAcceptIn) -> Status[Any]:
-    user = current_user(request)
+    user = _optional_caller(request)
     if user is None and not data.password:
         raise DomainError("Choose a password to create your account.", field="password")
     membership, member = services.invitation_accept(

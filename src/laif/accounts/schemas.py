@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
+from pydantic import Field
 
 from laif.config.apitypes import (
     Count,
@@ -17,6 +18,7 @@ from laif.config.apitypes import (
     KeyText,
     LongText,
     Name,
+    NoNul,
     Secret,
     ShortText,
 )
@@ -27,6 +29,9 @@ SectorName = Literal[
 KindName = Literal["company", "startup", "research", "public"]
 OrgRoleName = Literal["admin", "member"]
 ProjectRoleName = Literal["lead", "member"]
+# User.first_name and last_name are varchar(150).
+PersonName = Annotated[str, Field(min_length=1, max_length=150), NoNul]
+OptionalPersonName = Annotated[str, Field(max_length=150), NoNul]
 
 
 class Message(Schema):
@@ -49,8 +54,8 @@ class SignUpIn(Schema):
     organisation: OrganisationIn
     email: Email
     password: Secret
-    first_name: Name
-    last_name: Name
+    first_name: PersonName
+    last_name: PersonName
 
 
 class OrganisationOut(Schema):
@@ -131,8 +136,8 @@ class InvitationOut(Schema):
 class InvitationAcceptIn(Schema):
     token: Secret
     password: Secret | None = None
-    first_name: ShortText = ""
-    last_name: ShortText = ""
+    first_name: OptionalPersonName = ""
+    last_name: OptionalPersonName = ""
 
 
 class ProjectIn(Schema):

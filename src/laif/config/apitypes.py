@@ -22,7 +22,8 @@ def no_nul(value: str) -> str:
 NoNul = AfterValidator(no_nul)
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
-Euros = Annotated[int, Field(ge=0, le=10**13)]
+# Organisation.annual_turnover_eur and balance_sheet_eur are numeric(15, 2): below 10^13.
+Euros = Annotated[int, Field(ge=0, le=10**13 - 1)]
 Days = Annotated[int, Field(ge=1, le=730)]
 Name = Annotated[str, Field(min_length=1, max_length=200), NoNul]
 ShortText = Annotated[str, Field(max_length=200), NoNul]

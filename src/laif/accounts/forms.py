@@ -1,0 +1,205 @@
+"""Web forms: shape and type checks only. Business rules (VAT, RCS, passwords, SSH keys, roles)
+live in the services, whose ``DomainError`` is put back on the form with ``add_domain_error``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from laif.accounts.errors import DomainError
+from laif.accounts.models import Membership, OrganisationKind, OrgRole, ProjectRole, Sector
+
+# EU member states, then the other EEA states, Switzerland and the United Kingdom.
+COUNTRIES: list[tuple[str, Any]] = [
+    ("LU", _("Luxembourg")),
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("BG", _("Bulgaria")),
+    ("HR", _("Croatia")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DK", _("Denmark")),
+    ("EE", _("Estonia")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("DE", _("Germany")),
+    ("GR", _("Greece")),
+    ("HU", _("Hungary")),
+    ("IE", _("Ireland")),
+    ("IT", _("Italy")),
+    ("LV", _("Latvia")),
+    ("LT", _("Lithuania")),
+    ("MT", _("Malta")),
+    ("NL", _("Netherlands")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("RO", _("Romania")),
+    ("SK", _("Slovakia")),
+    ("SI", _("Slovenia")),
+    ("ES", _("Spain")),
+    ("SE", _("Sweden")),
+    ("IS", _("Iceland")),
+    ("LI", _("Liechtenstein")),
+    ("NO", _("Norway")),
+    ("CH", _("Switzerland")),
+    ("GB", _("United Kingdom")),
+]
+COUNTRY_NAMES = dict(COUNTRIES)
+
+MAX_EUR = Decimal("9999999999999.99")
+
+
+class BaseForm(forms.Form):
+    """Adds ``add_domain_error``: a service error shown on the field it names, or on the form."""
+
+    field_aliases: dict[str, str] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        name = self.field_aliases.get(exc.field or "", exc.field)
+        self.add_error(name if name in self.fields else None, exc.message)
+
+
+class NoNulCharField(forms.CharField):
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(_("This field contains a NUL character."))
+        return value
+
+
+class LoginForm(BaseForm):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "username",
+                                                            "autofocus": True}))
+    password = forms.CharField(label=_("Password"), max_length=256, strip=False,
+                               widget=forms.PasswordInput(
+                                   attrs={"autocomplete": "current-password"}))
+
+
+class PasswordPairMixin(forms.Form):
+    password = forms.CharField(
+        label=_("Password"), max_length=256, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; not a common or all-numeric password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"), max_length=256, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class SignUpForm(PasswordPairMixin, BaseForm):
+    name = NoNulCharField(label=_("Legal name"), max_length=200)
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, initial="LU")
+    rcs_number = NoNulCharField(
+        label=_("RCS number"), max_length=20, required=False,
+        help_text=_("Luxembourg Trade and Companies Register, e.g. B123456."),
+    )
+    vat_number = NoNulCharField(
+        label=_("VAT number"), max_length=20, required=False,
+        help_text=_("EU VAT identification number, e.g. LU15027442."),
+    )
+    sector = forms.ChoiceField(label=_("Sector"), choices=[("", _("Choose…")), *Sector.choices])
+    kind = forms.ChoiceField(label=_("Kind of organisation"),
+                             choices=[("", _("Choose…")), *OrganisationKind.choices])
+    staff_headcount = forms.IntegerField(
+        label=_("Staff headcount"), min_value=0, max_value=10_000_000,
+        help_text=_("Annual work units, as in the EU SME definition."),
+    )
+    annual_turnover_eur = forms.DecimalField(
+        label=_("Annual turnover (EUR)"), min_value=Decimal(0), max_value=MAX_EUR,
+        max_digits=15, decimal_places=2,
+    )
+    balance_sheet_eur = forms.DecimalField(
+        label=_("Balance sheet total (EUR)"), min_value=Decimal(0), max_value=MAX_EUR,
+        max_digits=15, decimal_places=2,
+    )
+    first_name = NoNulCharField(label=_("First name"), max_length=150)
+    last_name = NoNulCharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    organisation_fields = ("name", "country", "rcs_number", "vat_number", "sector", "kind",
+                           "staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
+    person_fields = ("first_name", "last_name", "email", "password", "password2")
+
+    def organisation_section(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.organisation_fields]
+
+    def person_section(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.person_fields]
+
+
+class InvitationAcceptForm(PasswordPairMixin, BaseForm):
+    first_name = NoNulCharField(label=_("First name"), max_length=150)
+    last_name = NoNulCharField(label=_("Last name"), max_length=150)
+
+    field_order = ["first_name", "last_name", "password", "password2"]
+
+
+class InviteForm(BaseForm):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices, initial=OrgRole.MEMBER)
+
+
+class RoleForm(BaseForm):
+    role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices)
+
+
+def member_choices(memberships: Iterable[Membership]) -> list[tuple[int, str]]:
+    return [(m.user_id, f"{m.user.get_full_name() or m.user.email} <{m.user.email}>")
+            for m in memberships]
+
+
+class ProjectForm(BaseForm):
+    name = NoNulCharField(label=_("Project name"), max_length=200)
+    description = NoNulCharField(label=_("Description"), max_length=5000, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}))
+    lead_id = forms.TypedChoiceField(label=_("Project lead"), coerce=int,
+                                     help_text=_("Chosen among the organisation's members."))
+
+    def __init__(self, *args: Any, members: Iterable[Membership] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_id"].choices = member_choices(members)  # type: ignore[attr-defined]
+
+
+class ProjectMemberForm(BaseForm):
+    user_id = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    role = forms.ChoiceField(label=_("Role"), choices=ProjectRole.choices,
+                             initial=ProjectRole.MEMBER)
+
+    def __init__(self, *args: Any, members: Iterable[Membership] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].choices = member_choices(members)  # type: ignore[attr-defined]
+
+
+class SshKeyForm(BaseForm):
+    title = NoNulCharField(label=_("Title"), max_length=100, required=False,
+                           help_text=_("A name to recognise the key, e.g. laptop."))
+    public_key = forms.CharField(
+        label=_("Public key"), max_length=16_384,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off",
+                                     "placeholder": "ssh-ed25519 AAAA… you@laptop"}),
+        help_text=_("Paste the content of your .pub file, e.g. ~/.ssh/id_ed25519.pub. "
+                    "Never paste your private key."),
+    )
+
+
+class TokenForm(BaseForm):
+    name = NoNulCharField(label=_("Name"), max_length=100,
+                          help_text=_("What the token is for, e.g. my laptop's CLI."))
+    expires_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730,
+                                      required=False)

@@ -1,0 +1,631 @@
+"""Server-rendered pages: who sees which page, forms show the services' errors, nothing external.
+
+Each page is rendered through Django's test client for each role of the tenancy matrix; a page of
+another tenant is a 404 (never a hint that it exists), a page the role may not use is a 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from laif.accounts import services
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.models import (
+    ApiToken,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Organisation,
+    ProjectMembership,
+    SshKey,
+    User,
+)
+from laif.catalogue import CatalogueError, load_pillars, parse_pillars
+from tests.factories import PASSWORD, World
+
+pytestmark = pytest.mark.django_db
+
+ClientFor = Callable[[User | None], Client]
+ROLES = ("anonymous", "other_member", "member", "project_lead", "org_admin", "operator",
+         "reviewer", "trainer", "auditor")
+NEW_PASSWORD = "Quiet-Harbour-Lantern-2026"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "src" / "laif" / "locale"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashers(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def html(response: Any) -> str:
+    return str(response.content.decode())
+
+
+def ed25519_public_key(comment: str = "me@laptop") -> tuple[str, str]:
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    line = key.public_bytes(serialization.Encoding.OpenSSH,
+                            serialization.PublicFormat.OpenSSH).decode()
+    blob = base64.b64decode(line.split()[1])
+    return f"{line} {comment}", "SHA256:" + base64.b64encode(
+        hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+# ----------------------------------------------------------------------------- who sees what
+
+# page -> {role: expected status}; any role not listed gets the default of the row.
+LOGIN = 302
+
+
+def _pages(w: World) -> dict[str, tuple[int, dict[str, int]]]:
+    org, other_org, project = w.org.pk, w.other_org.pk, w.project.pk
+    client_data = {"operator": 200, "reviewer": 200, "auditor": 200}
+    own_org = {"member": 200, "project_lead": 200, "org_admin": 200}
+    return {
+        "/": (200, {"anonymous": LOGIN}),
+        "/login/": (302, {"anonymous": 200}),
+        "/signup/": (302, {"anonymous": 200}),
+        "/organisations/": (200, {"anonymous": LOGIN, "trainer": 403}),
+        f"/organisations/{org}/": (404, {"anonymous": LOGIN, **own_org, **client_data}),
+        f"/organisations/{other_org}/": (404, {"anonymous": LOGIN, "other_member": 200,
+                                               **client_data}),
+        f"/organisations/{org}/projects/new/": (
+            404, {"anonymous": LOGIN, "org_admin": 200, "member": 403, "project_lead": 403,
+                  "operator": 403, "reviewer": 403, "auditor": 403}),
+        "/projects/": (200, {"anonymous": LOGIN, "trainer": 403}),
+        f"/projects/{project}/": (404, {"anonymous": LOGIN, "project_lead": 200,
+                                        "org_admin": 200, **client_data}),
+        "/account/": (200, {"anonymous": LOGIN}),
+        "/account/tokens/": (200, {"anonymous": LOGIN}),
+        "/staff/audit/": (403, {"anonymous": LOGIN, "auditor": 200}),
+        "/staff/audit/verify/": (403, {"anonymous": LOGIN, "auditor": 200}),
+        "/staff/identities/": (403, {"anonymous": LOGIN, "operator": 200, "auditor": 200}),
+        "/invitations/not-a-real-token/": (404, {}),
+        "/no-such-page/": (404, {}),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_page_for_each_role(world: World, client_for: ClientFor, role: str) -> None:
+    client = client_for(world.user(role))
+    failures = []
+    for path, (default, overrides) in _pages(world).items():
+        expected = overrides.get(role, default)
+        response = client.get(path)
+        if response.status_code != expected:
+            failures.append(f"{path}: {response.status_code}, expected {expected}")
+        elif expected == LOGIN and role == "anonymous":
+            assert response["Location"].startswith("/login/?next="), path
+    assert not failures, f"{role}: " + "; ".join(failures)
+
+
+def test_error_pages_are_the_sites_own(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.other_member)
+    page = html(client.get(f"/projects/{world.project.pk}/"))
+    assert "Page not found" in page
+    assert world.project.name not in page
+    forbidden = client_for(world.member).get("/staff/audit/")
+    assert forbidden.status_code == 403
+    assert "Access denied" in html(forbidden)
+    assert "Only auditors can read the audit log." in html(forbidden)
+
+
+def test_home_for_a_company_user_shows_pillars_and_projects(world: World,
+                                                            client_for: ClientFor) -> None:
+    page = html(client_for(world.project_lead).get("/"))
+    for pillar in load_pillars().pillars:
+        assert pillar.title.replace("&", "&amp;") in page
+    assert world.project.name in page
+    assert world.project.code in page
+    assert "Project lead" in page
+    assert "New project" not in page  # not an org admin
+    assert world.other_project.name not in page
+    admin_page = html(client_for(world.org_admin).get("/"))
+    assert reverse("project_create", args=[world.org.pk]) in admin_page
+
+
+def test_home_for_a_person_without_organisation(client_for: ClientFor) -> None:
+    loner = User.objects.create_user("loner@example.lu", PASSWORD, first_name="Lou")
+    page = html(client_for(loner).get("/"))
+    assert "You are not a member of any organisation yet." in page
+    assert "Welcome, Lou" in page
+
+
+def test_home_for_staff_is_the_operator_dashboard(world: World, client_for: ClientFor) -> None:
+    page = html(client_for(world.auditor).get("/"))
+    assert "Operator dashboard" in page
+    assert reverse("audit") in page
+    assert reverse("identities") in page
+    assert reverse("organisations") in page
+    trainer = html(client_for(world.trainer).get("/"))
+    assert "Operator dashboard" in trainer
+    for name in ("audit", "identities", "organisations"):
+        assert reverse(name) not in trainer
+    operator = html(client_for(world.operator).get("/"))
+    assert reverse("identities") in operator
+    assert reverse("audit") not in operator
+
+
+def test_organisation_list_is_scoped(world: World, client_for: ClientFor) -> None:
+    page = html(client_for(world.member).get("/organisations/"))
+    assert world.org.name in page
+    assert world.other_org.name not in page
+    staff = html(client_for(world.reviewer).get("/organisations/"))
+    assert world.org.name in staff
+    assert world.other_org.name in staff
+
+
+def test_staff_view_of_client_data_is_audited(world: World, client_for: ClientFor) -> None:
+    before = AuditEntry.objects.filter(action="data.accessed").count()
+    assert client_for(world.operator).get(f"/organisations/{world.org.pk}/").status_code == 200
+    assert AuditEntry.objects.filter(action="data.accessed").count() == before + 1
+
+
+# ----------------------------------------------------------------------------- login, sign-up
+
+
+def _signup_data(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "Moselle Vision S.A.", "country": "LU", "rcs_number": "B234567",
+        "vat_number": "LU15027442", "sector": "industry", "kind": "startup",
+        "staff_headcount": "8", "annual_turnover_eur": "1500000",
+        "balance_sheet_eur": "900000", "first_name": "Anne", "last_name": "Kremer",
+        "email": "anne@moselle-vision.lu", "password": NEW_PASSWORD, "password2": NEW_PASSWORD,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_sign_up_logs_in_and_shows_the_sme_class(client: Client) -> None:
+    response = client.post("/signup/", _signup_data(), follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    page = html(response)
+    assert "Welcome, Anne" in page
+    assert "Micro enterprise" in page
+    org = Organisation.objects.get(name="Moselle Vision S.A.")
+    assert org.sme_class == "micro"
+    assert Membership.objects.get(organisation=org).role == "admin"
+    org_page = html(client.get(f"/organisations/{org.pk}/"))
+    assert "Micro enterprise" in org_page
+    assert "LU15027442" in org_page
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("vat_number", "LU12345678", "VAT number LU12345678 is not valid"),
+    ("password", "password", "This password is too short"),
+    ("rcs_number", "123", "RCS number must look like B123456"),
+    ("password2", "something-else-entirely", "The two passwords differ."),
+    ("staff_headcount", "-3", "greater than or equal to 0"),
+])
+def test_sign_up_shows_errors_on_the_field(client: Client, field: str, value: str,
+                                           message: str) -> None:
+    data = _signup_data(**{field: value})
+    if field == "password":
+        data["password2"] = value
+    response = client.post("/signup/", data)
+    assert response.status_code == 200
+    page = html(response)
+    errors = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', page, re.S)
+    assert errors is not None, page
+    assert message in errors.group(1)
+    assert 'aria-invalid="true"' in page
+    assert not Organisation.objects.filter(name="Moselle Vision S.A.").exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_with_a_known_email_is_refused(world: World, client: Client) -> None:
+    page = html(client.post("/signup/", _signup_data(email=world.member.email)))
+    assert "An account with this e-mail address already exists." in page
+
+
+def test_login_errors_throttling_and_safe_next(world: World, client: Client,
+                                               settings: Any) -> None:
+    settings.LAIF_LOGIN_MAX_FAILURES = 3
+    page = html(client.get("/login/"))
+    assert 'name="email"' in page
+    assert "Log in with" not in page
+    for _ in range(3):
+        page = html(client.post("/login/", {"email": world.member.email, "password": "nope"}))
+        assert "Wrong e-mail address or password." in page
+    page = html(client.post("/login/", {"email": world.member.email, "password": PASSWORD}))
+    assert "Too many failed logins" in page
+    assert "_auth_user_id" not in client.session
+
+    other = Client()
+    response = other.post("/login/?next=https://evil.example/", {
+        "email": world.project_lead.email, "password": PASSWORD,
+        "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    other.post("/logout/")
+    response = other.post("/login/", {"email": world.project_lead.email, "password": PASSWORD,
+                                      "next": f"/projects/{world.project.pk}/"})
+    assert response["Location"] == f"/projects/{world.project.pk}/"
+
+
+def test_login_page_offers_oidc_when_configured(client: Client, settings: Any) -> None:
+    settings.LAIF_OIDC_ISSUER = "http://127.0.0.1:9/realm"
+    settings.LAIF_OIDC_NAME = "MyAccessID"
+    page = html(client.get("/login/"))
+    assert "Log in with MyAccessID" in page
+    assert f'action="{reverse("social:begin", args=["oidc"])}"' in page
+
+
+def test_htmx_request_after_the_session_expired_reloads_to_login(world: World,
+                                                                  client: Client) -> None:
+    response = client.post(f"/projects/{world.project.pk}/members/", {"user_id": "1"},
+                           HTTP_HX_REQUEST="true",
+                           HTTP_HX_CURRENT_URL=f"http://testserver/projects/{world.project.pk}/")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/login/?next=%2Fprojects%2F{world.project.pk}%2F"
+
+
+def test_csrf_failure_page(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"email": world.member.email, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "This form has expired" in html(response)
+
+
+def test_logout_is_post_only(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.member)
+    assert client.get("/logout/").status_code == 405
+    assert client.post("/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+# ----------------------------------------------------------------------------- organisation
+
+
+def test_invite_sends_mail_and_shows_success(world: World, client_for: ClientFor,
+                                             django_capture_on_commit_callbacks: Any) -> None:
+    client = client_for(world.org_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/organisations/{world.org.pk}/invitations/",
+                               {"email": "new.person@acme.lu", "role": "member"}, follow=True)
+    assert "Invitation sent to new.person@acme.lu." in html(response)
+    assert len(mail.outbox) == 1
+    assert "/invitations/" in str(mail.outbox[0].body)
+    page = html(client.post(f"/organisations/{world.org.pk}/invitations/",
+                            {"email": world.member.email, "role": "member"}))
+    assert f"{world.member.email} is already a member." in page
+    page = html(client.post(f"/organisations/{world.org.pk}/invitations/",
+                            {"email": "not an address", "role": "member"}))
+    assert "Enter a valid email address." in page
+
+
+def test_invite_and_role_change_are_refused_outside_the_role(world: World,
+                                                             client_for: ClientFor) -> None:
+    url = f"/organisations/{world.org.pk}/invitations/"
+    data = {"email": "x@acme.lu", "role": "member"}
+    assert client_for(world.member).post(url, data).status_code == 403
+    assert client_for(world.other_member).post(url, data).status_code == 404
+    role_url = f"/organisations/{world.org.pk}/members/{world.member.pk}/role/"
+    assert client_for(world.member).post(role_url, {"role": "admin"}).status_code == 403
+    assert client_for(world.other_member).post(role_url, {"role": "admin"}).status_code == 404
+    assert not Invitation.objects.filter(email="x@acme.lu").exists()
+
+
+def test_role_change_with_htmx_returns_the_row(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.org_admin)
+    url = f"/organisations/{world.org.pk}/members/{world.member.pk}/role/"
+    response = client.post(url, {"role": "admin"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    row = html(response)
+    assert row.startswith(f'<tr id="member-{world.member.pk}">')
+    assert "Role changed." in row
+    assert "<html" not in row
+    assert Membership.objects.get(user=world.member, organisation=world.org).role == "admin"
+    # The last admin cannot step down: the error shows in the row, not as an error page.
+    client.post(url, {"role": "member"}, HTTP_HX_REQUEST="true")
+    own = f"/organisations/{world.org.pk}/members/{world.org_admin.pk}/role/"
+    row = html(client.post(own, {"role": "member"}, HTTP_HX_REQUEST="true"))
+    assert "The organisation must keep at least one admin." in row
+    # Without htmx: a redirect and a message.
+    response = client.post(url, {"role": "member"}, follow=True)
+    assert "Role changed." in html(response)
+
+
+def test_invitation_accept_anonymous_creates_the_account(world: World, client: Client) -> None:
+    admin = world.org_admin
+    invitation = services.invitation_create(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=world.org.pk,
+        email="newcomer@acme.lu", role="member")
+    url = f"/invitations/{invitation.plain_token}/"  # type: ignore[attr-defined]
+    page = html(client.get(url))
+    assert "Join Acme Vision" in page
+    assert "newcomer@acme.lu" in page
+    page = html(client.post(url, {"first_name": "Nina", "last_name": "New",
+                                  "password": "short", "password2": "short"}))
+    assert "This password is too short" in page
+    response = client.post(url, {"first_name": "Nina", "last_name": "New",
+                                 "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == f"/organisations/{world.org.pk}/"
+    user = User.objects.get(email="newcomer@acme.lu")
+    assert Membership.objects.filter(user=user, organisation=world.org).exists()
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get(url).status_code == 404  # used
+
+
+def test_invitation_accept_logged_in(world: World, client_for: ClientFor) -> None:
+    admin = world.org_admin
+    invitation = services.invitation_create(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=world.org.pk,
+        email=world.other_member.email, role="member")
+    url = f"/invitations/{invitation.plain_token}/"  # type: ignore[attr-defined]
+    page = html(client_for(world.project_lead).post(url))
+    assert f"This invitation was sent to {world.other_member.email}" in page
+    response = client_for(world.other_member).post(url)
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=world.other_member, organisation=world.org).exists()
+
+
+# ----------------------------------------------------------------------------- projects
+
+
+def test_project_create(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.org_admin)
+    url = f"/organisations/{world.org.pk}/projects/new/"
+    page = html(client.get(url))
+    assert world.member.email in page  # lead chosen among org members
+    assert world.other_member.email not in page
+    page = html(client.post(url, {"name": "", "description": "", "lead_id": world.member.pk}))
+    assert "This field is required." in page
+    page = html(client.post(url, {"name": "X", "lead_id": world.other_member.pk}))
+    assert "Select a valid choice." in page
+    response = client.post(url, {"name": "Predictive maintenance", "description": "Pumps.",
+                                 "lead_id": world.member.pk}, follow=True)
+    page = html(response)
+    assert "Predictive maintenance" in page
+    assert "created (code" in page
+    project = world.org.projects.get(name="Predictive maintenance")
+    assert ProjectMembership.objects.get(project=project, user=world.member).role == "lead"
+    assert client_for(world.member).post(url, {"name": "Y", "lead_id": world.member.pk}
+                                         ).status_code == 403
+
+
+def test_project_members_with_htmx(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.project_lead)
+    project = world.project.pk
+    page = html(client.get(f"/projects/{project}/"))
+    assert 'hx-post="/projects/' in page
+    assert world.member.email in page
+    fragment = html(client.post(f"/projects/{project}/members/",
+                                {"user_id": world.member.pk, "role": "member"},
+                                HTTP_HX_REQUEST="true"))
+    assert fragment.startswith('<div id="project-members">')
+    assert "Member added." in fragment
+    assert world.member.email in fragment
+    fragment = html(client.post(f"/projects/{project}/members/{world.project_lead.pk}/remove/",
+                                HTTP_HX_REQUEST="true"))
+    assert "Name another project lead before removing the current one." in fragment
+    fragment = html(client.post(f"/projects/{project}/members/{world.member.pk}/remove/",
+                                HTTP_HX_REQUEST="true"))
+    assert "Member removed." in fragment
+    assert not ProjectMembership.objects.filter(project_id=project, user=world.member).exists()
+    # Someone of another organisation cannot be added (not even offered).
+    response = client.post(f"/projects/{project}/members/",
+                           {"user_id": world.other_member.pk, "role": "member"},
+                           HTTP_HX_REQUEST="true")
+    assert "Select a valid choice." in html(response)
+    # A plain member may see nothing here; another tenant gets 404.
+    other = client_for(world.other_member)
+    assert other.post(f"/projects/{project}/members/",
+                      {"user_id": world.member.pk}).status_code == 404
+    staff = client_for(world.operator)
+    assert staff.post(f"/projects/{project}/members/",
+                      {"user_id": world.member.pk}).status_code == 403
+
+
+# ----------------------------------------------------------------------------- account, tokens
+
+
+def test_account_shows_identity_or_a_note(world: World, client_for: ClientFor) -> None:
+    page = html(client_for(world.project_lead).get("/account/"))
+    identity = world.project_lead.cluster_identity
+    assert identity.username in page
+    assert str(identity.uid) in page
+    page = html(client_for(world.member).get("/account/"))
+    assert "it is allocated when you join a project" in page
+
+
+def test_ssh_keys_add_refuse_private_key_delete(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.member)
+    private = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
+               "-----END OPENSSH PRIVATE KEY-----\n")
+    page = html(client.post("/account/ssh-keys/", {"title": "oops", "public_key": private}))
+    assert "This is a PRIVATE key" in page
+    assert "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE" not in page  # never echoed back
+    page = html(client.post("/account/ssh-keys/", {"title": "x", "public_key": "ssh-dss AAAA"}))
+    assert "DSA keys are obsolete" in page
+    public, fingerprint = ed25519_public_key()
+    response = client.post("/account/ssh-keys/", {"title": "laptop", "public_key": public},
+                           follow=True)
+    page = html(response)
+    assert fingerprint in page
+    assert "ssh-ed25519" in page
+    assert "256 bits" in page
+    key = SshKey.objects.get(user=world.member)
+    # Someone else cannot delete it: 404, and it stays.
+    assert client_for(world.project_lead).post(
+        f"/account/ssh-keys/{key.pk}/delete/").status_code == 404
+    assert client.post(f"/account/ssh-keys/{key.pk}/delete/").status_code == 302
+    assert not SshKey.objects.filter(pk=key.pk).exists()
+
+
+def test_tokens_secret_shown_once_then_revoke(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.member)
+    response = client.post("/account/tokens/", {"name": "my laptop", "expires_days": "30"})
+    page = html(response)
+    secret = re.search(r'value="(laif_[A-Za-z0-9_-]+)"', page)
+    assert secret is not None
+    assert response["Cache-Control"] == "no-store"
+    assert services.api_token_authenticate(secret=secret.group(1)) == world.member
+    page = html(client.get("/account/tokens/"))
+    assert secret.group(1) not in page
+    assert "my laptop" in page
+    page = html(client.post("/account/tokens/", {"name": "long", "expires_days": "9999"}))
+    assert "less than or equal to 730" in page
+    token = ApiToken.objects.get(user=world.member)
+    assert client_for(world.project_lead).post(
+        f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    page = html(client.post(f"/account/tokens/{token.pk}/revoke/", follow=True))
+    assert "Token my laptop revoked." in page
+    assert "Revoked" in page
+    assert services.api_token_authenticate(secret=secret.group(1)) is None
+
+
+# ----------------------------------------------------------------------------- staff pages
+
+
+def test_audit_log_paging_and_verification(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.auditor)
+    page = html(client.get("/staff/audit/"))
+    newest = AuditEntry.objects.order_by("-seq").first()
+    assert newest is not None
+    assert f">{newest.seq}<" in page
+    older = html(client.get(f"/staff/audit/?before_seq={newest.seq}"))
+    assert f">{newest.seq}<" not in older
+    assert f">{newest.seq - 1}<" in older
+    assert "project.created" in html(client.get("/staff/audit/?action=project."))
+    assert client.get("/staff/audit/?before_seq=abc").status_code == 200
+    fragment = html(client.get("/staff/audit/verify/", HTTP_HX_REQUEST="true"))
+    assert fragment.startswith('<p class="notice notice-success verify-ok"')
+    assert "OK: the chain of" in fragment
+    AuditEntry.objects.filter(seq=2).update(action="tampered")
+    fragment = html(client.get("/staff/audit/verify/", HTTP_HX_REQUEST="true"))
+    assert "verify-problems" in fragment
+    assert "problem" in fragment
+    assert "<html" in html(client.get("/staff/audit/verify/"))  # plain GET: a whole page
+
+
+def test_identity_export_page(world: World, client_for: ClientFor) -> None:
+    page = html(client_for(world.operator).get("/staff/identities/"))
+    identity = world.project_lead.cluster_identity
+    assert identity.username in page
+    assert str(identity.uid) in page
+    assert 'href="/api/identities/export"' in page
+    assert AuditEntry.objects.filter(action="identities.exported").exists()
+    # The download link works with the browser session.
+    response = client_for(world.auditor).get("/api/identities/export")
+    assert response.status_code == 200
+    assert any(r["username"] == identity.username for r in response.json())
+
+
+# ----------------------------------------------------------------------------- assets, language
+
+ATTR_URL = re.compile(r'\b(?:src|href|action|hx-get|hx-post|srcset|poster|data)\s*=\s*"([^"]*)"',
+                      re.I)
+
+
+def test_no_page_loads_anything_from_another_host(world: World, client_for: ClientFor,
+                                                  settings: Any) -> None:
+    settings.LAIF_OIDC_ISSUER = "https://idp.example.org/realm"
+    pages = {
+        None: ["/login/", "/signup/"],
+        world.org_admin: ["/", f"/organisations/{world.org.pk}/", "/projects/",
+                          f"/projects/{world.project.pk}/",
+                          f"/organisations/{world.org.pk}/projects/new/", "/account/",
+                          "/account/tokens/", "/no-such-page/"],
+        world.auditor: ["/", "/organisations/", "/staff/audit/", "/staff/identities/"],
+    }
+    seen = 0
+    for user, paths in pages.items():
+        client = client_for(user)
+        for path in paths:
+            page = html(client.get(path))
+            assert "<script" in page
+            assert "django_htmx/htmx-2.min.js" in page
+            for url in ATTR_URL.findall(page):
+                seen += 1
+                assert not re.match(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", url, re.I), (path, url)
+                assert not url.lower().startswith(("http:", "https:", "javascript:")), (path, url)
+            assert "@import" not in page
+            assert "url(http" not in page
+    assert seen > 100
+    css = (Path(__file__).resolve().parent.parent / "src/laif/static/laif/laif.css").read_text()
+    assert "http" not in css
+    assert "@import" not in css
+    assert "@font-face" not in css
+
+
+def test_htmx_is_served_locally(world: World, client_for: ClientFor) -> None:
+    page = html(client_for(world.member).get("/"))
+    src = re.search(r'<script src="([^"]+htmx-2\.min\.js)"', page)
+    assert src is not None
+    assert src.group(1).startswith("/static/")
+
+
+def test_pages_in_french(world: World, client_for: ClientFor) -> None:
+    client = client_for(world.org_admin)
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert response.status_code == 302
+    page = html(client.get("/"))
+    assert '<html lang="fr">' in page
+    assert "Vos projets" in page
+    assert "Les six piliers de l'AI Factory" in page
+    assert "Évaluer et accélérer" in page
+    org = html(client.get(f"/organisations/{world.org.pk}/"))
+    assert "Données légales" in org
+    assert "Petite entreprise" in org
+    errors = html(client.post(f"/organisations/{world.org.pk}/invitations/",
+                              {"email": world.member.email, "role": "member"}))
+    assert "est déjà membre" in errors  # the service's message, translated
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Se connecter" in html(anonymous.get("/login/"))
+
+
+def test_french_catalogue_is_complete() -> None:
+    po = polib.pofile(str(LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.po"))
+    assert len(po) > 300
+    untranslated = [e.msgid for e in po.untranslated_entries()]
+    fuzzy = [e.msgid for e in po.fuzzy_entries()]
+    assert not untranslated, untranslated[:10]
+    assert not fuzzy, fuzzy[:10]
+    for entry in po.translated_entries():
+        for name in re.findall(r"%\((\w+)\)[sd]", entry.msgid):
+            texts = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+            assert all(f"%({name})" in t for t in texts), entry.msgid
+
+
+# ----------------------------------------------------------------------------- catalogue
+
+
+def test_pillar_catalogue() -> None:
+    catalogue = load_pillars()
+    assert [p.title for p in catalogue.pillars] == [
+        "Assess & Accelerate", "Upskill & Train", "Connect", "Fund", "Build & Test",
+        "Scale & Execute"]
+    assert catalogue.source
+    assert catalogue.effective_date.year >= 2025
+    french = catalogue.in_language("fr")
+    assert all(p.title and p.summary for p in french)
+    assert french[0].title != catalogue.pillars[0].title
+
+
+@pytest.mark.parametrize("broken", [
+    [],
+    {"version": 1, "effective_date": "2025-12-10", "source": "x", "pillars": []},
+    {"version": 1, "effective_date": "someday", "source": "x", "pillars": [{}]},
+    {"version": 0, "effective_date": "2025-12-10", "source": "x", "pillars": [{}]},
+    {"version": 1, "effective_date": "2025-12-10", "source": "", "pillars": [{}]},
+    {"version": 1, "effective_date": "2025-12-10", "source": "x",
+     "pillars": [{"key": "a", "number": 1, "title": "A", "summary": "s", "title_fr": "A"}]},
+])
+def test_pillar_catalogue_refuses_broken_files(broken: Any) -> None:
+    with pytest.raises(CatalogueError):
+        parse_pillars(broken)
