@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
@@ -13,7 +15,7 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
-def client_for():
+def client_for() -> Callable[[User | None], Client]:
     """A Django test client logged in as the given user (or anonymous for None)."""
 
     def make(user: User | None) -> Client:

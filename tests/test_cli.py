@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 import stat
+from pathlib import Path
 
 import httpx
 import pytest
 from django.core.wsgi import get_wsgi_application
+from pytest_django.fixtures import Settings as SettingsWrapper
 from typer.testing import CliRunner
 
 from laif.accounts.models import ApiToken
 from laif.cli import main as cli
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch):
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(cli, "TRANSPORT", httpx.WSGITransport(app=get_wsgi_application()))
     monkeypatch.setenv("LAIF_CONFIG_DIR", str(tmp_path / "cfg"))
     monkeypatch.delenv("LAIF_TOKEN", raising=False)
@@ -26,7 +28,9 @@ def cli_env(tmp_path, monkeypatch):
     return tmp_path / "cfg" / "credentials.json"
 
 
-def test_login_stores_a_private_token_and_whoami_uses_it(world, cli_env, settings):
+def test_login_stores_a_private_token_and_whoami_uses_it(
+    world: World, cli_env: Path, settings: SettingsWrapper
+) -> None:
     settings.ALLOWED_HOSTS = ["localhost"]
     runner = CliRunner()
     result = runner.invoke(cli.app, ["login", "--email", world.project_lead.email,
@@ -46,7 +50,9 @@ def test_login_stores_a_private_token_and_whoami_uses_it(world, cli_env, setting
     assert "uid" in result.output  # the lead got a cluster identity with the project
 
 
-def test_login_with_a_wrong_password_fails_clearly(world, cli_env, settings):
+def test_login_with_a_wrong_password_fails_clearly(
+    world: World, cli_env: Path, settings: SettingsWrapper
+) -> None:
     settings.ALLOWED_HOSTS = ["localhost"]
     result = CliRunner().invoke(cli.app, ["login", "--email", world.member.email,
                                           "--password", "not-the-password"])
@@ -55,13 +61,15 @@ def test_login_with_a_wrong_password_fails_clearly(world, cli_env, settings):
     assert not cli_env.exists()
 
 
-def test_commands_need_a_login(cli_env):
+def test_commands_need_a_login(cli_env: Path) -> None:
     result = CliRunner().invoke(cli.app, ["whoami"])
     assert result.exit_code == 2
     assert "laif login" in result.output
 
 
-def test_unreachable_server_is_reported(world, cli_env, monkeypatch):
+def test_unreachable_server_is_reported(
+    world: World, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli, "TRANSPORT", None)
     monkeypatch.setenv("LAIF_TOKEN", "laif_x")
     monkeypatch.setenv("LAIF_URL", "http://127.0.0.1:9")
