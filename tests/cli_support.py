@@ -5,6 +5,7 @@ connection, so it sees the test's data."""
 from __future__ import annotations
 
 import os
+import tempfile
 from unittest import mock
 
 import httpx
@@ -16,10 +17,12 @@ from typer.testing import CliRunner, Result
 from laif.cli import main
 
 
-def run_cli(args: list[str], token: str) -> Result:
-    """``laif ARGS`` as the holder of ``token``; returns exit code, stdout and stderr."""
+def run_cli(args: list[str], token: str, config_dir: str | None = None) -> Result:
+    """``laif ARGS`` as the holder of ``token``; returns exit code, stdout and stderr.
+    The CLI keeps its files (remembered audit heads) in ``config_dir``, a fresh one by default."""
     transport = httpx.WSGITransport(app=get_wsgi_application())
-    env = {"LAIF_TOKEN": token, "LAIF_URL": "http://localhost"}
+    env = {"LAIF_TOKEN": token, "LAIF_URL": "http://localhost",
+           "LAIF_CONFIG_DIR": config_dir or tempfile.mkdtemp(prefix="laif-cli-")}
     # A real server closes the database connection at the end of each request; inside a test
     # that would end the test's transaction (Django's test client does the same as here).
     signals.request_started.disconnect(close_old_connections)

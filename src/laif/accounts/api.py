@@ -13,6 +13,7 @@ from ninja.utils import check_csrf
 from laif.accounts import schemas as s
 from laif.accounts import selectors, services, sme
 from laif.accounts.audit import Actor
+from laif.accounts.audit_chain import KnownHead
 from laif.accounts.errors import DomainError, PermissionDenied, Unauthenticated
 from laif.accounts.models import ApiToken, Membership, Organisation, Project, User
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
@@ -306,10 +307,18 @@ def audit_list(request: HttpRequest, limit: int = 100, before_seq: Id | None = N
 
 
 @router.get("/audit/verify", response=s.AuditVerifyOut,
-            summary="Verify the audit chain and its sealed head (auditors)")
-def audit_verify(request: HttpRequest) -> s.AuditVerifyOut:
-    result = selectors.audit_check(access=access_of(request))
-    return s.AuditVerifyOut(ok=result.ok, entries=result.entries, problems=result.problems)
+            summary="Verify the audit chain and its sealed head (auditors)",
+            description="Pass `known_seq` and `known_hash` of a head verified earlier (kept "
+            "outside the platform; `laif audit verify` does) to also detect a rollback of the log "
+            "together with an older sealed checkpoint.")
+def audit_verify(request: HttpRequest, known_seq: Id | None = None,
+                 known_hash: s.HexDigest | None = None) -> s.AuditVerifyOut:
+    if (known_seq is None) != (known_hash is None):
+        raise DomainError("Give both known_seq and known_hash, or neither.", field="known_seq")
+    known = KnownHead(known_seq, known_hash) if known_seq and known_hash else None
+    result = selectors.audit_check(access=access_of(request), known=known)
+    return s.AuditVerifyOut(ok=result.ok, entries=result.entries, problems=result.problems,
+                            head_seq=result.head_seq, head_hash=result.head_hash)
 
 
 # ---------------------------------------------------------------- tools

@@ -85,8 +85,9 @@ def audit_record(
     return entry
 
 
-def audit_verify() -> audit_chain.VerifyResult:
-    """Check the whole chain and its sealed head. Streams the table in sequence order."""
+def audit_verify(known: audit_chain.KnownHead | None = None) -> audit_chain.VerifyResult:
+    """Check the whole chain, its sealed head and, when given, a head verified earlier.
+    Streams the table in sequence order."""
     entries = (
         audit_chain.ChainEntry(seq=e.seq, content=_content(e), prev_hash=e.prev_hash, hash=e.hash)
         for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
@@ -97,7 +98,7 @@ def audit_verify() -> audit_chain.VerifyResult:
         if head is not None and head.seq > 0
         else None
     )
-    result = audit_chain.verify(entries, checkpoint, settings.LAIF_AUDIT_KEY)
+    result = audit_chain.verify(entries, checkpoint, settings.LAIF_AUDIT_KEY, known)
     if result.entries == 0 and (
         Organisation.objects.exists() or ClusterIdentity.objects.exists()
     ):

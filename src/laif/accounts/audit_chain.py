@@ -33,10 +33,20 @@ class Checkpoint:
     mac: str
 
 
+@dataclass(frozen=True)
+class KnownHead:
+    """A head (seq, hash) an auditor verified earlier and kept outside the platform."""
+
+    seq: int
+    hash: str
+
+
 @dataclass
 class VerifyResult:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -58,8 +68,17 @@ def checkpoint_mac(key: bytes, seq: int, head_hash: str) -> str:
     return hmac.new(key, f"{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def verify(entries: Iterable[ChainEntry], checkpoint: Checkpoint | None, key: bytes) -> VerifyResult:
-    """Walk the chain in sequence order and report every break, in words an auditor can act on."""
+def verify(
+    entries: Iterable[ChainEntry],
+    checkpoint: Checkpoint | None,
+    key: bytes,
+    known: KnownHead | None = None,
+) -> VerifyResult:
+    """Walk the chain in sequence order and report every break, in words an auditor can act on.
+
+    ``known`` is a head verified earlier and kept by the auditor (``laif audit verify`` remembers
+    it): the chain must still hold that exact entry. This catches what the sealed checkpoint alone
+    cannot: an older, validly sealed checkpoint restored together with a truncated log."""
     result = VerifyResult()
     expected_prev = GENESIS
     expected_seq = 1
@@ -78,9 +97,19 @@ def verify(entries: Iterable[ChainEntry], checkpoint: Checkpoint | None, key: by
             )
         if entry_hash(entry.seq, entry.content, entry.prev_hash) != entry.hash:
             result.problems.append(f"entry #{entry.seq}: content does not match its hash (edited)")
+        if known is not None and entry.seq == known.seq and entry.hash != known.hash:
+            result.problems.append(
+                f"entry #{entry.seq} differs from the one verified earlier (the log was rewritten)"
+            )
         expected_prev = entry.hash
         expected_seq = entry.seq + 1
         last_seq, last_hash = entry.seq, entry.hash
+    result.head_seq, result.head_hash = last_seq, last_hash
+    if known is not None and last_seq < known.seq:
+        result.problems.append(
+            f"the log ends at entry #{last_seq} but entry #{known.seq} was verified earlier "
+            "(entries deleted)"
+        )
     if checkpoint is None:
         if result.entries:
             result.problems.append("no checkpoint of the chain head was found")

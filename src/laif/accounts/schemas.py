@@ -23,6 +23,8 @@ from laif.config.apitypes import (
     ShortText,
 )
 
+HexDigest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
 SectorName = Literal[
     "finance", "space", "cybersecurity", "industry", "health", "public", "research", "other"
 ]
@@ -234,6 +236,8 @@ class AuditVerifyOut(Schema):
     ok: bool
     entries: int
     problems: list[str]
+    head_seq: int
+    head_hash: str
 
 
 class SmeIn(Schema):

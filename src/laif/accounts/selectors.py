@@ -160,10 +160,12 @@ def audit_entries(*, access: Access, limit: int, before_seq: int | None = None,
     return list(qs[:limit])
 
 
-def audit_check(*, access: Access) -> audit_chain.VerifyResult:
+def audit_check(
+    *, access: Access, known: audit_chain.KnownHead | None = None
+) -> audit_chain.VerifyResult:
     if not access.can_read_audit:
         raise PermissionDenied(_("Only auditors can verify the audit log."))
-    return audit_verify()
+    return audit_verify(known)
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,38 @@ class Credentials:
         return path
 
 
+class HeadStore:
+    """Audit heads verified earlier, per server, kept on the auditor's machine."""
+
+    def __init__(self, path: Path, heads: dict[str, list[Any]]) -> None:
+        self.path = path
+        self.heads = heads
+
+    @classmethod
+    def load(cls) -> HeadStore:
+        path = config_path().with_name("audit-heads.json")
+        try:
+            heads = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            heads = {}
+        return cls(path, heads if isinstance(heads, dict) else {})
+
+    def get(self, url: str) -> tuple[int, str] | None:
+        value = self.heads.get(url)
+        if isinstance(value, list) and len(value) == 2:
+            return int(value[0]), str(value[1])
+        return None
+
+    def put(self, url: str, seq: int, head_hash: str) -> None:
+        self.heads[url] = [seq, head_hash]
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path.write_text(json.dumps(self.heads, indent=1))
+
+
 class Client:
     def __init__(self, url: str, token: str | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=url.rstrip("/") + "/api", headers=headers,
                                  timeout=30.0, transport=transport)

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials
+from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
 
 app = typer.Typer(help="laif: the Luxembourg AI Factory platform.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -89,15 +89,25 @@ def whoami() -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Verify the audit log's hash chain and its sealed head; exit 1 on any break."""
+    """Verify the audit log's hash chain and its sealed head; exit 1 on any break.
+
+    The head of each successful verification is remembered on this machine (outside the platform)
+    and checked the next time: a log rolled back to an older state is caught too."""
+    client = _client()
+    heads = HeadStore.load()
+    known = heads.get(client.url)
+    params = {"known_seq": known[0], "known_hash": known[1]} if known else {}
     try:
         with console.status("Verifying the audit chain..."):
-            result = _client().get("/audit/verify")
+            result = client.get("/audit/verify", params=params)
     except ApiError as exc:
         raise _fail(exc) from exc
     if result["ok"]:
+        if result["head_seq"]:
+            heads.put(client.url, result["head_seq"], result["head_hash"])
+        since = f"; still holds entry #{known[0]} verified earlier" if known else ""
         console.print(f"[green]OK[/green]: {result['entries']} entries, chain intact, "
-                      "head matches the sealed checkpoint.")
+                      f"head matches the sealed checkpoint{since}.")
         return
     err.print(f"[red]TAMPERED[/red]: {len(result['problems'])} problem(s) in "
               f"{result['entries']} entries:")
