@@ -16,13 +16,15 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laif.config.settings")
 os.environ.setdefault("LAIF_ENV", "test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -41,6 +43,8 @@ from laif.accounts.models import (  # noqa: E402
     User,
 )
 from laif.accounts.selectors import identities_export  # noqa: E402
+
+T = TypeVar("T")
 
 
 def _populate(n: int) -> None:
@@ -90,7 +94,7 @@ def _naive_verify() -> bool:
     return True
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
