@@ -47,6 +47,7 @@ def test_login_stores_a_private_token_and_whoami_uses_it(
     assert result.exit_code == 0, result.output
     assert world.project_lead.email in result.output
     assert "Quality control line 3" in result.output
+    assert f"[{world.project.code}]" in result.output  # not swallowed as console markup
     assert "uid" in result.output  # the lead got a cluster identity with the project
 
 

@@ -16,6 +16,7 @@ from typing import Annotated
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
@@ -77,9 +78,10 @@ def whoami() -> None:
         raise _fail(exc) from exc
     console.print(f"[bold]{me['user']['email']}[/bold]")
     for org in me["organisations"]:
-        console.print(f"  organisation: {org['name']} ({org['role']})")
+        console.print(f"  organisation: {escape(org['name'])} ({org['role']})")
     for project in me["projects"]:
-        console.print(f"  project: {project['name']} [{project['code']}] ({project['role']})")
+        console.print(f"  project: {escape(project['name'])} \\[{escape(project['code'])}] "
+                      f"({project['role']})")
     if me["staff_roles"]:
         console.print(f"  staff roles: {', '.join(me['staff_roles'])}")
     if me["identity"]:
