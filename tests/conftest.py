@@ -1,12 +1,33 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from laif.accounts.models import User
 from tests.factories import World, make_world
+from tests.slurm_support import slurm_unavailable_reason, unavailable
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Slurm tests need the test cluster: skipped without it, failed if LAIF_REQUIRE_SLURM=1."""
+    if item.get_closest_marker("slurm") is not None:
+        reason = slurm_unavailable_reason()
+        if reason is not None:
+            unavailable(reason)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language. A request leaves its language active in
+    the thread (``LocaleMiddleware``), and what services do outside a request depends on it (the
+    language a new account keeps, the language of error messages)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -69,10 +69,13 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                public_key=ssh_public_key())
     spare, _ = services.api_token_create(actor=Actor.of(admin), user=admin, name="spare")
     _token, secret = services.api_token_create(actor=Actor.of(admin), user=admin, name="fuzz")
+    invitation = services.invitation_create(access=access_for(admin), actor=Actor.of(admin),
+                                            organisation_id=w.org.pk,
+                                            email="pending@example.lu", role="member")
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
-                  "key_id": key.pk, "token_id": spare.pk},
+                  "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk},
     )
 
 

@@ -188,6 +188,36 @@ def test_second_login_same_sub_same_account_email_and_names_follow(idp: MockProv
     assert logins[1].detail["new_account"] is False
 
 
+def test_login_restores_the_saved_language(idp: MockProvider, settings: SettingsWrapper) -> None:
+    """A first login made in French keeps French on the new account; a later login from an
+    English browser restores it with the language cookie, as the password login does."""
+    first = Client()
+    first.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    sso_login(first, idp, "sub-ada", person("ada@example.lu"))
+    user = User.objects.get(email="ada@example.lu")
+    assert user.language == "fr"
+    first.post("/logout/")
+
+    browser = Client()
+    response = sso_login(browser, idp, "sub-ada")
+    assert response["Location"] == "/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    assert '<html lang="fr">' in browser.get("/").content.decode()
+
+    User.objects.filter(pk=user.pk).update(language="en")
+    response = sso_login(first, idp, "sub-ada")  # the French browser, logged out
+    assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+def test_refused_login_sets_no_language(idp: MockProvider, settings: SettingsWrapper) -> None:
+    sso_login(Client(), idp, "sub-ada", person("ada@example.lu"))
+    User.objects.filter(email="ada@example.lu").update(is_active=False, language="fr")
+    response = sso_login(Client(), idp, "sub-ada")
+    assert response["Location"] == ERROR_URL
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
 def test_new_email_used_by_another_account_is_not_taken(idp: MockProvider) -> None:
     sso_login(Client(), idp, "sub-ada", person("ada@example.lu"))
     User.objects.create_user("boss@example.lu", "a long enough password 1")

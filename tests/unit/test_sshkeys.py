@@ -120,6 +120,31 @@ def test_rsa_2048_is_refused_with_its_size() -> None:
         parse_public_key(openssh_public(_rsa(2048)()))
     assert "2048" in str(info.value)
     assert "3072" in str(info.value)
+    assert info.value.code == "rsa_too_small"
+    assert info.value.params == {"bits": 2048, "min_bits": 3072}
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "params"),
+    [
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----",
+         "private_key", {}),
+        ("ssh-foo AAAA", "type_not_accepted",
+         {"key_type": "ssh-foo", "allowed": "ssh-ed25519, ecdsa-sha2-nistp256, "
+          "ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa"}),
+        ("ssh-dss AAAA", "dsa", {}),
+        ("", "not_one_line", {}),
+        ("ssh-ed25519", "no_data", {}),
+    ],
+    ids=["private", "type", "dsa", "empty", "no-data"],
+)
+def test_errors_carry_a_stable_code_and_params(text: str, code: str,
+                                               params: dict[str, object]) -> None:
+    """Callers translate by code (``services.ssh_key_add``); the English message stays too."""
+    with pytest.raises(SshKeyError) as info:
+        parse_public_key(text)
+    assert (info.value.code, info.value.params) == (code, params)
+    assert str(info.value)
 
 
 def test_dsa_is_refused() -> None:

@@ -163,6 +163,25 @@ def invitation_create(request: HttpRequest, org_id: Id, data: s.InvitationIn) ->
                                        expires_at=inv.expires_at))
 
 
+@router.get("/organisations/{org_id}/invitations", response=list[s.PendingInvitationOut],
+            summary="Pending invitations of an organisation (its admins)")
+def invitation_list(request: HttpRequest, org_id: Id) -> list[s.PendingInvitationOut]:
+    return [
+        s.PendingInvitationOut(id=inv.pk, email=inv.email, role=inv.role,
+                               expires_at=inv.expires_at, created_at=inv.created_at,
+                               invited_by=inv.invited_by.email if inv.invited_by else None)
+        for inv in selectors.invitations_open(access=access_of(request), organisation_id=org_id)
+    ]
+
+
+@router.delete("/organisations/{org_id}/invitations/{invitation_id}", response={204: None},
+               summary="Revoke an invitation: its link stops working (its organisation's admins)")
+def invitation_revoke(request: HttpRequest, org_id: Id, invitation_id: Id) -> Status[Any]:
+    services.invitation_revoke(access=access_of(request), actor=actor_of(request),
+                               organisation_id=org_id, invitation_id=invitation_id)
+    return Status(204, None)
+
+
 def _optional_caller(request: HttpRequest) -> User | None:
     """The caller of a route open to anonymous people: a Bearer token's user (an invalid token is
     refused, not taken as anonymous), a session user (whose POST needs the CSRF token, as on every

@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "laif.accounts"
     label = "accounts"
     verbose_name = _("Accounts and tenancy")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from laif.accounts.language import remember_on_login
+
+        user_logged_in.connect(remember_on_login, dispatch_uid="laif.accounts.language")

@@ -11,7 +11,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from laif.accounts.errors import DomainError
-from laif.accounts.models import Membership, OrganisationKind, OrgRole, ProjectRole, Sector
+from laif.accounts.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    OrgRole,
+    ProjectRole,
+    Sector,
+)
+from laif.accounts.services import OrganisationData
 
 # EU member states, then the other EEA states, Switzerland and the United Kingdom.
 COUNTRIES: list[tuple[str, Any]] = [
@@ -101,7 +109,9 @@ class PasswordPairMixin(forms.Form):
         return data
 
 
-class SignUpForm(PasswordPairMixin, BaseForm):
+class OrganisationForm(BaseForm):
+    """An organisation's legal data, as at sign-up and when its admin edits it."""
+
     name = NoNulCharField(label=_("Legal name"), max_length=200)
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, initial="LU")
     rcs_number = NoNulCharField(
@@ -127,17 +137,29 @@ class SignUpForm(PasswordPairMixin, BaseForm):
         label=_("Balance sheet total (EUR)"), min_value=Decimal(0), max_value=MAX_EUR,
         max_digits=15, decimal_places=2,
     )
+
+    organisation_fields = ("name", "country", "rcs_number", "vat_number", "sector", "kind",
+                           "staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
+
+    @classmethod
+    def initial_of(cls, org: Organisation) -> dict[str, Any]:
+        return {name: getattr(org, name) for name in cls.organisation_fields}
+
+    def organisation_data(self) -> OrganisationData:
+        return OrganisationData(**{name: self.cleaned_data[name]
+                                   for name in self.organisation_fields})
+
+    def organisation_section(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.organisation_fields]
+
+
+class SignUpForm(PasswordPairMixin, OrganisationForm):
     first_name = NoNulCharField(label=_("First name"), max_length=150)
     last_name = NoNulCharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    organisation_fields = ("name", "country", "rcs_number", "vat_number", "sector", "kind",
-                           "staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
     person_fields = ("first_name", "last_name", "email", "password", "password2")
-
-    def organisation_section(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.organisation_fields]
 
     def person_section(self) -> list[forms.BoundField]:
         return [self[name] for name in self.person_fields]

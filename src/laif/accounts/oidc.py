@@ -35,6 +35,7 @@ from social_core.exceptions import (
 from social_django.middleware import SocialAuthExceptionMiddleware
 
 from laif.accounts.audit import Actor, audit_record
+from laif.accounts.language import active_language
 from laif.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def create_user(
                 None,
                 first_name=str(details.get("first_name") or "")[:150],
                 last_name=str(details.get("last_name") or "")[:150],
+                language=active_language(),
             )
             social = strategy.storage.user.create_social_auth(
                 new_user, uid, backend.name, id_key=id_key

@@ -135,6 +135,11 @@ class InvitationOut(Schema):
     expires_at: datetime
 
 
+class PendingInvitationOut(InvitationOut):
+    created_at: datetime
+    invited_by: str | None  # the inviting admin's e-mail address; None once the account is gone
+
+
 class InvitationAcceptIn(Schema):
     token: Secret
     password: Secret | None = None

@@ -20,6 +20,7 @@ from laif.accounts.models import (
     ApiToken,
     AuditEntry,
     ClusterIdentity,
+    Invitation,
     Membership,
     Organisation,
     Project,
@@ -66,6 +67,21 @@ def members_of(*, access: Access, organisation_id: int,
         Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
         .order_by("user__last_name", "user__email")
+    )
+
+
+def invitations_open(*, access: Access, organisation_id: int) -> QuerySet[Invitation]:
+    """The organisation's pending invitations (neither accepted, revoked nor expired), newest
+    first. Only its admins manage them."""
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    if not access.is_org_admin(organisation_id):
+        raise PermissionDenied(_("Only an organisation admin can see the pending invitations."))
+    return (
+        Invitation.objects.open()
+        .filter(organisation_id=organisation_id)
+        .select_related("invited_by")
+        .order_by("-created_at", "-pk")
     )
 
 

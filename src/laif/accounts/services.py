@@ -16,8 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -25,6 +27,8 @@ from laif.accounts import posix, sme, sshkeys
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied, Throttled
+from laif.accounts.language import active_language
+from laif.accounts.language import offered as language_offered
 from laif.accounts.models import (
     ApiToken,
     ClusterIdentity,
@@ -135,7 +139,8 @@ def organisation_sign_up(
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email, password, first_name=first_name.strip(), last_name=last_name.strip()
+                email, password, first_name=first_name.strip(), last_name=last_name.strip(),
+                language=active_language(),
             )
             org = Organisation()
             _apply_organisation(org, data)
@@ -177,7 +182,8 @@ def organisation_update(
                 detail={"sme_class_before": before, "sme_class": org.sme_class},
             )
     except IntegrityError as exc:
-        raise Conflict(_("Another organisation is registered with this VAT number.")) from exc
+        raise Conflict(_("Another organisation is registered with this VAT number."),
+                       field="vat_number") from exc
     return org
 
 
@@ -202,7 +208,14 @@ def invitation_create(
         raise Conflict(_("Factory staff cannot join a client organisation."), field="email")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        org = Organisation.objects.get(pk=organisation_id)
+        # The organisation's row lock serialises its invitations: one open invitation per address.
+        org = Organisation.objects.select_for_update().get(pk=organisation_id)
+        if Invitation.objects.open().filter(organisation=org, email=email).exists():
+            raise Conflict(
+                _("An invitation to %(email)s is still open; revoke it first to send a new one.")
+                % {"email": email},
+                field="email",
+            )
         invitation = Invitation.objects.create(
             organisation=org,
             email=email,
@@ -234,11 +247,11 @@ def invitation_create(
 
 def invitation_get_open(*, token: str) -> Invitation:
     invitation = (
-        Invitation.objects.select_related("organisation")
-        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
+        Invitation.objects.open().select_related("organisation")
+        .filter(token_hash=_token_hash(token))
         .first()
     )
-    if invitation is None or invitation.expires_at < timezone.now():
+    if invitation is None:
         raise NotFound(_("This invitation is unknown, already used or expired."))
     return invitation
 
@@ -256,7 +269,7 @@ def invitation_accept(
     with transaction.atomic():
         invitation = invitation_get_open(token=token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at is not None:
+        if invitation.accepted_at is not None or invitation.revoked_at is not None:
             raise NotFound(_("This invitation is unknown, already used or expired."))
         if user is not None and user.is_authenticated:
             if user.email.lower() != invitation.email:
@@ -275,7 +288,7 @@ def invitation_accept(
             _validate_password(password, candidate)
             member = User.objects.create_user(
                 invitation.email, password, first_name=first_name.strip(),
-                last_name=last_name.strip(),
+                last_name=last_name.strip(), language=active_language(),
             )
         membership, _created = Membership.objects.get_or_create(
             user=member, organisation=invitation.organisation, defaults={"role": invitation.role}
@@ -291,6 +304,39 @@ def invitation_accept(
             detail={"role": membership.role},
         )
     return membership, member
+
+
+def invitation_revoke(
+    *, access: Access, actor: Actor, organisation_id: int, invitation_id: int
+) -> Invitation:
+    """Withdraw an invitation: its link stops working. Revoking a revoked one changes nothing."""
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    if not access.is_org_admin(organisation_id):
+        raise PermissionDenied(_("Only an organisation admin can revoke invitations."))
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation_id, organisation_id=organisation_id)
+            .first()
+        )
+        if invitation is None:
+            raise NotFound(_("Invitation not found."))
+        if invitation.accepted_at is not None:
+            raise Conflict(
+                _("%(email)s has already accepted this invitation.") % {"email": invitation.email}
+            )
+        if invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor,
+                action="invitation.revoked",
+                target=f"invitation:{invitation.pk}",
+                organisation_id=organisation_id,
+                detail={"email": invitation.email, "role": invitation.role},
+            )
+    return invitation
 
 
 def membership_set_role(
@@ -472,11 +518,52 @@ def cluster_identity_ensure(*, user_id: int) -> ClusterIdentity:
     return identity
 
 
+# Why a key is refused, by ``SshKeyError.code``, in the user's language (the pure module's own
+# messages are English).
+SSH_KEY_MESSAGES: dict[str, Promise] = {
+    "nul": gettext_lazy("The key contains a NUL character."),
+    "too_long": gettext_lazy("The key is too long to be an SSH public key."),
+    "private_key": gettext_lazy(
+        "This is a PRIVATE key. Never share it: paste the public key "
+        "(the .pub file, e.g. ~/.ssh/id_ed25519.pub) and keep the private key secret."
+    ),
+    "other_format": gettext_lazy(
+        "This public key is in PEM or RFC 4716 format; paste the OpenSSH one-line form "
+        "('ssh-ed25519 AAAA... me@host'; 'ssh-keygen -i -f key.pub' converts it)."
+    ),
+    "not_one_line": gettext_lazy("Paste exactly one public key, on one line."),
+    "control_character": gettext_lazy("The key contains a control character."),
+    "no_data": gettext_lazy(
+        "Expected 'type base64-data [comment]', e.g. 'ssh-ed25519 AAAA... me@host'."
+    ),
+    "several_keys": gettext_lazy("Paste exactly one public key: this line holds more than one."),
+    "dsa": gettext_lazy("DSA keys are obsolete and refused; use ssh-ed25519."),
+    "type_not_accepted": gettext_lazy(
+        "Key type '%(key_type)s' is not accepted; use one of: %(allowed)s."
+    ),
+    "base64": gettext_lazy("The key data is not valid base64."),
+    "corrupt": gettext_lazy("The key data is corrupt or does not match its type."),
+    "rsa_too_small": gettext_lazy(
+        "RSA keys need at least %(min_bits)d bits; this one has %(bits)d. Prefer ssh-ed25519."
+    ),
+    "unsupported": gettext_lazy("Unsupported key type."),
+}
+
+
+def ssh_key_error_message(exc: sshkeys.SshKeyError) -> str:
+    """The reason a key is refused, translated; the module's English text for an unknown code."""
+    template = SSH_KEY_MESSAGES.get(exc.code)
+    if template is None:
+        return str(exc)
+    text = str(template)
+    return text % exc.params if exc.params else text
+
+
 def ssh_key_add(*, actor: Actor, user: User, title: str, public_key: str) -> SshKey:
     try:
         parsed = sshkeys.parse_public_key(public_key)
     except sshkeys.SshKeyError as exc:
-        raise DomainError(str(exc), field="public_key") from exc
+        raise DomainError(ssh_key_error_message(exc), field="public_key") from exc
     title = (title.strip() or parsed.comment or parsed.key_type)[:100]
     if SshKey.objects.filter(fingerprint=parsed.fingerprint).exists():
         raise Conflict(
@@ -587,6 +674,21 @@ def login_record(*, email: str, ip: str, user: User | None) -> None:
             LoginFailure.objects.filter(email=email).delete()
             audit_record(actor=Actor(user.pk, user.email, ip), action="login.succeeded",
                          target=f"user:{user.pk}")
+
+
+def user_set_language(*, actor: Actor, user: User, language: str) -> User:
+    """Remember the person's language (restored at each login)."""
+    if language_offered(language) is None:
+        raise DomainError(_("This language is not offered."), field="language")
+    if user.language == language:
+        return user
+    with transaction.atomic():
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(actor=actor, action="user.language_changed", target=f"user:{user.pk}",
+                     detail={"from": before, "to": language})
+    return user
 
 
 def staff_role_grant(*, actor: Actor, user: User, role: str) -> StaffRole:

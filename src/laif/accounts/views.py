@@ -26,11 +26,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 from django_htmx.http import HttpResponseClientRedirect
 
 from laif.accounts import forms, selectors, services
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
+from laif.accounts.language import offered as language_offered
 from laif.accounts.models import (
     Membership,
     OrgRole,
@@ -140,6 +143,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
     })
 
 
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher (cookie and redirect); a logged-in person's choice is also saved
+    to their account, to be restored at their next login."""
+    response = i18n.set_language(request)
+    user = current_user(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "") if request.method == "POST" else ""
+    if user is not None and language_offered(language) is not None:
+        services.user_set_language(actor=actor_of(request), user=user, language=language)
+    return response
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -156,9 +170,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             org, user = services.organisation_sign_up(
-                organisation=services.OrganisationData(
-                    **{name: data[name] for name in form.organisation_fields}
-                ),
+                organisation=form.organisation_data(),
                 email=data["email"], password=data["password"],
                 first_name=data["first_name"], last_name=data["last_name"],
                 ip=client_ip(request),
@@ -240,6 +252,7 @@ def _organisation_page(request: HttpRequest, org_id: int,
                                      organisation_id=org_id)
     is_admin = access.is_org_admin(org.pk)
     return render(request, "accounts/organisation_detail.html", {
+        **(_invitations_context(request, org.pk) if is_admin else {}),
         "org": org,
         "country_name": forms.COUNTRY_NAMES.get(org.country, org.country),
         "members": selectors.members_of(access=access, organisation_id=org.pk),
@@ -276,6 +289,79 @@ def organisation_invite(request: HttpRequest, org_id: int) -> HttpResponse:
                              % {"email": invitation.email})
             return redirect("organisation", org_id=org_id)
     return _organisation_page(request, org_id, invite_form=form)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
+    access = access_of(request)
+    if not access.can_view_org(org_id):
+        raise NotFound(_("Organisation not found."))
+    if not access.is_org_admin(org_id):
+        raise PermissionDenied(_("Only an organisation admin can change the organisation."))
+    org = selectors.organisation_get(access=access, actor=actor_of(request),
+                                     organisation_id=org_id)
+    form = forms.OrganisationForm(request.POST or None,
+                                  initial=forms.OrganisationForm.initial_of(org))
+    if request.method == "POST" and form.is_valid():
+        before = org.sme_class
+        try:
+            org = services.organisation_update(access=access, actor=actor_of(request),
+                                               organisation_id=org.pk,
+                                               data=form.organisation_data())
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            if org.sme_class != before:
+                messages.success(request, _(
+                    "%(org)s updated. Its EU SME class changed from %(before)s to %(after)s."
+                ) % {"org": org.name, "before": sme_label(before),
+                     "after": sme_label(org.sme_class)})
+            else:
+                messages.success(request, _(
+                    "%(org)s updated. Its EU SME class is still: %(sme)s."
+                ) % {"org": org.name, "sme": sme_label(org.sme_class)})
+            return redirect("organisation", org_id=org.pk)
+    return render(request, "accounts/organisation_form.html", {"org": org, "form": form})
+
+
+def _invitations_context(request: HttpRequest, org_id: int, *, error: str = "",
+                         notice: str = "") -> dict[str, Any]:
+    return {
+        "org_id": org_id,
+        "invitations": selectors.invitations_open(access=access_of(request),
+                                                  organisation_id=org_id),
+        "invitations_error": error,
+        "invitations_notice": notice,
+    }
+
+
+@page
+@require_POST
+def invitation_revoke(request: HttpRequest, org_id: int, invitation_id: int) -> HttpResponse:
+    error = notice = ""
+    try:
+        invitation = services.invitation_revoke(
+            access=access_of(request), actor=actor_of(request), organisation_id=org_id,
+            invitation_id=invitation_id,
+        )
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        error = exc.message
+    else:
+        notice = _("The invitation of %(email)s is revoked; its link no longer works.") % {
+            "email": invitation.email}
+    if _is_htmx(request):
+        return render(request, "accounts/_invitations.html",
+                      _invitations_context(request, org_id, error=error, notice=notice))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect("organisation", org_id=org_id)
 
 
 @page
