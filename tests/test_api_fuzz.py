@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django import Settings
@@ -30,6 +31,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.config.wsgi import application
 from tests.api_support import ssh_public_key
+from tests.compute.support import submit
 from tests.factories import make_world
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
@@ -69,13 +71,15 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                public_key=ssh_public_key())
     spare, _ = services.api_token_create(actor=Actor.of(admin), user=admin, name="spare")
     _token, secret = services.api_token_create(actor=Actor.of(admin), user=admin, name="fuzz")
+    request = submit(w.project, admin, today=timezone.localdate())
     invitation = services.invitation_create(access=access_for(admin), actor=Actor.of(admin),
                                             organisation_id=w.org.pk,
                                             email="pending@example.lu", role="member")
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
-                  "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk},
+                  "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
+                  "request_id": request.pk},
     )
 
 

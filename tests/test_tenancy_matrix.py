@@ -30,6 +30,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ApiToken, Invitation, Project, SshKey, User
 from tests.api_support import client_as, ssh_public_key
+from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_path_ids
 from tests.factories import PASSWORD, World, add_member, make_world
 
 ROLES = (
@@ -138,6 +139,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
         "org_admin": 201, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
     },
+    # Pending invitations are the admins' business: staff who see client data do not see them.
+    ("GET", "/api/organisations/{org_id}/invitations"): {
+        "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
+        "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("DELETE", "/api/organisations/{org_id}/invitations/{invitation_id}"): {
+        "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
+        "org_admin": 204, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
     ("POST", "/api/organisations/{org_id}/projects"): {
         "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
         "org_admin": 201, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
@@ -164,6 +174,51 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 403, "member": 403, "project_lead": 403,
         "org_admin": 403, "operator": 403, "reviewer": 403, "trainer": 403, "auditor": 200,
     },
+    # Compute (Build & Test). The cluster's description: anyone logged in.
+    ("GET", "/api/compute/cluster"): {
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    # Lists: filtered to the requester's projects (all of them for client-facing staff).
+    ("GET", "/api/compute/requests"): {
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    ("GET", "/api/compute/allocations"): {
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    # Pool figures: client-facing staff.
+    ("GET", "/api/compute/pools"): {
+        "anonymous": 401, "other_member": 403, "member": 403, "project_lead": 403,
+        "org_admin": 403, "operator": 200, "reviewer": 200, "trainer": 403, "auditor": 200,
+    },
+    # The project lead and the organisation admin ask for GPU-hours, resubmit and withdraw.
+    ("POST", "/api/projects/{project_id}/allocation-requests"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 201,
+        "org_admin": 201, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("GET", "/api/compute/requests/{request_id}"): {  # a request of the tenant's project
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
+    ("POST", "/api/compute/requests/{request_id}/withdraw"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("POST", "/api/compute/requests/{request_id}/resubmit"): {  # changes were requested
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    # Reviewers decide; EuroHPC awards are imported by operators.
+    ("POST", "/api/compute/requests/{request_id}/review"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 403,
+        "org_admin": 403, "operator": 403, "reviewer": 200, "trainer": 404, "auditor": 403,
+    },
+    ("POST", "/api/compute/eurohpc-awards"): {
+        "anonymous": 401, "other_member": 403, "member": 403, "project_lead": 403,
+        "org_admin": 403, "operator": 200, "reviewer": 403, "trainer": 403, "auditor": 403,
+    },
 }
 
 
@@ -178,6 +233,7 @@ class MatrixWorld:
     teammate: User  # org member and (non-lead) member of the project
     member_key: SshKey
     member_token: ApiToken
+    invitation: Invitation  # open, to newcomer@example.lu
     invitation_token: str
     spare_key: str  # a valid public key nobody has registered
 
@@ -198,8 +254,9 @@ def _build() -> MatrixWorld:
         access=access_for(admin), actor=Actor.of(admin), organisation_id=w.org.pk,
         email="newcomer@example.lu", role="member",
     )
+    build_compute(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
-                       invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
+                       invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"))
 
 
@@ -218,7 +275,9 @@ def _url(path: str, mw: MatrixWorld) -> str:
         "user_id": mw.teammate.pk,
         "key_id": mw.member_key.pk,
         "token_id": mw.member_token.pk,
+        "invitation_id": mw.invitation.pk,
     }
+    values.update(compute_path_ids(path))
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 
@@ -251,6 +310,7 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     ("POST", "/api/projects/{project_id}/members"): lambda mw: {
         "user_id": mw.w.member.pk, "role": "member",
     },
+    **COMPUTE_BODIES,
 }
 
 
@@ -411,7 +471,7 @@ def test_session_get_needs_no_csrf(mworld: MatrixWorld, db: None) -> None:
 
 def test_invitation_still_open_after_matrix(mworld: MatrixWorld, db: None) -> None:
     """Each matrix case ran in a rolled-back savepoint: the shared world is untouched."""
-    assert Invitation.objects.filter(email="newcomer@example.lu",
-                                     accepted_at__isnull=True).exists()
+    assert Invitation.objects.filter(email="newcomer@example.lu", accepted_at__isnull=True,
+                                     revoked_at__isnull=True).exists()
     assert SshKey.objects.filter(pk=mworld.member_key.pk).exists()
     assert ApiToken.objects.get(pk=mworld.member_token.pk).revoked_at is None

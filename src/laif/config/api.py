@@ -63,3 +63,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 api.add_router("/", "laif.accounts.api.router")
+api.add_router("/", "laif.compute.api.router")

@@ -12,6 +12,13 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+from laif.catalogue import CatalogueError
+from laif.catalogue.cluster import (
+    ClusterCatalogue,
+    load_cluster,
+    parse_overbooking,
+    with_policy,
+)
 from laif.config.env import Env, SettingError, format_errors
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +96,34 @@ LAIF_INVITATION_TTL_DAYS = env.int("LAIF_INVITATION_TTL_DAYS", 14, minimum=1, ma
 LAIF_LOGIN_MAX_FAILURES = env.int("LAIF_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
 LAIF_LOGIN_LOCKOUT_MINUTES = env.int("LAIF_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440)
 
+# The cluster as data (partitions, access types, allocation policy): src/laif/catalogue/cluster.json
+# or another file of the same shape (e.g. a single-node test cluster); the policy's figures can be
+# overridden one by one. Pools already created keep the figures they were created with.
+_cluster_file = env.str("LAIF_CLUSTER_FILE", "").strip()
+_cluster: ClusterCatalogue | None = None
+try:
+    _cluster = load_cluster(Path(_cluster_file) if _cluster_file else None)
+except CatalogueError as exc:
+    env.require("LAIF_CLUSTER_FILE" if _cluster_file else "cluster.json", str(exc))
+if _cluster is not None:
+    _policy = _cluster.policy
+    _period_months = env.int("LAIF_ALLOCATION_PERIOD_MONTHS", _policy.period_months,
+                             minimum=1, maximum=24)
+    _national = env.int("LAIF_NATIONAL_POOL_PERCENT", _policy.pool_shares_percent["national"],
+                        minimum=0, maximum=100)
+    _overbooking = _policy.overbooking_factor
+    _overbooking_text = env.str("LAIF_OVERBOOKING_FACTOR", "").strip()
+    if _overbooking_text:
+        try:
+            _overbooking = parse_overbooking(_overbooking_text, "value")
+        except CatalogueError as exc:
+            env.require("LAIF_OVERBOOKING_FACTOR", str(exc).removeprefix("value: "))
+    try:
+        _cluster = with_policy(_cluster, period_months=_period_months,
+                               national_percent=_national, overbooking_factor=_overbooking)
+    except CatalogueError as exc:
+        env.require("LAIF_ALLOCATION_PERIOD_MONTHS", str(exc))
+
 # E-mail (invitations, notices) through Django's mail backend.
 _email = env.choice("LAIF_EMAIL_BACKEND", "console", ("console", "smtp", "locmem", "file"))
 EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if _email == 'file' else _email}.EmailBackend"
@@ -128,6 +163,8 @@ if LAIF_OIDC_ISSUER:
 if env.errors:
     sys.stderr.write(format_errors(env.errors) + "\n")
     raise SystemExit(2)
+assert _cluster is not None  # a broken cluster file stopped start-up just above
+LAIF_CLUSTER: ClusterCatalogue = _cluster
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -143,6 +180,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "social_django",
     "laif.accounts",
+    "laif.compute",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +188,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "laif.accounts.language.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,0 +1,175 @@
+"""API schemas of the compute context (validation only; the rules are in the services)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from laif.compute.awards import MAX_AWARDS
+from laif.config.apitypes import INT32_MAX, LongText, Name, NoNul, ShortText
+
+GpuHours = Annotated[int, Field(ge=1, le=INT32_MAX)]
+AccessKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+AwardReference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")]
+ProjectCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+# Award dates are checked again (range, order) by laif.compute.awards.
+AwardDate = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
+Text = Annotated[str, Field(min_length=1, max_length=5000), NoNul]
+Sensitivity = Literal["public", "internal", "confidential", "personal"]
+StatusName = Literal["submitted", "changes_requested", "approved", "rejected", "withdrawn"]
+
+
+class PartitionOut(Schema):
+    name: str
+    purpose: str
+    nodes: int
+    gpus_per_node: int
+    gpus: int
+    gpu_model: str
+    gpu_memory_gb: int
+    max_walltime_hours: int
+    announced: bool = Field(description="True when the figures come only from the public "
+                            "announcement, not verified with the operator of the machine.")
+    note: str
+
+
+class AccessTypeOut(Schema):
+    key: str
+    title: str
+    summary: str
+    max_gpu_hours: int
+    max_duration_months: int
+
+
+class PolicyOut(Schema):
+    period_months: int
+    first_period_start: date
+    pool_shares_percent: dict[str, int]
+    overbooking_factor: str
+
+
+class ClusterOut(Schema):
+    name: str
+    operator: str
+    location: str
+    version: int
+    effective_date: date
+    source: str
+    total_gpus: int
+    announced: bool
+    partitions: list[PartitionOut]
+    access_types: list[AccessTypeOut]
+    policy: PolicyOut
+
+
+class RequestIn(Schema):
+    title: Name
+    access_type: AccessKey
+    requested_gpu_hours: GpuHours
+    justification: Text
+    expected_outputs: Text
+    data_sensitivity: Sensitivity
+
+
+class SubmitIn(RequestIn):
+    period: Literal["current", "next"] = "current"
+
+
+class ReviewIn(Schema):
+    decision: Literal["approve", "reject", "request_changes"]
+    gpu_hours: GpuHours | None = Field(
+        default=None, description="Approve: the GPU-hours granted (at most those requested; "
+        "all of them when omitted).")
+    comment: LongText = ""
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str
+    decision: str
+    gpu_hours: int | None
+    comment: str
+
+
+class AllocationOut(Schema):
+    id: int
+    project_id: int
+    project_code: str
+    pool: str
+    period_start: date
+    period_end: date
+    access_type: str
+    title: str
+    granted_gpu_hours: int
+    start: date
+    end: date
+    state: str
+    request_id: int | None
+    eurohpc_reference: str | None
+
+
+class RequestOut(Schema):
+    id: int
+    project_id: int
+    project_code: str
+    project_name: str
+    organisation_name: str
+    period_start: date
+    period_end: date
+    pool: str
+    title: str
+    access_type: str
+    requested_gpu_hours: int
+    justification: str
+    expected_outputs: str
+    data_sensitivity: str
+    status: str
+    submitted_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequestDetailOut(RequestOut):
+    events: list[EventOut]
+    allocation: AllocationOut | None
+
+
+class PoolOut(Schema):
+    id: int
+    kind: str
+    period_id: int
+    period_start: date
+    period_end: date
+    share_percent: int
+    capacity_gpu_hours: int
+    overbooking_factor: str
+    ceiling_gpu_hours: int = Field(description="capacity x overbooking: the most that can be "
+                                   "granted")
+    granted_gpu_hours: int
+    consumed_gpu_hours: int = Field(description="0 until the cluster's usage records are "
+                                    "collected")
+    left_gpu_hours: int
+    pending_gpu_hours: int = Field(description="asked for in requests awaiting review")
+    allocations: int
+
+
+class AwardIn(Schema):
+    reference: AwardReference
+    project: ProjectCode
+    gpu_hours: GpuHours
+    start: AwardDate
+    end: AwardDate
+    access_type: AccessKey
+    title: ShortText = ""
+
+
+class AwardsIn(Schema):
+    awards: list[AwardIn] = Field(min_length=1, max_length=MAX_AWARDS)
+
+
+class ImportOut(Schema):
+    created: list[AllocationOut]
+    unchanged: list[str]

@@ -1,0 +1,135 @@
+"""Reads of the compute context, scoped by the requester's ``Access``.
+
+Project members see their project's requests and allocations, organisation admins those of their
+organisation's projects; operators, reviewers and auditors see all of them (a staff read of one
+request is recorded in the audit log as data access); trainers see none. Pool figures and the
+review queue are for operators, reviewers and auditors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import NotFound, PermissionDenied
+from laif.accounts.models import OrgRole
+from laif.compute import capacity
+from laif.compute.models import (
+    Allocation,
+    AllocationPeriod,
+    AllocationRequest,
+    Pool,
+    RequestStatus,
+)
+from laif.compute.permissions import sees_pools
+
+
+def _project_scope(access: Access) -> Q | None:
+    """The projects whose allocations the requester sees; None for all of them."""
+    if access.sees_all_clients:
+        return None
+    admin_orgs = [org for org, role in access.org_roles.items() if role == OrgRole.ADMIN]
+    return Q(project_id__in=list(access.project_roles)) | Q(
+        project__organisation_id__in=admin_orgs)
+
+
+def requests_for(access: Access, *, project_id: int | None = None,
+                 status: str | None = None) -> QuerySet[AllocationRequest]:
+    qs = AllocationRequest.objects.select_related(
+        "project", "project__organisation", "period", "pool", "submitted_by")
+    scope = _project_scope(access)
+    if scope is not None:
+        qs = qs.filter(scope)
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def request_get(*, access: Access, actor: Actor, request_id: int) -> AllocationRequest:
+    """One request with its history and its allocation (when approved)."""
+    req = (requests_for(access).prefetch_related("events").select_related("allocation")
+           .filter(pk=request_id).first())
+    if req is None:
+        raise NotFound(_("Allocation request not found."))
+    org_id = req.project.organisation_id
+    if access.sees_all_clients and org_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"allocation_request:{req.pk}",
+                     organisation_id=org_id)
+    return req
+
+
+def allocations_for(access: Access, *,
+                    project_id: int | None = None) -> QuerySet[Allocation]:
+    qs = Allocation.objects.select_related("project", "project__organisation", "pool",
+                                           "pool__period")
+    scope = _project_scope(access)
+    if scope is not None:
+        qs = qs.filter(scope)
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    return qs
+
+
+def review_queue(*, access: Access) -> QuerySet[AllocationRequest]:
+    """Requests awaiting a decision, oldest first."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only factory staff who review allocations see the queue."))
+    return requests_for(access, status=RequestStatus.SUBMITTED).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    pool: Pool
+    figures: capacity.PoolFigures
+    pending_gpu_hours: int  # asked for in requests awaiting review
+    allocations: int
+
+
+def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    return AllocationPeriod.objects.all()
+
+
+def current_period(today: date | None = None) -> AllocationPeriod | None:
+    day = today or timezone.localdate()
+    return AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
+
+
+def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsage]:
+    """Capacity, granted, consumed and left per pool (of one period, or of all periods).
+    Consumption is 0 until the usage records of the cluster are collected."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    pools = Pool.objects.select_related("period").annotate(
+        granted=Sum("allocations__granted_gpu_hours"))
+    if period_id is not None:
+        pools = pools.filter(period_id=period_id)
+    pending = dict(
+        AllocationRequest.objects.filter(status=RequestStatus.SUBMITTED).order_by()
+        .values("pool_id").annotate(total=Sum("requested_gpu_hours"))
+        .values_list("pool_id", "total")
+    )
+    counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
+                  .values_list("pool_id", "n"))
+    return [
+        PoolUsage(
+            pool=pool,
+            figures=capacity.PoolFigures(
+                capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
+                granted=int(pool.granted or 0),
+                consumed=0,
+            ),
+            pending_gpu_hours=int(pending.get(pool.pk) or 0),
+            allocations=int(counts.get(pool.pk) or 0),
+        )
+        for pool in pools
+    ]

@@ -1,0 +1,609 @@
+"""Writes of the compute context: allocation periods and pools, requests and their review,
+EuroHPC award imports. Keyword-only; each owns its transaction and records its audit entry in
+it; e-mail goes out with ``transaction.on_commit``.
+
+Capacity: a grant locks its pool row (``SELECT ... FOR UPDATE``) before adding up what the pool
+has granted, so two approvals (or an approval and an import) can never together take a pool past
+capacity x overbooking. Locks are taken in one order: request, pool, audit checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import SYSTEM, Actor, audit_record
+from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
+from laif.accounts.models import Project, ProjectMembership, ProjectRole, StaffRoleName, User
+from laif.catalogue.cluster import AccessType, ClusterCatalogue
+from laif.compute import capacity
+from laif.compute.awards import Award
+from laif.compute.models import (
+    Allocation,
+    AllocationPeriod,
+    AllocationRequest,
+    DataSensitivity,
+    Decision,
+    Pool,
+    PoolKind,
+    RequestStatus,
+    ReviewEvent,
+)
+from laif.compute.permissions import can_import_awards, can_review
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 5000
+
+
+def cluster() -> ClusterCatalogue:
+    """The cluster, access types and policy in force (``cluster.json`` + environment)."""
+    catalogue: ClusterCatalogue = settings.LAIF_CLUSTER
+    return catalogue
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def hours(value: int) -> str:
+    """A number of GPU-hours with the current language's digit grouping."""
+    return number_format(value, force_grouping=True)
+
+
+# --------------------------------------------------------------------------- periods and pools
+
+
+def _period_bounds(day: date) -> tuple[date, date]:
+    """The policy's period around ``day``, trimmed so that it never overlaps a period created
+    earlier under another policy (a changed period length applies from the next period on)."""
+    policy = cluster().policy
+    start, end = capacity.period_containing(day, anchor=policy.first_period_start,
+                                            months=policy.period_months)
+    before = (AllocationPeriod.objects.filter(end__gte=start, end__lt=day)
+              .order_by("-end").values_list("end", flat=True).first())
+    if before is not None:
+        start = before + timedelta(days=1)
+    after = (AllocationPeriod.objects.filter(start__lte=end, start__gt=day)
+             .order_by("start").values_list("start", flat=True).first())
+    if after is not None:
+        end = after - timedelta(days=1)
+    return start, end
+
+
+def period_preview(*, day: date) -> tuple[date, date]:
+    """First and last day of the period that contains ``day``, without creating it."""
+    existing = AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
+    if existing is not None:
+        return existing.start, existing.end
+    return _period_bounds(day)
+
+
+def period_choices(today: date | None = None) -> list[tuple[str, tuple[date, date]]]:
+    """The periods a request can be made for: the current one and the next one."""
+    current = period_preview(day=_today(today))
+    return [("current", current), ("next", period_preview(day=current[1] + timedelta(days=1)))]
+
+
+def allocation_period_ensure(*, day: date) -> AllocationPeriod:
+    """The allocation period that contains ``day``, created with its pools from the policy in
+    force when it does not exist yet."""
+    existing = AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
+    if existing is not None:
+        return existing
+    catalogue = cluster()
+    policy = catalogue.policy
+    start, end = _period_bounds(day)
+    total = capacity.gpu_hours(catalogue.total_gpus, start, end)
+    capacities = capacity.pool_capacities(total, policy.pool_shares_percent)
+    with transaction.atomic():
+        period, created = AllocationPeriod.objects.get_or_create(
+            start=start, defaults={"end": end, "total_gpus": catalogue.total_gpus})
+        if created:
+            for kind in PoolKind.values:
+                Pool.objects.create(
+                    period=period, kind=kind, share_percent=policy.pool_shares_percent[kind],
+                    capacity_gpu_hours=capacities[kind],
+                    overbooking_factor=policy.overbooking_factor,
+                )
+            audit_record(
+                actor=SYSTEM, action="allocation_period.created",
+                target=f"allocation_period:{period.pk}",
+                detail={"start": start.isoformat(), "end": end.isoformat(),
+                        "gpus": catalogue.total_gpus, "capacity_gpu_hours": capacities,
+                        "overbooking": str(policy.overbooking_factor)},
+            )
+    return period
+
+
+def _period_for(choice: str, today: date) -> AllocationPeriod:
+    current = allocation_period_ensure(day=today)
+    if choice == "current":
+        return current
+    if choice == "next":
+        return allocation_period_ensure(day=current.end + timedelta(days=1))
+    raise DomainError(_("Choose the current or the next period."), field="period")
+
+
+def granted_in(pool: Pool) -> int:
+    total = Allocation.objects.filter(pool=pool).aggregate(total=Sum("granted_gpu_hours"))
+    return int(total["total"] or 0)
+
+
+def capacity_message(exc: capacity.CapacityExceeded, pool: Pool) -> str:
+    f = exc.figures
+    names = {PoolKind.NATIONAL: _("the national pool"), PoolKind.EUROHPC: _("the EuroHPC pool")}
+    return _(
+        "Not enough GPU-hours left in %(pool)s of %(start)s to %(end)s: capacity "
+        "%(capacity)s x overbooking %(overbooking)s = %(ceiling)s GPU-hours; already granted "
+        "%(granted)s, requested %(requested)s; only %(left)s are left."
+    ) % {
+        "pool": names.get(PoolKind(pool.kind), pool.kind),
+        "start": pool.period.start.isoformat(), "end": pool.period.end.isoformat(),
+        "capacity": hours(f.capacity), "overbooking": number_format(f.overbooking.normalize()),
+        "ceiling": hours(f.ceiling), "granted": hours(f.granted),
+        "requested": hours(exc.requested), "left": hours(f.left),
+    }
+
+
+# --------------------------------------------------------------------------- notices
+
+
+Mail = tuple[str, str, str, list[str]]
+
+
+def _mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
+                    body: Callable[[], str]) -> None:
+    """Compose one message per recipient in their language now; send after the commit.
+    A mail server that is down is logged, never turned into an error of the action."""
+    messages: list[Mail] = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user.pk in seen or not user.is_active or not user.email:
+            continue
+        seen.add(user.pk)
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            messages.append((subject(), body(), settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if not messages:
+        return
+
+    def send() -> None:
+        try:
+            send_mass_mail(tuple(messages), fail_silently=False)
+        except Exception:  # the action is committed; a failed notice must not undo or hide it
+            logger.exception("could not send %d allocation notice(s)", len(messages))
+
+    transaction.on_commit(send)
+
+
+def _link(name: str, **kwargs: int) -> str:
+    return settings.LAIF_SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def _reviewers() -> list[User]:
+    return list(User.objects.filter(staff_roles__role=StaffRoleName.REVIEWER, is_active=True)
+                .distinct())
+
+
+def _project_people(project: Project, *also: int | None) -> list[User]:
+    """The project's lead and the given people (the submitter)."""
+    ids = {pid for pid in also if pid is not None}
+    ids |= set(ProjectMembership.objects.filter(project=project, role=ProjectRole.LEAD)
+               .values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=ids))
+
+
+def _notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -> None:
+    link = _link("compute_request", request_id=req.pk)
+
+    def subject() -> str:
+        return (_("Allocation request resubmitted: %(title)s") if again
+                else _("New allocation request: %(title)s")) % {"title": req.title}
+
+    def body() -> str:
+        return _(
+            "%(project)s (%(org)s) asks for %(hours)s GPU-hours (%(access)s) from the national "
+            "pool of %(start)s to %(end)s.\n\nReview it: %(link)s"
+        ) % {"project": project.name, "org": project.organisation.name,
+             "hours": hours(req.requested_gpu_hours),
+             "access": _access_type(req.access_type).title_in(translation.get_language() or "en"),
+             "start": req.period.start.isoformat(), "end": req.period.end.isoformat(),
+             "link": link}
+
+    _mail_on_commit(_reviewers(), subject, body)
+
+
+def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEvent) -> None:
+    link = _link("compute_request", request_id=req.pk)
+
+    def subject() -> str:
+        titles = {
+            Decision.APPROVED: _("Allocation approved: %(title)s"),
+            Decision.REJECTED: _("Allocation request rejected: %(title)s"),
+            Decision.CHANGES_REQUESTED: _("Changes requested on your allocation request: "
+                                          "%(title)s"),
+        }
+        return titles[Decision(event.decision)] % {"title": req.title}
+
+    def body() -> str:
+        if event.decision == Decision.APPROVED:
+            text = _("%(hours)s GPU-hours are granted to %(project)s.") % {
+                "hours": hours(event.gpu_hours or 0), "project": project.name}
+        elif event.decision == Decision.REJECTED:
+            text = _("The request of %(project)s was rejected.") % {"project": project.name}
+        else:
+            text = _("The reviewers ask for changes before deciding on the request of "
+                     "%(project)s; edit and resubmit it.") % {"project": project.name}
+        if event.comment:
+            text += "\n\n" + _("Reviewer's comment:") + "\n" + event.comment
+        return text + "\n\n" + link
+
+    _mail_on_commit(_project_people(project, req.submitted_by_id), subject, body)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class RequestData:
+    title: str
+    access_type: str
+    requested_gpu_hours: int
+    justification: str
+    expected_outputs: str
+    data_sensitivity: str
+
+
+def _access_type(key: str) -> AccessType:
+    found = cluster().access_type(key)
+    if found is None:
+        raise DomainError(
+            _("Unknown access type %(key)s; choose one of: %(keys)s.")
+            % {"key": key[:40], "keys": ", ".join(a.key for a in cluster().access_types)},
+            field="access_type",
+        )
+    return found
+
+
+def _clean_request(data: RequestData) -> RequestData:
+    title = " ".join(data.title.split())[:200]
+    if not title:
+        raise DomainError(_("Give the request a title."), field="title")
+    access = _access_type(data.access_type)
+    if not 1 <= data.requested_gpu_hours <= access.max_gpu_hours:
+        raise DomainError(
+            _("%(access)s requests are for 1 to %(max)s GPU-hours.")
+            % {"access": access.title_in(translation.get_language() or "en"),
+               "max": hours(access.max_gpu_hours)},
+            field="requested_gpu_hours",
+        )
+    justification = data.justification.strip()
+    if len(justification) < 20:
+        raise DomainError(_("Explain in a few sentences what the GPU-hours are for."),
+                          field="justification")
+    outputs = data.expected_outputs.strip()
+    if not outputs:
+        raise DomainError(_("Say what the project expects to produce."),
+                          field="expected_outputs")
+    if len(justification) > MAX_TEXT or len(outputs) > MAX_TEXT:
+        raise DomainError(_("At most %(max)d characters per text.") % {"max": MAX_TEXT})
+    if data.data_sensitivity not in DataSensitivity.values:
+        raise DomainError(_("Choose the sensitivity of the data."), field="data_sensitivity")
+    return RequestData(title=title, access_type=access.key,
+                       requested_gpu_hours=data.requested_gpu_hours, justification=justification,
+                       expected_outputs=outputs, data_sensitivity=data.data_sensitivity)
+
+
+def _managed_project(access: Access, project_id: int, refused: str) -> Project:
+    project = Project.objects.select_related("organisation").filter(pk=project_id).first()
+    if project is None or not access.can_view_project(project.pk, project.organisation_id):
+        raise NotFound(_("Project not found."))
+    if not access.can_manage_project(project.pk, project.organisation_id):
+        raise PermissionDenied(refused)
+    return project
+
+
+def _event(req: AllocationRequest, actor: Actor, decision: str, *, gpu_hours: int | None = None,
+           comment: str = "") -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        request=req, actor_id=actor.user_id, actor_label=actor.label[:254], at=timezone.now(),
+        decision=decision, gpu_hours=gpu_hours, comment=comment,
+    )
+
+
+def allocation_request_submit(
+    *, access: Access, actor: Actor, project_id: int, data: RequestData,
+    period: str = "current", today: date | None = None,
+) -> AllocationRequest:
+    """A project asks for GPU-hours from the national pool (lead or organisation admin)."""
+    project = _managed_project(access, project_id, _(
+        "Only the project lead or an organisation admin can request GPU-hours."))
+    clean = _clean_request(data)
+    if actor.user_id is None:  # anonymous people manage no project; kept for the type checker
+        raise PermissionDenied(_("Log in first."))
+    with transaction.atomic():
+        target = _period_for(period, _today(today))
+        pool = Pool.objects.get(period=target, kind=PoolKind.NATIONAL)
+        req = AllocationRequest.objects.create(
+            project=project, period=target, pool=pool, submitted_by_id=actor.user_id,
+            status=RequestStatus.SUBMITTED, **clean.__dict__,
+        )
+        _event(req, actor, Decision.SUBMITTED, gpu_hours=req.requested_gpu_hours)
+        audit_record(
+            actor=actor, action="allocation_request.submitted",
+            target=f"allocation_request:{req.pk}", organisation_id=project.organisation_id,
+            detail={"project": project.code, "access_type": req.access_type,
+                    "gpu_hours": req.requested_gpu_hours, "period": target.start.isoformat(),
+                    "data_sensitivity": req.data_sensitivity},
+        )
+        _notify_reviewers(req, project, again=False)
+    return req
+
+
+def _request_for_update(access: Access, request_id: int) -> AllocationRequest:
+    """The request, row-locked, if the requester may see it (else NotFound)."""
+    req = (AllocationRequest.objects.select_for_update().filter(pk=request_id).first())
+    if req is None:
+        raise NotFound(_("Allocation request not found."))
+    project = Project.objects.select_related("organisation").get(pk=req.project_id)
+    if not access.can_view_project(project.pk, project.organisation_id):
+        raise NotFound(_("Allocation request not found."))
+    req.project = project
+    return req
+
+
+def allocation_request_withdraw(*, access: Access, actor: Actor,
+                                request_id: int) -> AllocationRequest:
+    with transaction.atomic():
+        req = _request_for_update(access, request_id)
+        if not access.can_manage_project(req.project_id, req.project.organisation_id):
+            raise PermissionDenied(_("Only the project lead or an organisation admin can "
+                                     "withdraw the request."))
+        if not req.is_open:
+            raise Conflict(_("This request is %(status)s; only an open request can be "
+                             "withdrawn.") % {"status": req.get_status_display().lower()})
+        req.status = RequestStatus.WITHDRAWN
+        req.save(update_fields=["status", "updated_at"])
+        _event(req, actor, Decision.WITHDRAWN)
+        audit_record(actor=actor, action="allocation_request.withdrawn",
+                     target=f"allocation_request:{req.pk}",
+                     organisation_id=req.project.organisation_id)
+    return req
+
+
+def allocation_request_resubmit(*, access: Access, actor: Actor, request_id: int,
+                                data: RequestData) -> AllocationRequest:
+    """After the reviewers asked for changes: the corrected request goes back to review."""
+    clean = _clean_request(data)
+    with transaction.atomic():
+        req = _request_for_update(access, request_id)
+        if not access.can_manage_project(req.project_id, req.project.organisation_id):
+            raise PermissionDenied(_("Only the project lead or an organisation admin can "
+                                     "resubmit the request."))
+        if req.status != RequestStatus.CHANGES_REQUESTED:
+            raise Conflict(_("Only a request on which the reviewers asked for changes can be "
+                             "resubmitted."))
+        before = {"access_type": req.access_type, "gpu_hours": req.requested_gpu_hours}
+        for name, value in clean.__dict__.items():
+            setattr(req, name, value)
+        req.status = RequestStatus.SUBMITTED
+        req.save()
+        _event(req, actor, Decision.RESUBMITTED, gpu_hours=req.requested_gpu_hours)
+        audit_record(
+            actor=actor, action="allocation_request.resubmitted",
+            target=f"allocation_request:{req.pk}", organisation_id=req.project.organisation_id,
+            detail={"before": before, "access_type": req.access_type,
+                    "gpu_hours": req.requested_gpu_hours},
+        )
+        _notify_reviewers(req, req.project, again=True)
+    return req
+
+
+REVIEW_DECISIONS = ("approve", "reject", "request_changes")
+
+
+def _allocation_dates(req: AllocationRequest, period: AllocationPeriod,
+                      today: date) -> tuple[date, date]:
+    if today > period.end:
+        raise Conflict(_("The period of this request ended on %(end)s; it can no longer be "
+                         "approved.") % {"end": period.end.isoformat()})
+    start = max(today, period.start)
+    months = _access_type(req.access_type).max_duration_months
+    end = min(capacity.add_months(start, months) - timedelta(days=1), period.end)
+    return start, end
+
+
+def allocation_review(
+    *, access: Access, actor: Actor, request_id: int, decision: str,
+    gpu_hours: int | None = None, comment: str = "", today: date | None = None,
+) -> AllocationRequest:
+    """A reviewer approves (possibly with fewer GPU-hours), rejects or asks for changes.
+    Approval creates the allocation, within the pool's capacity x overbooking."""
+    if decision not in REVIEW_DECISIONS:
+        raise DomainError(_("Choose approve, reject or request changes."), field="decision")
+    comment = comment.strip()
+    if len(comment) > MAX_TEXT:
+        raise DomainError(_("At most %(max)d characters per text.") % {"max": MAX_TEXT},
+                          field="comment")
+    if decision != "approve" and not comment:
+        raise DomainError(_("Say why in a comment: the project will read it."), field="comment")
+    with transaction.atomic():
+        req = _request_for_update(access, request_id)
+        if not can_review(access):
+            raise PermissionDenied(_("Only reviewers decide on allocation requests."))
+        if req.status != RequestStatus.SUBMITTED:
+            raise Conflict(_("This request is not awaiting review (it is %(status)s).")
+                           % {"status": req.get_status_display().lower()})
+        org_id = req.project.organisation_id
+        if decision == "approve":
+            granted = req.requested_gpu_hours if gpu_hours is None else gpu_hours
+            if not 1 <= granted <= req.requested_gpu_hours:
+                raise DomainError(
+                    _("Grant from 1 to the %(requested)s GPU-hours requested.")
+                    % {"requested": hours(req.requested_gpu_hours)}, field="gpu_hours")
+            pool = Pool.objects.select_for_update().select_related("period").get(pk=req.pool_id)
+            start, end = _allocation_dates(req, pool.period, _today(today))
+            try:
+                left = capacity.check_grant(
+                    capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
+                    granted=granted_in(pool), requested=granted)
+            except capacity.CapacityExceeded as exc:
+                raise Conflict(capacity_message(exc, pool), field="gpu_hours") from exc
+            allocation = Allocation.objects.create(
+                request=req, project=req.project, pool=pool, access_type=req.access_type,
+                title=req.title, granted_gpu_hours=granted, start=start, end=end,
+                created_by_id=actor.user_id,
+            )
+            req.status = RequestStatus.APPROVED
+            event = _event(req, actor, Decision.APPROVED, gpu_hours=granted, comment=comment)
+            audit_record(
+                actor=actor, action="allocation_request.approved",
+                target=f"allocation_request:{req.pk}", organisation_id=org_id,
+                detail={"allocation": allocation.pk, "requested": req.requested_gpu_hours,
+                        "granted": granted, "pool": pool.pk, "left_in_pool": left,
+                        "start": start.isoformat(), "end": end.isoformat()},
+            )
+        else:
+            outcome = (Decision.REJECTED if decision == "reject"
+                       else Decision.CHANGES_REQUESTED)
+            req.status = (RequestStatus.REJECTED if decision == "reject"
+                          else RequestStatus.CHANGES_REQUESTED)
+            event = _event(req, actor, outcome, comment=comment)
+            audit_record(actor=actor, action=f"allocation_request.{outcome}",
+                         target=f"allocation_request:{req.pk}", organisation_id=org_id)
+        req.save(update_fields=["status", "updated_at"])
+        _notify_decision(req, req.project, event)
+    return req
+
+
+# --------------------------------------------------------------------------- EuroHPC awards
+
+
+@dataclass
+class ImportResult:
+    created: list[Allocation] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _same_award(allocation: Allocation, award: Award, project: Project) -> bool:
+    return (allocation.project_id == project.pk and allocation.start == award.start
+            and allocation.end == award.end and allocation.granted_gpu_hours == award.gpu_hours
+            and allocation.access_type == award.access_type)
+
+
+def eurohpc_import(*, access: Access, actor: Actor, awards: Sequence[Award]) -> ImportResult:
+    """Import GPU-hours awarded by EuroHPC access calls into the EuroHPC pools (operators).
+
+    Idempotent by award reference: an award imported before with the same figures is left as
+    it is; with other figures the whole import is refused. All or nothing: refused when the new
+    awards would take a pool past capacity x overbooking, with the figures."""
+    if not can_import_awards(access):
+        raise PermissionDenied(_("Only operators can import EuroHPC awards."))
+    if not awards:
+        raise DomainError(_("The file holds no award."))
+    problems: list[str] = []
+    for award in awards:
+        if cluster().access_type(award.access_type) is None:
+            problems.append(_("%(ref)s: unknown access type %(key)s.")
+                            % {"ref": award.reference, "key": award.access_type})
+    codes = {a.project for a in awards}
+    projects = {p.code: p for p in Project.objects.filter(code__in=codes)}
+    for code in sorted(codes - set(projects)):
+        problems.append(_("No project has the code %(code)s.") % {"code": code})
+    if problems:
+        raise DomainError(" ".join(problems[:20]))
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            periods = {a.reference: allocation_period_ensure(day=a.start) for a in awards}
+            for award in awards:
+                period = periods[award.reference]
+                if award.end > period.end:
+                    problems.append(
+                        _("%(ref)s ends on %(end)s, after its allocation period (%(start)s to "
+                          "%(period_end)s): split it into one award per period.")
+                        % {"ref": award.reference, "end": award.end.isoformat(),
+                           "start": period.start.isoformat(),
+                           "period_end": period.end.isoformat()})
+            if problems:
+                raise DomainError(" ".join(problems[:20]))
+            pools = {
+                pool.period_id: pool for pool in Pool.objects.select_for_update()
+                .select_related("period")
+                .filter(kind=PoolKind.EUROHPC, period__in={p.pk for p in periods.values()})
+                .order_by("pk")
+            }
+            existing = {a.eurohpc_reference: a for a in Allocation.objects.filter(
+                eurohpc_reference__in=[a.reference for a in awards])}
+            new: dict[int, list[Award]] = defaultdict(list)
+            for award in awards:
+                before = existing.get(award.reference)
+                if before is None:
+                    new[periods[award.reference].pk].append(award)
+                elif _same_award(before, award, projects[award.project]):
+                    result.unchanged.append(award.reference)
+                else:
+                    problems.append(_("%(ref)s was imported before with other figures; correct "
+                                      "it by hand, not by a new import.")
+                                    % {"ref": award.reference})
+            if problems:
+                raise Conflict(" ".join(problems[:20]))
+            for period_id, batch in sorted(new.items()):
+                pool = pools[period_id]
+                try:
+                    capacity.check_grant(
+                        capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
+                        granted=granted_in(pool), requested=sum(a.gpu_hours for a in batch))
+                except capacity.CapacityExceeded as exc:
+                    raise Conflict(capacity_message(exc, pool)) from exc
+                for award in batch:
+                    project = projects[award.project]
+                    allocation = Allocation.objects.create(
+                        eurohpc_reference=award.reference, project=project, pool=pool,
+                        access_type=award.access_type, title=award.title,
+                        granted_gpu_hours=award.gpu_hours, start=award.start, end=award.end,
+                        created_by_id=actor.user_id,
+                    )
+                    result.created.append(allocation)
+                    audit_record(
+                        actor=actor, action="allocation.imported",
+                        target=f"allocation:{allocation.pk}",
+                        organisation_id=project.organisation_id,
+                        detail={"reference": award.reference, "project": project.code,
+                                "gpu_hours": award.gpu_hours, "pool": pool.pk,
+                                "start": award.start.isoformat(), "end": award.end.isoformat()},
+                    )
+                    _notify_award(allocation, project)
+            audit_record(actor=actor, action="eurohpc.awards_imported",
+                         detail={"created": len(result.created),
+                                 "unchanged": len(result.unchanged)})
+    except IntegrityError as exc:  # a concurrent import of the same award won the race
+        raise Conflict(_("Another import of these awards ran at the same time; import the file "
+                         "again.")) from exc
+    return result
+
+
+def _notify_award(allocation: Allocation, project: Project) -> None:
+    def subject() -> str:
+        return _("EuroHPC award %(ref)s is available") % {"ref": allocation.eurohpc_reference}
+
+    def body() -> str:
+        return _("%(hours)s GPU-hours awarded by EuroHPC to %(project)s can be used from "
+                 "%(start)s to %(end)s.") % {
+            "hours": hours(allocation.granted_gpu_hours), "project": project.name,
+            "start": allocation.start.isoformat(), "end": allocation.end.isoformat()}
+
+    _mail_on_commit(_project_people(project), subject, body)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from laif.compute import views
+
+urlpatterns = [
+    path("compute/", views.home, name="compute"),
+    path("compute/requests/<int:request_id>/", views.request_detail, name="compute_request"),
+    path("compute/requests/<int:request_id>/withdraw/", views.request_withdraw,
+         name="compute_request_withdraw"),
+    path("compute/requests/<int:request_id>/resubmit/", views.request_resubmit,
+         name="compute_request_resubmit"),
+    path("compute/requests/<int:request_id>/review/", views.request_review,
+         name="compute_request_review"),
+    path("compute/review/", views.review_queue, name="compute_review_queue"),
+    path("compute/pools/", views.pools, name="compute_pools"),
+    path("compute/pools/eurohpc-import/", views.eurohpc_import, name="compute_eurohpc_import"),
+    path("projects/<int:project_id>/allocation-requests/new/", views.request_new,
+         name="compute_request_new"),
+]

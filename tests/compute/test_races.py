@@ -1,0 +1,111 @@
+"""Concurrency on PostgreSQL: the pool row lock keeps grants within capacity x overbooking.
+
+Each test starts threads with their own database connections at the same moment (a Barrier);
+without the ``SELECT ... FOR UPDATE`` of the pool both would read the same "already granted" sum
+and both would commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor, audit_verify
+from laif.accounts.errors import Conflict
+from laif.compute import services
+from laif.compute.awards import Award
+from laif.compute.models import Allocation
+from tests.compute.support import pool_of, review, set_capacity, submit
+from tests.factories import make_world
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks need PostgreSQL (DATABASE_URL)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """``work(i)`` in ``count`` threads released together; a Conflict is returned, not raised."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Conflict as exc:
+            results[i] = exc
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
+    if errors:
+        raise errors[0]
+    return results
+
+
+def test_two_approvals_cannot_together_exceed_the_pool() -> None:
+    w = make_world()
+    first = submit(w.project, w.project_lead, requested_gpu_hours=700)
+    second = submit(w.other_project, w.other_member, requested_gpu_hours=700)
+    set_capacity(first, 1_000)  # can grant 1,200: one of the two fits, not both
+    requests = [first, second]
+
+    results = in_threads(2, lambda i: review(requests[i], w.reviewer, "approve"))
+
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 1, results
+    assert "already granted 700, requested 700; only 500 are left" in refused[0].message
+    assert Allocation.objects.count() == 1
+    assert sum(Allocation.objects.values_list("granted_gpu_hours", flat=True)) == 700
+    result = audit_verify()
+    assert result.ok, result.problems
+
+
+def test_the_same_request_is_approved_once() -> None:
+    w = make_world()
+    req = submit(w.project, w.project_lead, requested_gpu_hours=100)
+    results = in_threads(3, lambda i: review(req, w.reviewer, "approve"))
+    assert sum(1 for r in results if isinstance(r, Conflict)) == 2
+    assert Allocation.objects.filter(request=req).count() == 1
+
+
+def test_two_imports_cannot_together_exceed_the_eurohpc_pool() -> None:
+    w = make_world()
+    set_capacity(pool_of(date(2026, 2, 1), "eurohpc"), 1_000)
+    files = [[Award(reference=f"EHPC-R-{i}", project=w.project.code, gpu_hours=700,
+                    start=date(2026, 2, 1), end=date(2026, 2, 28), access_type="fast_lane")]
+             for i in range(2)]
+
+    results = in_threads(2, lambda i: services.eurohpc_import(
+        access=access_for(w.operator), actor=Actor.of(w.operator), awards=files[i]))
+
+    assert sum(1 for r in results if isinstance(r, Conflict)) == 1, results
+    assert Allocation.objects.count() == 1
+
+
+def test_the_same_file_imported_twice_at_once_gives_one_allocation() -> None:
+    w = make_world()
+    awards = [Award(reference="EHPC-SAME", project=w.project.code, gpu_hours=10,
+                    start=date(2026, 3, 1), end=date(2026, 3, 2), access_type="development")]
+    pool_of(date(2026, 3, 1), "eurohpc")  # the period exists: both threads lock its pool
+    results = in_threads(2, lambda i: services.eurohpc_import(
+        access=access_for(w.operator), actor=Actor.of(w.operator), awards=awards))
+    assert sorted(len(r.created) for r in results) == [0, 1]
+    assert Allocation.objects.filter(eurohpc_reference="EHPC-SAME").count() == 1
