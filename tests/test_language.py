@@ -147,3 +147,21 @@ def test_api_sign_up_uses_accept_language(client: Client) -> None:
                            headers={"Accept-Language": "fr-BE,fr;q=0.9"})
     assert response.status_code == 201, response.content
     assert User.objects.get(email="peter@initech.lu").language == "fr"
+
+
+def test_switcher_on_a_page_answering_a_form_error_goes_back_to_the_form_page(
+    world: World, client_for: ClientFor
+) -> None:
+    client = client_for(world.org_admin)
+    org_page = f"/organisations/{world.org.pk}/"
+    # Inviting an existing member fails: the error page is rendered at the POST-only URL.
+    response = client.post(f"/organisations/{world.org.pk}/invitations/",
+                           {"email": world.member.email, "role": "member"},
+                           HTTP_REFERER=f"http://testserver{org_page}")
+    assert response.status_code == 200
+    page = html(response)
+    assert f'name="next" value="http://testserver{org_page}"' in page
+    switched = client.post("/i18n/setlang/", {"language": "fr",
+                                              "next": f"http://testserver{org_page}"})
+    assert switched.status_code == 302
+    assert client.get(switched["Location"]).status_code == 200
