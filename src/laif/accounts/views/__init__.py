@@ -1,0 +1,72 @@
+"""Server-rendered pages (thin: forms call services, pages read selectors).
+
+Service errors (``DomainError``) are shown on the form that caused them; ``NotFound`` becomes the
+404 page and ``PermissionDenied`` the 403 page (see ``domain_pages``). Fragments for htmx live in
+templates whose name starts with ``_``. One module per part of the portal, re-exported here."""
+
+from laif.accounts.views._base import domain_pages, page
+from laif.accounts.views.account import (
+    account,
+    ssh_key_add,
+    ssh_key_delete,
+    token_revoke,
+    tokens,
+)
+from laif.accounts.views.auth import (
+    home,
+    login_view,
+    logout_view,
+    set_language,
+    signup_view,
+)
+from laif.accounts.views.organisations import (
+    invitation_revoke,
+    invitation_view,
+    membership_role,
+    organisation_detail,
+    organisation_edit,
+    organisation_invite,
+    organisation_list,
+)
+from laif.accounts.views.projects import (
+    project_create,
+    project_detail,
+    project_list,
+    project_member_add,
+    project_member_remove,
+)
+from laif.accounts.views.staff import (
+    audit_log,
+    audit_verify,
+    identities,
+)
+
+__all__ = [
+    "account",
+    "audit_log",
+    "audit_verify",
+    "domain_pages",
+    "home",
+    "identities",
+    "invitation_revoke",
+    "invitation_view",
+    "login_view",
+    "logout_view",
+    "membership_role",
+    "organisation_detail",
+    "organisation_edit",
+    "organisation_invite",
+    "organisation_list",
+    "page",
+    "project_create",
+    "project_detail",
+    "project_list",
+    "project_member_add",
+    "project_member_remove",
+    "set_language",
+    "signup_view",
+    "ssh_key_add",
+    "ssh_key_delete",
+    "token_revoke",
+    "tokens",
+]

@@ -1,0 +1,91 @@
+"""Helpers shared by the portal pages: error handling, login, htmx and redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from laif.accounts.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
+from laif.accounts.models import (
+    SmeClassChoice,
+    User,
+)
+from laif.accounts.requestinfo import current_user
+
+View = Callable[..., HttpResponse]
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+AUDIT_PAGE_SIZE = 50
+
+
+def domain_pages(view: View) -> View:
+    """Turn a service's NotFound / PermissionDenied into the 404 / 403 pages."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            raise HttpForbidden(exc.message) from exc
+        except Unauthenticated:
+            return redirect_to_login(request.get_full_path())
+        except DomainError as exc:
+            return render(request, "error.html", {"message": exc.message}, status=exc.status)
+
+    return wrapper
+
+
+def page(view: View) -> View:
+    """A page for logged-in users. An htmx request whose session has expired gets the whole
+    browser sent to the login page, not the login form swapped into a fragment."""
+    inner = login_required(domain_pages(view))
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _is_htmx(request) and current_user(request) is None:
+            referer = request.headers.get("HX-Current-URL", "")
+            target = reverse("login")
+            path = urlsplit(referer).path if referer else ""
+            if path.startswith("/"):
+                target += "?" + urlencode({"next": path})
+            return HttpResponseClientRedirect(target)
+        return inner(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    user = current_user(request)
+    if user is None:  # pages are login_required
+        raise Unauthenticated(_("Log in first."))
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def sme_label(value: str) -> str:
+    return str(dict(SmeClassChoice.choices).get(value, value))

@@ -1,0 +1,124 @@
+"""Login, logout, sign-up, language switch and the home page of each role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+
+from laif.accounts import forms, selectors, services
+from laif.accounts.errors import DomainError
+from laif.accounts.language import offered as language_offered
+from laif.accounts.models import (
+    User,
+)
+from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
+from laif.accounts.views._base import (
+    MODEL_BACKEND,
+    _safe_next,
+    page,
+    sme_label,
+)
+from laif.accounts.views.projects import project_cards
+from laif.catalogue import load_pillars
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if current_user(request) is not None:
+        return redirect(_safe_next(request, "home"))
+    form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        password = form.cleaned_data["password"]
+        ip = client_ip(request)
+        try:
+            services.login_check_throttle(email=email, ip=ip)
+            user = authenticate(request, email=email.lower(), password=password)
+            services.login_record(email=email, ip=ip,
+                                  user=user if isinstance(user, User) else None)
+            if isinstance(user, User):
+                login(request, user, backend=MODEL_BACKEND)
+                return redirect(_safe_next(request, "home"))
+            form.add_error(None, _("Wrong e-mail address or password."))
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    return render(request, "accounts/login.html", {
+        "form": form,
+        "next": request.GET.get("next", ""),
+        "sso_failed": request.GET.get("sso") == "failed",
+    })
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher (cookie and redirect); a logged-in person's choice is also saved
+    to their account, to be restored at their next login."""
+    response = i18n.set_language(request)
+    user = current_user(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "") if request.method == "POST" else ""
+    if user is not None and language_offered(language) is not None:
+        services.user_set_language(actor=actor_of(request), user=user, language=language)
+    return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("login")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if current_user(request) is not None:
+        return redirect("home")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            org, user = services.organisation_sign_up(
+                organisation=form.organisation_data(),
+                email=data["email"], password=data["password"],
+                first_name=data["first_name"], last_name=data["last_name"],
+                ip=client_ip(request),
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, _(
+                "Welcome! %(org)s is registered; its EU SME class is: %(sme)s."
+            ) % {"org": org.name, "sme": sme_label(org.sme_class)})
+            return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+# --------------------------------------------------------------------------- home
+
+
+
+
+@page
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    access = access_of(request)
+    if access.is_staff:
+        return render(request, "accounts/dashboard.html", {
+            "counts": selectors.factory_counts(access=access),
+        })
+    catalogue = load_pillars()
+    organisations = list(selectors.organisations_for(access))
+    return render(request, "accounts/home.html", {
+        "pillars": catalogue.in_language(get_language() or settings.LANGUAGE_CODE),
+        "catalogue": catalogue,
+        "organisations": organisations,
+        "admin_organisations": [o for o in organisations if access.is_org_admin(o.pk)],
+        "cards": project_cards(request, selectors.projects_for(access)),
+    })
