@@ -1,0 +1,467 @@
+"""Slurm accounting records from ``sacct --json``: exact usage records, vectorised. Pure (no Django).
+
+``parse_sacct_json(data)`` turns the raw bytes printed by ``sacct --json`` into a polars DataFrame
+with one row per job allocation **run** (``sacct -X`` level; steps are ignored):
+
+- the record key is ``(cluster, job_id, submit_time)`` (``RECORD_KEY``): slurmdbd's own unique key
+  is (job id, submit time), which survives job-id reuse; every run of a requeued job is its own
+  record, since a requeue resubmits the job (its submit time becomes the requeue time);
+- an array task is a record of its own: ``job_id`` is the task's raw id, ``array_job_id`` the
+  master's id and ``array_task_id`` the index (both null when the job is not an array task);
+- instants are timezone-aware UTC (``submit_time``, ``start_time``, ``end_time``); a job cancelled
+  before it started has a null ``start_time``; ``elapsed_s`` is Slurm's own elapsed time in seconds
+  (suspended time excluded); ``time_limit_s`` is the limit in **seconds** (the JSON gives minutes),
+  null when unlimited;
+- resources are the ALLOCATED ones (``tres.allocated``, not ``tres.requested``): ``cpus``; ``gpus``
+  from the untyped ``gres/gpu`` entry, which already counts every GPU (with
+  ``AccountingStorageTRES=gres/gpu,gres/gpu:h200`` each GPU also appears as ``gpu:h200``; adding
+  both would count it twice); only when no untyped entry exists are the typed ``gpu:<type>`` entries
+  summed; ``energy_j`` in joules, null when Slurm did not report it (``count: null``, or no energy
+  entry), never 0 for "not reported";
+- ``cpu_seconds = cpus x elapsed_s`` and ``gpu_seconds = gpus x elapsed_s`` (exact integers);
+- ``account`` is lowercased (Slurm stores account names lowercased).
+
+``finished_only(df)`` keeps the runs whose state is final (``FINISHED_STATES``): only those belong
+in a usage ledger. Malformed input (not JSON, truncated, wrong types, missing key fields) and
+unsupported formats raise ``SacctFormatError``; errors that sacct itself reported in the output
+raise ``SacctReportedError``.
+
+Formats: the JSON layout depends on Slurm's OpenAPI plugin (``meta.plugin.type``). Each supported
+plugin has one parser in ``_PARSERS``, with the Slurm releases it was verified on and fixtures of
+its own (``tests/fixtures/slurm/``). Slurm 22.05 prints ``openapi/dbv0.0.38``; the data_parser
+formats of newer releases (v0.0.40+) need a parser and fixtures of their own.
+
+Speed: pyarrow's JSON reader parses the document with an explicit schema (fields the ledger does not
+need are skipped, never turned into Python objects); large documents in sacct's own pretty layout are
+cut between two jobs into chunks that are parsed in parallel threads (pyarrow releases the GIL).
+Everything after parsing is polars expressions; nothing loops over the records in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.json as pa_json
+
+DEFAULT_CLUSTER = "meluxina-ai"
+"""Used only for records whose ``cluster`` is missing or empty; sacct always prints it."""
+
+RECORD_KEY = ("cluster", "job_id", "submit_time")
+
+FINISHED_STATES = frozenset({
+    "COMPLETED",
+    "FAILED",
+    "TIMEOUT",
+    "CANCELLED",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "PREEMPTED",
+    "REQUEUED",
+    "BOOT_FAIL",
+    "DEADLINE",
+})
+"""States of a run that is over: its usage is final. PENDING, RUNNING, SUSPENDED, ... are not."""
+
+_UTC = pl.Datetime("us", "UTC")
+
+SCHEMA = pl.Schema({
+    "cluster": pl.String(),
+    "job_id": pl.Int64(),
+    "submit_time": _UTC,
+    "array_job_id": pl.Int64(),
+    "array_task_id": pl.Int64(),
+    "user": pl.String(),
+    "account": pl.String(),
+    "partition": pl.String(),
+    "state": pl.String(),
+    "start_time": _UTC,
+    "end_time": _UTC,
+    "elapsed_s": pl.Int64(),
+    "time_limit_s": pl.Int64(),
+    "cpus": pl.Int64(),
+    "gpus": pl.Int64(),
+    "energy_j": pl.Int64(),
+    "cpu_seconds": pl.Int64(),
+    "gpu_seconds": pl.Int64(),
+})
+"""The columns of ``parse_sacct_json``'s result, in order."""
+
+
+class SacctFormatError(ValueError):
+    """The bytes are not ``sacct --json`` output that this module can read."""
+
+
+class SacctReportedError(SacctFormatError):
+    """sacct printed errors in its output (its ``errors`` list): the records cannot be trusted."""
+
+
+def parse_sacct_json(data: bytes, *, cluster_default: str = DEFAULT_CLUSTER) -> pl.DataFrame:
+    """One row per job allocation run of ``sacct --json`` output, columns ``SCHEMA``, in the
+    output's order. Raises ``SacctFormatError`` for anything else."""
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"sacct output must be bytes, not {type(data).__name__}")
+    if not cluster_default:
+        raise ValueError("cluster_default must not be empty")
+    plugin = _sniff_plugin(data)
+    fmt = _PARSERS.get(plugin)
+    if fmt is None:
+        supported = ", ".join(sorted(_PARSERS))
+        raise SacctFormatError(
+            f"unsupported sacct --json format {plugin!r} (supported: {supported}); "
+            "capture fixtures from that Slurm release and add a parser for it"
+        )
+    return fmt.parse(data, fmt, cluster_default)
+
+
+def finished_only(df: pl.DataFrame) -> pl.DataFrame:
+    """The runs that are over (``FINISHED_STATES``): the ones a usage ledger counts."""
+    return df.filter(pl.col("state").is_in(sorted(FINISHED_STATES)))
+
+
+# --- format detection --------------------------------------------------------------------------
+
+_SNIFF_BYTES = 64 * 1024
+_PLUGIN_TYPE = re.compile(rb'"plugin"\s*:\s*\{[^{}]*?"type"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _sniff_plugin(data: bytes | bytearray) -> str:
+    """``meta.plugin.type``, read from the start (or the end) of the document to choose a parser.
+    The parser checks the parsed envelope again: this is only a dispatch hint."""
+    head = bytes(data[:_SNIFF_BYTES])
+    if not head.strip():
+        raise SacctFormatError("empty sacct output")
+    if not head.lstrip().startswith(b"{"):
+        raise SacctFormatError("sacct --json output must be a JSON object")
+    for part in (head, bytes(data[-_SNIFF_BYTES:])):
+        match = _PLUGIN_TYPE.search(part)
+        if match:
+            return match.group(1).replace(b"\\/", b"/").decode("utf-8", "replace")
+    raise SacctFormatError("no meta.plugin.type: not sacct --json output")
+
+
+# --- openapi/dbv0.0.38 (Slurm 22.05) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Format:
+    plugin: str
+    releases: tuple[str, ...]  # verified Slurm release prefixes ("22.05.")
+    schema: pa.Schema  # the document, only the fields the ledger needs
+    parse: Callable[[bytes | bytearray, _Format, str], pl.DataFrame]
+
+
+_TRES_0038 = pa.list_(pa.struct([
+    ("type", pa.string()),
+    ("name", pa.string()),
+    ("count", pa.int64()),
+]))
+_JOB_0038 = pa.struct([
+    ("cluster", pa.string()),
+    ("job_id", pa.int64()),
+    ("user", pa.string()),
+    ("account", pa.string()),
+    ("partition", pa.string()),
+    ("array", pa.struct([("job_id", pa.int64()), ("task_id", pa.int64())])),
+    ("state", pa.struct([("current", pa.string())])),
+    ("time", pa.struct([
+        ("submission", pa.int64()),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("elapsed", pa.int64()),
+        ("limit", pa.int64()),
+    ])),
+    ("tres", pa.struct([("allocated", _TRES_0038)])),
+])
+_DOC_0038 = pa.schema([
+    ("meta", pa.struct([
+        ("plugin", pa.struct([("type", pa.string())])),
+        ("Slurm", pa.struct([("release", pa.string())])),
+    ])),
+    ("errors", pa.list_(pa.struct([
+        ("error", pa.string()),
+        ("error_number", pa.int64()),
+        ("description", pa.string()),
+        ("source", pa.string()),
+    ]))),
+    ("jobs", pa.list_(_JOB_0038)),
+])
+
+# Slurm's "unlimited" / "not set" 32-bit markers (INFINITE, NO_VAL) for time limits.
+_TIME_LIMIT_UNSET = (0xFFFFFFFF, 0xFFFFFFFE)
+
+
+def _parse_dbv0038(data: bytes | bytearray, fmt: _Format, cluster_default: str) -> pl.DataFrame:
+    tables = _read_pieces(_pieces(data), fmt.schema)
+    _check_envelope(tables, fmt)
+    jobs = [chunk.flatten() for t in tables for chunk in t.column("jobs").chunks]
+    if not any(len(chunk) for chunk in jobs):
+        return SCHEMA.to_frame()
+    series = pl.from_arrow(pa.chunked_array(jobs, type=_JOB_0038))
+    assert isinstance(series, pl.Series)
+    return _records_0038(series.struct.unnest(), cluster_default)
+
+
+def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
+    time = pl.col("time")
+    array = pl.col("array")
+    df = raw.select(
+        cluster=pl.col("cluster"),
+        job_id=pl.col("job_id"),
+        submission=time.struct.field("submission"),
+        array_job_id=array.struct.field("job_id"),
+        array_task_id=array.struct.field("task_id"),
+        user=pl.col("user"),
+        account=pl.col("account"),
+        partition=pl.col("partition"),
+        state=pl.col("state").struct.field("current"),
+        start=time.struct.field("start"),
+        end=time.struct.field("end"),
+        elapsed_s=time.struct.field("elapsed"),
+        limit_min=time.struct.field("limit"),
+    )
+    _validate_0038(df)
+    resources = _allocated_0038(raw)
+
+    def instant(col: str) -> pl.Expr:  # epoch seconds -> UTC; 0 (or null) means "not set"
+        seconds = pl.col(col)
+        return pl.when(seconds > 0).then(pl.from_epoch(seconds, time_unit="s")) \
+            .dt.replace_time_zone("UTC")
+
+    limit = pl.col("limit_min")
+    cluster = pl.col("cluster")
+    out = df.hstack(resources.get_columns()).select(
+        cluster=pl.when(cluster.is_null() | (cluster == "")).then(pl.lit(cluster_default))
+        .otherwise(cluster),
+        job_id=pl.col("job_id"),
+        submit_time=instant("submission"),
+        array_job_id=pl.when(pl.col("array_job_id") > 0).then(pl.col("array_job_id")),
+        array_task_id=pl.when(pl.col("array_job_id") > 0).then(pl.col("array_task_id")),
+        user=pl.col("user"),
+        account=pl.col("account").str.to_lowercase(),
+        partition=pl.col("partition"),
+        state=pl.col("state"),
+        start_time=instant("start"),
+        end_time=instant("end"),
+        elapsed_s=pl.col("elapsed_s"),
+        time_limit_s=pl.when(limit.is_in(_TIME_LIMIT_UNSET).not_()).then(limit * 60),
+        cpus=pl.col("cpus"),
+        gpus=pl.col("gpus"),
+        energy_j=pl.col("energy_j"),
+        cpu_seconds=pl.col("cpus") * pl.col("elapsed_s"),
+        gpu_seconds=pl.col("gpus") * pl.col("elapsed_s"),
+    )
+    duplicated = out.select(pl.struct(RECORD_KEY).is_duplicated().arg_true().first()).item()
+    if duplicated is not None:
+        row = out.row(duplicated, named=True)
+        raise SacctFormatError(
+            f"two records with the same key (cluster {row['cluster']!r}, job {row['job_id']}, "
+            f"submitted {row['submit_time']:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    return out.cast(SCHEMA)
+
+
+def _validate_0038(df: pl.DataFrame) -> None:
+    """Every record must carry its key, its state, its user and account and a usable elapsed time;
+    a finished run must have ended. Reports the first offending record."""
+    finished = pl.col("state").is_in(sorted(FINISHED_STATES))
+    checks: Sequence[tuple[str, pl.Expr]] = (
+        ("no job_id", pl.col("job_id").is_null() | (pl.col("job_id") <= 0)),
+        ("no time.submission", pl.col("submission").is_null() | (pl.col("submission") <= 0)),
+        ("no state.current", pl.col("state").is_null() | (pl.col("state") == "")),
+        ("no user", pl.col("user").is_null()),
+        ("no account", pl.col("account").is_null()),
+        ("no or negative time.elapsed", pl.col("elapsed_s").is_null() | (pl.col("elapsed_s") < 0)),
+        ("a finished run without time.end",
+         finished & (pl.col("end").is_null() | (pl.col("end") <= 0))),
+        ("time.end before time.start",
+         (pl.col("start") > 0) & (pl.col("end") > 0) & (pl.col("end") < pl.col("start"))),
+        ("time.elapsed but never started",
+         (pl.col("start").is_null() | (pl.col("start") <= 0)) & (pl.col("elapsed_s") > 0)),
+    )
+    found = df.select(
+        [expr.arg_true().first().alias(str(i)) for i, (_, expr) in enumerate(checks)]
+    ).row(0)
+    for (problem, _), index in zip(checks, found, strict=True):
+        if index is not None:
+            job_id = df.item(index, "job_id")
+            raise SacctFormatError(f"record {index} (job {job_id}): {problem}")
+
+
+def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
+    """cpus, gpus and energy_j of each record from its ``tres.allocated`` list, one row per record
+    in order. GPUs: the untyped ``gres/gpu`` entry when there is one, else the sum of the typed
+    ``gres/gpu:<type>`` entries (never both). Energy: null when not reported."""
+    entries = (
+        raw.select(
+            row=pl.int_range(pl.len(), dtype=pl.UInt32),
+            tres=pl.col("tres").struct.field("allocated"),
+        )
+        .explode("tres", empty_as_null=True, keep_nulls=True)  # one row at least per record
+        .unnest("tres")
+    )
+    kind, name, count = pl.col("type"), pl.col("name"), pl.col("count")
+    is_cpu = kind == "cpu"
+    is_gpu = (kind == "gres") & (name == "gpu")
+    is_typed_gpu = (kind == "gres") & name.str.starts_with("gpu:")
+    is_energy = kind == "energy"
+    bad = entries.select(((is_cpu | is_gpu | is_typed_gpu) & count.is_null()).arg_true().first()).item()
+    if bad is not None:
+        raise SacctFormatError(f"record {entries.item(bad, 'row')}: a cpu or gpu TRES without a count")
+    per_row = entries.group_by("row", maintain_order=True).agg(
+        cpus=count.filter(is_cpu).sum(),
+        untyped=count.filter(is_gpu).sum(),
+        has_untyped=is_gpu.any(),
+        typed=count.filter(is_typed_gpu).sum(),
+        energy_j=count.filter(is_energy).first(),
+    )
+    if per_row.height != raw.height:  # every record has a row (see explode above)
+        raise AssertionError("TRES rows lost")
+    return per_row.select(
+        cpus=pl.col("cpus"),
+        gpus=pl.when(pl.col("has_untyped")).then(pl.col("untyped")).otherwise(pl.col("typed")),
+        energy_j=pl.col("energy_j"),
+    )
+
+
+def _check_envelope(tables: list[pa.Table], fmt: _Format) -> None:
+    """The document's ``meta`` (in exactly one piece), its plugin and release, no reported errors
+    (in any piece), and a jobs list in every piece."""
+    metas = [m for t in tables for m in t.column("meta").to_pylist() if m is not None]
+    if len(metas) != 1:
+        raise SacctFormatError("no meta object in sacct output" if not metas
+                               else "more than one meta object in sacct output")
+    meta = metas[0]
+    plugin = (meta.get("plugin") or {}).get("type") or ""
+    release = (meta.get("Slurm") or {}).get("release") or ""
+    if plugin != fmt.plugin:
+        raise SacctFormatError(f"meta.plugin.type is {plugin!r}, expected {fmt.plugin!r}")
+    if not release.startswith(fmt.releases):
+        verified = ", ".join(r + "x" for r in fmt.releases)
+        raise SacctFormatError(
+            f"Slurm release {release!r} is not supported by the {fmt.plugin} parser "
+            f"(verified: {verified}); capture fixtures from it first"
+        )
+    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
+    if errors:
+        texts = "; ".join(
+            str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors
+        )
+        raise SacctReportedError(f"sacct reported errors: {texts}")
+    if any(t.column("jobs").null_count for t in tables):
+        raise SacctFormatError("no jobs list in sacct output")
+
+
+# --- reading: one or many documents, in parallel ----------------------------------------------
+
+_CHUNK_BYTES = 8 * 1024 * 1024
+_MAX_BLOCK = 2**31 - 2  # pyarrow's JSON block size is a 32-bit int
+# sacct's own layout (json-c pretty printing, two-space indent): the jobs list is a member of the
+# top-level object, two of its elements are separated by "\n    },\n    {" and the document ends
+# with "]\n}". A raw newline cannot occur inside a JSON string, so that sequence is structure, never
+# data, and at that indent it can only separate two jobs.
+_JOBS_OPEN = b'\n  "jobs": ['
+_JOB_SEP = b"\n    },\n    {"
+_LAYOUT_END = re.compile(rb"\]\s*\}\s*\Z")
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A document to parse: ``head + body + tail`` (made only when it is parsed)."""
+
+    body: bytes | bytearray | memoryview
+    head: bytes = b""
+    tail: bytes = b""
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.body) + len(self.tail)
+
+    def document(self) -> bytes | bytearray | memoryview:
+        if not self.head and not self.tail:
+            return self.body
+        return b"".join((self.head, self.body, self.tail))
+
+
+def _pieces(data: bytes | bytearray) -> list[_Piece]:
+    """The document itself, or, when it is large and in sacct's layout, pieces cut between two
+    jobs, each made a document of its own: the first keeps the envelope, the others are
+    ``{"jobs":[...]}``. Parsing every piece checks the cuts: a wrong cut does not parse."""
+    size = len(data)
+    open_at = data.find(_JOBS_OPEN, 0, _SNIFF_BYTES) if size > _CHUNK_BYTES else -1
+    if open_at < 0 or not _LAYOUT_END.search(data[-64:]):
+        if size > _MAX_BLOCK:
+            raise SacctFormatError(
+                f"sacct output of {size} bytes is too large to parse in one piece and is not in "
+                "sacct's own layout; query shorter windows"
+            )
+        return [_Piece(data)]
+    cuts: list[int] = []
+    pos = open_at + _CHUNK_BYTES
+    while pos < size:  # a loop over chunks of megabytes, not over records
+        found = data.find(_JOB_SEP, pos)
+        if found < 0:
+            break
+        cuts.append(found + 6)  # just after the "}" that closes a job; data[cut] is the ","
+        pos = found + 6 + _CHUNK_BYTES
+    view = memoryview(data)
+    bounds = [0, *cuts, size]
+    last = len(bounds) - 2
+    pieces = [
+        _Piece(
+            view[bounds[i] + (1 if i else 0):bounds[i + 1]],  # skip the "," between two jobs
+            head=b'{"jobs":[' if i else b"",
+            tail=b"]}" if i < last else b"",
+        )
+        for i in range(last + 1)
+    ]
+    if max(len(piece) for piece in pieces) > _MAX_BLOCK:
+        raise SacctFormatError("a sacct record of more than 2 GiB")
+    return pieces
+
+
+def _read_pieces(pieces: list[_Piece], schema: pa.Schema) -> list[pa.Table]:
+    def read(piece: _Piece) -> pa.Table:
+        return _read_one(piece.document(), schema)
+
+    workers = min(len(pieces), _cpu_count())
+    if workers <= 1:
+        return [read(piece) for piece in pieces]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read, pieces))
+
+
+def _read_one(doc: bytes | bytearray | memoryview, schema: pa.Schema) -> pa.Table:
+    options = pa_json.ParseOptions(
+        explicit_schema=schema, unexpected_field_behavior="ignore", newlines_in_values=True
+    )
+    read = pa_json.ReadOptions(use_threads=False, block_size=max(len(doc) + 1, 1 << 16))
+    try:
+        table = pa_json.read_json(pa.BufferReader(doc), read_options=read, parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise SacctFormatError(f"malformed sacct --json output: {exc}") from exc
+    if table.num_rows != 1:
+        raise SacctFormatError(
+            f"sacct --json output must be one JSON object, found {table.num_rows}"
+        )
+    return table
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+_PARSERS: dict[str, _Format] = {
+    "openapi/dbv0.0.38": _Format(
+        plugin="openapi/dbv0.0.38",
+        releases=("22.05.",),
+        schema=_DOC_0038,
+        parse=_parse_dbv0038,
+    ),
+}
