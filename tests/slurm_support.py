@@ -6,6 +6,7 @@ Tests marked `@pytest.mark.slurm` are skipped when it is not, or fail when LAIF_
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -58,3 +59,44 @@ def slurm_json(*args: str, timeout: float = 30) -> dict[str, Any]:
     data = json.loads(slurm(*args, timeout=timeout))
     assert isinstance(data, dict)
     return data
+
+
+PLATFORM_UID_MIN = 200_000  # LAIF_UID_MIN's default: users below it are never touched
+
+
+def ensure_unix_user(username: str, uid: int) -> None:
+    """A Unix user and personal group (gid = uid) for a cluster identity, as the site's IdM would
+    provide; a stale test user holding the name or the uid is replaced. Then slurmctld is told."""
+    import grp
+    import pwd
+
+    assert uid >= PLATFORM_UID_MIN
+    try:
+        if pwd.getpwnam(username).pw_uid == uid:
+            return
+        slurm("userdel", username)
+    except KeyError:
+        pass
+    try:
+        holder = pwd.getpwuid(uid).pw_name
+        slurm("userdel", holder)
+    except KeyError:
+        pass
+    try:
+        grp.getgrgid(uid)
+    except KeyError:
+        with contextlib.suppress(KeyError):
+            grp.getgrnam(username)
+            slurm("groupdel", username)
+        slurm("groupadd", "-g", str(uid), username)
+    slurm("useradd", "-M", "-N", "-u", str(uid), "-g", str(uid), "-s", "/bin/bash", username)
+    slurm("scontrol", "reconfigure")
+
+
+def drop_account(account: str) -> None:
+    """Remove a test account with its user associations (and cancel its jobs)."""
+    subprocess.run(["scancel", "-A", account], capture_output=True, timeout=30, check=False)
+    subprocess.run(["sacctmgr", "-i", "delete", "user", "where", f"account={account}"],
+                   capture_output=True, timeout=30, check=False)
+    subprocess.run(["sacctmgr", "-i", "delete", "account", account],
+                   capture_output=True, timeout=30, check=False)

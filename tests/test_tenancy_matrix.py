@@ -15,20 +15,24 @@ that is rolled back, so writes of one case never leak into the next.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from pytest_django import DjangoDbBlocker
 
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ApiToken, Invitation, Project, SshKey, User
+from laif.compute.scheduler import use_scheduler
+from laif.compute.scheduler.fake import FakeScheduler
 from tests.api_support import client_as, ssh_public_key
 from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_path_ids
 from tests.factories import PASSWORD, World, add_member, make_world
@@ -219,6 +223,34 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 403, "member": 403, "project_lead": 403,
         "org_admin": 403, "operator": 200, "reviewer": 403, "trainer": 403, "auditor": 403,
     },
+    # Jobs. Templates: anyone logged in. A job runs as its submitter: only project members
+    # submit (the organisation admin and staff see the project, so 403; others 404).
+    ("GET", "/api/compute/job-templates"): {
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    ("POST", "/api/projects/{project_id}/jobs"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 201,
+        "org_admin": 403, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("GET", "/api/compute/jobs"): {  # filtered to the requester's projects
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    # The lead's job: seen like the project's allocations; cancelled by its submitter, the
+    # project lead or the organisation admin.
+    ("GET", "/api/compute/jobs/{job_id}"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
+    ("GET", "/api/compute/jobs/{job_id}/logs"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
+    ("POST", "/api/compute/jobs/{job_id}/cancel"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
 }
 
 
@@ -263,7 +295,8 @@ def _build() -> MatrixWorld:
 @pytest.fixture(scope="module")
 def mworld(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[MatrixWorld]:
     """Built once for the module in an outer transaction, rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (tempfile.TemporaryDirectory() as jobs_dir, override_settings(LAIF_JOBS_DIR=Path(jobs_dir)),
+          use_scheduler(FakeScheduler()), django_db_blocker.unblock(), transaction.atomic()):
         yield _build()
         transaction.set_rollback(True)
 

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -27,6 +27,9 @@ identities_app = typer.Typer(help="Cluster identities (POSIX users and SSH keys)
                              no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(identities_app, name="identities")
+jobs_app = typer.Typer(help="Batch jobs on the cluster (submit, list, show, logs, cancel).",
+                       no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 err = Console(stderr=True)
 
@@ -156,6 +159,101 @@ def identities_export(
             out.close()
     if output:
         err.print(f"{len(records)} identities written to {output}")
+
+
+# --------------------------------------------------------------------------------------- jobs
+
+
+def _job_line(job: dict[str, Any]) -> str:
+    why = job.get("reason_text") or job.get("queued_reason") or ""
+    return f"job {job['id']} {job['state']}" + (f": {why}" if why else "")
+
+
+@jobs_app.command("submit")
+def jobs_submit(
+    project: Annotated[int, typer.Argument(help="Project id (see laif whoami)")],
+    name: Annotated[str, typer.Option(help="Job name")] = "job",
+    template: Annotated[str | None, typer.Option(
+        help="pytorch_ddp, fine_tuning, batch_inference or array")] = None,
+    script: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="Batch script to run")] = None,
+    gpus: Annotated[int | None, typer.Option(min=0, help="GPUs (one node)")] = None,
+    time: Annotated[int | None, typer.Option(min=1, help="Time limit in minutes")] = None,
+    partition: Annotated[str | None, typer.Option(help="Partition")] = None,
+    array: Annotated[int | None, typer.Option(min=1, help="Number of array tasks")] = None,
+) -> None:
+    """Submit a batch job to your project: it runs as you, inside the project's GPU budget."""
+    if script is None and template is None:
+        err.print("[red]Give --script FILE or --template NAME.[/red]")
+        raise typer.Exit(2)
+    body: dict[str, Any] = {"name": name, "template": template, "gpus": gpus,
+                            "time_limit_minutes": time, "partition": partition,
+                            "array_size": array,
+                            "script": script.read_text() if script is not None else ""}
+    try:
+        job = _client().post(f"/projects/{project}/jobs",
+                             json={k: v for k, v in body.items() if v is not None})
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    console.print(escape(_job_line(job)))
+
+
+@jobs_app.command("list")
+def jobs_list(
+    project: Annotated[int | None, typer.Option(help="Only this project's jobs")] = None,
+    state: Annotated[str | None, typer.Option(help="Only jobs in this state")] = None,
+) -> None:
+    """Your projects' jobs, newest first."""
+    params = {k: v for k, v in {"project_id": project, "state": state}.items() if v is not None}
+    try:
+        found = _client().get("/compute/jobs", params=params)
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"{len(found)} jobs")
+    for column in ("id", "project", "name", "state", "GPUs", "time (min)", "by", "why"):
+        table.add_column(column)
+    for job in found:
+        table.add_row(str(job["id"]), job["project_code"], escape(job["name"]), job["state"],
+                      str(job["gpus"] * job["array_size"]), str(job["time_limit_minutes"]),
+                      job["submitted_by"],
+                      escape(job["reason_text"] or job["queued_reason"] or ""))
+    console.print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
+    """A job's state, why it waits, its resources and times."""
+    try:
+        job = _client().get(f"/compute/jobs/{job_id}")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[bold]{escape(_job_line(job))}[/bold]")
+    for key in ("name", "project_code", "template", "gpus", "time_limit_minutes", "partition",
+                "array_size", "worst_case_gpu_minutes", "scheduler", "scheduler_id", "reason",
+                "submitted_by", "created_at", "submitted_at", "started_at", "ended_at",
+                "exit_code"):
+        if job.get(key) not in (None, ""):
+            console.print(f"{key}: {escape(str(job[key]))}")
+
+
+@jobs_app.command("logs")
+def jobs_logs(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
+    """The job's output so far."""
+    try:
+        logs = _client().get(f"/compute/jobs/{job_id}/logs")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    sys.stdout.write(logs["output"])
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
+    """Cancel a job (yours, or any of your project's if you lead it)."""
+    try:
+        job = _client().post(f"/compute/jobs/{job_id}/cancel")
+    except ApiError as exc:
+        raise _fail(exc) from exc
+    console.print(escape(_job_line(job)))
 
 
 def _django() -> None:

@@ -187,3 +187,75 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granted_gpu_hours} GPU-hours for project {self.project_id}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued in the platform")
+    SUBMITTING = "submitting", _("Being submitted")
+    PENDING = "pending", _("Waiting in the scheduler")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    TIMEOUT = "timeout", _("Time limit reached")
+    REFUSED = "refused", _("Refused by the scheduler")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# States whose worst case still counts against the budget (not yet finished).
+ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING,
+                     JobState.UNKNOWN)
+FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
+                       JobState.TIMEOUT, JobState.REFUSED)
+
+
+class Job(models.Model):
+    """A batch job of a project, run as the person who submitted it, charged to an allocation.
+
+    ``queued`` jobs are held by the platform (the scheduler was unreachable: ``queued_reason``
+    says so) and submitted exactly once by the task queue; ``reason`` is the scheduler's own
+    pending reason (e.g. ``AssocGrpGRESMinutes``), shown in plain words."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="jobs")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    template = models.CharField(_("template"), max_length=40, blank=True)
+    script = models.TextField(_("script"), max_length=100_000)
+    gpus = models.PositiveIntegerField(_("GPUs"))
+    time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"))
+    partition = models.CharField(_("partition"), max_length=32, blank=True)
+    array_size = models.PositiveIntegerField(_("array size"), default=1)
+    state = models.CharField(_("state"), max_length=12, choices=JobState.choices,
+                             default=JobState.QUEUED, db_index=True)
+    scheduler = models.CharField(max_length=10)
+    scheduler_id = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    queued_reason = models.CharField(_("why the platform holds it"), max_length=500, blank=True)
+    submit_attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(condition=models.Q(time_limit_minutes__gt=0),
+                                   name="job_time_limit_positive"),
+            models.CheckConstraint(condition=models.Q(array_size__gt=0),
+                                   name="job_array_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} of project {self.project_id} ({self.state})"
+
+    @property
+    def worst_case_gpu_minutes(self) -> int:
+        return self.array_size * self.gpus * self.time_limit_minutes
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED_JOB_STATES

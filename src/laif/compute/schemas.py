@@ -173,3 +173,68 @@ class AwardsIn(Schema):
 class ImportOut(Schema):
     created: list[AllocationOut]
     unchanged: list[str]
+
+
+# ---------------------------------------------------------------- jobs
+
+JobStateName = Literal["queued", "submitting", "pending", "running", "completed", "failed",
+                       "cancelled", "timeout", "refused", "unknown"]
+TemplateKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+PartitionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+JobName = Annotated[str, Field(min_length=1, max_length=100), NoNul]
+
+
+class JobIn(Schema):
+    name: JobName
+    template: TemplateKey | None = None
+    script: Annotated[str, Field(max_length=100_000), NoNul] = ""
+    gpus: Annotated[int, Field(ge=0, le=64)] | None = None
+    time_limit_minutes: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    partition: PartitionName | None = None
+    array_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+class JobOut(Schema):
+    id: int
+    project_id: int
+    project_code: str
+    name: str
+    template: str
+    gpus: int
+    time_limit_minutes: int
+    partition: str
+    array_size: int
+    worst_case_gpu_minutes: int
+    state: str
+    scheduler: str
+    scheduler_id: str
+    reason: str = Field(description="The scheduler's own pending reason code.")
+    reason_text: str = Field(description="Why the job waits, in plain words.")
+    queued_reason: str = Field(description="Why the platform still holds the job (queued).")
+    submitted_by: str
+    created_at: datetime
+    submitted_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    exit_code: int | None
+
+
+class JobDetailOut(JobOut):
+    script: str
+
+
+class JobLogOut(Schema):
+    id: int
+    state: str
+    output: str
+
+
+class JobTemplateOut(Schema):
+    key: str
+    title: str
+    gpus: int
+    time_limit_minutes: int
+    array_size: int
+    script: str

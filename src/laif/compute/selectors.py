@@ -24,6 +24,7 @@ from laif.compute.models import (
     Allocation,
     AllocationPeriod,
     AllocationRequest,
+    Job,
     Pool,
     RequestStatus,
 )
@@ -133,3 +134,29 @@ def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsag
         )
         for pool in pools
     ]
+
+
+def jobs_for(access: Access, *, project_id: int | None = None,
+             state: str | None = None) -> QuerySet[Job]:
+    """Jobs of the projects the requester sees (as for allocations), newest first."""
+    qs = Job.objects.select_related("project", "project__organisation", "submitted_by")
+    scope = _project_scope(access)
+    if scope is not None:
+        qs = qs.filter(scope)
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def job_get(*, access: Access, actor: Actor, job_id: int) -> Job:
+    """One job; a staff read of a client's job is recorded as data access."""
+    job = jobs_for(access).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Job not found."))
+    org_id = job.project.organisation_id
+    if access.sees_all_clients and org_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"job:{job.pk}",
+                     organisation_id=org_id)
+    return job

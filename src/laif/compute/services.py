@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -27,9 +25,10 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Project, ProjectMembership, ProjectRole, StaffRoleName, User
+from laif.accounts.models import Project
 from laif.catalogue.cluster import AccessType, ClusterCatalogue
 from laif.compute import capacity
+from laif.compute.accounts_sync import slurm_account_sync_later
 from laif.compute.awards import Award
 from laif.compute.models import (
     Allocation,
@@ -42,6 +41,8 @@ from laif.compute.models import (
     RequestStatus,
     ReviewEvent,
 )
+from laif.compute.notices import link as site_link
+from laif.compute.notices import mail_on_commit, project_people, reviewers
 from laif.compute.permissions import can_import_awards, can_review
 
 logger = logging.getLogger(__name__)
@@ -162,52 +163,8 @@ def capacity_message(exc: capacity.CapacityExceeded, pool: Pool) -> str:
 # --------------------------------------------------------------------------- notices
 
 
-Mail = tuple[str, str, str, list[str]]
-
-
-def _mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
-                    body: Callable[[], str]) -> None:
-    """Compose one message per recipient in their language now; send after the commit.
-    A mail server that is down is logged, never turned into an error of the action."""
-    messages: list[Mail] = []
-    seen: set[int] = set()
-    for user in recipients:
-        if user.pk in seen or not user.is_active or not user.email:
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            messages.append((subject(), body(), settings.DEFAULT_FROM_EMAIL, [user.email]))
-    if not messages:
-        return
-
-    def send() -> None:
-        try:
-            send_mass_mail(tuple(messages), fail_silently=False)
-        except Exception:  # the action is committed; a failed notice must not undo or hide it
-            logger.exception("could not send %d allocation notice(s)", len(messages))
-
-    transaction.on_commit(send)
-
-
-def _link(name: str, **kwargs: int) -> str:
-    return settings.LAIF_SITE_URL + reverse(name, kwargs=kwargs)
-
-
-def _reviewers() -> list[User]:
-    return list(User.objects.filter(staff_roles__role=StaffRoleName.REVIEWER, is_active=True)
-                .distinct())
-
-
-def _project_people(project: Project, *also: int | None) -> list[User]:
-    """The project's lead and the given people (the submitter)."""
-    ids = {pid for pid in also if pid is not None}
-    ids |= set(ProjectMembership.objects.filter(project=project, role=ProjectRole.LEAD)
-               .values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids))
-
-
 def _notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -> None:
-    link = _link("compute_request", request_id=req.pk)
+    link = site_link("compute_request", request_id=req.pk)
 
     def subject() -> str:
         return (_("Allocation request resubmitted: %(title)s") if again
@@ -223,11 +180,11 @@ def _notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) 
              "start": req.period.start.isoformat(), "end": req.period.end.isoformat(),
              "link": link}
 
-    _mail_on_commit(_reviewers(), subject, body)
+    mail_on_commit(reviewers(), subject, body)
 
 
 def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEvent) -> None:
-    link = _link("compute_request", request_id=req.pk)
+    link = site_link("compute_request", request_id=req.pk)
 
     def subject() -> str:
         titles = {
@@ -251,7 +208,7 @@ def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEven
             text += "\n\n" + _("Reviewer's comment:") + "\n" + event.comment
         return text + "\n\n" + link
 
-    _mail_on_commit(_project_people(project, req.submitted_by_id), subject, body)
+    mail_on_commit(project_people(project, req.submitted_by_id), subject, body)
 
 
 # --------------------------------------------------------------------------- requests
@@ -468,6 +425,7 @@ def allocation_review(
                 created_by_id=actor.user_id,
             )
             req.status = RequestStatus.APPROVED
+            slurm_account_sync_later(req.project_id)
             event = _event(req, actor, Decision.APPROVED, gpu_hours=granted, comment=comment)
             audit_record(
                 actor=actor, action="allocation_request.approved",
@@ -578,6 +536,7 @@ def eurohpc_import(*, access: Access, actor: Actor, awards: Sequence[Award]) -> 
                         created_by_id=actor.user_id,
                     )
                     result.created.append(allocation)
+                    slurm_account_sync_later(project.pk)
                     audit_record(
                         actor=actor, action="allocation.imported",
                         target=f"allocation:{allocation.pk}",
@@ -606,4 +565,4 @@ def _notify_award(allocation: Allocation, project: Project) -> None:
             "hours": hours(allocation.granted_gpu_hours), "project": project.name,
             "start": allocation.start.isoformat(), "end": allocation.end.isoformat()}
 
-    _mail_on_commit(_project_people(project), subject, body)
+    mail_on_commit(project_people(project), subject, body)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from laif.compute import views
+from laif.compute import job_views, views
 
 urlpatterns = [
     path("compute/", views.home, name="compute"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("compute/pools/eurohpc-import/", views.eurohpc_import, name="compute_eurohpc_import"),
     path("projects/<int:project_id>/allocation-requests/new/", views.request_new,
          name="compute_request_new"),
+    path("projects/<int:project_id>/jobs/", job_views.project_jobs, name="compute_jobs"),
+    path("projects/<int:project_id>/jobs/new/", job_views.job_new, name="compute_job_new"),
+    path("compute/jobs/<int:job_id>/", job_views.job_detail, name="compute_job"),
+    path("compute/jobs/<int:job_id>/cancel/", job_views.job_cancel, name="compute_job_cancel"),
 ]

@@ -62,8 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
     _no_client_data(request)
     access = access_of(request)
     language = get_language() or "en"
-    projects = [p for p in account_selectors.projects_for(access)
-                if access.can_manage_project(p.pk, p.organisation_id)]
+    visible = list(account_selectors.projects_for(access))
+    projects = [p for p in visible if access.can_manage_project(p.pk, p.organisation_id)]
     return render(request, "compute/home.html", {
         "cluster": services.cluster(),
         "access_types": [(a, a.title_in(language), a.summary_in(language))
@@ -71,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "requests": _titled(selectors.requests_for(access)[:LIST_LIMIT]),
         "allocations": _titled(selectors.allocations_for(access)[:LIST_LIMIT]),
         "manageable_projects": projects,
+        "job_projects": [p for p in visible if p.pk in access.project_roles
+                         or access.can_manage_project(p.pk, p.organisation_id)],
         "is_staff_view": access.sees_all_clients,
         "can_review": can_review(access),
     })

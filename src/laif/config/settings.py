@@ -56,6 +56,9 @@ ALLOWED_HOSTS = env.list("LAIF_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]
 CSRF_TRUSTED_ORIGINS = env.list("LAIF_CSRF_TRUSTED_ORIGINS", [])
 LAIF_SITE_URL = env.str("LAIF_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
+# Each job's directory (script and output) lies under it; it must be reachable by the jobs' users.
+LAIF_JOBS_DIR = Path(env.str("LAIF_JOBS_DIR", str(DATA_DIR / "jobs")))
+LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

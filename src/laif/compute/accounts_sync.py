@@ -1,0 +1,90 @@
+"""Reconciliation of the scheduler's accounting with the platform: one account per project whose
+GPU-minute limit is the project's grant, one user association per member with a cluster identity.
+
+Idempotent: a second run with nothing changed on either side changes nothing (and records
+nothing). The account is named after the project's code (Slurm stores account names lowercased).
+The limit is what the project's active allocations that have not ended grant, in GPU-minutes; an
+expired project gets 0, so Slurm starts no new job, and its association is kept for the record.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from laif.accounts.audit import SYSTEM, audit_record
+from laif.accounts.models import ClusterIdentity, Project
+from laif.compute.models import Allocation, AllocationState
+from laif.compute.scheduler import get_scheduler
+from laif.compute.scheduler.base import Scheduler
+
+logger = logging.getLogger(__name__)
+
+
+def slurm_account_name(project: Project) -> str:
+    return project.code.lower()
+
+
+def granted_gpu_minutes(project_id: int, today: date | None = None) -> int:
+    """GPU-minutes granted to the project by its allocations in force on ``today``."""
+    day = today or timezone.localdate()
+    hours = (Allocation.objects.filter(project_id=project_id, state=AllocationState.ACTIVE,
+                                       start__lte=day, end__gte=day)
+             .aggregate(total=Sum("granted_gpu_hours"))["total"]) or 0
+    return int(hours) * 60
+
+
+@dataclass
+class SyncResult:
+    account: str
+    gpu_minutes_limit: int
+    changed: bool = False
+    users: list[str] = field(default_factory=list)
+
+
+def slurm_account_sync(*, project_id: int, today: date | None = None,
+                       scheduler: Scheduler | None = None) -> SyncResult:
+    """Make the scheduler's account and user associations of one project match the platform."""
+    project = Project.objects.get(pk=project_id)
+    sched = scheduler or get_scheduler()
+    result = SyncResult(account=slurm_account_name(project),
+                        gpu_minutes_limit=granted_gpu_minutes(project_id, today))
+    result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit)
+    identities = (ClusterIdentity.objects
+                  .filter(user__project_memberships__project_id=project_id,
+                          disabled_at__isnull=True, user__is_active=True)
+                  .order_by("username"))
+    for identity in identities:
+        result.users.append(identity.username)
+        if sched.ensure_user(result.account, identity.username):
+            result.changed = True
+    if result.changed:
+        audit_record(actor=SYSTEM, action="compute.scheduler_account_synced",
+                     target=f"project:{project.pk}", organisation_id=project.organisation_id,
+                     detail={"scheduler": sched.name, "account": result.account,
+                             "gpu_minutes_limit": result.gpu_minutes_limit,
+                             "users": result.users})
+    return result
+
+
+def slurm_account_sync_later(project_id: int) -> None:
+    """After the commit, reconcile the project's Slurm account in the task queue (its grant
+    changed). Nothing to do for the embedded scheduler, which has no accounts."""
+    if settings.LAIF_EXECUTOR != "slurm":
+        return
+
+    def enqueue() -> None:
+        from laif.compute.tasks import slurm_account_sync_task
+
+        try:
+            slurm_account_sync_task.enqueue(project_id)
+        except Exception:  # the grant is committed; the next submission reconciles on demand
+            logger.exception("could not enqueue the Slurm sync of project %s", project_id)
+
+    transaction.on_commit(enqueue)

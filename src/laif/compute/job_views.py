@@ -1,0 +1,102 @@
+"""Pages of jobs: a project's jobs, the submit form with its templates, a job's detail with its
+state, why it waits (in plain words) and its output."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from laif.accounts import selectors as account_selectors
+from laif.accounts.errors import DomainError, NotFound, PermissionDenied
+from laif.accounts.requestinfo import access_of, actor_of
+from laif.accounts.views import page
+from laif.catalogue.job_templates import job_templates
+from laif.compute import forms, jobs, selectors
+from laif.compute.reasons import plain_reason
+
+LIST_LIMIT = 200
+
+
+@page
+@require_GET
+def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_of(request)
+    project = account_selectors.project_get(access=access, actor=actor_of(request),
+                                            project_id=project_id)
+    found = list(selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
+    jobs.job_refresh(found)
+    for job in found:
+        job.__dict__["reason_text"] = plain_reason(job.reason) if job.state == "pending" else ""
+    return render(request, "compute/jobs.html", {
+        "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
+        "allocations": list(jobs.allocations_in_force(project.pk)),
+    })
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
+    access = access_of(request)
+    project = account_selectors.project_get(access=access, actor=actor_of(request),
+                                            project_id=project_id)
+    initial = {"template": request.GET.get("template", ""), "partition": "gpu"}
+    form = forms.JobForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            job = jobs.job_submit(
+                access=access, actor=actor_of(request), project_id=project.pk,
+                data=jobs.JobData(name=d["name"], script=d["script"], template=d["template"],
+                                  gpus=d["gpus"], time_limit_minutes=d["time_limit_minutes"],
+                                  partition=d["partition"], array_size=d["array_size"]))
+        except NotFound:
+            raise
+        except (PermissionDenied, DomainError) as exc:
+            form.add_domain_error(exc)
+        else:
+            if job.state == "queued":
+                messages.warning(request, _("The scheduler cannot be reached: your job is kept "
+                                            "in the platform and will be submitted as soon as "
+                                            "it answers."))
+            else:
+                messages.success(request, _("Your job is submitted."))
+            return redirect("compute_job", job_id=job.pk)
+    language = get_language() or "en"
+    return render(request, "compute/job_form.html", {
+        "project": project, "form": form,
+        "templates": [(t, t.title_in(language)) for t in job_templates().templates],
+    })
+
+
+@page
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    access = access_of(request)
+    job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
+    jobs.job_refresh([job])
+    return render(request, "compute/job_detail.html", {
+        "job": job,
+        "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
+        "output": jobs.job_output(job, max_bytes=200_000),
+        "can_cancel": not job.is_finished and (
+            job.submitted_by_id == access.user_id
+            or access.can_manage_project(job.project_id, job.project.organisation_id)),
+    })
+
+
+@page
+@require_POST
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    try:
+        jobs.job_cancel(access=access_of(request), actor=actor_of(request), job_id=job_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The job is cancelled."))
+    return redirect("compute_job", job_id=job_id)

@@ -1,0 +1,339 @@
+"""Writes of jobs: submission inside the GPU budget, dispatch to the scheduler exactly once,
+cancellation, and refreshing states from the scheduler.
+
+- ``job_submit`` checks the job against the project's budget (``budget``: grant - used - worst
+  case of the unfinished jobs) while holding the project's allocations in force locked
+  (``SELECT ... FOR UPDATE``, in id order), so two concurrent submissions cannot together pass
+  the grant; it records the job as ``queued`` and dispatches it after the commit.
+- ``job_dispatch`` moves a job from ``queued`` to ``submitting`` under a row lock before calling
+  the scheduler, so a job is submitted at most once however many workers retry it; if the
+  scheduler is unreachable, the job goes back to ``queued`` with the reason and a task retries it.
+- A job runs as its submitter's cluster identity (uid, gid = uid) on the project's account.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
+from laif.accounts.models import ClusterIdentity, Project
+from laif.catalogue.job_templates import job_templates
+from laif.compute import budget
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.compute.models import (
+    ACTIVE_JOB_STATES,
+    Allocation,
+    AllocationState,
+    Job,
+    JobState,
+)
+from laif.compute.scheduler import get_scheduler, jobs_dir
+from laif.compute.scheduler.base import (
+    JobSpec,
+    Scheduler,
+    SchedulerError,
+    SchedulerUnavailable,
+    SubmitRefused,
+)
+from laif.compute.services import cluster
+
+logger = logging.getLogger(__name__)
+
+MAX_SCRIPT = 100_000
+MAX_ARRAY = 1000
+RETRY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class JobData:
+    name: str
+    script: str = ""
+    template: str = ""
+    gpus: int | None = None
+    time_limit_minutes: int | None = None
+    partition: str = ""
+    array_size: int | None = None
+
+
+def _n(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def _clean(data: JobData) -> JobData:
+    """Template defaults filled in, then every field checked against the cluster's partitions."""
+    if data.template:
+        template = job_templates().get(data.template)
+        if template is None:
+            raise DomainError(_("Unknown job template."), field="template")
+        data = replace(
+            data, script=data.script or template.script,
+            gpus=template.gpus if data.gpus is None else data.gpus,
+            time_limit_minutes=data.time_limit_minutes or template.time_limit_minutes,
+            array_size=data.array_size or template.array_size)
+    name = data.name.strip()
+    if not name or len(name) > 100:
+        raise DomainError(_("Give the job a name of at most 100 characters."), field="name")
+    if not data.script.strip():
+        raise DomainError(_("Give a script or choose a template."), field="script")
+    if len(data.script) > MAX_SCRIPT or "\x00" in data.script:
+        raise DomainError(_("The script is too long (at most 100,000 characters)."),
+                          field="script")
+    partitions = {p.name: p for p in cluster().partitions}
+    partition_name = data.partition or next(iter(partitions))
+    partition = partitions.get(partition_name)
+    if partition is None:
+        raise DomainError(_("Unknown partition."), field="partition")
+    gpus = 1 if data.gpus is None else data.gpus
+    if not 0 <= gpus <= partition.gpus_per_node:
+        raise DomainError(_("A job can use from 0 to %(n)d GPUs (one node) on this partition.")
+                          % {"n": partition.gpus_per_node}, field="gpus")
+    minutes = data.time_limit_minutes or 60
+    if not 1 <= minutes <= partition.max_walltime_hours * 60:
+        raise DomainError(_("The time limit must be from 1 to %(n)d minutes on this partition.")
+                          % {"n": partition.max_walltime_hours * 60}, field="time_limit_minutes")
+    array = data.array_size or 1
+    if not 1 <= array <= MAX_ARRAY:
+        raise DomainError(_("An array has from 1 to %(n)d tasks.") % {"n": MAX_ARRAY},
+                          field="array_size")
+    return JobData(name=name, script=data.script, template=data.template, gpus=gpus,
+                   time_limit_minutes=minutes, partition=partition_name, array_size=array)
+
+
+def allocations_in_force(project_id: int, today: date | None = None) -> QuerySet[Allocation]:
+    day = today or timezone.localdate()
+    return Allocation.objects.filter(project_id=project_id, state=AllocationState.ACTIVE,
+                                     start__lte=day, end__gte=day).order_by("id")
+
+
+def reserved_gpu_minutes(project_id: int) -> int:
+    """Worst case of the project's jobs that have not finished."""
+    return sum(a * g * m for a, g, m in Job.objects.filter(
+        project_id=project_id, state__in=ACTIVE_JOB_STATES).values_list(
+        "array_size", "gpus", "time_limit_minutes"))
+
+
+def recorded_gpu_minutes(project_id: int) -> int:
+    """GPU-minutes of the project's finished jobs by the platform's own records (GPUs x elapsed
+    minutes, rounded up), used when the scheduler does not account them (the local runner)."""
+    total = 0
+    for gpus, started, ended in Job.objects.filter(
+            project_id=project_id, started_at__isnull=False, ended_at__isnull=False).values_list(
+            "gpus", "started_at", "ended_at"):
+        if started is None or ended is None:
+            continue
+        total += gpus * math.ceil(max((ended - started).total_seconds(), 0) / 60)
+    return total
+
+
+def _budget_message(f: budget.BudgetFigures, data: JobData) -> str:
+    return _(
+        "This job may use up to %(requested)s GPU-minutes (%(array)s task(s) x %(gpus)s GPU(s) x "
+        "%(minutes)s minutes), but only %(remaining)s remain of the project's %(granted)s "
+        "GPU-minutes: %(used)s used and %(reserved)s reserved by its unfinished jobs. Ask for "
+        "fewer GPUs, a shorter time limit or fewer tasks, or request more GPU-hours."
+    ) % {"requested": _n(f.requested), "array": _n(data.array_size or 1),
+         "gpus": _n(data.gpus or 0), "minutes": _n(data.time_limit_minutes or 0),
+         "remaining": _n(max(f.remaining, 0)), "granted": _n(f.granted), "used": _n(f.used),
+         "reserved": _n(f.reserved)}
+
+
+def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
+               today: date | None = None, scheduler: Scheduler | None = None) -> Job:
+    """Accept a job inside the budget and hand it to the scheduler (or queue it)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None or not access.can_view_project(project_id, project.organisation_id):
+        raise NotFound(_("Project not found."))
+    user_id = access.user_id
+    if user_id is None or project_id not in access.project_roles:
+        raise PermissionDenied(_("Only the project's members submit jobs: a job runs as the "
+                                 "person who submits it."))
+    clean = _clean(data)
+    identity = ClusterIdentity.objects.filter(user_id=user_id,
+                                              disabled_at__isnull=True).first()
+    if identity is None:
+        raise Conflict(_("You have no cluster identity yet; ask the operators."))
+    sched = scheduler or get_scheduler()
+    try:
+        scheduler_used = sched.usage(slurm_account_name(project))
+    except SchedulerError:
+        scheduler_used = None  # checked again by the scheduler's own limit when it is back
+    requested = budget.worst_case(array_size=clean.array_size or 1, gpus=clean.gpus or 0,
+                                  time_limit_minutes=clean.time_limit_minutes or 1)
+    with transaction.atomic():
+        allocations = list(allocations_in_force(project_id, today).select_for_update())
+        if not allocations:
+            last = Allocation.objects.filter(project_id=project_id).order_by("-end").first()
+            if last is None:
+                raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
+            raise Conflict(_("The project's allocation ended on %(day)s: it accepts no new "
+                             "job. Request a renewal or an extension.")
+                           % {"day": last.end.isoformat()})
+        used = (scheduler_used if scheduler_used is not None
+                else recorded_gpu_minutes(project_id))
+        figures = budget.BudgetFigures(
+            granted=sum(a.granted_gpu_hours for a in allocations) * 60, used=used,
+            reserved=reserved_gpu_minutes(project_id), requested=requested)
+        if not figures.fits:
+            raise Conflict(_budget_message(figures, clean), field="gpus")
+        job = Job.objects.create(
+            project=project, allocation=max(allocations, key=lambda a: (a.end, a.pk)),
+            submitted_by_id=user_id, name=clean.name, template=clean.template,
+            script=clean.script, gpus=clean.gpus or 0,
+            time_limit_minutes=clean.time_limit_minutes or 1, partition=clean.partition,
+            array_size=clean.array_size or 1, scheduler=sched.name)
+        audit_record(actor=actor, action="job.submitted", target=f"job:{job.pk}",
+                     organisation_id=project.organisation_id,
+                     detail={"project": project.pk, "gpus": job.gpus,
+                             "time_limit_minutes": job.time_limit_minutes,
+                             "array_size": job.array_size, "worst_case": requested,
+                             "remaining": figures.remaining})
+    return job_dispatch(job_id=job.pk, scheduler=sched)
+
+
+def _spec(job: Job) -> JobSpec:
+    identity = ClusterIdentity.objects.get(user_id=job.submitted_by_id)
+    return JobSpec(
+        name=f"laif-{job.pk}-{job.name}", script=job.script,
+        account=slurm_account_name(job.project), username=identity.username, uid=identity.uid,
+        gid=identity.uid, workdir=jobs_dir() / str(job.pk), gpus=job.gpus,
+        time_limit_minutes=job.time_limit_minutes, partition=job.partition,
+        array_size=job.array_size, env={"LAIF_JOB_ID": str(job.pk)})
+
+
+def _submit(sched: Scheduler, job: Job) -> str:
+    try:
+        return sched.submit(_spec(job))
+    except SubmitRefused as exc:
+        if "invalid account" not in str(exc).lower():
+            raise
+    # the project's account or the person's association is not there yet: reconcile, once
+    slurm_account_sync(project_id=job.project_id, scheduler=sched)
+    return sched.submit(_spec(job))
+
+
+def job_dispatch(*, job_id: int, scheduler: Scheduler | None = None) -> Job:
+    """Submit a queued job to the scheduler, exactly once (idempotent)."""
+    sched = scheduler or get_scheduler()
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.state != JobState.QUEUED:
+            return job
+        job.state = JobState.SUBMITTING
+        job.submit_attempts += 1
+        job.save(update_fields=["state", "submit_attempts"])
+    job = Job.objects.select_related("project").get(pk=job_id)
+    now = timezone.now()
+    try:
+        scheduler_id = _submit(sched, job)
+    except SchedulerUnavailable as exc:
+        Job.objects.filter(pk=job_id, state=JobState.SUBMITTING).update(
+            state=JobState.QUEUED, queued_reason=str(exc)[:500])
+        _retry_later(job_id)
+    except SchedulerError as exc:
+        Job.objects.filter(pk=job_id, state=JobState.SUBMITTING).update(
+            state=JobState.REFUSED, reason=str(exc)[:200], queued_reason="", ended_at=now)
+    else:
+        Job.objects.filter(pk=job_id, state=JobState.SUBMITTING).update(
+            state=JobState.PENDING, scheduler_id=scheduler_id, submitted_at=now,
+            queued_reason="")
+    return Job.objects.get(pk=job_id)
+
+
+def _retry_later(job_id: int) -> None:
+    from laif.compute.tasks import job_dispatch_task
+
+    def enqueue() -> None:
+        run_after = timezone.now() + timedelta(seconds=RETRY_SECONDS)
+        try:
+            job_dispatch_task.using(run_after=run_after).enqueue(job_id)
+        except Exception:  # the queue itself down: the periodic retry of queued jobs picks it up
+            logger.exception("could not enqueue the retry of job %s", job_id)
+
+    transaction.on_commit(enqueue)
+
+
+def job_dispatch_queued(*, scheduler: Scheduler | None = None) -> int:
+    """Retry every queued job (oldest first); how many left the queue."""
+    sent = 0
+    for job_id in Job.objects.filter(state=JobState.QUEUED).order_by("id").values_list(
+            "pk", flat=True):
+        if job_dispatch(job_id=job_id, scheduler=scheduler).state != JobState.QUEUED:
+            sent += 1
+    return sent
+
+
+def job_cancel(*, access: Access, actor: Actor, job_id: int,
+               scheduler: Scheduler | None = None) -> Job:
+    """The submitter, the project lead or an organisation admin cancels a job."""
+    job = Job.objects.select_related("project").filter(pk=job_id).first()
+    if job is None or not access.can_view_project(job.project_id, job.project.organisation_id):
+        raise NotFound(_("Job not found."))
+    if job.submitted_by_id != access.user_id and not access.can_manage_project(
+            job.project_id, job.project.organisation_id):
+        raise PermissionDenied(_("Only the person who submitted the job or the project lead "
+                                 "can cancel it."))
+    sched = scheduler or get_scheduler()
+    with transaction.atomic():
+        job = Job.objects.select_for_update().select_related("project").get(pk=job_id)
+        if job.is_finished:
+            raise Conflict(_("The job has already finished."))
+        if job.state == JobState.SUBMITTING:
+            raise Conflict(_("The job is being submitted; try again in a moment."))
+        if job.scheduler_id:
+            try:
+                sched.cancel(job.scheduler_id)
+            except SchedulerUnavailable as exc:
+                raise Conflict(_("The scheduler cannot be reached; try again later.")) from exc
+        job.state = JobState.CANCELLED
+        job.ended_at = job.ended_at or timezone.now()
+        job.queued_reason = ""
+        job.save(update_fields=["state", "ended_at", "queued_reason"])
+        audit_record(actor=actor, action="job.cancelled", target=f"job:{job.pk}",
+                     organisation_id=job.project.organisation_id)
+    return job
+
+
+def job_refresh(jobs: list[Job], *, scheduler: Scheduler | None = None) -> list[Job]:
+    """Update the jobs the scheduler knows with their states (one query for all of them). An
+    unreachable scheduler leaves them as they were."""
+    sched = scheduler or get_scheduler()
+    live = [j for j in jobs if j.scheduler_id and j.state in ACTIVE_JOB_STATES]
+    if not live:
+        return jobs
+    try:
+        found = sched.status([j.scheduler_id for j in live])
+    except SchedulerError:
+        return jobs
+    for job in live:
+        status = found.get(job.scheduler_id)
+        if status is None:
+            continue
+        new_state = status.state if status.state in JobState.values else JobState.UNKNOWN
+        changes = {"state": new_state, "reason": status.reason[:200],
+                   "started_at": status.started_at or job.started_at,
+                   "ended_at": status.ended_at or job.ended_at, "exit_code": status.exit_code}
+        if all(getattr(job, k) == v for k, v in changes.items()):
+            continue
+        # never move a job back from a final state another process has already written
+        Job.objects.filter(pk=job.pk, state__in=ACTIVE_JOB_STATES).update(**changes)
+        for key, value in changes.items():
+            setattr(job, key, value)
+    return jobs
+
+
+def job_output(job: Job, *, scheduler: Scheduler | None = None,
+               max_bytes: int = 1_000_000) -> str:
+    sched = scheduler or get_scheduler()
+    return sched.output(jobs_dir() / str(job.pk), max_bytes)
+

@@ -1,0 +1,94 @@
+"""REST endpoints of jobs: submit, list, show, logs, cancel, and the job templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Router, Status
+
+from laif.accounts.requestinfo import access_of, actor_of
+from laif.catalogue.job_templates import job_templates
+from laif.compute import jobs, selectors
+from laif.compute import schemas as s
+from laif.compute.models import Job
+from laif.compute.reasons import plain_reason
+from laif.config.apitypes import Id
+
+router = Router(tags=["jobs"])
+
+
+def job_fields(j: Job) -> dict[str, Any]:
+    return {
+        "id": j.pk, "project_id": j.project_id, "project_code": j.project.code, "name": j.name,
+        "template": j.template, "gpus": j.gpus, "time_limit_minutes": j.time_limit_minutes,
+        "partition": j.partition, "array_size": j.array_size,
+        "worst_case_gpu_minutes": j.worst_case_gpu_minutes, "state": j.state,
+        "scheduler": j.scheduler, "scheduler_id": j.scheduler_id, "reason": j.reason,
+        "reason_text": plain_reason(j.reason) if j.state == "pending" else "",
+        "queued_reason": j.queued_reason, "submitted_by": j.submitted_by.email,
+        "created_at": j.created_at, "submitted_at": j.submitted_at,
+        "started_at": j.started_at, "ended_at": j.ended_at, "exit_code": j.exit_code,
+    }
+
+
+def _detail(request: HttpRequest, job_id: int) -> s.JobDetailOut:
+    job = selectors.job_get(access=access_of(request, refresh=True), actor=actor_of(request),
+                            job_id=job_id)
+    jobs.job_refresh([job])
+    return s.JobDetailOut(**job_fields(job), script=job.script)
+
+
+@router.get("/compute/job-templates", response=list[s.JobTemplateOut],
+            summary="Job templates: PyTorch DDP, fine-tuning, batch inference, array of tasks")
+def template_list(request: HttpRequest) -> list[s.JobTemplateOut]:
+    language = get_language() or "en"
+    return [s.JobTemplateOut(key=t.key, title=t.title_in(language), gpus=t.gpus,
+                             time_limit_minutes=t.time_limit_minutes, array_size=t.array_size,
+                             script=t.script)
+            for t in job_templates().templates]
+
+
+@router.post("/projects/{project_id}/jobs", response={201: s.JobDetailOut},
+             summary="Submit a batch job (project members; it runs as you)",
+             description="Refused (409) when its worst case (array size x GPUs x time limit) "
+             "does not fit in what remains of the project's GPU budget, with the figures; kept "
+             "as queued when the scheduler cannot be reached, and submitted once it is back.")
+def job_submit(request: HttpRequest, project_id: Id, data: s.JobIn) -> Status[Any]:
+    job = jobs.job_submit(
+        access=access_of(request), actor=actor_of(request), project_id=project_id,
+        data=jobs.JobData(name=data.name, script=data.script, template=data.template or "",
+                          gpus=data.gpus, time_limit_minutes=data.time_limit_minutes,
+                          partition=data.partition or "", array_size=data.array_size))
+    return Status(201, _detail(request, job.pk))
+
+
+@router.get("/compute/jobs", response=list[s.JobOut],
+            summary="Jobs you may see (your projects; all for staff), newest first")
+def job_list(request: HttpRequest, project_id: Id | None = None,
+             state: s.JobStateName | None = None) -> list[s.JobOut]:
+    found = list(selectors.jobs_for(access_of(request), project_id=project_id,
+                                    state=state)[:500])
+    jobs.job_refresh(found)
+    return [s.JobOut(**job_fields(j)) for j in found]
+
+
+@router.get("/compute/jobs/{job_id}", response=s.JobDetailOut)
+def job_detail(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
+    return _detail(request, job_id)
+
+
+@router.get("/compute/jobs/{job_id}/logs", response=s.JobLogOut,
+            summary="The job's output so far (the last megabyte)")
+def job_logs(request: HttpRequest, job_id: Id) -> s.JobLogOut:
+    job = selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
+    jobs.job_refresh([job])
+    return s.JobLogOut(id=job.pk, state=job.state, output=jobs.job_output(job))
+
+
+@router.post("/compute/jobs/{job_id}/cancel", response=s.JobDetailOut,
+             summary="Cancel a job (its submitter, the project lead, an organisation admin)")
+def job_cancel(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
+    jobs.job_cancel(access=access_of(request), actor=actor_of(request), job_id=job_id)
+    return _detail(request, job_id)

@@ -1,0 +1,41 @@
+"""Job schedulers behind one interface (``base.Scheduler``); ``get_scheduler()`` gives the one
+``settings.LAIF_EXECUTOR`` names (``local`` by default, ``slurm``). Tests swap in the fake with
+``use_scheduler``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+from laif.compute.scheduler.base import Scheduler
+
+_override: list[Scheduler] = []
+
+
+def jobs_dir() -> Path:
+    return Path(settings.LAIF_JOBS_DIR)
+
+
+def get_scheduler() -> Scheduler:
+    if _override:
+        return _override[-1]
+    if settings.LAIF_EXECUTOR == "slurm":
+        from laif.compute.scheduler.slurm import SlurmScheduler
+
+        return SlurmScheduler(timeout=settings.LAIF_SLURM_TIMEOUT, jobs_root=jobs_dir())
+    from laif.compute.scheduler.local import LocalScheduler
+
+    return LocalScheduler(jobs_dir())
+
+
+@contextmanager
+def use_scheduler(scheduler: Scheduler) -> Iterator[Scheduler]:
+    """Make ``get_scheduler()`` return this one inside the block (tests)."""
+    _override.append(scheduler)
+    try:
+        yield scheduler
+    finally:
+        _override.pop()

@@ -1,0 +1,126 @@
+"""The one interface of the job schedulers (``local``, ``slurm``, and ``fake`` for tests).
+
+Pure Python (no Django). A scheduler submits a job described by a ``JobSpec`` and answers with
+its own id; it reports states as ``JobStatus`` in the platform's vocabulary (``STATES``), keeping
+the scheduler's raw pending reason for the plain-words translation. It also reconciles the
+accounting side: one account per project with a GPU-minute limit, one user association per member.
+
+Errors: ``SchedulerUnavailable`` when the scheduler cannot be reached (the platform keeps the job
+as queued and retries later); ``SubmitRefused`` when it answered and refused the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+PENDING = "pending"
+RUNNING = "running"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+TIMEOUT = "timeout"
+UNKNOWN = "unknown"
+STATES = (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, UNKNOWN)
+FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
+
+OUTPUT_NAME = "output.txt"
+
+
+class SchedulerError(Exception):
+    """Base of the scheduler errors; the message is safe to show to the job's owner."""
+
+
+class SchedulerUnavailable(SchedulerError):
+    """The scheduler did not answer (daemon stopped, timeout, command missing)."""
+
+
+class SubmitRefused(SchedulerError):
+    """The scheduler answered and refused the job (policy, invalid request)."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run, as whom, on which account, with which resources.
+
+    ``workdir`` is the job's own directory: the scheduler writes the script and the output there
+    (``output.txt``, or ``output-<task>.txt`` for each task of an array)."""
+
+    name: str
+    script: str
+    account: str
+    username: str
+    uid: int
+    gid: int
+    workdir: Path
+    gpus: int = 0
+    time_limit_minutes: int = 60
+    partition: str = ""
+    array_size: int = 1
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    scheduler_id: str
+    state: str
+    reason: str = ""
+    exit_code: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+
+class Scheduler(Protocol):
+    name: str
+
+    def submit(self, spec: JobSpec) -> str:
+        """Submit the job; its id in the scheduler."""
+
+    def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        """The state of each job it knows among ``ids`` (unknown ids are left out)."""
+
+    def cancel(self, scheduler_id: str) -> None:
+        """Cancel a job (pending or running); cancelling a finished job does nothing."""
+
+    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
+        """The job's output so far (the last ``max_bytes`` of it)."""
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+        """Make the account exist with this GPU-minute limit; True if anything changed."""
+
+    def ensure_user(self, account: str, username: str) -> bool:
+        """Associate the user with the account (under the budget QOS); True if anything changed."""
+
+    def reset_usage(self, account: str) -> None:
+        """Set the account's recorded usage back to 0 (at renewal); the history is kept."""
+
+    def usage(self, account: str) -> int | None:
+        """GPU-minutes the account has used, or None when the platform counts them itself."""
+
+
+def read_output(workdir: Path, max_bytes: int = 1_000_000) -> str:
+    """The job's output files (array tasks in task order), the last ``max_bytes`` of them."""
+    files = sorted(workdir.glob("output*.txt"), key=_task_order)
+    parts: list[bytes] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if len(files) > 1:
+            data = f"==> {path.name} <==\n".encode() + data
+        parts.append(data)
+    blob = b"".join(parts)
+    return blob[-max_bytes:].decode("utf-8", errors="replace")
+
+
+def _task_order(path: Path) -> tuple[int, str]:
+    stem = path.stem.rpartition("-")[2]
+    return (int(stem), path.name) if stem.isdigit() else (-1, path.name)

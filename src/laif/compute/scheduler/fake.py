@@ -1,0 +1,100 @@
+"""An in-memory scheduler for unit tests: records what it is asked, and can be made unavailable
+or refusing. ``set_state`` moves a job along as a test needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from laif.compute.scheduler.base import (
+    CANCELLED,
+    FINISHED,
+    PENDING,
+    JobSpec,
+    JobStatus,
+    SchedulerUnavailable,
+    SubmitRefused,
+    read_output,
+)
+
+
+@dataclass
+class FakeAccount:
+    gpu_minutes_limit: int
+    users: set[str] = field(default_factory=set)
+    used: int = 0
+
+
+class FakeScheduler:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.available = True
+        self.refuse: str = ""
+        self.submitted: list[JobSpec] = []
+        self.jobs: dict[str, JobStatus] = {}
+        self.specs: dict[str, JobSpec] = {}
+        self.accounts: dict[str, FakeAccount] = {}
+        self.calls: list[str] = []
+        self._next = 1000
+
+    def _check(self, call: str) -> None:
+        self.calls.append(call)
+        if not self.available:
+            raise SchedulerUnavailable("the fake scheduler is down")
+
+    def submit(self, spec: JobSpec) -> str:
+        self._check("submit")
+        if self.refuse:
+            raise SubmitRefused(self.refuse)
+        self._next += 1
+        job_id = str(self._next)
+        self.submitted.append(spec)
+        self.specs[job_id] = spec
+        self.jobs[job_id] = JobStatus(scheduler_id=job_id, state=PENDING, reason="Priority")
+        return job_id
+
+    def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        self._check("status")
+        return {i: self.jobs[i] for i in ids if i in self.jobs}
+
+    def set_state(self, scheduler_id: str, **changes: object) -> None:
+        self.jobs[scheduler_id] = replace(self.jobs[scheduler_id], **changes)  # type: ignore[arg-type]
+
+    def cancel(self, scheduler_id: str) -> None:
+        self._check("cancel")
+        job = self.jobs.get(scheduler_id)
+        if job is not None and job.state not in FINISHED:
+            self.jobs[scheduler_id] = replace(job, state=CANCELLED, reason="")
+
+    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
+        return read_output(workdir, max_bytes)
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+        self._check("ensure_account")
+        current = self.accounts.get(account)
+        if current is None:
+            self.accounts[account] = FakeAccount(gpu_minutes_limit)
+            return True
+        if current.gpu_minutes_limit != gpu_minutes_limit:
+            current.gpu_minutes_limit = gpu_minutes_limit
+            return True
+        return False
+
+    def ensure_user(self, account: str, username: str) -> bool:
+        self._check("ensure_user")
+        users = self.accounts[account].users
+        if username in users:
+            return False
+        users.add(username)
+        return True
+
+    def reset_usage(self, account: str) -> None:
+        self._check("reset_usage")
+        self.accounts[account].used = 0
+
+    def usage(self, account: str) -> int | None:
+        self._check("usage")
+        found = self.accounts.get(account)
+        return found.used if found is not None else 0

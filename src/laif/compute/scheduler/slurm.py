@@ -1,0 +1,318 @@
+"""The Slurm scheduler: ``sbatch``/``squeue --json``/``sacct --json``/``scancel`` for jobs and
+``sacctmgr -i`` for accounts (docs/SLURM-TEST-CLUSTER.md, ../shared/SLURM.md).
+
+- A job is submitted as its owner (``sbatch --uid/--gid`` of the person's cluster identity; the
+  platform runs it as root or as Slurm's user), never as the platform's own uid, on the project's
+  account; its directory and script belong to that person so that Slurm can write the output.
+- Accounts: one per project with ``GrpTRESMins=gres/gpu=N``, one user association per member, the
+  ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
+  around the limit; ``RawUsage=0`` at renewal.
+- Every command has a timeout; a controller or database that does not answer raises
+  ``SchedulerUnavailable``, a refusal ``SubmitRefused``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from laif.compute.scheduler.base import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    FINISHED,
+    PENDING,
+    RUNNING,
+    TIMEOUT,
+    UNKNOWN,
+    JobSpec,
+    JobStatus,
+    SchedulerError,
+    SchedulerUnavailable,
+    SubmitRefused,
+    read_output,
+)
+
+BUDGET_QOS = "budget"
+_UNREACHABLE = (
+    "unable to contact slurm controller", "connection refused", "socket timed out",
+    "zero bytes were transmitted", "problem talking to the database", "connection timed out",
+    "communication connection failure", "slurm_persist_conn_open", "could not establish",
+    "unable to establish", "slurmctld not responding", "no such file or directory",
+)
+_STATES = {
+    "PENDING": PENDING, "CONFIGURING": PENDING, "REQUEUED": PENDING, "REQUEUE_HOLD": PENDING,
+    "REQUEUE_FED": PENDING, "RESIZING": PENDING, "RUNNING": RUNNING, "COMPLETING": RUNNING,
+    "SUSPENDED": RUNNING, "STOPPED": RUNNING, "SIGNALING": RUNNING, "STAGE_OUT": RUNNING,
+    "COMPLETED": COMPLETED, "CANCELLED": CANCELLED, "TIMEOUT": TIMEOUT, "FAILED": FAILED,
+    "NODE_FAIL": FAILED, "OUT_OF_MEMORY": FAILED, "BOOT_FAIL": FAILED, "DEADLINE": FAILED,
+    "PREEMPTED": FAILED, "SPECIAL_EXIT": FAILED, "REVOKED": CANCELLED,
+}
+
+
+def slurm_state(raw: str) -> str:
+    """The platform's state for a Slurm state (``CANCELLED by 0`` counts as ``CANCELLED``)."""
+    return _STATES.get((raw.split() or [""])[0].upper(), UNKNOWN)
+
+
+def _epoch(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int) and value > 0 else None
+
+
+def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, datetime | None,
+                                                      int | None]]) -> JobStatus:
+    """One status for a job from its records (one per task of an array): (state, reason, start,
+    end, exit code). Running if any task runs, pending if any waits, otherwise finished."""
+    states = [t[0] for t in tasks]
+    starts = [t[2] for t in tasks if t[2] is not None]
+    ends = [t[3] for t in tasks if t[3] is not None]
+    codes = [t[4] for t in tasks if t[4] is not None]
+    started = min(starts) if starts else None
+    if RUNNING in states:
+        return JobStatus(scheduler_id, RUNNING, started_at=started)
+    if PENDING in states:
+        reason = next((t[1] for t in tasks if t[0] == PENDING), "")
+        return JobStatus(scheduler_id, PENDING, reason=reason, started_at=started)
+    for state in (UNKNOWN, CANCELLED, TIMEOUT, FAILED):
+        if state in states:
+            break
+    else:
+        state = COMPLETED
+    return JobStatus(scheduler_id, state, exit_code=max(codes) if codes else None,
+                     started_at=started, ended_at=max(ends) if ends and state != UNKNOWN else None)
+
+
+def parse_squeue(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue --json`` (which lists every job it holds)."""
+    wanted = set(ids)
+    grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
+    for job in data.get("jobs", []):
+        master = str(job.get("array_job_id") or job.get("job_id"))
+        if master not in wanted:
+            continue
+        reason = str(job.get("state_reason") or "")
+        state = slurm_state(str(job.get("job_state", "")))
+        started = _epoch(job.get("start_time")) if state != PENDING else None
+        ended = _epoch(job.get("end_time")) if state in FINISHED else None
+        grouped.setdefault(master, []).append(
+            (state, "" if reason == "None" else reason, started, ended, None))
+    return {master: combine(master, tasks) for master, tasks in grouped.items()}
+
+
+def parse_sacct(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``sacct --json -X`` (the last run of each record)."""
+    wanted = set(ids)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for job in data.get("jobs", []):
+        array_id = (job.get("array") or {}).get("job_id") or 0
+        master = str(array_id or job.get("job_id"))
+        if master not in wanted:
+            continue
+        latest[(master, str(job.get("job_id")))] = job  # later runs replace requeued ones
+    grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
+    for (master, _raw_id), job in latest.items():
+        state = slurm_state(str((job.get("state") or {}).get("current", "")))
+        reason = str((job.get("state") or {}).get("reason") or "")
+        times = job.get("time") or {}
+        code = (job.get("exit_code") or {}).get("return_code")
+        # sacct --json of Slurm 22.05 reports 0 for a failed job: trust the state, not the code.
+        exit_code = code if isinstance(code, int) and (code != 0 or state == COMPLETED) else None
+        grouped.setdefault(master, []).append(
+            (state, "" if reason == "None" else reason, _epoch(times.get("start")),
+             _epoch(times.get("end")), exit_code))
+    return {master: combine(master, tasks) for master, tasks in grouped.items()}
+
+
+def parse_gpu_minutes(text: str) -> int | None:
+    """``gres/gpu=600`` -> 600 in a TRES string; None when absent."""
+    match = re.search(r"(?:^|,)gres/gpu=(\d+)", text)
+    return int(match.group(1)) if match else None
+
+
+def parse_used_minutes(assoc_mgr: str) -> int:
+    """Used GPU-minutes of the account's own association in ``scontrol show assoc_mgr``
+    (``GrpTRESMins=...,gres/gpu=LIMIT(USED)``)."""
+    block: list[str] = []
+    for line in assoc_mgr.splitlines():
+        if line.startswith("ClusterName="):
+            if block:
+                break
+            if " UserName= " in line + " ":
+                block = [line]
+        elif block:
+            block.append(line)
+    for line in block:
+        match = re.search(r"GrpTRESMins=.*?(?:^|,|=)gres/gpu=[^(,]*\((\d+)\)", line.strip())
+        if match:
+            return int(match.group(1))
+    return 0
+
+
+class SlurmScheduler:
+    name = "slurm"
+
+    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None) -> None:
+        self.timeout = timeout
+        self.jobs_root = jobs_root
+
+    def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        try:
+            done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
+                list(args), capture_output=True, text=True, check=False,
+                timeout=timeout or self.timeout)
+        except FileNotFoundError as exc:
+            raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise SchedulerUnavailable(
+                f"{args[0]} did not answer within {timeout or self.timeout:g} s") from exc
+        if done.returncode != 0:
+            message = _last_error(done.stderr) or f"{args[0]} exited {done.returncode}"
+            if any(marker in done.stderr.lower() for marker in _UNREACHABLE):
+                raise SchedulerUnavailable(message)
+            raise SchedulerError(message)
+        return done
+
+    def _json(self, *args: str) -> dict[str, Any]:
+        try:
+            data = json.loads(self._run(*args).stdout)
+        except json.JSONDecodeError as exc:
+            raise SchedulerUnavailable(f"{args[0]} --json gave no JSON") from exc
+        return data if isinstance(data, dict) else {}
+
+    # ------------------------------------------------------------------------------- jobs
+
+    def submit(self, spec: JobSpec) -> str:
+        _prepare_workdir(spec)
+        output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
+        args = [
+            "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}", "-A", spec.account,
+            "-J", re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job",
+            f"--time={spec.time_limit_minutes}", f"--chdir={spec.workdir}",
+            "-o", str(spec.workdir / output), "--export=NONE",
+        ]
+        if spec.gpus:
+            args.append(f"--gres=gpu:{spec.gpus}")
+        if spec.partition:
+            args.append(f"--partition={spec.partition}")
+        if spec.array_size > 1:
+            args.append(f"--array=0-{spec.array_size - 1}")
+        args.append(str(spec.workdir / "job.sh"))
+        try:
+            done = self._run(*args)
+        except SchedulerUnavailable:
+            raise
+        except SchedulerError as exc:  # an answer: the job is refused
+            raise SubmitRefused(str(exc)) from exc
+        job_id = done.stdout.strip().split(";")[0]
+        if not job_id.isdigit():
+            raise SubmitRefused(f"sbatch gave no job id ({done.stdout.strip()[:200]!r})")
+        return job_id
+
+    def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        wanted = [i for i in ids if i.isdigit()]
+        if not wanted:
+            return {}
+        found = parse_squeue(self._json("squeue", "--json"), wanted)
+        rest = [i for i in wanted if i not in found or found[i].finished]
+        if rest:
+            accounted = parse_sacct(
+                self._json("sacct", "--json", "-X", "-a", "-j", ",".join(rest)), rest)
+            for job_id, status in accounted.items():
+                # slurmdbd gets a job's end asynchronously: keep squeue's view until it has it
+                if job_id not in found or status.finished:
+                    found[job_id] = status
+        return found
+
+    def cancel(self, scheduler_id: str) -> None:
+        if scheduler_id.isdigit():
+            self._run("scancel", scheduler_id)
+
+    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
+        return read_output(workdir, max_bytes)
+
+    # ---------------------------------------------------------------------------- accounts
+
+    def _assoc(self, account: str) -> list[list[str]]:
+        done = self._run("sacctmgr", "-n", "-P", "show", "assoc", "where", f"account={account}",
+                         "format=Account,User,Partition,GrpTRESMins,QOS,DefaultQOS")
+        return [line.split("|") for line in done.stdout.splitlines()
+                if line.split("|")[0] == account.lower()]
+
+    def _ensure_qos(self) -> bool:
+        done = self._run("sacctmgr", "-n", "-P", "show", "qos", f"name={BUDGET_QOS}",
+                         "format=Name,Flags")
+        rows = [line.split("|") for line in done.stdout.splitlines() if line.split("|")[0]]
+        if not rows:
+            self._run("sacctmgr", "-i", "add", "qos", BUDGET_QOS, "Flags=DenyOnLimit")
+            return True
+        if "DenyOnLimit" not in rows[0][1]:
+            self._run("sacctmgr", "-i", "modify", "qos", BUDGET_QOS, "set", "Flags=DenyOnLimit")
+            return True
+        return False
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+        changed = self._ensure_qos()
+        rows = [row for row in self._assoc(account) if not row[1]]
+        if not rows:
+            self._run("sacctmgr", "-i", "add", "account", account,
+                      f"Description=laif project {account}", "Organization=laif",
+                      f"QOS={BUDGET_QOS}", f"DefaultQOS={BUDGET_QOS}")
+            changed = True
+            rows = [[account, "", "", "", BUDGET_QOS, BUDGET_QOS]]
+        row = rows[0]
+        if parse_gpu_minutes(row[3]) != gpu_minutes_limit:
+            self._run("sacctmgr", "-i", "modify", "account", account, "set",
+                      f"GrpTRESMins=gres/gpu={gpu_minutes_limit}")
+            changed = True
+        if row[4] != BUDGET_QOS or row[5] != BUDGET_QOS:
+            self._run("sacctmgr", "-i", "modify", "account", account, "set",
+                      f"QOS={BUDGET_QOS}", f"DefaultQOS={BUDGET_QOS}")
+            changed = True
+        return changed
+
+    def ensure_user(self, account: str, username: str) -> bool:
+        rows = [row for row in self._assoc(account) if row[1] == username]
+        if not rows:
+            self._run("sacctmgr", "-i", "add", "user", username, f"Account={account}",
+                      f"QOS={BUDGET_QOS}", f"DefaultQOS={BUDGET_QOS}")
+            return True
+        if rows[0][4] != BUDGET_QOS or rows[0][5] != BUDGET_QOS:
+            self._run("sacctmgr", "-i", "modify", "user", username, "where",
+                      f"account={account}", "set", f"QOS={BUDGET_QOS}",
+                      f"DefaultQOS={BUDGET_QOS}")
+            return True
+        return False
+
+    def reset_usage(self, account: str) -> None:
+        self._run("sacctmgr", "-i", "modify", "account", account, "set", "RawUsage=0")
+
+    def usage(self, account: str) -> int | None:
+        done = self._run("scontrol", "show", "assoc_mgr", f"accounts={account}", "flags=assoc")
+        return parse_used_minutes(done.stdout)
+
+
+def _last_error(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()] or lines
+    if not errors:
+        return ""
+    return re.sub(r"^\w+: error: ", "", errors[-1])[:500]
+
+
+def _prepare_workdir(spec: JobSpec) -> None:
+    """The job's directory and script, owned by the job's user (Slurm writes the output as them).
+    Parent directories must let that user through (mode 0755)."""
+    spec.workdir.mkdir(parents=True, exist_ok=True)
+    script = spec.workdir / "job.sh"
+    script.write_text(spec.script)
+    script.chmod(0o755)
+    if os.geteuid() == 0:
+        spec.workdir.chmod(0o700)
+        os.chown(spec.workdir, spec.uid, spec.gid)
+        os.chown(script, spec.uid, spec.gid)

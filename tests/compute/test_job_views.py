@@ -1,0 +1,92 @@
+"""The job pages: a project's jobs, the submit form (template or script), a job's detail with
+why it waits in plain words and its output, cancelling; tenancy of the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from laif.accounts.models import User
+from laif.compute.models import Job, JobState
+from laif.compute.scheduler import jobs_dir
+from laif.compute.scheduler.fake import FakeScheduler
+from tests.compute.jobs_support import fake, grant, submit_job
+from tests.factories import World
+
+__all__ = ["fake"]
+ClientFor = Callable[[User | None], Client]
+
+
+def test_submit_from_a_template_then_see_it_wait_and_its_output(
+        world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    lead = client_for(world.project_lead)
+    page = lead.get(reverse("compute_job_new", args=[world.project.pk]) + "?template=array")
+    assert page.status_code == 200
+    assert "torchrun" in page.content.decode()  # the templates are shown
+
+    response = lead.post(reverse("compute_job_new", args=[world.project.pk]), {
+        "name": "shards", "template": "array", "script": "", "gpus": "", "time_limit_minutes": "",
+        "partition": "gpu", "array_size": ""})
+    job = Job.objects.get(name="shards")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("compute_job", args=[job.pk])
+    assert job.array_size == 4
+
+    fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
+    workdir = jobs_dir() / str(job.pk)
+    workdir.mkdir(parents=True)
+    (workdir / "output-0.txt").write_text("task 0 done\n")
+    detail = lead.get(reverse("compute_job", args=[job.pk])).content.decode()
+    assert "the project&#x27;s GPU budget is spent" in detail
+    assert "task 0 done" in detail
+    listing = lead.get(reverse("compute_jobs", args=[world.project.pk])).content.decode()
+    assert "shards" in listing
+    assert "budget is spent" in listing
+    assert reverse("compute_jobs", args=[world.project.pk]) in lead.get(
+        reverse("compute")).content.decode()
+
+    response = lead.post(reverse("compute_job_cancel", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED
+
+
+def test_a_refusal_is_shown_on_the_form_with_the_figures(
+        world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 1, today=timezone.localdate())
+    response = client_for(world.project_lead).post(
+        reverse("compute_job_new", args=[world.project.pk]), {
+            "name": "too big", "template": "", "script": "echo hi", "gpus": "4",
+            "time_limit_minutes": "60", "partition": "gpu", "array_size": "1"})
+    assert response.status_code == 200
+    assert "only 60 remain of the project&#x27;s 60 GPU-minutes" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_queued_job_says_why(world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    fake.available = False
+    job = submit_job(world.project, world.project_lead, today=None)
+    page = client_for(world.project_lead).get(reverse("compute_job", args=[job.pk]))
+    assert "will be submitted once" in page.content.decode()
+
+
+def test_pages_follow_tenancy(world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    job = submit_job(world.project, world.project_lead, today=None)
+    outsider = client_for(world.other_member)
+    assert outsider.get(reverse("compute_job", args=[job.pk])).status_code == 404
+    assert outsider.get(reverse("compute_jobs", args=[world.project.pk])).status_code == 404
+    assert outsider.post(reverse("compute_job_cancel", args=[job.pk])).status_code == 404
+    admin = client_for(world.org_admin)
+    assert admin.get(reverse("compute_job", args=[job.pk])).status_code == 200
+    form = admin.post(reverse("compute_job_new", args=[world.project.pk]), {
+        "name": "x", "template": "", "script": "echo", "gpus": "0", "time_limit_minutes": "5",
+        "partition": "gpu", "array_size": "1"})
+    assert "Only the project&#x27;s members submit jobs" in form.content.decode()
+    assert client_for(world.trainer).get(reverse("compute_job", args=[job.pk])).status_code \
+        in (403, 404)

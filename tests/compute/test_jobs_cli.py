@@ -1,0 +1,76 @@
+"""`laif jobs submit|list|show|logs|cancel` through the REST API (fake scheduler)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from laif.accounts import services as account_services
+from laif.accounts.audit import Actor
+from laif.compute.jobs import job_output
+from laif.compute.models import Job, JobState
+from laif.compute.scheduler import jobs_dir
+from laif.compute.scheduler.fake import FakeScheduler
+from tests.cli_support import run_cli
+from tests.compute.jobs_support import fake, grant
+from tests.factories import World
+
+__all__ = ["fake"]
+
+
+@pytest.fixture
+def token(world: World, settings: SettingsWrapper) -> str:
+    settings.ALLOWED_HOSTS = ["localhost"]
+    _row, secret = account_services.api_token_create(
+        actor=Actor.of(world.project_lead), user=world.project_lead, name="cli")
+    return secret
+
+
+def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: str,
+                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    script = tmp_path_factory.mktemp("s") / "job.sh"
+    script.write_text("#!/bin/bash\necho hi\n")
+    result = run_cli(["jobs", "submit", str(world.project.pk), "--name", "first", "--script",
+                      str(script), "--gpus", "2", "--time", "30"], token)
+    assert result.exit_code == 0, result.output
+    job = Job.objects.get(name="first")
+    assert f"job {job.pk} pending" in result.output
+    assert fake.submitted[0].script == "#!/bin/bash\necho hi\n"
+
+    result = run_cli(["jobs", "submit", str(world.project.pk), "--template", "array"], token)
+    assert result.exit_code == 0, result.output
+
+    fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
+    result = run_cli(["jobs", "list", "--project", str(world.project.pk)], token)
+    assert result.exit_code == 0, result.output
+    assert "2 jobs" in result.output
+    assert "spent" in result.output
+
+    result = run_cli(["jobs", "show", str(job.pk)], token)
+    assert "the project's GPU budget is spent" in result.output
+    assert "worst_case_gpu_minutes: 60" in result.output
+
+    workdir = jobs_dir() / str(job.pk)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "output.txt").write_text("epoch 1 loss 0.5\n")
+    result = run_cli(["jobs", "logs", str(job.pk)], token)
+    assert result.stdout == "epoch 1 loss 0.5\n" == job_output(job)
+
+    result = run_cli(["jobs", "cancel", str(job.pk)], token)
+    assert result.exit_code == 0, result.output
+    assert f"job {job.pk} cancelled" in result.output
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED
+
+
+def test_jobs_refusals_are_shown(world: World, fake: FakeScheduler, token: str) -> None:
+    result = run_cli(["jobs", "submit", str(world.project.pk), "--template", "array"], token)
+    assert result.exit_code == 1
+    assert "no GPU allocation" in result.output
+    result = run_cli(["jobs", "submit", str(world.project.pk)], token)
+    assert result.exit_code == 2
+    result = run_cli(["jobs", "show", "999999"], token)
+    assert result.exit_code == 1
+    assert "404" in result.output

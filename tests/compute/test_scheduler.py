@@ -1,0 +1,207 @@
+"""The scheduler adapters: the fake, the embedded local runner, Slurm's output parsing, and the
+account reconciliation (with the fake)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from laif.accounts import services as account_services
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.models import AuditEntry
+from laif.compute.accounts_sync import granted_gpu_minutes, slurm_account_sync
+from laif.compute.scheduler import base, get_scheduler, use_scheduler
+from laif.compute.scheduler.fake import FakeScheduler
+from laif.compute.scheduler.local import LocalScheduler
+from laif.compute.scheduler.slurm import (
+    SlurmScheduler,
+    parse_gpu_minutes,
+    parse_sacct,
+    parse_squeue,
+    parse_used_minutes,
+    slurm_state,
+)
+from tests.compute.support import TODAY, review, submit
+from tests.factories import World
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
+
+
+def _spec(workdir: Path, script: str, **changes: object) -> base.JobSpec:
+    values: dict[str, object] = {
+        "name": "test", "script": script, "account": "acct", "username": "u", "uid": 1,
+        "gid": 1, "workdir": workdir, "time_limit_minutes": 1, **changes,
+    }
+    return base.JobSpec(**values)  # type: ignore[arg-type]
+
+
+def _wait(sched: LocalScheduler, job_id: str, timeout: float = 10) -> base.JobStatus:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = sched.status([job_id])[job_id]
+        if status.finished or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+# ----------------------------------------------------------------------------------- local
+
+
+def test_local_runs_the_script_and_captures_its_output(tmp_path: Path) -> None:
+    sched = LocalScheduler(tmp_path)
+    job_id = sched.submit(_spec(tmp_path / "1", "echo hello; echo gpus=$CUDA_VISIBLE_DEVICES\n"))
+    assert job_id == "1"
+    status = _wait(sched, job_id)
+    assert status.state == base.COMPLETED
+    assert status.exit_code == 0
+    assert status.started_at is not None
+    assert status.ended_at is not None
+    assert sched.output(tmp_path / "1") == "hello\ngpus=\n"
+
+
+def test_local_reports_failure_and_array_tasks(tmp_path: Path) -> None:
+    sched = LocalScheduler(tmp_path)
+    failed = sched.submit(_spec(tmp_path / "f", "exit 3\n"))
+    array = sched.submit(_spec(tmp_path / "a", "echo task $SLURM_ARRAY_TASK_ID\n", array_size=3))
+    status = _wait(sched, failed)
+    assert (status.state, status.exit_code) == (base.FAILED, 3)
+    assert _wait(sched, array).state == base.COMPLETED
+    output = sched.output(tmp_path / "a")
+    assert output.index("task 0") < output.index("task 1") < output.index("task 2")
+
+
+def test_local_cancels_a_running_job(tmp_path: Path) -> None:
+    sched = LocalScheduler(tmp_path)
+    job_id = sched.submit(_spec(tmp_path / "c", "sleep 30\n"))
+    assert sched.status([job_id])[job_id].state == base.RUNNING
+    sched.cancel(job_id)
+    assert _wait(sched, job_id).state == base.CANCELLED
+    assert sched.status(["nope", "../x"]) == {}
+
+
+def test_local_refuses_more_gpus_than_the_machine_has(tmp_path: Path) -> None:
+    with pytest.raises(base.SubmitRefused, match="GPUs"):
+        LocalScheduler(tmp_path).submit(_spec(tmp_path / "g", "true\n", gpus=10_000))
+    assert LocalScheduler(tmp_path).usage("acct") is None
+
+
+def test_executor_setting_selects_the_scheduler(tmp_path: Path) -> None:
+    with override_settings(LAIF_EXECUTOR="slurm"):
+        assert isinstance(get_scheduler(), SlurmScheduler)
+    with override_settings(LAIF_EXECUTOR="local", LAIF_JOBS_DIR=tmp_path):
+        assert isinstance(get_scheduler(), LocalScheduler)
+        fake = FakeScheduler()
+        with use_scheduler(fake):
+            assert get_scheduler() is fake
+
+
+# ------------------------------------------------------------------------------ slurm parsing
+
+
+def test_slurm_states_and_limits_are_parsed() -> None:
+    assert slurm_state("CANCELLED by 0") == base.CANCELLED
+    assert slurm_state("OUT_OF_MEMORY") == base.FAILED
+    assert slurm_state("WEIRD") == base.UNKNOWN
+    assert parse_gpu_minutes("cpu=10,gres/gpu=600") == 600
+    assert parse_gpu_minutes("gres/gpu:h200=5") is None
+    assoc = (
+        "ClusterName=laif Account=p UserName= Partition= Priority=0 ID=3\n"
+        "    GrpTRESMins=cpu=N(0),gres/gpu=10(7),gres/gpu:h200=N(7)\n"
+        "ClusterName=laif Account=p UserName=u(1001) Partition= Priority=0 ID=4\n"
+        "    GrpTRESMins=cpu=N(0),gres/gpu=N(3)\n"
+    )
+    assert parse_used_minutes(assoc) == 7
+
+
+def test_squeue_json_gives_the_pending_reason_and_array_state() -> None:
+    pending = json.loads((FIXTURES / "squeue_pending_budget.json").read_text())
+    status = parse_squeue(pending, ["12"])["12"]
+    assert (status.state, status.reason) == (base.PENDING, "AssocGrpGRESMinutes")
+    array = json.loads((FIXTURES / "squeue_array.json").read_text())
+    assert parse_squeue(array, ["13"])["13"].state == base.RUNNING
+    assert parse_squeue(array, ["999"]) == {}
+
+
+def test_sacct_json_gives_final_states() -> None:
+    data = json.loads((FIXTURES / "sacct_states.json").read_text())
+    found = parse_sacct(data, ["9", "10", "11"])
+    assert found["9"].state == base.FAILED
+    assert found["9"].exit_code is None  # 22.05 says 0 for a failed job: not trusted
+    assert found["10"].state == base.TIMEOUT
+    assert found["11"].state == base.CANCELLED
+    array = json.loads((FIXTURES / "sacct_array.json").read_text())
+    master = str(next(j["array"]["job_id"] for j in array["jobs"] if j["array"]["job_id"]))
+    assert parse_sacct(array, [master])[master].state in base.STATES
+
+
+def test_slurm_commands_missing_mean_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    sched = SlurmScheduler(timeout=5)
+    with pytest.raises(base.SchedulerUnavailable):
+        sched.status(["1"])
+    with pytest.raises(base.SchedulerUnavailable):
+        sched.ensure_account("acct", 60)
+
+
+# ------------------------------------------------------------------------------ reconciliation
+
+
+def test_account_sync_is_idempotent_and_follows_grant_and_members(world: World) -> None:
+    fake = FakeScheduler()
+    project = world.project
+    assert granted_gpu_minutes(project.pk, TODAY) == 0
+    review(submit(project, world.project_lead, requested_gpu_hours=100), world.reviewer,
+           "approve")
+    first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)
+    assert first.changed
+    assert first.gpu_minutes_limit == 100 * 60
+    account = fake.accounts[project.code]
+    assert account.gpu_minutes_limit == 6000
+    lead_name = world.project_lead.cluster_identity.username
+    assert account.users == {lead_name}
+    audits = AuditEntry.objects.filter(action="compute.scheduler_account_synced").count()
+
+    again = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)
+    assert not again.changed
+    assert AuditEntry.objects.filter(action="compute.scheduler_account_synced").count() == audits
+
+    account_services.project_member_add(
+        access=access_for(world.project_lead), actor=Actor.of(world.project_lead),
+        project_id=project.pk, user_id=world.member.pk)
+    third = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)
+    assert third.changed
+    assert world.member.cluster_identity.username in account.users
+
+
+def test_account_sync_when_scheduler_is_down(world: World) -> None:
+    fake = FakeScheduler()
+    fake.available = False
+    with pytest.raises(base.SchedulerUnavailable):
+        slurm_account_sync(project_id=world.project.pk, today=TODAY, scheduler=fake)
+
+
+def test_a_grant_enqueues_the_slurm_sync(world: World,
+                                         django_capture_on_commit_callbacks: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from laif.compute.tasks import slurm_account_sync_task
+
+    with override_settings(LAIF_EXECUTOR="slurm"), \
+            django_capture_on_commit_callbacks(execute=True):
+        review(submit(world.project, world.project_lead, requested_gpu_hours=10),
+               world.reviewer, "approve")
+    queued = DBTaskResult.objects.filter(task_path__endswith="slurm_account_sync_task")
+    assert queued.count() == 1
+    fake = FakeScheduler()
+    with use_scheduler(fake):
+        assert slurm_account_sync_task.call(world.project.pk) is True
+    with django_capture_on_commit_callbacks(execute=True):  # local executor: nothing to sync
+        review(submit(world.project, world.project_lead, requested_gpu_hours=10),
+               world.reviewer, "approve")
+    assert queued.count() == 1

@@ -1,0 +1,128 @@
+"""Jobs through the platform on the real Slurm test cluster: two people of one project submit GPU
+jobs that run as themselves on the project's account; a submission made while slurmctld is
+stopped is kept as queued and runs once after it restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from laif.accounts.models import ClusterIdentity, Project, User
+from laif.compute import jobs
+from laif.compute.models import Job, JobState
+from laif.compute.scheduler import use_scheduler
+from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.tasks import job_dispatch_task
+from tests.compute.jobs_support import grant, submit_job
+from tests.compute.test_slurm_scheduler import jobs_root, team
+from tests.slurm_support import slurm_json
+
+pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
+__all__ = ["jobs_root", "team"]
+
+REPO = Path(__file__).resolve().parents[2]
+STATE_DIR = Path(os.environ.get("LAIF_SLURM_DIR", "/var/lib/laif-slurm"))
+SCRIPT = '#!/bin/bash\necho "user=$(id -un) gpus=$CUDA_VISIBLE_DEVICES"\n'
+
+
+@pytest.fixture
+def slurm_jobs(jobs_root: Path) -> Iterator[SlurmScheduler]:
+    sched = SlurmScheduler(timeout=20)
+    with override_settings(LAIF_JOBS_DIR=jobs_root), use_scheduler(sched):
+        yield sched
+
+
+def _until_finished(job: Job, timeout: float = 60) -> Job:
+    deadline = time.monotonic() + timeout
+    while not job.is_finished:
+        assert time.monotonic() < deadline, f"job {job.pk} still {job.state}"
+        time.sleep(0.3)
+        jobs.job_refresh([job])
+    return job
+
+
+def _accounted(scheduler_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 30
+    while True:
+        found = slurm_json("sacct", "--json", "-X", "-a", "-j", scheduler_id)["jobs"]
+        if found and found[-1]["state"]["current"] == "COMPLETED":
+            record: dict[str, object] = found[-1]
+            return record
+        assert time.monotonic() < deadline, found
+        time.sleep(0.5)
+
+
+def test_two_members_submit_gpu_jobs_through_the_platform(
+        team: tuple[Project, User, User], slurm_jobs: SlurmScheduler) -> None:
+    project, lead, member = team
+    grant(project, lead, 10, today=timezone.localdate())
+    # no account in Slurm yet: the first submission reconciles it, then submits
+    submitted = [submit_job(project, user, today=None, script=SCRIPT, gpus=1,
+                            time_limit_minutes=2) for user in (lead, member)]
+    for job, user in zip(submitted, (lead, member), strict=True):
+        assert job.state == JobState.PENDING, (job.state, job.reason)
+        _until_finished(job)
+        assert job.state == JobState.COMPLETED
+        username = ClusterIdentity.objects.get(user=user).username
+        assert f"user={username} gpus=" in jobs.job_output(job)
+        record = _accounted(job.scheduler_id)
+        assert record["user"] == username
+        assert record["account"] == project.code
+
+
+def _slurmctld_pid() -> int:
+    return int((STATE_DIR / "run" / "slurmctld.pid").read_text())
+
+
+def _cluster_up() -> None:
+    subprocess.run([str(REPO / "deploy" / "slurm" / "cluster.sh"), "up"], check=True,
+                   capture_output=True, timeout=120)
+
+
+def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
+        team: tuple[Project, User, User], slurm_jobs: SlurmScheduler) -> None:
+    project, lead, _member = team
+    grant(project, lead, 10, today=timezone.localdate())
+    submit_job(project, lead, today=None, script=SCRIPT, gpus=1, time_limit_minutes=1)
+    pid = _slurmctld_pid()
+    os.kill(pid, signal.SIGTERM)
+    impatient = use_scheduler(SlurmScheduler(timeout=5))  # what a stopped controller costs
+    impatient.__enter__()
+    try:
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists():
+            assert time.monotonic() < deadline, "slurmctld did not stop"
+            time.sleep(0.2)
+        job = submit_job(project, lead, today=None, name="while down", script=SCRIPT, gpus=1,
+                         time_limit_minutes=1)
+        assert job.state == JobState.QUEUED
+        assert job.queued_reason
+        assert job_dispatch_task.call(job.pk) == JobState.QUEUED
+    finally:
+        impatient.__exit__(None, None, None)
+        _cluster_up()
+    assert job_dispatch_task.call(job.pk) == JobState.PENDING
+    assert job_dispatch_task.call(job.pk) == JobState.PENDING
+    job.refresh_from_db()
+    _until_finished(job)
+    assert job.state == JobState.COMPLETED
+    # slurmdbd receives the records asynchronously: wait for this job's, then count them
+    since = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    deadline = time.monotonic() + 30
+    while True:
+        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", project.code,
+                                       "-S", since, "-E", "now")["jobs"]
+                 if j["name"].startswith(f"laif-{job.pk}-")]
+        if named or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert len(named) == 1, named
