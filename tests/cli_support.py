@@ -9,12 +9,11 @@ import tempfile
 from unittest import mock
 
 import httpx
-from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from typer.testing import CliRunner, Result
 
 from laif.cli import main
+from tests.wsgi_support import connections_kept_open
 
 
 def run_cli(args: list[str], token: str, config_dir: str | None = None) -> Result:
@@ -25,12 +24,6 @@ def run_cli(args: list[str], token: str, config_dir: str | None = None) -> Resul
            "LAIF_CONFIG_DIR": config_dir or tempfile.mkdtemp(prefix="laif-cli-")}
     # A real server closes the database connection at the end of each request; inside a test
     # that would end the test's transaction (Django's test client does the same as here).
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        with mock.patch.object(main, "TRANSPORT", transport), \
-                mock.patch.dict(os.environ, env):
-            return CliRunner().invoke(main.app, args)
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+    with connections_kept_open(), mock.patch.object(main, "TRANSPORT", transport), \
+            mock.patch.dict(os.environ, env):
+        return CliRunner().invoke(main.app, args)

@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -33,6 +32,7 @@ from laif.config.wsgi import application
 from tests.api_support import ssh_public_key
 from tests.compute.support import submit
 from tests.factories import make_world
+from tests.wsgi_support import connections_kept_open
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
@@ -48,15 +48,8 @@ class FuzzTarget:
 
 @pytest.fixture
 def no_connection_closing() -> Iterator[None]:
-    """Calling the raw WSGI app fires request_started/finished, whose close_old_connections
-    would close the test's connection (Django's own test client disconnects them too)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with connections_kept_open():
         yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.test import override_settings
 
@@ -26,6 +24,7 @@ from laif.accounts.errors import DomainError
 from laif.accounts.models import AuditEntry, ClusterIdentity, ProjectMembership, UidCounter, User
 from laif.accounts.posix import USERNAME_RE
 from tests.cli_support import run_cli
+from tests.concurrency import in_threads
 from tests.factories import World, add_member, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -196,31 +195,6 @@ def test_counter_moved_forward_by_an_operator_is_honoured(world: World) -> None:
 # ------------------------------------------------------------------ concurrency (PostgreSQL)
 
 
-def _in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released at the same moment; each thread has its own
-    database connection. Re-raises the first error."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as exc:  # re-raised in the test's thread below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    if errors:
-        raise errors[0]
-    return results
 
 
 needs_postgres = pytest.mark.skipif(
@@ -238,7 +212,7 @@ def test_concurrent_allocations_get_distinct_uids(counter_exists: bool) -> None:
         UidCounter.objects.all().delete()
     assert not ClusterIdentity.objects.exists()
 
-    identities = _in_threads(len(people),
+    identities = in_threads(len(people),
                              lambda i: services.cluster_identity_ensure(user_id=people[i].pk))
 
     uids = sorted(identity.uid for identity in identities)
@@ -258,7 +232,7 @@ def test_concurrent_allocations_get_distinct_uids(counter_exists: bool) -> None:
 def test_concurrent_allocation_for_the_same_person_gives_one_identity() -> None:
     org, _ = sign_up("Same person")
     person = add_member(org, first_name="Solo", last_name="Twice")
-    identities = _in_threads(4, lambda i: services.cluster_identity_ensure(user_id=person.pk))
+    identities = in_threads(4, lambda i: services.cluster_identity_ensure(user_id=person.pk))
     assert len({(i.pk, i.uid) for i in identities}) == 1
     assert ClusterIdentity.objects.filter(user=person).count() == 1
 
@@ -271,7 +245,7 @@ def test_concurrent_audit_records_keep_one_valid_chain(log_exists: bool) -> None
     if log_exists:
         audit_record(actor=SYSTEM, action="test.before")
     before = AuditEntry.objects.count()
-    _in_threads(8, lambda i: audit_record(actor=SYSTEM, action="test.concurrent",
+    in_threads(8, lambda i: audit_record(actor=SYSTEM, action="test.concurrent",
                                           detail={"thread": i}))
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, before + 9))

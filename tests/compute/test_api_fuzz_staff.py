@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -23,6 +22,7 @@ from laif.accounts.audit import Actor
 from laif.config.wsgi import application
 from tests.compute.support import submit
 from tests.factories import make_world
+from tests.wsgi_support import connections_kept_open
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
     path_regex=r"^/api/compute/")
@@ -31,13 +31,8 @@ MAX_EXAMPLES = int(os.environ.get("LAIF_FUZZ_EXAMPLES", "30"))
 
 @pytest.fixture
 def no_connection_closing() -> Iterator[None]:
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with connections_kept_open():
         yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=["reviewer", "operator"])

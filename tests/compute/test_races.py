@@ -7,13 +7,12 @@ and both would commit.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
@@ -22,6 +21,7 @@ from laif.compute import services
 from laif.compute.awards import Award
 from laif.compute.models import Allocation
 from tests.compute.support import pool_of, review, set_capacity, submit
+from tests.concurrency import in_threads as run_in_threads
 from tests.factories import make_world
 
 pytestmark = [
@@ -34,30 +34,7 @@ pytestmark = [
 
 def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
     """``work(i)`` in ``count`` threads released together; a Conflict is returned, not raised."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Conflict as exc:
-            results[i] = exc
-        except BaseException as exc:  # re-raised in the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    if errors:
-        raise errors[0]
-    return results
+    return run_in_threads(count, work, expected=(Conflict,))
 
 
 def test_two_approvals_cannot_together_exceed_the_pool() -> None:
