@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client
 
 from laif.accounts.models import User
+from tests.factories import PASSWORD
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -25,3 +26,34 @@ def client_as(user: User | None, **kwargs: Any) -> Client:
     if user is not None:
         client.force_login(user, backend=BACKEND)
     return client
+
+
+JSON = "application/json"
+
+
+def token_for(user: User, client: Client | None = None) -> str:
+    response = (client or Client()).post(
+        "/api/auth/token", {"email": user.email, "password": PASSWORD}, content_type=JSON
+    )
+    assert response.status_code == 201, response.content
+    return str(response.json()["token"])
+
+
+class Api:
+    """A client that speaks JSON with a Bearer token, as the CLI does."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, url: str, **params: Any) -> Any:
+        return self.client.get(url, params, headers=self.headers)
+
+    def post(self, url: str, body: dict[str, Any]) -> Any:
+        return self.client.post(url, body, content_type=JSON, headers=self.headers)
+
+    def put(self, url: str, body: dict[str, Any]) -> Any:
+        return self.client.put(url, body, content_type=JSON, headers=self.headers)
+
+    def delete(self, url: str) -> Any:
+        return self.client.delete(url, headers=self.headers)

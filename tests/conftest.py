@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import translation
 
 from laif.accounts.models import User
+from tests.api_support import Api, token_for
 from tests.factories import World, make_world
 from tests.slurm_support import slurm_unavailable_reason, unavailable
 
@@ -44,5 +45,15 @@ def client_for() -> Callable[[User | None], Client]:
         if user is not None:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
+
+    return make
+
+
+@pytest.fixture
+def api_as() -> Callable[[User | None], Api]:
+    """A JSON client with a Bearer token of the given user (none for anonymous), as the CLI."""
+
+    def make(user: User | None) -> Api:
+        return Api(token_for(user) if user is not None else None)
 
     return make
