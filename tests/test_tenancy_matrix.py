@@ -30,7 +30,7 @@ from pytest_django import DjangoDbBlocker
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.accounts.models import ApiToken, Invitation, Project, SshKey, User
+from laif.accounts.models import ApiToken, Invitation, Notice, Project, SshKey, User
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from tests.api_support import client_as, ssh_public_key
@@ -239,6 +239,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     },
     # The lead's job: seen like the project's allocations; cancelled by its submitter, the
     # project lead or the organisation admin.
+    # In-app notices: everyone sees and marks only their own (the notice is the lead's).
+    ("GET", "/api/notices"): {
+        "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
+    },
+    ("POST", "/api/notices/{notice_id}/read"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 404, "operator": 404, "reviewer": 404, "trainer": 404, "auditor": 404,
+    },
     ("GET", "/api/compute/jobs/{job_id}"): {
         "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
         "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
@@ -311,6 +320,8 @@ def _url(path: str, mw: MatrixWorld) -> str:
         "invitation_id": mw.invitation.pk,
     }
     values.update(compute_path_ids(path))
+    if "{notice_id}" in path:
+        values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

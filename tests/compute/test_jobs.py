@@ -191,7 +191,7 @@ def test_refresh_follows_the_scheduler(granted: World, fake: FakeScheduler) -> N
 
 
 def test_no_job_long_after_the_grant(granted: World, fake: FakeScheduler) -> None:
-    with pytest.raises(Conflict, match="ended on"):
+    with pytest.raises(Conflict, match="expired on"):
         submit_job(granted.project, granted.project_lead, today=TODAY + timedelta(days=400))
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from laif.accounts.access import access_for
+from laif.accounts.models import User
+from laif.accounts.notices import unread_count
 
 
 def laif(request: HttpRequest) -> dict[str, Any]:
@@ -19,4 +21,6 @@ def laif(request: HttpRequest) -> dict[str, Any]:
         "oidc_enabled": bool(settings.LAIF_OIDC_ISSUER),
         "oidc_name": settings.LAIF_OIDC_NAME,
         "laif_env": settings.LAIF_ENV,
+        "unread_notices": (unread_count(user) if isinstance(user, User) and user.is_authenticated
+                           else 0),
     }

@@ -337,3 +337,24 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class Notice(models.Model):
+    """An in-app notice to one person (a request to review, a decision, an allocation ending),
+    written in their language when it is created; ``read_at`` is set when they mark it read."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=40)
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice to user {self.recipient_id}"

@@ -3,15 +3,15 @@ GPU-minute limit is the project's grant, one user association per member with a 
 
 Idempotent: a second run with nothing changed on either side changes nothing (and records
 nothing). The account is named after the project's code (Slurm stores account names lowercased).
-The limit is what the project's active allocations that have not ended grant, in GPU-minutes; an
-expired project gets 0, so Slurm starts no new job, and its association is kept for the record.
+The limit is what the project's allocations in force or in their grace period grant, in
+GPU-minutes; an expired project gets 0, so Slurm starts no new job, and its association is kept for the record.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
-from laif.compute.models import Allocation, AllocationState
+from laif.compute.models import LIMIT_STATES, Allocation
 from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import Scheduler
 
@@ -32,10 +32,12 @@ def slurm_account_name(project: Project) -> str:
 
 
 def granted_gpu_minutes(project_id: int, today: date | None = None) -> int:
-    """GPU-minutes granted to the project by its allocations in force on ``today``."""
+    """GPU-minutes granted to the project by its allocations in force on ``today``, or in
+    their grace period (a limit dropped at the end would kill the jobs still running)."""
     day = today or timezone.localdate()
-    hours = (Allocation.objects.filter(project_id=project_id, state=AllocationState.ACTIVE,
-                                       start__lte=day, end__gte=day)
+    since = day - timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS)
+    hours = (Allocation.objects.filter(project_id=project_id, state__in=LIMIT_STATES,
+                                       start__lte=day, end__gte=since)
              .aggregate(total=Sum("granted_gpu_hours"))["total"]) or 0
     return int(hours) * 60
 

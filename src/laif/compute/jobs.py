@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,12 +30,12 @@ from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import ClusterIdentity, Project
 from laif.catalogue.job_templates import job_templates
-from laif.compute import budget
+from laif.compute import budget, lifecycle
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.models import (
     ACTIVE_JOB_STATES,
+    IN_FORCE_STATES,
     Allocation,
-    AllocationState,
     Job,
     JobState,
 )
@@ -112,7 +113,7 @@ def _clean(data: JobData) -> JobData:
 
 def allocations_in_force(project_id: int, today: date | None = None) -> QuerySet[Allocation]:
     day = today or timezone.localdate()
-    return Allocation.objects.filter(project_id=project_id, state=AllocationState.ACTIVE,
+    return Allocation.objects.filter(project_id=project_id, state__in=IN_FORCE_STATES,
                                      start__lte=day, end__gte=day).order_by("id")
 
 
@@ -134,6 +135,22 @@ def recorded_gpu_minutes(project_id: int) -> int:
             continue
         total += gpus * math.ceil(max((ended - started).total_seconds(), 0) / 60)
     return total
+
+
+def _refusal_after_end(last: Allocation, day: date) -> str:
+    """Why a project whose allocations are not in force takes no new job, in plain words."""
+    state = lifecycle.state_on(end=last.end, grace_days=settings.LAIF_ALLOCATION_GRACE_DAYS,
+                               today=day)
+    if last.end < day and state == lifecycle.GRACE:
+        return _("The project's allocation ended on %(day)s. Until %(grace)s its running jobs "
+                 "finish, but it accepts no new job. Request a renewal or an extension.") % {
+            "day": last.end.isoformat(),
+            "grace": (last.end + timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS)).isoformat()}
+    if last.end < day:
+        return _("The project's allocation expired on %(day)s: it accepts no new job. "
+                 "Request a renewal.") % {"day": last.end.isoformat()}
+    return _("The project's allocation ended on %(day)s: it accepts no new job. Request a "
+             "renewal or an extension.") % {"day": last.end.isoformat()}
 
 
 def _budget_message(f: budget.BudgetFigures, data: JobData) -> str:
@@ -176,9 +193,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
             last = Allocation.objects.filter(project_id=project_id).order_by("-end").first()
             if last is None:
                 raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
-            raise Conflict(_("The project's allocation ended on %(day)s: it accepts no new "
-                             "job. Request a renewal or an extension.")
-                           % {"day": last.end.isoformat()})
+            raise Conflict(_refusal_after_end(last, today or timezone.localdate()))
         used = (scheduler_used if scheduler_used is not None
                 else recorded_gpu_minutes(project_id))
         figures = budget.BudgetFigures(

@@ -148,7 +148,16 @@ class ReviewEvent(models.Model):
 
 class AllocationState(models.TextChoices):
     ACTIVE = "active", _("Active")
+    EXPIRING = "expiring", _("Expiring")
+    GRACE = "grace", _("Grace period")
+    EXPIRED = "expired", _("Expired")
     CLOSED = "closed", _("Closed")
+
+
+# States in which an allocation still takes new jobs (within its dates).
+IN_FORCE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING)
+# States whose grant still backs the scheduler's limit (running jobs finish during the grace).
+LIMIT_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING, AllocationState.GRACE)
 
 
 class Allocation(models.Model):
@@ -187,6 +196,24 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granted_gpu_hours} GPU-hours for project {self.project_id}"
+
+
+class AllocationNotice(models.Model):
+    """An end-of-allocation notice sent (``days_before`` the end): each is sent once."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="notices")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["allocation", "-days_before"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["allocation", "days_before"],
+                                    name="allocationnotice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before}-day notice of allocation {self.allocation_id}"
 
 
 class JobState(models.TextChoices):

@@ -1,5 +1,6 @@
-"""E-mail notices of the compute context: one message per recipient, composed in their own
-language, sent after the commit (a mail server that is down is logged, never an error)."""
+"""Notices of the compute context: one e-mail per recipient, composed in their own language,
+sent after the commit (a mail server that is down is logged, never an error), and the same subject
+as an in-app notice (``laif.accounts.notices``), written with the action."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from laif.accounts.models import Project, ProjectMembership, ProjectRole, StaffRoleName, User
+from laif.accounts.notices import notify
 
 logger = logging.getLogger("laif.compute.services")
 
@@ -20,9 +22,14 @@ Mail = tuple[str, str, str, list[str]]
 
 
 def mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
-                    body: Callable[[], str]) -> None:
+                    body: Callable[[], str], *, kind: str = "", link: str = "") -> None:
     """Compose one message per recipient in their language now; send after the commit.
-    A mail server that is down is logged, never turned into an error of the action."""
+    A mail server that is down is logged, never turned into an error of the action. With a
+    ``kind``, each recipient also gets the subject as an in-app notice pointing to ``link``."""
+    recipients = list(recipients)
+    if kind:
+        notify(recipients, kind=kind, text=subject,
+               link=link.removeprefix(settings.LAIF_SITE_URL))
     messages: list[Mail] = []
     seen: set[int] = set()
     for user in recipients:

@@ -180,7 +180,7 @@ def _notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) 
              "start": req.period.start.isoformat(), "end": req.period.end.isoformat(),
              "link": link}
 
-    mail_on_commit(reviewers(), subject, body)
+    mail_on_commit(reviewers(), subject, body, kind="allocation.request", link=link)
 
 
 def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEvent) -> None:
@@ -208,7 +208,8 @@ def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEven
             text += "\n\n" + _("Reviewer's comment:") + "\n" + event.comment
         return text + "\n\n" + link
 
-    mail_on_commit(project_people(project, req.submitted_by_id), subject, body)
+    mail_on_commit(project_people(project, req.submitted_by_id), subject, body,
+                   kind="allocation.decision", link=link)
 
 
 # --------------------------------------------------------------------------- requests
@@ -565,4 +566,5 @@ def _notify_award(allocation: Allocation, project: Project) -> None:
             "hours": hours(allocation.granted_gpu_hours), "project": project.name,
             "start": allocation.start.isoformat(), "end": allocation.end.isoformat()}
 
-    mail_on_commit(project_people(project), subject, body)
+    mail_on_commit(project_people(project), subject, body, kind="allocation.award",
+                   link=site_link("compute"))

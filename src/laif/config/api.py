@@ -63,5 +63,6 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 api.add_router("/", "laif.accounts.api.router")
+api.add_router("/", "laif.accounts.notices_api.router")
 api.add_router("/", "laif.compute.api.router")
 api.add_router("/", "laif.compute.jobs_api.router")

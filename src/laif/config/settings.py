@@ -127,6 +127,9 @@ if _cluster is not None:
     except CatalogueError as exc:
         env.require("LAIF_ALLOCATION_PERIOD_MONTHS", str(exc))
 
+# Days after an allocation's end during which its running jobs finish (no new job), then it expires.
+LAIF_ALLOCATION_GRACE_DAYS = env.int("LAIF_ALLOCATION_GRACE_DAYS", 14, minimum=0, maximum=365)
+
 # E-mail (invitations, notices) through Django's mail backend.
 _email = env.choice("LAIF_EMAIL_BACKEND", "console", ("console", "smtp", "locmem", "file"))
 EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if _email == 'file' else _email}.EmailBackend"

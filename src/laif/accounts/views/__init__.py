@@ -19,6 +19,7 @@ from laif.accounts.views.auth import (
     set_language,
     signup_view,
 )
+from laif.accounts.views.notices import notice_list, notice_read, notice_read_all
 from laif.accounts.views.organisations import (
     invitation_revoke,
     invitation_view,
@@ -53,6 +54,9 @@ __all__ = [
     "login_view",
     "logout_view",
     "membership_role",
+    "notice_list",
+    "notice_read",
+    "notice_read_all",
     "organisation_detail",
     "organisation_edit",
     "organisation_invite",
