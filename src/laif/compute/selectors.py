@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,25 +31,25 @@ from laif.compute.models import (
 )
 from laif.compute.permissions import sees_pools
 
+M = TypeVar("M", bound=Model)
 
-def _project_scope(access: Access) -> Q | None:
-    """The projects whose allocations the requester sees; None for all of them."""
-    if access.sees_all_clients:
-        return None
-    admin_orgs = [org for org, role in access.org_roles.items() if role == OrgRole.ADMIN]
-    return Q(project_id__in=list(access.project_roles)) | Q(
-        project__organisation_id__in=admin_orgs)
+
+def _in_scope(qs: QuerySet[M], access: Access, project_id: int | None) -> QuerySet[M]:
+    """Rows of the projects the requester sees (all for client-data staff), optionally of one."""
+    if not access.sees_all_clients:
+        admin_orgs = [org for org, role in access.org_roles.items() if role == OrgRole.ADMIN]
+        qs = qs.filter(Q(project_id__in=list(access.project_roles))
+                       | Q(project__organisation_id__in=admin_orgs))
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    return qs
 
 
 def requests_for(access: Access, *, project_id: int | None = None,
                  status: str | None = None) -> QuerySet[AllocationRequest]:
     qs = AllocationRequest.objects.select_related(
         "project", "project__organisation", "period", "pool", "submitted_by")
-    scope = _project_scope(access)
-    if scope is not None:
-        qs = qs.filter(scope)
-    if project_id is not None:
-        qs = qs.filter(project_id=project_id)
+    qs = _in_scope(qs, access, project_id)
     if status:
         qs = qs.filter(status=status)
     return qs
@@ -71,12 +72,7 @@ def allocations_for(access: Access, *,
                     project_id: int | None = None) -> QuerySet[Allocation]:
     qs = Allocation.objects.select_related("project", "project__organisation", "pool",
                                            "pool__period")
-    scope = _project_scope(access)
-    if scope is not None:
-        qs = qs.filter(scope)
-    if project_id is not None:
-        qs = qs.filter(project_id=project_id)
-    return qs
+    return _in_scope(qs, access, project_id)
 
 
 def review_queue(*, access: Access) -> QuerySet[AllocationRequest]:
@@ -140,11 +136,7 @@ def jobs_for(access: Access, *, project_id: int | None = None,
              state: str | None = None) -> QuerySet[Job]:
     """Jobs of the projects the requester sees (as for allocations), newest first."""
     qs = Job.objects.select_related("project", "project__organisation", "submitted_by")
-    scope = _project_scope(access)
-    if scope is not None:
-        qs = qs.filter(scope)
-    if project_id is not None:
-        qs = qs.filter(project_id=project_id)
+    qs = _in_scope(qs, access, project_id)
     if state:
         qs = qs.filter(state=state)
     return qs
