@@ -47,6 +47,11 @@ class Access:
     def is_org_admin(self, org_id: int) -> bool:
         return self.org_roles.get(org_id) == OrgRole.ADMIN
 
+    @property
+    def admin_org_ids(self) -> list[int]:
+        """The organisations this person administers."""
+        return [org for org, role in self.org_roles.items() if role == OrgRole.ADMIN]
+
     def can_view_project(self, project_id: int, org_id: int) -> bool:
         return (
             project_id in self.project_roles or self.is_org_admin(org_id) or self.sees_all_clients

@@ -93,8 +93,7 @@ def projects_for(access: Access, *, organisation_id: int | None = None) -> Query
         qs = qs.filter(organisation_id=organisation_id)
     if access.sees_all_clients:
         return qs
-    admin_orgs = [org for org, role in access.org_roles.items() if role == "admin"]
-    return qs.filter(pk__in=list(access.project_roles)) | qs.filter(organisation_id__in=admin_orgs)
+    return qs.filter(pk__in=list(access.project_roles)) | qs.filter(organisation_id__in=access.admin_org_ids)
 
 
 def project_get(*, access: Access, actor: Actor, project_id: int) -> Project:

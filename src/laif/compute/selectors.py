@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import NotFound, PermissionDenied
-from laif.accounts.models import OrgRole
 from laif.compute import capacity
 from laif.compute.models import (
     Allocation,
@@ -37,9 +36,8 @@ M = TypeVar("M", bound=Model)
 def _in_scope(qs: QuerySet[M], access: Access, project_id: int | None) -> QuerySet[M]:
     """Rows of the projects the requester sees (all for client-data staff), optionally of one."""
     if not access.sees_all_clients:
-        admin_orgs = [org for org, role in access.org_roles.items() if role == OrgRole.ADMIN]
         qs = qs.filter(Q(project_id__in=list(access.project_roles))
-                       | Q(project__organisation_id__in=admin_orgs))
+                       | Q(project__organisation_id__in=access.admin_org_ids))
     if project_id is not None:
         qs = qs.filter(project_id=project_id)
     return qs
