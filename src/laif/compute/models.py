@@ -286,3 +286,8 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_JOB_STATES
+
+
+
+# The usage ledger lives in its own module; imported here so that Django registers its models.
+from laif.compute import ledger_models  # noqa: E402,F401

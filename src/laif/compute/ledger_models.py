@@ -1,0 +1,146 @@
+"""The usage ledger: finished job runs as accounting recorded them, split by month.
+
+- ``IngestRun`` is one ingestion (a window of ``sacct``, a replayed file, the local runner's jobs);
+- ``IngestCheckpoint`` is the high-water mark of the periodic ingestion of one source and cluster;
+- ``UsageRecord`` is one finished job allocation run (``sacct -X -D`` level), unique by
+  ``(cluster, job_id, submit_time)``, a key that survives job-id reuse; immutable once written;
+- ``UsageEntry`` is the part of a record that fell in one calendar month of the site's time zone
+  (``usage_split``), with the project, organisation, member and allocation it is charged to copied
+  onto it, so that balances and statements are single-table sums.
+
+Records and entries are never updated or deleted: a correction is a credit note on a statement,
+never an edit of what accounting reported. Quantities are exact integers (seconds, joules);
+``energy_j`` is null where the scheduler did not report energy ("not reported", never 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from laif.accounts.models import Organisation, Project
+
+
+class UsageSource(models.TextChoices):
+    SLURM = "slurm", _("Slurm accounting")
+    FILE = "file", _("Replayed sacct file")
+    LOCAL = "local", _("Local runner")
+
+
+class IngestRun(models.Model):
+    """One ingestion: what was read, what was new, and how it ended."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    source = models.CharField(max_length=8, choices=UsageSource.choices)
+    cluster = models.CharField(max_length=64)
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    records_read = models.PositiveBigIntegerField(default=0)
+    records_new = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"ingest run {self.pk} ({self.source}, {self.state})"
+
+
+class IngestCheckpoint(models.Model):
+    """Up to which end time the periodic ingestion of a source has committed every record; the
+    next run reads from there minus an overlap (records that reach accounting late)."""
+
+    source = models.CharField(max_length=8, choices=UsageSource.choices)
+    cluster = models.CharField(max_length=64)
+    ingested_until = models.DateTimeField()
+    run = models.ForeignKey(IngestRun, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["source", "cluster"], name="ingestcheckpoint_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.cluster} until {self.ingested_until:%Y-%m-%d %H:%M}"
+
+
+class UsageRecord(models.Model):
+    """One finished job allocation run, as the scheduler's accounting recorded it."""
+
+    source = models.CharField(max_length=8, choices=UsageSource.choices)
+    cluster = models.CharField(max_length=64)
+    job_id = models.BigIntegerField()
+    submit_time = models.DateTimeField()
+    array_job_id = models.BigIntegerField(null=True, blank=True)
+    array_task_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=64)
+    account = models.CharField(max_length=64)
+    partition = models.CharField(max_length=64)
+    state = models.CharField(max_length=24)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField()
+    elapsed_s = models.BigIntegerField()
+    cpus = models.IntegerField()
+    gpus = models.IntegerField()
+    cpu_seconds = models.BigIntegerField()
+    gpu_seconds = models.BigIntegerField()
+    energy_j = models.BigIntegerField(null=True, blank=True)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+")
+    run = models.ForeignKey(IngestRun, on_delete=models.PROTECT, related_name="records")
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["cluster", "job_id", "submit_time"],
+                                    name="usagerecord_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} job {self.job_id} submitted {self.submit_time:%Y-%m-%d %H:%M}"
+
+
+class UsageEntry(models.Model):
+    """The part of a usage record in one calendar month (site time zone), charged to a project
+    (null when the account belongs to no project: kept, shown to staff as unassigned)."""
+
+    record = models.ForeignKey(UsageRecord, on_delete=models.PROTECT, related_name="entries")
+    month = models.DateField()  # the first day of the month, in the site's time zone
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+")
+    allocation = models.ForeignKey("compute.Allocation", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="usage_entries")
+    partition = models.CharField(max_length=64)
+    elapsed_s = models.BigIntegerField()
+    cpu_seconds = models.BigIntegerField()
+    gpu_seconds = models.BigIntegerField()
+    energy_j = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["record", "month"], name="usageentry_once"),
+        ]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["organisation", "month"], name="usageentry_org_month"),
+            models.Index(fields=["project", "month"], name="usageentry_project_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"usage of record {self.record_id} in {self.month:%Y-%m}"
