@@ -30,6 +30,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.config.wsgi import application
 from tests.api_support import ssh_public_key
+from tests.compute.billing_support import billing_ids
 from tests.compute.support import submit
 from tests.factories import make_world
 from tests.wsgi_support import connections_kept_open
@@ -68,11 +69,12 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
     invitation = services.invitation_create(access=access_for(admin), actor=Actor.of(admin),
                                             organisation_id=w.org.pk,
                                             email="pending@example.lu", role="member")
+    billing = billing_ids(w)
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
-                  "request_id": request.pk},
+                  "request_id": request.pk, **billing},
     )
 
 

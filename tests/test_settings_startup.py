@@ -59,6 +59,12 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
     ("short-audit-key", {**PROD, "LAIF_AUDIT_KEY": "x"}, "LAIF_AUDIT_KEY", "at least 32"),
     ("token-ttl-out-of-range", {"LAIF_TOKEN_TTL_DAYS": "10000"}, "LAIF_TOKEN_TTL_DAYS",
      "between 1 and 730"),
+    ("cashback-cap-negative", {"LAIF_CASHBACK_CAP_EUR": "-5"}, "LAIF_CASHBACK_CAP_EUR",
+     "between 0 and 10000000"),
+    ("cashback-cap-text", {"LAIF_CASHBACK_CAP_EUR": "lots"}, "LAIF_CASHBACK_CAP_EUR",
+     "expected an integer"),
+    ("prices-file-missing", {"LAIF_PRICES_FILE": "/nonexistent/prices.json"},
+     "LAIF_PRICES_FILE", "cannot read it"),
 ]
 
 

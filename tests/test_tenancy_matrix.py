@@ -34,7 +34,14 @@ from laif.accounts.models import ApiToken, Invitation, Notice, Project, SshKey, 
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from tests.api_support import client_as, ssh_public_key
+from tests.compute.billing_matrix import (
+    BILLING_BODIES,
+    BILLING_MATRIX,
+    billing_path_ids,
+    build_billing,
+)
 from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_path_ids
+from tests.compute.usage_matrix import USAGE_BODIES, USAGE_MATRIX
 from tests.factories import PASSWORD, World, add_member, make_world
 
 ROLES = (
@@ -219,6 +226,16 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 403,
         "org_admin": 403, "operator": 403, "reviewer": 200, "trainer": 404, "auditor": 403,
     },
+    # An allocation of the tenant's project with its history; its lead and the organisation
+    # admin ask for a renewal, an extension or a top-up.
+    ("GET", "/api/compute/allocations/{allocation_id}"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
+    ("POST", "/api/compute/allocations/{allocation_id}/changes"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 201,
+        "org_admin": 201, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
     ("POST", "/api/compute/eurohpc-awards"): {
         "anonymous": 401, "other_member": 403, "member": 403, "project_lead": 403,
         "org_admin": 403, "operator": 200, "reviewer": 403, "trainer": 403, "auditor": 403,
@@ -260,6 +277,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
         "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
     },
+    **BILLING_MATRIX,
+    **USAGE_MATRIX,
 }
 
 
@@ -296,6 +315,7 @@ def _build() -> MatrixWorld:
         email="newcomer@example.lu", role="member",
     )
     build_compute(w)
+    build_billing(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"))
@@ -320,6 +340,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
         "invitation_id": mw.invitation.pk,
     }
     values.update(compute_path_ids(path))
+    values.update(billing_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -355,6 +376,8 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
         "user_id": mw.w.member.pk, "role": "member",
     },
     **COMPUTE_BODIES,
+    **BILLING_BODIES,
+    **USAGE_BODIES,
 }
 
 
@@ -364,6 +387,8 @@ def call(client: Client, method: str, url: str, body: dict[str, Any] | None,
         return client.get(url, headers=headers)
     if method == "DELETE":
         return client.delete(url, headers=headers)
+    if method == "POST" and body and any(hasattr(v, "read") for v in body.values()):
+        return client.post(url, body, headers=headers)  # multipart: a file upload
     send = client.post if method == "POST" else client.put
     return send(url, body or {}, content_type="application/json", headers=headers)
 

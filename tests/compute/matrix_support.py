@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from laif.compute.models import AllocationRequest, Job
+from laif.compute.models import Allocation, AllocationRequest, Job
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.support import REQUEST, review, submit
 from tests.factories import World
@@ -33,6 +33,9 @@ def build_compute(w: World) -> None:
 
 
 def compute_path_ids(path: str) -> dict[str, int]:
+    if "{allocation_id}" in path:  # the grant of build_compute
+        return {"allocation_id": Allocation.objects.filter(request__isnull=False)
+                .order_by("pk").values_list("pk", flat=True)[0]}
     if "{job_id}" in path:
         return {"job_id": Job.objects.get(name=MATRIX_JOB).pk}
     if "{request_id}" not in path:
@@ -52,6 +55,9 @@ COMPUTE_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
     ("POST", "/api/projects/{project_id}/jobs"): lambda mw: {
         "name": "matrix job", "template": "batch_inference", "gpus": 1,
         "time_limit_minutes": 10},
+    ("POST", "/api/compute/allocations/{allocation_id}/changes"): lambda mw: {
+        "kind": "top_up", "gpu_hours": 200,
+        "justification": "Two more fine-tuning rounds on the new images of line 3."},
     ("POST", "/api/compute/eurohpc-awards"): lambda mw: {"awards": [{
         "reference": "EHPC-MATRIX-1", "project": mw.w.project.code, "gpu_hours": 5_000,
         "start": "2026-02-01", "end": "2026-03-31", "access_type": "fast_lane"}]},

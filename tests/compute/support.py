@@ -10,6 +10,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
 from laif.compute import services
 from laif.compute.models import AllocationRequest, Pool, PoolKind
+from laif.compute.review import allocation_review
 
 # A day inside the allocation period 2026-07-01..2026-12-31 of the shipped policy.
 TODAY = date(2026, 9, 15)
@@ -39,7 +40,7 @@ def submit(project: Project, by: User, *, today: date = TODAY, period: str = "cu
 
 def review(req: AllocationRequest, by: User, decision: str, *, gpu_hours: int | None = None,
            comment: str = "", today: date = TODAY) -> AllocationRequest:
-    return services.allocation_review(
+    return allocation_review(
         access=access_for(by), actor=Actor.of(by), request_id=req.pk, decision=decision,
         gpu_hours=gpu_hours, comment=comment, today=today)
 

@@ -207,7 +207,8 @@ def test_jobs_poll_submits_queued_jobs_and_refreshes(granted: World, fake: FakeS
     fake.set_state(running.scheduler_id, state=base.RUNNING, reason="")
     out = StringIO()
     call_command("jobs_poll", stdout=out)
-    assert "1 queued job(s) submitted; 1 of 2 unfinished job(s) changed state" in out.getvalue()
+    assert ("0 interrupted submission(s) recovered; 1 queued job(s) submitted; 1 of 2 unfinished "
+            "job(s) changed state") in out.getvalue()
     queued.refresh_from_db()
     running.refresh_from_db()
     assert (queued.state, running.state) == (JobState.PENDING, JobState.RUNNING)

@@ -86,3 +86,28 @@ def test_the_same_file_imported_twice_at_once_gives_one_allocation() -> None:
         access=access_for(w.operator), actor=Actor.of(w.operator), awards=awards))
     assert sorted(len(r.created) for r in results) == [0, 1]
     assert Allocation.objects.filter(eurohpc_reference="EHPC-SAME").count() == 1
+
+
+def test_a_top_up_and_an_approval_cannot_together_exceed_the_pool() -> None:
+    from laif.compute import changes
+
+    w = make_world()
+    first = review(submit(w.project, w.project_lead, requested_gpu_hours=400), w.reviewer,
+                   "approve")
+    set_capacity(first, 1_000)  # ceiling 1,200: 400 granted, 800 left
+    allocation = Allocation.objects.get(request=first)
+    top_up = changes.allocation_change_submit(
+        access=access_for(w.project_lead), actor=Actor.of(w.project_lead),
+        allocation_id=allocation.pk, data=changes.ChangeData(
+            kind="top_up", gpu_hours=500, justification="Line 4 joins the project next week."))
+    other = submit(w.other_project, w.other_member, requested_gpu_hours=500)
+    requests = [top_up, other]
+
+    results = in_threads(2, lambda i: review(requests[i], w.reviewer, "approve"))
+
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 1, results
+    assert "only 300 are left" in refused[0].message
+    assert sum(Allocation.objects.values_list("granted_gpu_hours", flat=True)) == 900
+    result = audit_verify()
+    assert result.ok, result.problems

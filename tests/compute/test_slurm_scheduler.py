@@ -135,3 +135,37 @@ def test_a_job_past_the_limit_is_refused_by_slurm(
     assert "task=1" in output
     sched.reset_usage(project.code)
     assert sched.usage(project.code) == 0
+
+
+def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
+        team: tuple[Project, User, User], jobs_root: Path) -> None:
+    project, lead, member = team
+    sched = SlurmScheduler(timeout=30)
+    slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
+    username = ClusterIdentity.objects.get(user=member).username
+    spec = _spec(project, member, jobs_root / "long", name=f"laif-{project.pk}-long",
+                 script="#!/bin/bash\nsleep 60\n")
+    job_id = sched.submit(spec)
+    # after a crash, the submission is recognised by its name and account
+    assert sched.find(spec) == job_id
+    assert sched.find(_spec(project, member, jobs_root / "x", name="laif-0-never")) is None
+
+    account_services.project_member_remove(access=access_for(lead), actor=Actor.of(lead),
+                                           project_id=project.pk, user_id=member.pk)
+    result = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
+    assert result.removal_pending == [username]
+    assert username in sched.users(project.code)
+
+    sched.cancel(job_id)
+    _until_finished(sched, job_id)
+    deadline = time.monotonic() + 30
+    while True:
+        result = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
+        if result.removed:
+            break
+        assert time.monotonic() < deadline, result
+        time.sleep(1)
+    assert result.removed == [username]
+    assert sched.users(project.code) == {ClusterIdentity.objects.get(user=lead).username}
+    # the finished job stays in the accounting under the person who ran it
+    assert slurm_json("sacct", "--json", "-X", "-a", "-j", job_id)["jobs"][-1]["user"] == username

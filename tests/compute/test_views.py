@@ -169,7 +169,7 @@ def test_pools_page_and_award_import(world: World, client_for: ClientFor) -> Non
     auditor_page = html(client_for(world.auditor).get("/compute/pools/"))
     assert "National pool" in auditor_page
     assert "EuroHPC pool" in auditor_page
-    assert "Consumption is 0 until" in auditor_page
+    assert "from the usage ledger" in auditor_page
     assert "Import EuroHPC awards" not in auditor_page  # operators only
 
     operator = client_for(world.operator)

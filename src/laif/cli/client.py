@@ -104,5 +104,19 @@ class Client:
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
 
+    def get_bytes(self, path: str) -> bytes:
+        """A binary document (a PDF): the body as is."""
+        try:
+            response = self.http.get(path)
+        except httpx.TransportError as exc:
+            raise ApiError(0, f"cannot reach the laif server at {self.http.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json().get("detail", response.text))
+            except ValueError:
+                detail = response.text[:500]
+            raise ApiError(response.status_code, detail)
+        return response.content
+
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)

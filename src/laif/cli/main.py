@@ -20,6 +20,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
+from laif.cli.statements import cashback_app, statements_app
+from laif.cli.usage import usage_app
 
 app = typer.Typer(help="laif: the Luxembourg AI Factory platform.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -30,6 +32,9 @@ app.add_typer(identities_app, name="identities")
 jobs_app = typer.Typer(help="Batch jobs on the cluster (submit, list, show, logs, cancel).",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(usage_app, name="usage")
+app.add_typer(statements_app, name="statements")
+app.add_typer(cashback_app, name="cashback")
 console = Console()
 err = Console(stderr=True)
 

@@ -5,6 +5,11 @@ Idempotent: a second run with nothing changed on either side changes nothing (an
 nothing). The account is named after the project's code (Slurm stores account names lowercased).
 The limit is what the project's allocations in force or in their grace period grant, in
 GPU-minutes; an expired project gets 0, so Slurm starts no new job, and its association is kept for the record.
+
+Someone who left the project loses their association (once their last job there has ended:
+Slurm refuses to remove an association with jobs, so the next run tries again). When a renewal
+starts, the account's recorded usage is reset to 0 once (``Allocation.usage_reset_at``), so the
+renewal's grant is the whole limit; ``sacct`` keeps the history.
 """
 
 from __future__ import annotations
@@ -22,9 +27,12 @@ from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
 from laif.compute.models import LIMIT_STATES, Allocation
 from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import Scheduler
+from laif.compute.scheduler.base import Scheduler, SchedulerError, SchedulerUnavailable
 
 logger = logging.getLogger(__name__)
+
+KEEP_USERS = frozenset({"root"})
+"""Associations the platform never removes (the operators' own)."""
 
 
 def slurm_account_name(project: Project) -> str:
@@ -38,8 +46,19 @@ def granted_gpu_minutes(project_id: int, today: date | None = None) -> int:
     since = day - timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS)
     hours = (Allocation.objects.filter(project_id=project_id, state__in=LIMIT_STATES,
                                        start__lte=day, end__gte=since)
+             # an allocation whose renewal has started no longer counts: the usage was reset
+             # for the renewal, which alone backs the limit from its first day
+             .exclude(renewal__start__lte=day)
              .aggregate(total=Sum("granted_gpu_hours"))["total"]) or 0
     return int(hours) * 60
+
+
+def renewals_due_reset(project_id: int, today: date | None = None) -> list[Allocation]:
+    """Renewals of the project that have started and whose usage reset is still to be done."""
+    day = today or timezone.localdate()
+    return list(Allocation.objects.filter(project_id=project_id, renews__isnull=False,
+                                          usage_reset_at__isnull=True, start__lte=day,
+                                          state__in=LIMIT_STATES).order_by("id"))
 
 
 @dataclass
@@ -48,6 +67,9 @@ class SyncResult:
     gpu_minutes_limit: int
     changed: bool = False
     users: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    removal_pending: list[str] = field(default_factory=list)  # still have jobs: next time
+    usage_reset: bool = False
 
 
 def slurm_account_sync(*, project_id: int, today: date | None = None,
@@ -57,7 +79,14 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
     sched = scheduler or get_scheduler()
     result = SyncResult(account=slurm_account_name(project),
                         gpu_minutes_limit=granted_gpu_minutes(project_id, today))
+    renewals = renewals_due_reset(project_id, today)
     result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit)
+    if renewals:
+        sched.reset_usage(result.account)
+        Allocation.objects.filter(pk__in=[a.pk for a in renewals],
+                                  usage_reset_at__isnull=True).update(
+            usage_reset_at=timezone.now())
+        result.usage_reset = result.changed = True
     identities = (ClusterIdentity.objects
                   .filter(user__project_memberships__project_id=project_id,
                           disabled_at__isnull=True, user__is_active=True)
@@ -66,12 +95,25 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
         result.users.append(identity.username)
         if sched.ensure_user(result.account, identity.username):
             result.changed = True
+    for username in sorted(sched.users(result.account) - set(result.users) - KEEP_USERS):
+        try:
+            if sched.remove_user(result.account, username):
+                result.removed.append(username)
+                result.changed = True
+        except SchedulerUnavailable:
+            raise
+        except SchedulerError:  # jobs still running under the association: next time
+            logger.info("association of %s with %s kept while jobs run", username,
+                        result.account)
+            result.removal_pending.append(username)
     if result.changed:
         audit_record(actor=SYSTEM, action="compute.scheduler_account_synced",
                      target=f"project:{project.pk}", organisation_id=project.organisation_id,
                      detail={"scheduler": sched.name, "account": result.account,
                              "gpu_minutes_limit": result.gpu_minutes_limit,
-                             "users": result.users})
+                             "users": result.users, "removed": result.removed,
+                             "removal_pending": result.removal_pending,
+                             "usage_reset": result.usage_reset})
     return result
 
 

@@ -12,8 +12,8 @@ from ninja import Router, Status
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.compute import awards as award_files
+from laif.compute import changes, review, selectors, services
 from laif.compute import schemas as s
-from laif.compute import selectors, services
 from laif.compute.models import Allocation, AllocationRequest
 from laif.compute.permissions import can_import_awards
 from laif.config.apitypes import Id
@@ -27,7 +27,7 @@ def allocation_out(a: Allocation) -> s.AllocationOut:
         period_start=a.pool.period.start, period_end=a.pool.period.end,
         access_type=a.access_type, title=a.title, granted_gpu_hours=a.granted_gpu_hours,
         start=a.start, end=a.end, state=a.state, request_id=a.request_id,
-        eurohpc_reference=a.eurohpc_reference,
+        eurohpc_reference=a.eurohpc_reference, renews_id=a.renews_id,
     )
 
 
@@ -39,7 +39,9 @@ def _request_fields(r: AllocationRequest) -> dict[str, Any]:
         "title": r.title, "access_type": r.access_type,
         "requested_gpu_hours": r.requested_gpu_hours, "justification": r.justification,
         "expected_outputs": r.expected_outputs, "data_sensitivity": r.data_sensitivity,
-        "status": r.status, "submitted_by": r.submitted_by.email, "created_at": r.created_at,
+        "status": r.status, "kind": r.kind, "amends_id": r.amends_id,
+        "requested_end": r.requested_end,
+        "submitted_by": r.submitted_by.email, "created_at": r.created_at,
         "updated_at": r.updated_at,
     }
 
@@ -159,7 +161,7 @@ def request_resubmit(request: HttpRequest, request_id: Id,
              summary="Approve (possibly with fewer GPU-hours), reject or ask for changes "
              "(reviewers)")
 def request_review(request: HttpRequest, request_id: Id, data: s.ReviewIn) -> s.RequestDetailOut:
-    services.allocation_review(
+    review.allocation_review(
         access=access_of(request), actor=actor_of(request), request_id=request_id,
         decision=data.decision, gpu_hours=data.gpu_hours, comment=data.comment,
     )
@@ -174,6 +176,36 @@ def request_review(request: HttpRequest, request_id: Id, data: s.ReviewIn) -> s.
 def allocation_list(request: HttpRequest, project_id: Id | None = None) -> list[s.AllocationOut]:
     return [allocation_out(a)
             for a in selectors.allocations_for(access_of(request), project_id=project_id)[:500]]
+
+
+@router.get("/compute/allocations/{allocation_id}", response=s.AllocationDetailOut,
+            summary="An allocation with the history of its changes")
+def allocation_detail(request: HttpRequest, allocation_id: Id) -> s.AllocationDetailOut:
+    a = selectors.allocation_get(access=access_of(request, refresh=True),
+                                 actor=actor_of(request), allocation_id=allocation_id)
+    return s.AllocationDetailOut(
+        **allocation_out(a).dict(),
+        changes=[s.ChangeOut(kind=c.kind, at=c.at, by=c.actor_label, request_id=c.request_id,
+                             gpu_hours_before=c.gpu_hours_before,
+                             gpu_hours_after=c.gpu_hours_after, end_before=c.end_before,
+                             end_after=c.end_after) for c in a.changes.all()],
+        change_requests=[s.RequestOut(**_request_fields(r))
+                         for r in selectors.change_requests_of(a)],
+        renewed_by_id=selectors.renewed_by(a),
+    )
+
+
+@router.post("/compute/allocations/{allocation_id}/changes", response={201: s.RequestDetailOut},
+             summary="Ask for a renewal, an extension or a top-up (project lead, organisation "
+             "admin); reviewed like a new request")
+def allocation_change(request: HttpRequest, allocation_id: Id, data: s.ChangeIn) -> Status[Any]:
+    req = changes.allocation_change_submit(
+        access=access_of(request), actor=actor_of(request), allocation_id=allocation_id,
+        data=changes.ChangeData(kind=data.kind, justification=data.justification,
+                                expected_outputs=data.expected_outputs,
+                                gpu_hours=data.gpu_hours, end=data.end, title=data.title,
+                                access_type=data.access_type))
+    return Status(201, _detail(request, req.pk))
 
 
 @router.post("/compute/eurohpc-awards", response=s.ImportOut,

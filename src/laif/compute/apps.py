@@ -6,3 +6,10 @@ class ComputeConfig(AppConfig):
     name = "laif.compute"
     label = "compute"
     verbose_name = _("Compute allocations")
+
+    def ready(self) -> None:
+        from laif.accounts.hooks import on_project_members_changed
+        from laif.compute.accounts_sync import slurm_account_sync_later
+
+        # someone joined or left a project: reconcile its scheduler account after the commit
+        on_project_members_changed(slurm_account_sync_later)

@@ -44,14 +44,15 @@ def allocations_tick(today: date | None = None) -> TickResult:
                           .select_related("project", "project__organisation").get(pk=pk))
             if allocation.state not in LIMIT_STATES:
                 continue  # closed or expired by someone else meanwhile
-            sent = set(allocation.notices.values_list("days_before", flat=True))
+            sent = set(allocation.notices.filter(for_end=allocation.end)
+                       .values_list("days_before", flat=True))
             step = lifecycle.step(start=allocation.start, end=allocation.end,
                                   grace_days=grace, today=day, sent=sent)
             if step.state != allocation.state:
                 _move(allocation, step.state, day, result)
             if step.notice is not None:
                 _, created = AllocationNotice.objects.get_or_create(
-                    allocation=allocation, days_before=step.notice,
+                    allocation=allocation, for_end=allocation.end, days_before=step.notice,
                     defaults={"sent_at": timezone.now()})
                 if created:
                     result.notices.append((pk, step.notice))

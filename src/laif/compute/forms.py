@@ -129,3 +129,36 @@ class JobForm(BaseForm):
             *[(t.key, t.title_in(language)) for t in job_templates().templates]]
         self.fields["partition"].choices = [  # type: ignore[attr-defined]
             (p.name, f"{p.name} ({p.purpose})") for p in services.cluster().partitions]
+
+
+class ChangeRequestForm(BaseForm):
+    """Renewal, extension or top-up of an allocation (``laif.compute.changes``)."""
+
+    kind = forms.ChoiceField(label=_("What do you need?"), widget=forms.RadioSelect, choices=[
+        ("top_up", _("A top-up: more GPU-hours before the allocation ends")),
+        ("extension", _("An extension: more time to use the GPU-hours granted")),
+        ("renewal", _("A renewal: a new allocation after this one ends")),
+    ])
+    gpu_hours = forms.IntegerField(
+        label=_("GPU-hours"), min_value=0, max_value=INT32_MAX, required=False,
+        help_text=_("Top-up: the GPU-hours to add. Renewal: the GPU-hours of the new "
+                    "allocation. Not used for an extension."))
+    end = forms.DateField(label=_("New end date"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}),
+                          help_text=_("Extension only; at the latest the end of the "
+                                      "allocation's period."))
+    justification = NoNulCharField(
+        label=_("Why"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened since the grant, what the extra hours or time are for."))
+    expected_outputs = NoNulCharField(
+        label=_("Expected outputs"), max_length=5000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Left empty, those of the allocation's request are kept."))
+
+    def data_for_service(self) -> Any:
+        from laif.compute.changes import ChangeData
+
+        d = self.cleaned_data
+        return ChangeData(kind=d["kind"], justification=d["justification"],
+                          expected_outputs=d.get("expected_outputs") or "",
+                          gpu_hours=d.get("gpu_hours") or 0, end=d.get("end"))

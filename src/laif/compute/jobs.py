@@ -8,6 +8,8 @@ cancellation, and refreshing states from the scheduler.
 - ``job_dispatch`` moves a job from ``queued`` to ``submitting`` under a row lock before calling
   the scheduler, so a job is submitted at most once however many workers retry it; if the
   scheduler is unreachable, the job goes back to ``queued`` with the reason and a task retries it.
+- ``job_recover_stuck`` finds jobs left ``submitting`` by a worker that died mid-way and asks the
+  scheduler whether it has them, so each is recorded once or submitted again, never twice.
 - A job runs as its submitter's cluster identity (uid, gid = uid) on the project's account.
 """
 
@@ -20,13 +22,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.audit import Actor, audit_record
+from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import ClusterIdentity, Project
 from laif.catalogue.job_templates import job_templates
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 MAX_SCRIPT = 100_000
 MAX_ARRAY = 1000
 RETRY_SECONDS = 30
+STUCK_AFTER = timedelta(minutes=10)  # sbatch gives up after 30 s: a longer wait is a dead worker
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,14 @@ def reserved_gpu_minutes(project_id: int) -> int:
         "array_size", "gpus", "time_limit_minutes"))
 
 
-def recorded_gpu_minutes(project_id: int) -> int:
-    """GPU-minutes of the project's finished jobs by the platform's own records (GPUs x elapsed
-    minutes, rounded up), used when the scheduler does not account them (the local runner)."""
+def recorded_gpu_minutes(project_id: int, allocation_ids: list[int]) -> int:
+    """GPU-minutes of the project's finished jobs charged to these allocations, by the
+    platform's own records (GPUs x elapsed minutes, rounded up), used when the scheduler does not
+    account them (the local runner). A renewal starts from 0: its jobs are charged to it."""
     total = 0
     for gpus, started, ended in Job.objects.filter(
-            project_id=project_id, started_at__isnull=False, ended_at__isnull=False).values_list(
-            "gpus", "started_at", "ended_at"):
+            project_id=project_id, allocation_id__in=allocation_ids, started_at__isnull=False,
+            ended_at__isnull=False).values_list("gpus", "started_at", "ended_at"):
         if started is None or ended is None:
             continue
         total += gpus * math.ceil(max((ended - started).total_seconds(), 0) / 60)
@@ -195,7 +199,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
                 raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
             raise Conflict(_refusal_after_end(last, today or timezone.localdate()))
         used = (scheduler_used if scheduler_used is not None
-                else recorded_gpu_minutes(project_id))
+                else recorded_gpu_minutes(project_id, [a.pk for a in allocations]))
         figures = budget.BudgetFigures(
             granted=sum(a.granted_gpu_hours for a in allocations) * 60, used=used,
             reserved=reserved_gpu_minutes(project_id), requested=requested)
@@ -246,7 +250,8 @@ def job_dispatch(*, job_id: int, scheduler: Scheduler | None = None) -> Job:
             return job
         job.state = JobState.SUBMITTING
         job.submit_attempts += 1
-        job.save(update_fields=["state", "submit_attempts"])
+        job.submitting_since = timezone.now()
+        job.save(update_fields=["state", "submit_attempts", "submitting_since"])
     job = Job.objects.select_related("project").get(pk=job_id)
     now = timezone.now()
     try:
@@ -286,6 +291,48 @@ def job_dispatch_queued(*, scheduler: Scheduler | None = None) -> int:
         if job_dispatch(job_id=job_id, scheduler=scheduler).state != JobState.QUEUED:
             sent += 1
     return sent
+
+
+def job_recover_stuck(*, older_than: timedelta = STUCK_AFTER,
+                      scheduler: Scheduler | None = None) -> list[tuple[int, str]]:
+    """Jobs left ``submitting`` by a worker that died between taking the job and recording the
+    scheduler's answer. The scheduler is asked whether it has the job (by its name, which holds
+    the platform's job id, and its account): if so, the job is recorded as submitted with that
+    id; if not, it goes back to the queue and is submitted now. Either way it runs exactly once.
+    A scheduler that cannot be reached leaves the job as it is, for the next pass.
+    Returns ``(job id, "adopted" | "requeued")`` for each job recovered."""
+    sched = scheduler or get_scheduler()
+    cutoff = timezone.now() - older_than
+    stuck = Job.objects.filter(state=JobState.SUBMITTING).filter(
+        Q(submitting_since__lt=cutoff) | Q(submitting_since__isnull=True, created_at__lt=cutoff))
+    recovered: list[tuple[int, str]] = []
+    for job_id in stuck.order_by("id").values_list("pk", flat=True):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().select_related("project").get(pk=job_id)
+            since = job.submitting_since or job.created_at
+            if job.state != JobState.SUBMITTING or since >= cutoff:
+                continue  # another pass or a live worker got there first
+            try:
+                found = sched.find(_spec(job))
+            except SchedulerError:
+                logger.warning("cannot recover job %s yet: the scheduler does not answer", job_id)
+                continue
+            if found:
+                Job.objects.filter(pk=job_id).update(
+                    state=JobState.PENDING, scheduler_id=found, queued_reason="",
+                    submitted_at=job.submitted_at or timezone.now())
+            else:
+                Job.objects.filter(pk=job_id).update(
+                    state=JobState.QUEUED,
+                    queued_reason=_("Its submission was interrupted; it is submitted again."))
+            outcome = "adopted" if found else "requeued"
+            audit_record(actor=SYSTEM, action="job.recovered", target=f"job:{job_id}",
+                         organisation_id=job.project.organisation_id,
+                         detail={"outcome": outcome, "scheduler_id": found or ""})
+        recovered.append((job_id, outcome))
+        if not found:
+            job_dispatch(job_id=job_id, scheduler=sched)
+    return recovered
 
 
 def job_cancel(*, access: Access, actor: Actor, job_id: int,

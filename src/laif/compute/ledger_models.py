@@ -97,11 +97,15 @@ class UsageRecord(models.Model):
     cpu_seconds = models.BigIntegerField()
     gpu_seconds = models.BigIntegerField()
     energy_j = models.BigIntegerField(null=True, blank=True)
+    # project and user are resolved from the platform's own rows when the record is written
+    # (never deleted: PROTECT); like the entries' copies below they carry no database foreign
+    # key or index, which bulk ingestion would otherwise check and maintain row by row (ADR 0007)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", db_constraint=False, db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                             blank=True, related_name="+")
-    run = models.ForeignKey(IngestRun, on_delete=models.PROTECT, related_name="records")
+                             blank=True, related_name="+", db_constraint=False, db_index=False)
+    run = models.ForeignKey(IngestRun, on_delete=models.PROTECT, related_name="records",
+                            db_index=False)
 
     class Meta:
         constraints: ClassVar[list[Any]] = [
@@ -117,16 +121,24 @@ class UsageEntry(models.Model):
     """The part of a usage record in one calendar month (site time zone), charged to a project
     (null when the account belongs to no project: kept, shown to staff as unassigned)."""
 
-    record = models.ForeignKey(UsageRecord, on_delete=models.PROTECT, related_name="entries")
+    # record, project and organisation need no index of their own: the unique (record, month)
+    # and the (project, month) and (organisation, month) indexes lead with them (bulk ingestion
+    # maintains every index of every row: ADR 0007). project, organisation, user and allocation
+    # are copies, resolved in the ingesting transaction from rows that are never deleted
+    # (PROTECT): no database foreign key, which PostgreSQL would check row by row at commit.
+    record = models.ForeignKey(UsageRecord, on_delete=models.PROTECT, related_name="entries",
+                               db_index=False)
     month = models.DateField()  # the first day of the month, in the site's time zone
     project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", db_index=False, db_constraint=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="+")
+                                     blank=True, related_name="+", db_index=False,
+                                     db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                             blank=True, related_name="+")
+                             blank=True, related_name="+", db_index=False, db_constraint=False)
     allocation = models.ForeignKey("compute.Allocation", on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="usage_entries")
+                                   blank=True, related_name="usage_entries",
+                                   db_constraint=False)
     partition = models.CharField(max_length=64)
     elapsed_s = models.BigIntegerField()
     cpu_seconds = models.BigIntegerField()

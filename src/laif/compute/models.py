@@ -81,8 +81,21 @@ class RequestStatus(models.TextChoices):
 OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.CHANGES_REQUESTED)
 
 
+class RequestKind(models.TextChoices):
+    NEW = "new", _("New allocation")
+    RENEWAL = "renewal", _("Renewal")
+    EXTENSION = "extension", _("Extension")
+    TOP_UP = "top_up", _("Top-up")
+
+
+CHANGE_KINDS = (RequestKind.RENEWAL, RequestKind.EXTENSION, RequestKind.TOP_UP)
+
+
 class AllocationRequest(models.Model):
-    """A project's request for GPU-hours from the national pool of a period."""
+    """A project's request for GPU-hours from the national pool of a period: a new allocation, or
+    a change of one (``amends``): a renewal for the next period, an extension of its end date
+    (``requested_end``, no GPU-hours) or a top-up of its GPU-hours. Changes are reviewed like
+    new requests, with the same history of review events."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT,
                                 related_name="allocation_requests")
@@ -97,6 +110,11 @@ class AllocationRequest(models.Model):
                                         choices=DataSensitivity.choices)
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices,
                               default=RequestStatus.SUBMITTED, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=RequestKind.choices,
+                            default=RequestKind.NEW)
+    amends = models.ForeignKey("Allocation", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="change_requests")
+    requested_end = models.DateField(_("new end date"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,8 +123,17 @@ class AllocationRequest(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         constraints: ClassVar[list[Any]] = [
-            models.CheckConstraint(condition=models.Q(requested_gpu_hours__gt=0),
-                                   name="allocationrequest_hours_positive"),
+            models.CheckConstraint(
+                condition=models.Q(requested_gpu_hours__gt=0) | models.Q(kind="extension"),
+                name="allocationrequest_hours_positive"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="new", amends__isnull=True)
+                           | (~models.Q(kind="new") & models.Q(amends__isnull=False))),
+                name="allocationrequest_change_amends"),
+            models.CheckConstraint(
+                condition=models.Q(kind="extension", requested_end__isnull=False)
+                | (~models.Q(kind="extension") & models.Q(requested_end__isnull=True)),
+                name="allocationrequest_extension_end"),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +204,9 @@ class Allocation(models.Model):
     end = models.DateField(_("end"))
     state = models.CharField(_("state"), max_length=10, choices=AllocationState.choices,
                              default=AllocationState.ACTIVE)
+    renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="renewal")
+    usage_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
@@ -198,17 +228,40 @@ class Allocation(models.Model):
         return f"{self.granted_gpu_hours} GPU-hours for project {self.project_id}"
 
 
+class AllocationChange(models.Model):
+    """An approved top-up or extension of an allocation: what it was before and after."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="changes")
+    request = models.OneToOneField(AllocationRequest, on_delete=models.PROTECT,
+                                   related_name="change")
+    kind = models.CharField(_("kind"), max_length=10, choices=RequestKind.choices)
+    at = models.DateTimeField()
+    actor_label = models.CharField(max_length=254)
+    gpu_hours_before = models.PositiveBigIntegerField()
+    gpu_hours_after = models.PositiveBigIntegerField()
+    end_before = models.DateField()
+    end_after = models.DateField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of allocation {self.allocation_id}"
+
+
 class AllocationNotice(models.Model):
-    """An end-of-allocation notice sent (``days_before`` the end): each is sent once."""
+    """An end-of-allocation notice sent (``days_before`` the end ``for_end``): each is sent
+    once per end date, so an extended allocation gets its notices again before its new end."""
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="notices")
+    for_end = models.DateField()
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["allocation", "-days_before"]
         constraints: ClassVar[list[Any]] = [
-            models.UniqueConstraint(fields=["allocation", "days_before"],
+            models.UniqueConstraint(fields=["allocation", "for_end", "days_before"],
                                     name="allocationnotice_once"),
         ]
 
@@ -261,6 +314,7 @@ class Job(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     queued_reason = models.CharField(_("why the platform holds it"), max_length=500, blank=True)
     submit_attempts = models.PositiveIntegerField(default=0)
+    submitting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -289,5 +343,6 @@ class Job(models.Model):
 
 
 
-# The usage ledger lives in its own module; imported here so that Django registers its models.
-from laif.compute import ledger_models  # noqa: E402,F401
+# The usage ledger, statements and credit notes live in their own modules; imported here so that
+# Django registers their models.
+from laif.compute import ledger_models, statement_models  # noqa: E402,F401

@@ -17,6 +17,7 @@ AwardReference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63
 ProjectCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
 # Award dates are checked again (range, order) by laif.compute.awards.
 AwardDate = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
+ChangeDate = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
 Text = Annotated[str, Field(min_length=1, max_length=5000), NoNul]
 Sensitivity = Literal["public", "internal", "confidential", "personal"]
 StatusName = Literal["submitted", "changes_requested", "approved", "rejected", "withdrawn"]
@@ -86,6 +87,21 @@ class ReviewIn(Schema):
     comment: LongText = ""
 
 
+class ChangeIn(Schema):
+    kind: Literal["renewal", "extension", "top_up"]
+    justification: Text
+    expected_outputs: LongText = Field(
+        default="", description="Left empty: those of the allocation's request are kept.")
+    gpu_hours: Annotated[int, Field(ge=0, le=INT32_MAX)] = Field(
+        default=0, description="Renewal: the GPU-hours of the new allocation; top-up: the "
+        "GPU-hours to add; ignored for an extension.")
+    end: ChangeDate | None = Field(default=None, description="Extension: the new end date.")
+    title: Annotated[str, Field(max_length=200), NoNul] = Field(
+        default="", description="Renewal only; left empty, the allocation's title is kept.")
+    access_type: AccessKey | Literal[""] = Field(
+        default="", description="Renewal only; left empty, the allocation's is kept.")
+
+
 class EventOut(Schema):
     at: datetime
     actor: str
@@ -109,6 +125,18 @@ class AllocationOut(Schema):
     state: str
     request_id: int | None
     eurohpc_reference: str | None
+    renews_id: int | None
+
+
+class ChangeOut(Schema):
+    kind: str
+    at: datetime
+    by: str
+    request_id: int
+    gpu_hours_before: int
+    gpu_hours_after: int
+    end_before: date
+    end_after: date
 
 
 class RequestOut(Schema):
@@ -127,6 +155,9 @@ class RequestOut(Schema):
     expected_outputs: str
     data_sensitivity: str
     status: str
+    kind: str
+    amends_id: int | None
+    requested_end: date | None
     submitted_by: str
     created_at: datetime
     updated_at: datetime
@@ -135,6 +166,13 @@ class RequestOut(Schema):
 class RequestDetailOut(RequestOut):
     events: list[EventOut]
     allocation: AllocationOut | None
+
+
+class AllocationDetailOut(AllocationOut):
+    changes: list[ChangeOut] = Field(description="Approved top-ups and extensions, oldest first.")
+    change_requests: list[RequestOut] = Field(description="Renewal, extension and top-up "
+                                              "requests on this allocation, newest first.")
+    renewed_by_id: int | None
 
 
 class PoolOut(Schema):

@@ -73,6 +73,33 @@ def allocations_for(access: Access, *,
     return _in_scope(qs, access, project_id)
 
 
+def allocation_get(*, access: Access, actor: Actor, allocation_id: int) -> Allocation:
+    """One allocation the requester may see, with the history of its changes."""
+    allocation = (allocations_for(access).prefetch_related("changes")
+                  .filter(pk=allocation_id).first())
+    if allocation is None:
+        raise NotFound(_("Allocation not found."))
+    org_id = allocation.project.organisation_id
+    if access.sees_all_clients and org_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"allocation:{allocation.pk}",
+                     organisation_id=org_id)
+    return allocation
+
+
+def change_requests_of(allocation: Allocation) -> QuerySet[AllocationRequest]:
+    """Renewal, extension and top-up requests on an allocation (already in scope), newest
+    first."""
+    return (AllocationRequest.objects.filter(amends=allocation)
+            .select_related("project", "project__organisation", "period", "pool",
+                            "submitted_by"))
+
+
+def renewed_by(allocation: Allocation) -> int | None:
+    found: int | None = (Allocation.objects.filter(renews=allocation)
+                         .values_list("pk", flat=True).first())
+    return found
+
+
 def review_queue(*, access: Access) -> QuerySet[AllocationRequest]:
     """Requests awaiting a decision, oldest first."""
     if not sees_pools(access):
@@ -101,7 +128,8 @@ def current_period(today: date | None = None) -> AllocationPeriod | None:
 
 def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsage]:
     """Capacity, granted, consumed and left per pool (of one period, or of all periods).
-    Consumption is 0 until the usage records of the cluster are collected."""
+    Consumption is the GPU-hours (rounded) of the usage ledger's entries charged to the pool's
+    allocations."""
     if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
     pools = Pool.objects.select_related("period").annotate(
@@ -115,13 +143,16 @@ def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsag
     )
     counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
                   .values_list("pool_id", "n"))
+    from laif.compute.ledger_selectors import pool_consumed_gpu_seconds
+
+    consumed = pool_consumed_gpu_seconds(access=access)  # GPU-seconds from the usage ledger
     return [
         PoolUsage(
             pool=pool,
             figures=capacity.PoolFigures(
                 capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
                 granted=int(pool.granted or 0),
-                consumed=0,
+                consumed=(consumed.get(pool.pk, 0) + 1800) // 3600,
             ),
             pending_gpu_hours=int(pending.get(pool.pk) or 0),
             allocations=int(counts.get(pool.pk) or 0),

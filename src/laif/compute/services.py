@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -38,12 +38,13 @@ from laif.compute.models import (
     Decision,
     Pool,
     PoolKind,
+    RequestKind,
     RequestStatus,
     ReviewEvent,
 )
 from laif.compute.notices import link as site_link
 from laif.compute.notices import mail_on_commit, project_people, reviewers
-from laif.compute.permissions import can_import_awards, can_review
+from laif.compute.permissions import can_import_awards
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def cluster() -> ClusterCatalogue:
     return catalogue
 
 
-def _today(today: date | None) -> date:
+def today_or(today: date | None) -> date:
     return today or timezone.localdate()
 
 
@@ -95,7 +96,7 @@ def period_preview(*, day: date) -> tuple[date, date]:
 
 def period_choices(today: date | None = None) -> list[tuple[str, tuple[date, date]]]:
     """The periods a request can be made for: the current one and the next one."""
-    current = period_preview(day=_today(today))
+    current = period_preview(day=today_or(today))
     return [("current", current), ("next", period_preview(day=current[1] + timedelta(days=1)))]
 
 
@@ -163,53 +164,39 @@ def capacity_message(exc: capacity.CapacityExceeded, pool: Pool) -> str:
 # --------------------------------------------------------------------------- notices
 
 
-def _notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -> None:
+def notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -> None:
     link = site_link("compute_request", request_id=req.pk)
 
     def subject() -> str:
-        return (_("Allocation request resubmitted: %(title)s") if again
-                else _("New allocation request: %(title)s")) % {"title": req.title}
+        if again:
+            return _("Allocation request resubmitted: %(title)s") % {"title": req.title}
+        if req.kind != RequestKind.NEW:
+            return _("%(kind)s requested: %(title)s") % {"kind": req.get_kind_display(),
+                                                          "title": req.title}
+        return _("New allocation request: %(title)s") % {"title": req.title}
 
     def body() -> str:
+        if req.kind == RequestKind.EXTENSION and req.amends is not None:
+            return _("%(project)s (%(org)s) asks to extend its allocation from %(end)s to "
+                     "%(new_end)s.\n\nReview it: %(link)s") % {
+                "project": project.name, "org": project.organisation.name,
+                "end": req.amends.end.isoformat(),
+                "new_end": (req.requested_end or req.amends.end).isoformat(), "link": link}
+        if req.kind == RequestKind.TOP_UP:
+            return _("%(project)s (%(org)s) asks for %(hours)s more GPU-hours on its "
+                     "allocation.\n\nReview it: %(link)s") % {
+                "project": project.name, "org": project.organisation.name,
+                "hours": hours(req.requested_gpu_hours), "link": link}
         return _(
             "%(project)s (%(org)s) asks for %(hours)s GPU-hours (%(access)s) from the national "
             "pool of %(start)s to %(end)s.\n\nReview it: %(link)s"
         ) % {"project": project.name, "org": project.organisation.name,
              "hours": hours(req.requested_gpu_hours),
-             "access": _access_type(req.access_type).title_in(translation.get_language() or "en"),
+             "access": access_type_get(req.access_type).title_in(translation.get_language() or "en"),
              "start": req.period.start.isoformat(), "end": req.period.end.isoformat(),
              "link": link}
 
     mail_on_commit(reviewers(), subject, body, kind="allocation.request", link=link)
-
-
-def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEvent) -> None:
-    link = site_link("compute_request", request_id=req.pk)
-
-    def subject() -> str:
-        titles = {
-            Decision.APPROVED: _("Allocation approved: %(title)s"),
-            Decision.REJECTED: _("Allocation request rejected: %(title)s"),
-            Decision.CHANGES_REQUESTED: _("Changes requested on your allocation request: "
-                                          "%(title)s"),
-        }
-        return titles[Decision(event.decision)] % {"title": req.title}
-
-    def body() -> str:
-        if event.decision == Decision.APPROVED:
-            text = _("%(hours)s GPU-hours are granted to %(project)s.") % {
-                "hours": hours(event.gpu_hours or 0), "project": project.name}
-        elif event.decision == Decision.REJECTED:
-            text = _("The request of %(project)s was rejected.") % {"project": project.name}
-        else:
-            text = _("The reviewers ask for changes before deciding on the request of "
-                     "%(project)s; edit and resubmit it.") % {"project": project.name}
-        if event.comment:
-            text += "\n\n" + _("Reviewer's comment:") + "\n" + event.comment
-        return text + "\n\n" + link
-
-    mail_on_commit(project_people(project, req.submitted_by_id), subject, body,
-                   kind="allocation.decision", link=link)
 
 
 # --------------------------------------------------------------------------- requests
@@ -225,7 +212,7 @@ class RequestData:
     data_sensitivity: str
 
 
-def _access_type(key: str) -> AccessType:
+def access_type_get(key: str) -> AccessType:
     found = cluster().access_type(key)
     if found is None:
         raise DomainError(
@@ -236,11 +223,11 @@ def _access_type(key: str) -> AccessType:
     return found
 
 
-def _clean_request(data: RequestData) -> RequestData:
+def clean_request(data: RequestData) -> RequestData:
     title = " ".join(data.title.split())[:200]
     if not title:
         raise DomainError(_("Give the request a title."), field="title")
-    access = _access_type(data.access_type)
+    access = access_type_get(data.access_type)
     if not 1 <= data.requested_gpu_hours <= access.max_gpu_hours:
         raise DomainError(
             _("%(access)s requests are for 1 to %(max)s GPU-hours.")
@@ -265,7 +252,7 @@ def _clean_request(data: RequestData) -> RequestData:
                        expected_outputs=outputs, data_sensitivity=data.data_sensitivity)
 
 
-def _managed_project(access: Access, project_id: int, refused: str) -> Project:
+def managed_project(access: Access, project_id: int, refused: str) -> Project:
     project = Project.objects.select_related("organisation").filter(pk=project_id).first()
     if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Project not found."))
@@ -274,7 +261,7 @@ def _managed_project(access: Access, project_id: int, refused: str) -> Project:
     return project
 
 
-def _event(req: AllocationRequest, actor: Actor, decision: str, *, gpu_hours: int | None = None,
+def request_event(req: AllocationRequest, actor: Actor, decision: str, *, gpu_hours: int | None = None,
            comment: str = "") -> ReviewEvent:
     return ReviewEvent.objects.create(
         request=req, actor_id=actor.user_id, actor_label=actor.label[:254], at=timezone.now(),
@@ -287,19 +274,19 @@ def allocation_request_submit(
     period: str = "current", today: date | None = None,
 ) -> AllocationRequest:
     """A project asks for GPU-hours from the national pool (lead or organisation admin)."""
-    project = _managed_project(access, project_id, _(
+    project = managed_project(access, project_id, _(
         "Only the project lead or an organisation admin can request GPU-hours."))
-    clean = _clean_request(data)
+    clean = clean_request(data)
     if actor.user_id is None:  # anonymous people manage no project; kept for the type checker
         raise PermissionDenied(_("Log in first."))
     with transaction.atomic():
-        target = _period_for(period, _today(today))
+        target = _period_for(period, today_or(today))
         pool = Pool.objects.get(period=target, kind=PoolKind.NATIONAL)
         req = AllocationRequest.objects.create(
             project=project, period=target, pool=pool, submitted_by_id=actor.user_id,
             status=RequestStatus.SUBMITTED, **clean.__dict__,
         )
-        _event(req, actor, Decision.SUBMITTED, gpu_hours=req.requested_gpu_hours)
+        request_event(req, actor, Decision.SUBMITTED, gpu_hours=req.requested_gpu_hours)
         audit_record(
             actor=actor, action="allocation_request.submitted",
             target=f"allocation_request:{req.pk}", organisation_id=project.organisation_id,
@@ -307,11 +294,11 @@ def allocation_request_submit(
                     "gpu_hours": req.requested_gpu_hours, "period": target.start.isoformat(),
                     "data_sensitivity": req.data_sensitivity},
         )
-        _notify_reviewers(req, project, again=False)
+        notify_reviewers(req, project, again=False)
     return req
 
 
-def _request_for_update(access: Access, request_id: int) -> AllocationRequest:
+def request_for_update(access: Access, request_id: int) -> AllocationRequest:
     """The request, row-locked, if the requester may see it (else NotFound)."""
     req = (AllocationRequest.objects.select_for_update().filter(pk=request_id).first())
     if req is None:
@@ -326,7 +313,7 @@ def _request_for_update(access: Access, request_id: int) -> AllocationRequest:
 def allocation_request_withdraw(*, access: Access, actor: Actor,
                                 request_id: int) -> AllocationRequest:
     with transaction.atomic():
-        req = _request_for_update(access, request_id)
+        req = request_for_update(access, request_id)
         if not access.can_manage_project(req.project_id, req.project.organisation_id):
             raise PermissionDenied(_("Only the project lead or an organisation admin can "
                                      "withdraw the request."))
@@ -335,7 +322,7 @@ def allocation_request_withdraw(*, access: Access, actor: Actor,
                              "withdrawn.") % {"status": req.get_status_display().lower()})
         req.status = RequestStatus.WITHDRAWN
         req.save(update_fields=["status", "updated_at"])
-        _event(req, actor, Decision.WITHDRAWN)
+        request_event(req, actor, Decision.WITHDRAWN)
         audit_record(actor=actor, action="allocation_request.withdrawn",
                      target=f"allocation_request:{req.pk}",
                      organisation_id=req.project.organisation_id)
@@ -344,107 +331,38 @@ def allocation_request_withdraw(*, access: Access, actor: Actor,
 
 def allocation_request_resubmit(*, access: Access, actor: Actor, request_id: int,
                                 data: RequestData) -> AllocationRequest:
-    """After the reviewers asked for changes: the corrected request goes back to review."""
-    clean = _clean_request(data)
+    """After the reviewers asked for changes: the corrected request goes back to review. A
+    top-up or an extension keeps the title, access type and data of its allocation; an
+    extension asks for no GPU-hours."""
     with transaction.atomic():
-        req = _request_for_update(access, request_id)
+        req = request_for_update(access, request_id)
         if not access.can_manage_project(req.project_id, req.project.organisation_id):
             raise PermissionDenied(_("Only the project lead or an organisation admin can "
                                      "resubmit the request."))
         if req.status != RequestStatus.CHANGES_REQUESTED:
             raise Conflict(_("Only a request on which the reviewers asked for changes can be "
                              "resubmitted."))
+        if req.kind in (RequestKind.TOP_UP, RequestKind.EXTENSION):
+            data = replace(data, title=req.title, access_type=req.access_type,
+                           data_sensitivity=req.data_sensitivity)
+        if req.kind == RequestKind.EXTENSION:
+            clean = replace(clean_request(replace(data, requested_gpu_hours=1)),
+                            requested_gpu_hours=0)
+        else:
+            clean = clean_request(data)
         before = {"access_type": req.access_type, "gpu_hours": req.requested_gpu_hours}
         for name, value in clean.__dict__.items():
             setattr(req, name, value)
         req.status = RequestStatus.SUBMITTED
         req.save()
-        _event(req, actor, Decision.RESUBMITTED, gpu_hours=req.requested_gpu_hours)
+        request_event(req, actor, Decision.RESUBMITTED, gpu_hours=req.requested_gpu_hours)
         audit_record(
             actor=actor, action="allocation_request.resubmitted",
             target=f"allocation_request:{req.pk}", organisation_id=req.project.organisation_id,
             detail={"before": before, "access_type": req.access_type,
                     "gpu_hours": req.requested_gpu_hours},
         )
-        _notify_reviewers(req, req.project, again=True)
-    return req
-
-
-REVIEW_DECISIONS = ("approve", "reject", "request_changes")
-
-
-def _allocation_dates(req: AllocationRequest, period: AllocationPeriod,
-                      today: date) -> tuple[date, date]:
-    if today > period.end:
-        raise Conflict(_("The period of this request ended on %(end)s; it can no longer be "
-                         "approved.") % {"end": period.end.isoformat()})
-    start = max(today, period.start)
-    months = _access_type(req.access_type).max_duration_months
-    end = min(capacity.add_months(start, months) - timedelta(days=1), period.end)
-    return start, end
-
-
-def allocation_review(
-    *, access: Access, actor: Actor, request_id: int, decision: str,
-    gpu_hours: int | None = None, comment: str = "", today: date | None = None,
-) -> AllocationRequest:
-    """A reviewer approves (possibly with fewer GPU-hours), rejects or asks for changes.
-    Approval creates the allocation, within the pool's capacity x overbooking."""
-    if decision not in REVIEW_DECISIONS:
-        raise DomainError(_("Choose approve, reject or request changes."), field="decision")
-    comment = comment.strip()
-    if len(comment) > MAX_TEXT:
-        raise DomainError(_("At most %(max)d characters per text.") % {"max": MAX_TEXT},
-                          field="comment")
-    if decision != "approve" and not comment:
-        raise DomainError(_("Say why in a comment: the project will read it."), field="comment")
-    with transaction.atomic():
-        req = _request_for_update(access, request_id)
-        if not can_review(access):
-            raise PermissionDenied(_("Only reviewers decide on allocation requests."))
-        if req.status != RequestStatus.SUBMITTED:
-            raise Conflict(_("This request is not awaiting review (it is %(status)s).")
-                           % {"status": req.get_status_display().lower()})
-        org_id = req.project.organisation_id
-        if decision == "approve":
-            granted = req.requested_gpu_hours if gpu_hours is None else gpu_hours
-            if not 1 <= granted <= req.requested_gpu_hours:
-                raise DomainError(
-                    _("Grant from 1 to the %(requested)s GPU-hours requested.")
-                    % {"requested": hours(req.requested_gpu_hours)}, field="gpu_hours")
-            pool = Pool.objects.select_for_update().select_related("period").get(pk=req.pool_id)
-            start, end = _allocation_dates(req, pool.period, _today(today))
-            try:
-                left = capacity.check_grant(
-                    capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
-                    granted=granted_in(pool), requested=granted)
-            except capacity.CapacityExceeded as exc:
-                raise Conflict(capacity_message(exc, pool), field="gpu_hours") from exc
-            allocation = Allocation.objects.create(
-                request=req, project=req.project, pool=pool, access_type=req.access_type,
-                title=req.title, granted_gpu_hours=granted, start=start, end=end,
-                created_by_id=actor.user_id,
-            )
-            req.status = RequestStatus.APPROVED
-            slurm_account_sync_later(req.project_id)
-            event = _event(req, actor, Decision.APPROVED, gpu_hours=granted, comment=comment)
-            audit_record(
-                actor=actor, action="allocation_request.approved",
-                target=f"allocation_request:{req.pk}", organisation_id=org_id,
-                detail={"allocation": allocation.pk, "requested": req.requested_gpu_hours,
-                        "granted": granted, "pool": pool.pk, "left_in_pool": left,
-                        "start": start.isoformat(), "end": end.isoformat()},
-            )
-        else:
-            outcome = (Decision.REJECTED if decision == "reject"
-                       else Decision.CHANGES_REQUESTED)
-            req.status = (RequestStatus.REJECTED if decision == "reject"
-                          else RequestStatus.CHANGES_REQUESTED)
-            event = _event(req, actor, outcome, comment=comment)
-            audit_record(actor=actor, action=f"allocation_request.{outcome}",
-                         target=f"allocation_request:{req.pk}", organisation_id=org_id)
-        req.save(update_fields=["status", "updated_at"])
-        _notify_decision(req, req.project, event)
+        notify_reviewers(req, req.project, again=True)
     return req
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django_tasks import task
 
 from laif.compute.accounts_sync import slurm_account_sync
 from laif.compute.expiry import allocations_tick
-from laif.compute.jobs import job_dispatch
+from laif.compute.jobs import job_dispatch, job_recover_stuck
+from laif.compute.ledger import usage_ingest_window
 
 
 @task()
@@ -29,3 +30,19 @@ def allocations_tick_task(day: str | None = None) -> int:
     """The daily pass of the allocation life cycle on ``day`` (ISO date, default today), safe to
     run twice; the number of notices sent."""
     return len(allocations_tick(date.fromisoformat(day) if day else None).notices)
+
+
+@task()
+def job_recover_stuck_task() -> int:
+    """Recover the submissions a crashed worker left half-done (safe to run twice)."""
+    return len(job_recover_stuck())
+
+
+@task()
+def usage_ingest_task(start: str | None = None, end: str | None = None) -> int:
+    """The periodic usage ingestion (ISO instants; default: from the checkpoint minus the overlap
+    to now). Idempotent: records already in the ledger are skipped. The number of new records."""
+    return usage_ingest_window(
+        start=datetime.fromisoformat(start) if start else None,
+        end=datetime.fromisoformat(end) if end else None,
+    ).records_new

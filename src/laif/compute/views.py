@@ -21,7 +21,7 @@ from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.compute import awards as award_files
-from laif.compute import forms, selectors, services
+from laif.compute import forms, review, selectors, services
 from laif.compute.models import Allocation, AllocationRequest, RequestStatus
 from laif.compute.permissions import can_import_awards, can_review, sees_pools
 
@@ -211,7 +211,7 @@ def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
     form = forms.ReviewForm(request.POST)
     if form.is_valid():
         try:
-            req = services.allocation_review(
+            req = review.allocation_review(
                 access=access, actor=actor_of(request), request_id=request_id,
                 decision=form.cleaned_data["decision"], gpu_hours=form.cleaned_data["gpu_hours"],
                 comment=form.cleaned_data["comment"],

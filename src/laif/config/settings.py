@@ -19,6 +19,7 @@ from laif.catalogue.cluster import (
     parse_overbooking,
     with_policy,
 )
+from laif.catalogue.prices import PriceCatalogue, load_prices
 from laif.config.env import Env, SettingError, format_errors
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -82,6 +83,15 @@ try:
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     env.require("LAIF_TIME_ZONE", f"unknown time zone {TIME_ZONE!r}")
     TIME_ZONE = "UTC"
+# The usage ledger's months (a job across a month boundary is split there): the site's zone.
+LAIF_SITE_TIME_ZONE = env.str("LAIF_SITE_TIME_ZONE", TIME_ZONE)
+try:
+    zoneinfo.ZoneInfo(LAIF_SITE_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    env.require("LAIF_SITE_TIME_ZONE", f"unknown time zone {LAIF_SITE_TIME_ZONE!r}")
+    LAIF_SITE_TIME_ZONE = "UTC"
+# Periodic usage ingestion reads from its checkpoint minus this many hours (late accounting).
+LAIF_USAGE_OVERLAP_HOURS = env.int("LAIF_USAGE_OVERLAP_HOURS", 48, minimum=0, maximum=24 * 90)
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"
@@ -126,6 +136,20 @@ if _cluster is not None:
                                national_percent=_national, overbooking_factor=_overbooking)
     except CatalogueError as exc:
         env.require("LAIF_ALLOCATION_PERIOD_MONTHS", str(exc))
+
+# Compute prices (EUR per GPU-hour and CPU-hour of each partition, with effective months):
+# src/laif/catalogue/prices.json or another file of the same shape, checked against cluster.json.
+_prices_file = env.str("LAIF_PRICES_FILE", "").strip()
+LAIF_PRICES: PriceCatalogue | None = None
+try:
+    LAIF_PRICES = load_prices(Path(_prices_file) if _prices_file else None)
+except CatalogueError as exc:
+    env.require("LAIF_PRICES_FILE" if _prices_file else "prices.json", str(exc))
+
+# The 80% compute cashback (src/laif/catalogue/cashback.json): the most one organisation may
+# claim over the cap's window (the calendar year of the statements' months), in whole euros.
+LAIF_CASHBACK_CAP_EUR = env.int("LAIF_CASHBACK_CAP_EUR", 100_000, minimum=0,
+                                maximum=10_000_000)
 
 # Days after an allocation's end during which its running jobs finish (no new job), then it expires.
 LAIF_ALLOCATION_GRACE_DAYS = env.int("LAIF_ALLOCATION_GRACE_DAYS", 14, minimum=0, maximum=365)
@@ -187,6 +211,7 @@ INSTALLED_APPS = [
     "social_django",
     "laif.accounts",
     "laif.compute",
+    "laif.fund",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,10 @@ from django.urls import include, path
 
 from laif.accounts import urls as accounts_urls
 from laif.accounts import views
+from laif.compute import statement_urls
 from laif.compute import urls as compute_urls
 from laif.config.api import api
+from laif.fund import urls as fund_urls
 
 urlpatterns = [
     path("api/", api.urls),
@@ -15,4 +17,6 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include(accounts_urls)),
     path("", include(compute_urls)),
+    path("", include(statement_urls)),
+    path("", include(fund_urls)),
 ]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from laif.accounts import hooks
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -98,6 +99,8 @@ def project_member_add(
             organisation_id=project.organisation_id,
             detail={"user": user_id, "role": role},
         )
+        if created:
+            hooks.project_members_changed(project.pk)
     return membership
 
 
@@ -121,3 +124,4 @@ def project_member_remove(*, access: Access, actor: Actor, project_id: int, user
             organisation_id=project.organisation_id,
             detail={"user": user_id},
         )
+        hooks.project_members_changed(project.pk)

@@ -98,11 +98,27 @@ class Scheduler(Protocol):
     def ensure_user(self, account: str, username: str) -> bool:
         """Associate the user with the account (under the budget QOS); True if anything changed."""
 
+    def users(self, account: str) -> set[str]:
+        """The users associated with the account."""
+
+    def remove_user(self, account: str, username: str) -> bool:
+        """End the user's association with the account (they left the project); True if it
+        was removed, False if there was none. ``SchedulerError`` while they still have jobs
+        there (the next reconciliation tries again)."""
+
+    def find(self, spec: JobSpec) -> str | None:
+        """The id of a job submitted earlier from this spec (same name and account), if the
+        scheduler has it: how a submission interrupted by a crash is recognised."""
+
     def reset_usage(self, account: str) -> None:
         """Set the account's recorded usage back to 0 (at renewal); the history is kept."""
 
     def usage(self, account: str) -> int | None:
         """GPU-minutes the account has used, or None when the platform counts them itself."""
+
+    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+        """The raw ``sacct --json -X -D`` output of every run that ended between ``start`` and
+        ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no accounting."""
 
 
 def read_output(workdir: Path, max_bytes: int = 1_000_000) -> str:
@@ -124,3 +140,8 @@ def read_output(workdir: Path, max_bytes: int = 1_000_000) -> str:
 def _task_order(path: Path) -> tuple[int, str]:
     stem = path.stem.rpartition("-")[2]
     return (int(stem), path.name) if stem.isdigit() else (-1, path.name)
+
+
+EMPTY_ACCOUNTING = (b'{"meta": {"plugin": {"type": "openapi/dbv0.0.38"}, '
+                    b'"Slurm": {"release": "22.05.8"}}, "errors": [], "jobs": []}')
+"""``sacct --json`` output without any job (a scheduler without accounting of its own)."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from laif.compute.scheduler.base import (
     CANCELLED,
+    EMPTY_ACCOUNTING,
     FINISHED,
     PENDING,
     JobSpec,
     JobStatus,
+    SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
     read_output,
@@ -90,6 +93,30 @@ class FakeScheduler:
         users.add(username)
         return True
 
+    def users(self, account: str) -> set[str]:
+        self._check("users")
+        found = self.accounts.get(account)
+        return set(found.users) if found is not None else set()
+
+    def remove_user(self, account: str, username: str) -> bool:
+        self._check("remove_user")
+        found = self.accounts.get(account)
+        if found is None or username not in found.users:
+            return False
+        if any(spec.account == account and spec.username == username
+               and self.jobs[job_id].state not in FINISHED
+               for job_id, spec in self.specs.items()):
+            raise SchedulerError(f"{username} still has jobs on {account}")
+        found.users.discard(username)
+        return True
+
+    def find(self, spec: JobSpec) -> str | None:
+        self._check("find")
+        for job_id, known in self.specs.items():
+            if known.name == spec.name and known.account == spec.account:
+                return job_id
+        return None
+
     def reset_usage(self, account: str) -> None:
         self._check("reset_usage")
         self.accounts[account].used = 0
@@ -98,3 +125,11 @@ class FakeScheduler:
         self._check("usage")
         found = self.accounts.get(account)
         return found.used if found is not None else 0
+
+    accounting_data: bytes = EMPTY_ACCOUNTING
+    accounting_windows: tuple[tuple[datetime, datetime], ...] = ()
+
+    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+        self._check("accounting_json")
+        self.accounting_windows = (*self.accounting_windows, (start, end))
+        return self.accounting_data

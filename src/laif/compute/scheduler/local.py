@@ -24,6 +24,7 @@ from pathlib import Path
 from laif.compute.scheduler.base import (
     CANCELLED,
     COMPLETED,
+    EMPTY_ACCOUNTING,
     FAILED,
     RUNNING,
     TIMEOUT,
@@ -141,11 +142,27 @@ class LocalScheduler:
     def ensure_user(self, account: str, username: str) -> bool:
         return False
 
+    def users(self, account: str) -> set[str]:
+        return set()
+
+    def remove_user(self, account: str, username: str) -> bool:
+        return False
+
+    def find(self, spec: JobSpec) -> str | None:
+        """A job started from this spec left its pid in its own directory."""
+        if spec.workdir.parent == self.root and (spec.workdir / "pid").exists():
+            return spec.workdir.name
+        return None
+
     def reset_usage(self, account: str) -> None:
         return None
 
     def usage(self, account: str) -> int | None:
         return None
+
+    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+        """No accounting of its own: its usage is the platform's jobs (``usage_ingest_local``)."""
+        return EMPTY_ACCOUNTING
 
 
 def _alive(workdir: Path) -> bool:

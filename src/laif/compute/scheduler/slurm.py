@@ -40,6 +40,9 @@ from laif.compute.scheduler.base import (
 )
 
 BUDGET_QOS = "budget"
+# The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
+ACCOUNTING_STATES = ("COMPLETED", "FAILED", "TIMEOUT", "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY",
+                     "PREEMPTED", "REQUEUED", "BOOT_FAIL", "DEADLINE")
 _UNREACHABLE = (
     "unable to contact slurm controller", "connection refused", "socket timed out",
     "zero bytes were transmitted", "problem talking to the database", "connection timed out",
@@ -192,7 +195,7 @@ class SlurmScheduler:
         output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
         args = [
             "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}", "-A", spec.account,
-            "-J", re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job",
+            "-J", job_name(spec),
             f"--time={spec.time_limit_minutes}", f"--chdir={spec.workdir}",
             "-o", str(spec.workdir / output), "--export=NONE",
         ]
@@ -289,12 +292,65 @@ class SlurmScheduler:
             return True
         return False
 
+    def users(self, account: str) -> set[str]:
+        return {row[1] for row in self._assoc(account) if len(row) > 1 and row[1]}
+
+    def remove_user(self, account: str, username: str) -> bool:
+        if username not in self.users(account):
+            return False
+        self._run("sacctmgr", "-i", "delete", "user", f"name={username}", f"account={account}")
+        return True
+
+    def find(self, spec: JobSpec) -> str | None:
+        name = job_name(spec)
+        queued = self._run("squeue", "-h", "-a", "-o", "%A|%a", f"--name={name}")
+        for line in queued.stdout.splitlines():
+            job_id, _, account = line.strip().partition("|")
+            if job_id.isdigit() and account.lower() == spec.account.lower():
+                return job_id
+        done = self._run("sacct", "-X", "-n", "-P", "-a", "-o", "JobID,Account",
+                         f"--name={name}", "-S", "now-7days")
+        for line in done.stdout.splitlines():
+            job_id, _, account = line.strip().partition("|")
+            base = job_id.split("_")[0]
+            if base.isdigit() and account.lower() == spec.account.lower():
+                return base
+        return None
+
     def reset_usage(self, account: str) -> None:
         self._run("sacctmgr", "-i", "modify", "account", account, "set", "RawUsage=0")
 
     def usage(self, account: str) -> int | None:
         done = self._run("scontrol", "show", "assoc_mgr", f"accounts={account}", "flags=assoc")
         return parse_used_minutes(done.stdout)
+
+    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+        """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times
+        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw."""
+        fmt = "%Y-%m-%dT%H:%M:%S"
+        args = ["sacct", "--json", "-X", "-D", "-a", "-s", ",".join(ACCOUNTING_STATES),
+                "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
+        try:
+            done = subprocess.run(  # noqa: S603 - Slurm's command, arguments as a list
+                args, capture_output=True, check=False, timeout=self.timeout * 4,
+                env={**os.environ, "TZ": "UTC"})
+        except FileNotFoundError as exc:
+            raise SchedulerUnavailable("sacct is not installed") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise SchedulerUnavailable(f"sacct did not answer within {self.timeout * 4:g} s") from exc
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace")
+            message = _last_error(stderr) or f"sacct exited {done.returncode}"
+            if any(marker in stderr.lower() for marker in _UNREACHABLE):
+                raise SchedulerUnavailable(message)
+            raise SchedulerError(message)
+        return done.stdout
+
+
+def job_name(spec: JobSpec) -> str:
+    """The Slurm job name of a spec: its name with only the characters Slurm keeps as they are.
+    It starts with the platform's job id, so it finds the job again after a crash."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job"
 
 
 def _last_error(stderr: str) -> str:

@@ -1,8 +1,9 @@
 """``manage.py jobs_poll``: one pass of the job housekeeping, for cron or a systemd timer.
 
-Submits the jobs the platform still holds as queued (the scheduler was unreachable), exactly once
-each, and refreshes the state of the unfinished jobs from the scheduler. Safe to run while the
-task queue's workers also retry queued jobs.
+Recovers the jobs a crashed worker left ``submitting`` (adopted if the scheduler has them,
+submitted again if not), submits the jobs the platform still holds as queued (the scheduler was
+unreachable), exactly once each, and refreshes the state of the unfinished jobs from the
+scheduler. Safe to run while the task queue's workers also retry queued jobs.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ class Command(BaseCommand):
     help = "Submit the queued jobs and refresh the unfinished ones from the scheduler."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        recovered = jobs.job_recover_stuck()
         sent = jobs.job_dispatch_queued()
         live = list(Job.objects.filter(state__in=ACTIVE_JOB_STATES)
                     .exclude(scheduler_id="").select_related("project").order_by("id")[:BATCH])
         before = {job.pk: job.state for job in live}
         jobs.job_refresh(live)
         changed = sum(1 for job in live if before[job.pk] != job.state)
-        self.stdout.write(f"{sent} queued job(s) submitted; {changed} of {len(live)} "
-                          f"unfinished job(s) changed state")
+        self.stdout.write(f"{len(recovered)} interrupted submission(s) recovered; {sent} queued "
+                          f"job(s) submitted; {changed} of {len(live)} unfinished job(s) changed "
+                          "state")

@@ -1,0 +1,303 @@
+"""Ingestion of finished job runs into the usage ledger (``ledger_models``), vectorised.
+
+``usage_ingest_sacct(data=...)`` takes the raw bytes of ``sacct --json -X -D`` (a replayed file,
+or a window read from Slurm by ``usage_ingest_window``); ``usage_ingest_local`` takes the local
+runner's finished jobs. All go through ``usage_ingest_records``:
+
+1. parse (``sacct.parse_sacct_json``) and keep the runs that are over (``finished_only``): malformed
+   input raises ``SacctFormatError`` before anything is written;
+2. resolve, by polars joins against lookup frames read in one query each: the Slurm account to the
+   project whose code it is (lowercased, ``accounts_sync.slurm_account_name``) and its
+   organisation, the Unix user to the person (``ClusterIdentity.username``); unknown ones stay
+   null (kept in the ledger, shown to staff as unassigned);
+3. split each run by calendar month of the site's time zone (``usage_split.split_by_month``,
+   ``LAIF_SITE_TIME_ZONE``) and charge each part to the project's allocation whose dates contain
+   the part's last second (local date); when several do, the one that started first (then the lowest
+   id); null when none does;
+4. write in chunks of records ordered by end time, each chunk in one transaction: the records whose
+   key ``(cluster, job_id, submit_time)`` is new (``ledger_bulk``: COPY + ON CONFLICT DO NOTHING on
+   PostgreSQL, INSERT OR IGNORE on SQLite), the monthly entries of exactly those, and, for periodic
+   ingestion, the checkpoint moved to the chunk's last end time. A crash leaves whole chunks; a
+   rerun skips what is there and writes the rest. Re-reading any window adds nothing.
+
+Periodic ingestion reads from its checkpoint minus ``LAIF_USAGE_OVERLAP_HOURS`` (records reach
+slurmdbd late), which the key makes safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import SYSTEM, Actor, audit_record
+from laif.accounts.errors import DomainError, PermissionDenied
+from laif.accounts.models import ClusterIdentity, Project, StaffRoleName
+from laif.compute import ledger_bulk
+from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
+from laif.compute.models import FINISHED_JOB_STATES, Allocation, Job
+from laif.compute.sacct import SacctFormatError, finished_only, parse_sacct_json
+from laif.compute.scheduler import get_scheduler
+from laif.compute.scheduler.base import Scheduler
+from laif.compute.usage_split import split_by_month
+
+CHUNK_RECORDS = 100_000
+FIRST_WINDOW_START = datetime(2000, 1, 1, tzinfo=UTC)
+"""Where the first periodic ingestion (no checkpoint yet) starts reading."""
+
+_UTC = pl.Datetime("us", "UTC")
+_KEY = ("cluster", "job_id", "submit_time")
+
+Progress = Callable[[int, int], None]
+"""Called after each committed chunk with (records done, records in all)."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    run_id: int
+    records_read: int  # finished runs in the input
+    records_new: int  # of which were not in the ledger yet
+    entries_new: int  # monthly entries written for them
+    ingested_until: datetime | None  # the checkpoint after this run (periodic ingestion)
+
+
+def usage_ingest_sacct(*, data: bytes, source: str = UsageSource.FILE,
+                       window_start: datetime | None = None, window_end: datetime | None = None,
+                       cluster: str = "", checkpoint: bool = False,
+                       chunk_records: int = CHUNK_RECORDS, progress: Progress | None = None,
+                       actor: Actor = SYSTEM) -> IngestResult:
+    """Ingest ``sacct --json`` output. Raises ``SacctFormatError`` (nothing written) when the
+    bytes are not sacct output this platform reads."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: beside parsing
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) \
+            if source == UsageSource.FILE else None
+        records = finished_only(parse_sacct_json(bytes(data)))
+        sha256 = digest.result() if digest is not None else ""
+    return usage_ingest_records(
+        records=records, source=source, cluster=cluster, window_start=window_start,
+        window_end=window_end, checkpoint=checkpoint, file_sha256=sha256,
+        chunk_records=chunk_records, progress=progress, actor=actor)
+
+
+MAX_UPLOAD_BYTES = 512 * 2**20
+"""The largest sacct file one API request takes (the CLI sends larger files in pieces)."""
+
+
+class Upload(Protocol):
+    @property
+    def size(self) -> int | None: ...
+
+    def read(self) -> bytes: ...
+
+
+def usage_ingest_upload(*, access: Access, actor: Actor, upload: Upload) -> IngestResult:
+    """An operator sends ``sacct --json`` output (API): the permission and size are checked
+    before the file is read; malformed input is a 400 with nothing written."""
+    if StaffRoleName.OPERATOR not in access.staff_roles:
+        raise PermissionDenied(_("Only operators ingest usage records."))
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
+        raise DomainError(_("The file is larger than %(n)s MiB: send it in pieces (the CLI "
+                            "does).") % {"n": MAX_UPLOAD_BYTES // 2**20}, field="sacct_json")
+    try:
+        return usage_ingest_sacct(data=upload.read(), actor=actor)
+    except SacctFormatError as exc:
+        raise DomainError(str(exc)[:1000], field="sacct_json") from exc
+
+
+def usage_ingest_window(*, start: datetime | None = None, end: datetime | None = None,
+                        scheduler: Scheduler | None = None, actor: Actor = SYSTEM,
+                        progress: Progress | None = None) -> IngestResult:
+    """The periodic ingestion: the scheduler's accounting from the checkpoint (minus the overlap,
+    or ``start``) to ``end`` (default now), then the checkpoint moves to ``end``. For the local
+    runner, its finished jobs (``usage_ingest_local``)."""
+    sched = scheduler or get_scheduler()
+    if sched.name == "local":
+        return usage_ingest_local(end=end, actor=actor)
+    until = end or timezone.now()
+    since = start or _since(UsageSource.SLURM, sched.name)
+    data = sched.accounting_json(since, until)
+    return usage_ingest_sacct(data=data, source=UsageSource.SLURM, window_start=since,
+                              window_end=until, cluster=sched.name, checkpoint=True,
+                              progress=progress, actor=actor)
+
+
+def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) -> IngestResult:
+    """The local runner's finished jobs since the checkpoint (minus the overlap) as usage records:
+    cluster ``local``, job id = the job's id, submit time = when it was created, its GPUs, no
+    CPU count (0) and no energy (not reported), elapsed from its start and end."""
+    until = end or timezone.now()
+    since = _since(UsageSource.LOCAL, "local")
+    rows = list(
+        Job.objects.filter(scheduler="local", state__in=FINISHED_JOB_STATES,
+                           ended_at__isnull=False, ended_at__gte=since, ended_at__lte=until)
+        .values_list("pk", "created_at", "project_id", "submitted_by_id", "project__code",
+                     "submitted_by__cluster_identity__username", "partition", "state",
+                     "started_at", "ended_at", "gpus")
+    )
+    jobs = pl.DataFrame(rows, orient="row", schema={
+        "job_id": pl.Int64, "submit_time": _UTC, "project_id": pl.Int64, "user_id": pl.Int64,
+        "code": pl.String, "user": pl.String, "partition": pl.String, "state": pl.String,
+        "start_time": _UTC, "end_time": _UTC, "gpus": pl.Int64,
+    })
+    start = pl.min_horizontal("start_time", "end_time")
+    elapsed = pl.when(pl.col("start_time").is_null()).then(0).otherwise(
+        (pl.col("end_time") - start).dt.total_seconds()).cast(pl.Int64)
+    records = jobs.select(
+        cluster=pl.lit("local"), job_id="job_id", submit_time="submit_time",
+        array_job_id=pl.lit(None, dtype=pl.Int64), array_task_id=pl.lit(None, dtype=pl.Int64),
+        user=pl.col("user").fill_null(""), account=pl.col("code").str.to_lowercase(),
+        partition=pl.col("partition").fill_null(""), state=pl.col("state").str.to_uppercase(),
+        start_time=pl.when(pl.col("start_time").is_not_null()).then(start),
+        end_time="end_time", elapsed_s=elapsed, cpus=pl.lit(0, dtype=pl.Int64), gpus="gpus",
+        energy_j=pl.lit(None, dtype=pl.Int64), cpu_seconds=pl.lit(0, dtype=pl.Int64),
+        gpu_seconds=pl.col("gpus") * elapsed, project_id="project_id", user_id="user_id",
+    )
+    return usage_ingest_records(records=records, source=UsageSource.LOCAL, cluster="local",
+                                window_start=since, window_end=until, checkpoint=True,
+                                actor=actor)
+
+
+def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "",
+                         window_start: datetime | None = None,
+                         window_end: datetime | None = None, checkpoint: bool = False,
+                         file_sha256: str = "", chunk_records: int = CHUNK_RECORDS,
+                         progress: Progress | None = None,
+                         actor: Actor = SYSTEM) -> IngestResult:
+    """Write finished runs (columns of ``sacct.SCHEMA``; ``project_id``/``user_id`` may be given)
+    into the ledger, chunk by chunk; see the module's docstring."""
+    if chunk_records < 1:
+        raise ValueError("chunk_records must be at least 1")
+    label = (cluster or _cluster_label(records))[:64]
+    run = IngestRun.objects.create(
+        source=source, cluster=label, window_start=window_start, window_end=window_end,
+        file_sha256=file_sha256, records_read=records.height, started_at=timezone.now())
+    new_records = new_entries = 0
+    until: datetime | None = None
+    try:
+        prepared, parts = usage_prepare(records, tz=settings.LAIF_SITE_TIME_ZONE)
+        prepared = prepared.with_columns(run_id=pl.lit(run.pk, dtype=pl.Int64),
+                                         source=pl.lit(str(source)))
+        chunks = max(1, -(-prepared.height // chunk_records))
+        for index in range(chunks):
+            lo, hi = index * chunk_records, (index + 1) * chunk_records
+            batch = prepared.slice(lo, chunk_records)
+            batch_parts = parts.filter(pl.col("_row").is_between(lo, hi - 1))
+            last = index == chunks - 1
+            end_time = batch.item(batch.height - 1, "end_time") if batch.height else None
+            mark = window_end if (last and window_end is not None) else end_time
+            if mark is not None and window_end is not None:
+                mark = min(mark, window_end)  # never past what the window read
+            with transaction.atomic():
+                inserted = ledger_bulk.records_insert(batch)
+                entries = batch_parts.join(inserted.select("_row", record_id="id"), on="_row")
+                new_entries += ledger_bulk.entries_insert(entries)
+                new_records += inserted.height
+                if checkpoint and mark is not None:
+                    until = _checkpoint_advance(source=source, cluster=label, until=mark, run=run)
+                IngestRun.objects.filter(pk=run.pk).update(records_new=new_records)
+            if progress is not None:
+                progress(min(hi, prepared.height), prepared.height)
+    except BaseException as exc:
+        IngestRun.objects.filter(pk=run.pk).update(
+            state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+            records_new=new_records, finished_at=timezone.now())
+        raise
+    with transaction.atomic():
+        IngestRun.objects.filter(pk=run.pk).update(
+            state=IngestRun.State.DONE, records_new=new_records, finished_at=timezone.now())
+        audit_record(actor=actor, action="usage.ingested", target=f"ingest_run:{run.pk}",
+                     detail={"source": str(source), "cluster": label,
+                             "records_read": records.height, "records_new": new_records})
+    return IngestResult(run_id=run.pk, records_read=records.height, records_new=new_records,
+                        entries_new=new_entries, ingested_until=until)
+
+
+def usage_prepare(records: pl.DataFrame, *, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The records to write (sorted by end time, ``_row`` their position, project, organisation
+    and person resolved) and their monthly parts (``_row``, the entry's columns)."""
+    projects, identities, allocations = _lookups()
+    df = records.sort("end_time", "cluster", "job_id", "submit_time", maintain_order=True)
+    if "project_id" not in df.columns:
+        df = df.join(projects.select("account", "project_id"), on="account", how="left")
+    if "user_id" not in df.columns:
+        df = df.join(identities, on="user", how="left")
+    df = df.join(projects.select("project_id", "organisation_id"), on="project_id", how="left")
+    text = {"cluster": 64, "user": 64, "account": 64, "partition": 64, "state": 24}
+    df = df.with_row_index("_row").with_columns(
+        pl.col("_row").cast(pl.Int64),
+        *[pl.col(c).fill_null("").str.slice(0, n) for c, n in text.items()],
+    ).rename({"user": "username"})
+    parts = split_by_month(
+        df.select("_row", "project_id", "organisation_id", "user_id", "partition", "start_time",
+                  "end_time", "elapsed_s", "cpus", "gpus", "cpu_seconds", "gpu_seconds",
+                  "energy_j"), tz=tz)
+    last_second = pl.max_horizontal("part_start", pl.col("part_end") - pl.duration(seconds=1))
+    parts = parts.with_columns(_day=last_second.dt.convert_time_zone(tz).dt.date(),
+                               _prow=pl.int_range(pl.len(), dtype=pl.Int64))
+    charged = (
+        parts.select("_prow", "project_id", "_day")
+        .join(allocations, on="project_id", how="inner")
+        .filter((pl.col("start") <= pl.col("_day")) & (pl.col("end") >= pl.col("_day")))
+        .group_by("_prow")
+        .agg(allocation_id=pl.col("allocation_id").sort_by("start", "allocation_id").first())
+    )
+    parts = parts.join(charged, on="_prow", how="left").sort("_prow").select(
+        "_row", "month", "project_id", "organisation_id", "user_id", "allocation_id",
+        "partition", "elapsed_s", "cpu_seconds", "gpu_seconds", "energy_j")
+    return df, parts
+
+
+def _lookups() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    projects = pl.DataFrame(
+        list(Project.objects.values_list("id", "code", "organisation_id")), orient="row",
+        schema={"project_id": pl.Int64, "code": pl.String, "organisation_id": pl.Int64},
+    ).select(account=pl.col("code").str.to_lowercase(), project_id="project_id",
+             organisation_id="organisation_id").unique("account", keep="first")
+    identities = pl.DataFrame(
+        list(ClusterIdentity.objects.values_list("username", "user_id")), orient="row",
+        schema={"user": pl.String, "user_id": pl.Int64},
+    ).unique("user", keep="first")
+    allocations = pl.DataFrame(
+        list(Allocation.objects.values_list("id", "project_id", "start", "end")), orient="row",
+        schema={"allocation_id": pl.Int64, "project_id": pl.Int64, "start": pl.Date,
+                "end": pl.Date},
+    )
+    return projects, identities, allocations
+
+
+def _cluster_label(records: pl.DataFrame) -> str:
+    names = sorted(records["cluster"].unique().drop_nulls().to_list()) if records.height else []
+    return ",".join(names) or "-"
+
+
+def _since(source: str, cluster: str) -> datetime:
+    found = IngestCheckpoint.objects.filter(source=source, cluster=cluster).first()
+    if found is None:
+        return FIRST_WINDOW_START
+    return found.ingested_until - timedelta(hours=settings.LAIF_USAGE_OVERLAP_HOURS)
+
+
+def _checkpoint_advance(*, source: str, cluster: str, until: datetime, run: IngestRun) -> datetime:
+    """Move the checkpoint forward to ``until`` (never back), in the caller's transaction."""
+    current = (IngestCheckpoint.objects.select_for_update()
+               .filter(source=source, cluster=cluster).first())
+    if current is None:
+        IngestCheckpoint.objects.get_or_create(
+            source=source, cluster=cluster, defaults={"ingested_until": until, "run": run})
+        current = IngestCheckpoint.objects.select_for_update().get(source=source, cluster=cluster)
+    if current.ingested_until < until:
+        current.ingested_until = until
+        current.run = run
+        current.save(update_fields=["ingested_until", "run", "updated_at"])
+    return current.ingested_until
+

@@ -1,0 +1,191 @@
+"""Reads of the usage ledger, scoped by the requester's ``Access`` like ``compute.selectors``.
+
+Everything is a sum over ``UsageEntry`` (one row per record and month, charged to a project, its
+organisation, a person and an allocation), computed by the database:
+
+- allocation balances: granted GPU-hours against the GPU-seconds of the entries charged to the
+  allocation;
+- a project's usage (total, per month, per member), an organisation's (total, per month, per
+  project), a pool's consumption (entries of its allocations);
+- energy: a total over the entries that reported it, with the number of entries that did not.
+  When no entry reported energy the total is ``None``, shown as "not reported", never as 0; when
+  only some did, the total is shown with the count of those that did not.
+
+Visibility: a project's usage is seen by whoever sees the project's jobs (its members, the
+organisation's admins, client-data staff; a staff read is audited as data access); an
+organisation's by its admins and client-data staff; pools by operators, reviewers and auditors.
+Others get "not found" for what they cannot see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import NotFound, PermissionDenied
+from laif.accounts.models import Organisation, Project
+from laif.compute.ledger_models import UsageEntry
+from laif.compute.models import Allocation
+from laif.compute.permissions import sees_pools
+from laif.compute.selectors import _in_scope
+
+_HOUR = Decimal(3600)
+
+
+def hours(seconds: int) -> Decimal:
+    """Seconds as hours with two decimals (half up), for display."""
+    return (Decimal(seconds) / _HOUR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Usage:
+    gpu_seconds: int = 0
+    cpu_seconds: int = 0
+    energy_j: int | None = None  # over the entries that reported it; None: none did
+    energy_unreported: int = 0  # entries without energy
+    entries: int = 0
+
+    @property
+    def gpu_hours(self) -> Decimal:
+        return hours(self.gpu_seconds)
+
+    @property
+    def cpu_hours(self) -> Decimal:
+        return hours(self.cpu_seconds)
+
+    @property
+    def energy_kwh(self) -> Decimal | None:
+        if self.energy_j is None:
+            return None
+        return (Decimal(self.energy_j) / Decimal(3_600_000)).quantize(Decimal("0.001"))
+
+
+_SUMS: dict[str, Any] = {
+    "gpu": Sum("gpu_seconds"), "cpu": Sum("cpu_seconds"), "energy": Sum("energy_j"),
+    "unreported": Count("id", filter=Q(energy_j__isnull=True)), "n": Count("id"),
+}
+
+
+def _usage(row: dict[str, Any]) -> Usage:
+    return Usage(gpu_seconds=int(row["gpu"] or 0), cpu_seconds=int(row["cpu"] or 0),
+                 energy_j=None if row["energy"] is None else int(row["energy"]),
+                 energy_unreported=int(row["unreported"] or 0), entries=int(row["n"] or 0))
+
+
+def _grouped(qs: QuerySet[UsageEntry], *by: str) -> list[tuple[tuple[Any, ...], Usage]]:
+    rows = qs.order_by().values(*by).annotate(**_SUMS).order_by(*by)
+    return [(tuple(row[k] for k in by), _usage(row)) for row in rows]
+
+
+def _months(qs: QuerySet[UsageEntry], month_from: date | None,
+            month_to: date | None) -> QuerySet[UsageEntry]:
+    if month_from is not None:
+        qs = qs.filter(month__gte=month_from.replace(day=1))
+    if month_to is not None:
+        qs = qs.filter(month__lte=month_to.replace(day=1))
+    return qs
+
+
+def entries_for(access: Access, *, project_id: int | None = None) -> QuerySet[UsageEntry]:
+    """Entries of the projects the requester sees (unassigned ones: client-data staff only)."""
+    return _in_scope(UsageEntry.objects.all(), access, project_id)
+
+
+@dataclass(frozen=True)
+class AllocationBalance:
+    allocation: Allocation
+    used: Usage
+
+    @property
+    def granted_gpu_hours(self) -> int:
+        return int(self.allocation.granted_gpu_hours)
+
+    @property
+    def used_gpu_hours(self) -> Decimal:
+        return self.used.gpu_hours
+
+    @property
+    def left_gpu_hours(self) -> Decimal:
+        return Decimal(self.granted_gpu_hours) - self.used.gpu_hours
+
+
+def allocation_balances(*, access: Access, project_id: int | None = None
+                        ) -> list[AllocationBalance]:
+    """Granted against used GPU-hours of every allocation the requester sees."""
+    allocations = list(_in_scope(Allocation.objects.select_related("project", "pool"), access,
+                                 project_id).order_by("start", "id"))
+    used = dict(_grouped(UsageEntry.objects.filter(allocation__in=[a.pk for a in allocations]),
+                         "allocation_id"))
+    return [AllocationBalance(allocation=a, used=used.get((a.pk,), Usage()))
+            for a in allocations]
+
+
+@dataclass(frozen=True)
+class ProjectUsage:
+    project: Project
+    total: Usage
+    by_month: list[tuple[date, Usage]]
+    by_member: list[tuple[int | None, str, Usage]]  # (user id, e-mail or "", usage)
+    balances: list[AllocationBalance]
+
+
+def project_usage(*, access: Access, actor: Actor, project_id: int,
+                  month_from: date | None = None, month_to: date | None = None) -> ProjectUsage:
+    project = Project.objects.select_related("organisation").filter(pk=project_id).first()
+    if project is None or not access.can_view_project(project.pk, project.organisation_id):
+        raise NotFound(_("Project not found."))
+    if access.sees_all_clients and project.organisation_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"usage:project:{project.pk}",
+                     organisation_id=project.organisation_id)
+    qs = _months(UsageEntry.objects.filter(project_id=project.pk), month_from, month_to)
+    total = _usage(qs.order_by().aggregate(**_SUMS))
+    by_month = [(key[0], usage) for key, usage in _grouped(qs, "month")]
+    by_member = [(key[0], key[1] or "", usage)
+                 for key, usage in _grouped(qs, "user_id", "user__email")]
+    return ProjectUsage(project=project, total=total, by_month=by_month, by_member=by_member,
+                        balances=allocation_balances(access=access, project_id=project.pk))
+
+
+@dataclass(frozen=True)
+class OrganisationUsage:
+    organisation: Organisation
+    total: Usage
+    by_month: list[tuple[date, Usage]]
+    by_project: list[tuple[int, str, Usage]]  # (project id, code, usage)
+
+
+def organisation_usage(*, access: Access, actor: Actor, organisation_id: int,
+                       month_from: date | None = None,
+                       month_to: date | None = None) -> OrganisationUsage:
+    """The organisation's usage: its admins and client-data staff."""
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None or not access.can_view_org(org.pk):
+        raise NotFound(_("Organisation not found."))
+    if not (access.is_org_admin(org.pk) or access.sees_all_clients):
+        raise PermissionDenied(_("Only the organisation's admins see its usage."))
+    if access.sees_all_clients and org.pk not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"usage:organisation:{org.pk}",
+                     organisation_id=org.pk)
+    qs = _months(UsageEntry.objects.filter(organisation_id=org.pk), month_from, month_to)
+    return OrganisationUsage(
+        organisation=org, total=_usage(qs.order_by().aggregate(**_SUMS)),
+        by_month=[(key[0], usage) for key, usage in _grouped(qs, "month")],
+        by_project=[(key[0], key[1], usage)
+                    for key, usage in _grouped(qs, "project_id", "project__code")],
+    )
+
+
+def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
+    """GPU-seconds consumed per pool (entries of the pool's allocations)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    rows = (UsageEntry.objects.filter(allocation__isnull=False).order_by()
+            .values_list("allocation__pool_id").annotate(total=Sum("gpu_seconds")))
+    return {int(pool): int(total or 0) for pool, total in rows}

@@ -1,0 +1,56 @@
+"""PDF of a statement and of a credit note, rendered with WeasyPrint from a template.
+
+Nothing is fetched over the network: the fonts are the system's (fontconfig: DejaVu), and the
+``url_fetcher`` serves only the platform's own static files, refusing every other URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from laif.compute.statement_models import CreditNote, Statement
+from laif.compute.statement_selectors import credited_cents, statement_lines
+
+STATIC_PREFIX = "/static/"
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def local_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+    """Serve ``/static/...`` from the platform's static files; refuse anything else."""
+    path = url.removeprefix("file://")
+    if not path.startswith(STATIC_PREFIX) or ".." in path:
+        raise FetchRefused(f"refused to fetch {url!r}: only the platform's static files")
+    found = finders.find(path.removeprefix(STATIC_PREFIX))
+    if not isinstance(found, str):
+        raise FetchRefused(f"no static file {path!r}")
+    with open(found, "rb") as fh:
+        return {"string": fh.read(), "filename": found}
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported on use: heavy
+
+    pdf = HTML(string=html, base_url="/", url_fetcher=local_fetcher).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    lines = list(statement_lines(statement))
+    return _pdf(render_to_string("compute/statement_pdf.html", {
+        "statement": statement, "lines": [ln for ln in lines if not ln.is_adjustment],
+        "adjustments": [ln for ln in lines if ln.is_adjustment],
+        "credit_notes": list(statement.credit_notes.all()),
+        "credited_cents": credited_cents(statement)}))
+
+
+def credit_note_pdf(note: CreditNote) -> bytes:
+    return _pdf(render_to_string("compute/credit_note_pdf.html", {
+        "note": note, "statement": note.statement,
+        "lines": list(note.lines.select_related("line"))}))

@@ -1,0 +1,235 @@
+"""Reads of statements: the draft of a month (computed on demand from the unbilled ledger
+entries, summed in the database), issued statements, their lines and ledger entries, credit notes.
+
+Who sees what: an organisation's members and the client-facing staff (operators, reviewers,
+auditors) read its statements and credit notes; a staff read is recorded in the audit log as data
+access. Others get 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import Conflict, DomainError, NotFound
+from laif.accounts.models import Organisation, Project, User
+from laif.catalogue.prices import PriceCatalogue
+from laif.compute import pricing
+from laif.compute.ledger_models import UsageEntry
+from laif.compute.statement_models import CreditNote, Statement, StatementLine
+
+FIRST_MONTH = date(2000, 1, 1)
+LAST_MONTH = date(2100, 12, 1)
+
+
+def prices() -> PriceCatalogue:
+    catalogue: PriceCatalogue | None = settings.LAIF_PRICES
+    assert catalogue is not None  # a broken price file stops start-up
+    return catalogue
+
+
+def parse_month(text: str) -> date:
+    """``"2026-07"`` -> 1 July 2026; a DomainError (400) otherwise."""
+    try:
+        year, month = text.strip().split("-")
+        first = date(int(year), int(month), 1)
+    except (ValueError, TypeError) as exc:
+        raise DomainError(_("A month is written YYYY-MM, e.g. 2026-07."), field="month") from exc
+    if not FIRST_MONTH <= first <= LAST_MONTH:
+        raise DomainError(_("A month is written YYYY-MM, e.g. 2026-07."), field="month")
+    return first
+
+
+def _organisation(access: Access, actor: Actor | None, org_id: int) -> Organisation:
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None or not access.can_view_org(org_id):
+        raise NotFound(_("Organisation not found."))
+    if actor is not None and org_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"statements:{org_id}",
+                     organisation_id=org_id)
+    return org
+
+
+def organisation_of(org_id: int) -> Organisation:
+    """The organisation of a page whose access was already checked."""
+    return Organisation.objects.get(pk=org_id)
+
+
+# ------------------------------------------------------------------------------------ drafts
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    project_id: int | None
+    project_label: str
+    user_id: int | None
+    user_label: str
+    partition: str
+    resource: str
+    usage_month: date
+    is_adjustment: bool
+    seconds: int
+    quantity_hours: Decimal
+    unit_price_eur: Decimal
+    amount_cents: int
+    entries_count: int
+    energy_j: int | None
+    price_assumption: bool
+
+
+@dataclass(frozen=True)
+class Draft:
+    organisation: Organisation
+    month: date
+    lines: list[DraftLine]
+    usage_cents: int
+    adjustment_cents: int
+    total_cents: int
+    entries_count: int
+    energy_j: int | None
+    energy_unreported: int
+    price_assumption: bool
+    max_entry_id: int
+    issued: Statement | None = None
+
+
+def billable_entries(org_id: int, month: date, max_id: int | None = None) -> QuerySet[UsageEntry]:
+    """Unbilled entries a statement of ``month`` bills: those of the month, and those of earlier
+    months whose statement is already issued (late usage: adjustments). Entries of an earlier
+    month not yet issued wait for that month's own statement."""
+    issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
+    qs = UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).filter(
+        Q(month=month) | Q(month__lt=month, month__in=issued))
+    return qs if max_id is None else qs.filter(id__lte=max_id)
+
+
+def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    projects = {p.pk: f"{p.code} {p.name}" for p in Project.objects.filter(pk__in=project_ids)}
+    users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "email"))
+    return projects, users
+
+
+def draft_compute(org: Organisation, month: date) -> Draft:
+    """The statement of ``month`` as it would be issued now (nothing is written)."""
+    max_id = billable_entries(org.pk, month).aggregate(m=Max("id"))["m"] or 0
+    groups = list(
+        billable_entries(org.pk, month, max_id)
+        .values("project_id", "user_id", "partition", "month")
+        .annotate(gpu=Sum("gpu_seconds"), cpu=Sum("cpu_seconds"), energy=Sum("energy_j"),
+                  reported=Count("energy_j"), n=Count("id"))
+        .order_by("month", "project_id", "user_id", "partition"))
+    usage = [
+        pricing.Usage((g["project_id"], g["user_id"], i), g["month"], g["partition"], resource,
+                      int(g["gpu"] if resource is pricing.Resource.GPU else g["cpu"]))
+        for i, g in enumerate(groups) for resource in pricing.Resource
+    ]
+    try:
+        priced = pricing.price_lines(usage, prices())
+    except pricing.NoPrice as exc:
+        raise Conflict(_("No price in the catalogue for partition %(partition)s in %(month)s: "
+                         "this usage cannot be billed yet.")
+                       % {"partition": exc.partition, "month": f"{exc.month:%Y-%m}"}) from exc
+    projects, users = _labels({g["project_id"] for g in groups if g["project_id"]},
+                              {g["user_id"] for g in groups if g["user_id"]})
+    lines = []
+    for p in priced:
+        group = groups[int(p.key[2] or 0)]
+        # a group's energy goes on its GPU line (its CPU line when it used no GPU): never twice
+        carries_energy = p.resource is pricing.Resource.GPU or not group["gpu"]
+        lines.append(DraftLine(
+            project_id=group["project_id"],
+            project_label=projects.get(group["project_id"], _("(no project)")),
+            user_id=group["user_id"], user_label=users.get(group["user_id"], _("(unknown member)")),
+            partition=p.partition, resource=str(p.resource), usage_month=p.month,
+            is_adjustment=p.month != month, seconds=p.seconds,
+            quantity_hours=pricing.hours(p.seconds), unit_price_eur=p.unit_price_eur,
+            amount_cents=p.amount_cents, entries_count=int(group["n"]),
+            energy_j=(int(group["energy"]) if carries_energy and group["reported"] else None),
+            price_assumption=p.price_assumption))
+    usage_cents = sum(ln.amount_cents for ln in lines if not ln.is_adjustment)
+    adjustment_cents = sum(ln.amount_cents for ln in lines if ln.is_adjustment)
+    reported = sum(int(g["reported"]) for g in groups)
+    entries = sum(int(g["n"]) for g in groups)
+    return Draft(
+        organisation=org, month=month, lines=lines, usage_cents=usage_cents,
+        adjustment_cents=adjustment_cents, total_cents=usage_cents + adjustment_cents,
+        entries_count=entries,
+        energy_j=(sum(int(g["energy"]) for g in groups if g["reported"]) if reported else None),
+        energy_unreported=entries - reported,
+        price_assumption=any(ln.price_assumption for ln in lines), max_entry_id=max_id)
+
+
+def statement_draft(*, access: Access, actor: Actor | None, organisation_id: int,
+                    month: date) -> Draft:
+    """The month's statement: the issued one when it exists, else the draft computed now."""
+    org = _organisation(access, actor, organisation_id)
+    issued = Statement.objects.filter(organisation=org, month=month).first()
+    draft = draft_compute(org, month)
+    if issued is not None:
+        return Draft(**{**draft.__dict__, "issued": issued})
+    return draft
+
+
+# ------------------------------------------------------------------------------------ issued
+
+
+def statements_for(*, access: Access, actor: Actor | None,
+                   organisation_id: int) -> QuerySet[Statement]:
+    _organisation(access, actor, organisation_id)
+    return Statement.objects.filter(organisation_id=organisation_id).annotate(
+        credited_cents=Sum("credit_notes__total_cents"))
+
+
+def statement_get(*, access: Access, actor: Actor | None, statement_id: int) -> Statement:
+    statement = Statement.objects.select_related("organisation", "issued_by").filter(
+        pk=statement_id).first()
+    if statement is None or not access.can_view_org(statement.organisation_id):
+        raise NotFound(_("Statement not found."))
+    if actor is not None and statement.organisation_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"statement:{statement.pk}",
+                     organisation_id=statement.organisation_id)
+    return statement
+
+
+def statement_lines(statement: Statement) -> QuerySet[StatementLine]:
+    return statement.lines.annotate(credited_cents=Sum("credits__amount_cents"))
+
+
+def line_entries(*, access: Access, actor: Actor | None, statement_id: int,
+                 line_id: int) -> QuerySet[UsageEntry]:
+    """The ledger entries a statement line bills (its traceability to accounting)."""
+    statement = statement_get(access=access, actor=actor, statement_id=statement_id)
+    line = statement.lines.filter(pk=line_id).first()
+    if line is None:
+        raise NotFound(_("Statement line not found."))
+    return UsageEntry.objects.select_related("record").filter(
+        Q(billed__gpu_line=line) | Q(billed__cpu_line=line)).order_by("record__end_time", "id")
+
+
+def credited_cents(statement: Statement) -> int:
+    total = statement.credit_notes.aggregate(t=Sum("total_cents"))["t"]
+    return int(total or 0)
+
+
+def credit_notes_for(*, access: Access, actor: Actor | None,
+                     statement_id: int) -> QuerySet[CreditNote]:
+    statement = statement_get(access=access, actor=actor, statement_id=statement_id)
+    return statement.credit_notes.select_related("issued_by").prefetch_related("lines__line")
+
+
+def credit_note_get(*, access: Access, actor: Actor | None, credit_note_id: int) -> CreditNote:
+    note = CreditNote.objects.select_related("statement", "statement__organisation",
+                                             "issued_by").filter(pk=credit_note_id).first()
+    if note is None or not access.can_view_org(note.statement.organisation_id):
+        raise NotFound(_("Credit note not found."))
+    if actor is not None and note.statement.organisation_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"credit_note:{note.pk}",
+                     organisation_id=note.statement.organisation_id)
+    return note

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from laif.compute import statement_views as v
+
+urlpatterns = [
+    path("organisations/<int:org_id>/statements/", v.statement_list, name="statement_list"),
+    path("organisations/<int:org_id>/statements/issue/", v.statement_issue,
+         name="statement_issue"),
+    path("statements/<int:statement_id>/", v.statement_detail, name="statement_detail"),
+    path("statements/<int:statement_id>/pdf/", v.statement_pdf_view, name="statement_pdf"),
+    path("credit-notes/<int:credit_note_id>/pdf/", v.credit_note_pdf_view,
+         name="credit_note_pdf"),
+]

@@ -1,0 +1,70 @@
+"""Schemas of the usage ledger's endpoints (bounded integers, NUL-free strings)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field
+
+Month = Annotated[str, Field(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
+                             description="a month, YYYY-MM")]
+
+
+class UsageOut(Schema):
+    gpu_seconds: int
+    cpu_seconds: int
+    gpu_hours: str
+    cpu_hours: str
+    energy_j: int | None = Field(description="joules over the entries that reported energy; "
+                                             "null: not reported (never 0 for that)")
+    energy_unreported: int = Field(description="entries without energy")
+    entries: int
+
+
+class MonthUsageOut(UsageOut):
+    month: date
+
+
+class MemberUsageOut(UsageOut):
+    user_id: int | None
+    email: str
+
+
+class ProjectRowOut(UsageOut):
+    project_id: int | None
+    project_code: str
+
+
+class BalanceOut(Schema):
+    allocation_id: int
+    pool: str
+    start: date
+    end: date
+    granted_gpu_hours: int
+    used_gpu_hours: str
+    left_gpu_hours: str
+
+
+class ProjectUsageOut(Schema):
+    project_id: int
+    project_code: str
+    total: UsageOut
+    by_month: list[MonthUsageOut]
+    by_member: list[MemberUsageOut]
+    balances: list[BalanceOut]
+
+
+class OrganisationUsageOut(Schema):
+    organisation_id: int
+    total: UsageOut
+    by_month: list[MonthUsageOut]
+    by_project: list[ProjectRowOut]
+
+
+class IngestOut(Schema):
+    run_id: int
+    records_read: int
+    records_new: int
+    entries_new: int

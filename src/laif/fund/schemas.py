@@ -1,0 +1,47 @@
+"""API schemas of funding (validation only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field
+
+from laif.config.apitypes import NoNul
+
+Reference = Annotated[str, Field(max_length=100), NoNul]
+
+
+class ClaimOut(Schema):
+    id: int
+    organisation_id: int
+    statement_id: int
+    month: date
+    state: str = Field(description="computed, submitted or paid")
+    statement_total_cents: int = Field(description="The statement's full price")
+    credited_cents: int
+    eligible_cents: int
+    rate_percent: int
+    gross_cents: int
+    amount_cents: int = Field(description="The reimbursement claimed")
+    limited_by: str = Field(description="'', 'cap' or 'de_minimis'")
+    computed_at: datetime
+    submitted_at: datetime | None
+    paid_at: datetime | None
+    payment_reference: str
+
+
+class PaidIn(Schema):
+    payment_reference: Reference = ""
+    paid_on: date | None = Field(default=None, ge=date(2020, 1, 1), le=date(2100, 12, 31))
+
+
+class DeMinimisOut(Schema):
+    on: date
+    since: date
+    ceiling_cents: int
+    received_cents: int
+    pending_cents: int
+    left_cents: int
+    source: str

@@ -1,0 +1,126 @@
+"""Reads of funding: cashback claims, the preview of a statement's claim, the de minimis total.
+
+An organisation's members and the client-facing staff read its claims and aid; others get 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import NotFound
+from laif.catalogue.cashback import CashbackRule, load_cashback
+from laif.compute import statement_selectors
+from laif.compute.statement_models import Statement
+from laif.fund import rules
+from laif.fund.models import AidRecord, CashbackClaim, ClaimState
+
+
+def cashback_rule() -> CashbackRule:
+    return load_cashback()
+
+
+def cap_cents() -> int:
+    return int(settings.LAIF_CASHBACK_CAP_EUR) * 100
+
+
+def _visible_org(access: Access, actor: Actor | None, org_id: int, what: str) -> None:
+    if not access.can_view_org(org_id):
+        raise NotFound(_("Organisation not found."))
+    if actor is not None and org_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"{what}:{org_id}",
+                     organisation_id=org_id)
+
+
+def claims_for(*, access: Access, actor: Actor | None,
+               organisation_id: int) -> QuerySet[CashbackClaim]:
+    _visible_org(access, actor, organisation_id, "cashback_claims")
+    return CashbackClaim.objects.filter(organisation_id=organisation_id).select_related(
+        "statement")
+
+
+def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> CashbackClaim:
+    claim = CashbackClaim.objects.select_related("statement", "organisation").filter(
+        pk=claim_id).first()
+    if claim is None or not access.can_view_org(claim.organisation_id):
+        raise NotFound(_("Cashback claim not found."))
+    if actor is not None and claim.organisation_id not in access.org_roles:
+        audit_record(actor=actor, action="data.accessed", target=f"cashback_claim:{claim.pk}",
+                     organisation_id=claim.organisation_id)
+    return claim
+
+
+@dataclass(frozen=True)
+class DeMinimisTotal:
+    on: date
+    since: date
+    ceiling_cents: int
+    received_cents: int  # aid records granted in the period
+    pending_cents: int  # cashback claims not yet paid (counted so the ceiling holds)
+    left_cents: int
+    source: str
+
+
+def de_minimis_total(organisation_id: int, on: date) -> DeMinimisTotal:
+    rule = cashback_rule()
+    since = rules.de_minimis_since(rule, on)
+    received = AidRecord.objects.filter(organisation_id=organisation_id, granted_on__gt=since,
+                                        granted_on__lte=on).aggregate(t=Sum("amount_cents"))["t"]
+    pending = CashbackClaim.objects.filter(organisation_id=organisation_id).exclude(
+        state=ClaimState.PAID).aggregate(t=Sum("amount_cents"))["t"]
+    ceiling = rule.de_minimis.ceiling_eur * 100
+    used = int(received or 0) + int(pending or 0)
+    return DeMinimisTotal(on=on, since=since, ceiling_cents=ceiling,
+                          received_cents=int(received or 0), pending_cents=int(pending or 0),
+                          left_cents=max(0, ceiling - used), source=rule.de_minimis.source)
+
+
+def de_minimis_for(*, access: Access, actor: Actor | None, organisation_id: int,
+                   on: date) -> DeMinimisTotal:
+    _visible_org(access, actor, organisation_id, "de_minimis")
+    return de_minimis_total(organisation_id, on)
+
+
+def claimed_in_year(organisation_id: int, year: int) -> int:
+    total = CashbackClaim.objects.filter(organisation_id=organisation_id,
+                                         month__year=year).aggregate(t=Sum("amount_cents"))["t"]
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class ClaimPreview:
+    eligible: bool
+    reason: str
+    figures: rules.ClaimFigures | None
+    claim: CashbackClaim | None
+    source: str
+
+
+def claim_preview_of(statement: Statement, on: date) -> ClaimPreview:
+    """What a claim on this (visible, issued) statement is or would be, with the figures."""
+    rule = cashback_rule()
+    existing = CashbackClaim.objects.filter(statement=statement).first()
+    org = statement.organisation
+    if not rules.is_eligible(rule, sme_class=org.sme_class, kind=org.kind, month=statement.month):
+        return ClaimPreview(False, _("The cashback is for SMEs (EU definition) and start-ups; "
+                                     "this organisation is neither."), None, existing, rule.source)
+    credited = statement_selectors.credited_cents(statement)
+    figures = rules.claim_figures(
+        rule, eligible_cents=max(0, statement.total_cents - credited), cap_cents=cap_cents(),
+        claimed_in_window_cents=claimed_in_year(org.pk, statement.month.year),
+        aid_in_period_cents=de_minimis_total(org.pk, on).received_cents
+        + de_minimis_total(org.pk, on).pending_cents)
+    return ClaimPreview(True, "", figures, existing, rule.source)
+
+
+def claim_preview(*, access: Access, actor: Actor | None, statement_id: int,
+                  on: date) -> ClaimPreview:
+    statement = statement_selectors.statement_get(access=access, actor=actor,
+                                                  statement_id=statement_id)
+    return claim_preview_of(statement, on)

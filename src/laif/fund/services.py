@@ -1,0 +1,133 @@
+"""Writes of funding: compute, submit and pay cashback claims.
+
+The statement stays at full price; a claim is a separate reimbursement. ``cashback_claim_compute``
+locks the organisation's row so two claims of one organisation are computed one after the other
+(the cap and the de minimis ceiling hold); a statement has at most one claim (unique). Paying a
+claim records it as aid received (``AidRecord``, granted on the payment date). Each write is
+recorded in the audit log in its transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from laif.accounts.access import Access
+from laif.accounts.audit import Actor, audit_record
+from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
+from laif.accounts.models import Organisation
+from laif.compute import statement_selectors
+from laif.compute.permissions import can_bill
+from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
+from laif.fund.selectors import cashback_rule, claim_preview_of
+
+MAX_REFERENCE = 100
+
+
+def _euros(cents: int) -> str:
+    return f"EUR {cents // 100:,}.{cents % 100:02d}"
+
+
+def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
+                           now: datetime | None = None) -> CashbackClaim:
+    """The claim of an issued statement (its organisation's admins)."""
+    now = now or timezone.now()
+    statement = statement_selectors.statement_get(access=access, actor=None,
+                                                  statement_id=statement_id)
+    org_id = statement.organisation_id
+    if not access.is_org_admin(org_id):
+        raise PermissionDenied(_("Only the organisation's admins claim the cashback."))
+    try:
+        with transaction.atomic():
+            Organisation.objects.select_for_update().get(pk=org_id)
+            if CashbackClaim.objects.filter(statement=statement).exists():
+                raise Conflict(_("This statement already has a cashback claim."))
+            preview = claim_preview_of(statement, timezone.localdate(now))
+            if not preview.eligible or preview.figures is None:
+                raise Conflict(preview.reason)
+            f = preview.figures
+            if f.amount_cents <= 0:
+                raise Conflict(_(
+                    "Nothing can be claimed: 80%% of the eligible amount is %(gross)s, what is "
+                    "left of the yearly cap is %(cap)s and what is left under the de minimis "
+                    "ceiling is %(dm)s.") % {"gross": _euros(f.gross_cents),
+                                             "cap": _euros(f.cap_left_cents),
+                                             "dm": _euros(f.de_minimis_left_cents)})
+            claim = CashbackClaim.objects.create(
+                organisation_id=org_id, statement=statement, month=statement.month,
+                statement_total_cents=statement.total_cents,
+                credited_cents=statement.total_cents - f.eligible_cents,
+                eligible_cents=f.eligible_cents, rate_percent=f.rate_percent,
+                gross_cents=f.gross_cents, amount_cents=f.amount_cents,
+                limited_by=str(f.limited_by), cap_left_cents=f.cap_left_cents,
+                de_minimis_left_cents=f.de_minimis_left_cents,
+                rule_version=cashback_rule().version, computed_at=now,
+                computed_by_id=actor.user_id or 0)
+            audit_record(actor=actor, action="cashback.computed",
+                         target=f"cashback_claim:{claim.pk}", organisation_id=org_id,
+                         detail={"statement": statement.number, "amount_cents": f.amount_cents,
+                                 "eligible_cents": f.eligible_cents,
+                                 "limited_by": str(f.limited_by)})
+    except IntegrityError as exc:
+        raise Conflict(_("This statement already has a cashback claim.")) from exc
+    return claim
+
+
+def _claim_for_update(access: Access, claim_id: int) -> CashbackClaim:
+    claim = CashbackClaim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None or not (access.can_view_org(claim.organisation_id) or can_bill(access)):
+        raise NotFound(_("Cashback claim not found."))
+    return claim
+
+
+def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
+                          now: datetime | None = None) -> CashbackClaim:
+    """Submit a computed claim (the organisation's admins)."""
+    with transaction.atomic():
+        claim = _claim_for_update(access, claim_id)
+        if not access.is_org_admin(claim.organisation_id):
+            raise PermissionDenied(_("Only the organisation's admins submit the claim."))
+        if claim.state != ClaimState.COMPUTED:
+            raise Conflict(_("This claim is already %(state)s.")
+                           % {"state": claim.get_state_display()})
+        claim.state, claim.submitted_at = ClaimState.SUBMITTED, now or timezone.now()
+        claim.submitted_by_id = actor.user_id
+        claim.save(update_fields=["state", "submitted_at", "submitted_by"])
+        audit_record(actor=actor, action="cashback.submitted", target=f"cashback_claim:{claim.pk}",
+                     organisation_id=claim.organisation_id,
+                     detail={"amount_cents": claim.amount_cents})
+    return claim
+
+
+def cashback_claim_mark_paid(*, access: Access, actor: Actor, claim_id: int,
+                             payment_reference: str, paid_on: date | None = None,
+                             now: datetime | None = None) -> CashbackClaim:
+    """Mark a submitted claim paid (factory operators): recorded as aid received."""
+    reference = payment_reference.strip()
+    if len(reference) > MAX_REFERENCE or "\x00" in reference:
+        raise DomainError(_("The payment reference is at most 100 characters."),
+                          field="payment_reference")
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = _claim_for_update(access, claim_id)
+        if not can_bill(access):
+            raise PermissionDenied(_("Only factory operators mark claims paid."))
+        if claim.state != ClaimState.SUBMITTED:
+            raise Conflict(_("Only a submitted claim can be paid; this one is %(state)s.")
+                           % {"state": claim.get_state_display()})
+        claim.state, claim.paid_at, claim.paid_by_id = ClaimState.PAID, now, actor.user_id
+        claim.payment_reference = reference
+        claim.save(update_fields=["state", "paid_at", "paid_by", "payment_reference"])
+        AidRecord.objects.create(
+            organisation_id=claim.organisation_id, amount_cents=claim.amount_cents,
+            granted_on=paid_on or timezone.localdate(now),
+            instrument=AidInstrument.COMPUTE_CASHBACK, claim=claim,
+            source=f"cashback claim {claim.pk}, statement {claim.statement_id}"[:300])
+        audit_record(actor=actor, action="cashback.paid", target=f"cashback_claim:{claim.pk}",
+                     organisation_id=claim.organisation_id,
+                     detail={"amount_cents": claim.amount_cents, "reference": reference})
+    return claim
+

@@ -1,0 +1,94 @@
+"""The statements and cashback part of the API tenancy matrix (tests/test_tenancy_matrix.py):
+three issued statements of the tenant (May with a submitted claim, June with a computed claim,
+July without one), a credit note on July; the rows and the request bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.compute import statements
+from laif.compute.statement_models import CreditNote, Statement
+from laif.fund import services as fund
+from laif.fund.models import CashbackClaim, ClaimState
+from tests.compute.billing_support import NOW, entry, issue
+from tests.factories import World
+
+MAY, JUNE, JULY = date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)
+
+
+def build_billing(w: World) -> None:
+    admin = access_for(w.org_admin), Actor.of(w.org_admin)
+    issued = {}
+    for month in (MAY, JUNE, JULY):
+        entry(w.project, w.member, month, gpu_s=36_000, cpu_s=3600, energy_j=5_000_000)
+        issued[month] = issue(w.operator, w.project, month)
+    for month in (MAY, JUNE):
+        claim = fund.cashback_claim_compute(access=admin[0], actor=admin[1],
+                                            statement_id=issued[month].pk, now=NOW)
+    fund.cashback_claim_submit(access=admin[0], actor=admin[1],
+                               claim_id=CashbackClaim.objects.get(month=MAY).pk)
+    statements.credit_note_issue(access=access_for(w.operator), actor=Actor.of(w.operator),
+                                 statement_id=issued[JULY].pk, reason="Matrix correction",
+                                 credits=[(issued[JULY].lines.first().pk, 1)])  # type: ignore[union-attr]
+    assert claim.state == ClaimState.COMPUTED
+
+
+def billing_path_ids(path: str) -> dict[str, int]:
+    july = Statement.objects.get(month=JULY, organisation__name="Acme Vision")
+    values: dict[str, int] = {}
+    if "{statement_id}" in path:
+        values["statement_id"] = july.pk
+    if "{line_id}" in path:
+        values["line_id"] = july.lines.order_by("id")[0].pk
+    if "{credit_note_id}" in path:
+        values["credit_note_id"] = CreditNote.objects.get(statement=july).pk
+    if "{claim_id}" in path:
+        state = ClaimState.SUBMITTED if path.endswith("/paid") else ClaimState.COMPUTED
+        values["claim_id"] = CashbackClaim.objects.get(state=state).pk
+    return values
+
+
+_R = ("anonymous", "other_member", "member", "project_lead", "org_admin", "operator",
+      "reviewer", "trainer", "auditor")
+
+
+def _row(*codes: int) -> dict[str, int]:
+    return dict(zip(_R, codes, strict=True))
+
+
+READ = _row(401, 404, 200, 200, 200, 200, 200, 404, 200)  # members and client-facing staff
+BY_OPERATOR = _row(401, 404, 403, 403, 403, 201, 403, 404, 403)
+BY_ADMIN = _row(401, 404, 403, 403, 201, 403, 403, 404, 403)
+
+BILLING_MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/api/organisations/{org_id}/statements"): READ,
+    ("GET", "/api/organisations/{org_id}/statements/draft"): READ,
+    ("POST", "/api/organisations/{org_id}/statements"): BY_OPERATOR,
+    ("GET", "/api/statements/{statement_id}"): READ,
+    ("GET", "/api/statements/{statement_id}/pdf"): READ,
+    ("GET", "/api/statements/{statement_id}/lines/{line_id}/entries"): READ,
+    ("GET", "/api/statements/{statement_id}/credit-notes"): READ,
+    ("POST", "/api/statements/{statement_id}/credit-notes"): BY_OPERATOR,
+    ("GET", "/api/credit-notes/{credit_note_id}/pdf"): READ,
+    ("GET", "/api/organisations/{org_id}/cashback-claims"): READ,
+    ("POST", "/api/statements/{statement_id}/cashback-claim"): BY_ADMIN,
+    ("POST", "/api/cashback-claims/{claim_id}/submit"): _row(401, 404, 403, 403, 200, 403, 403,
+                                                             404, 403),
+    ("POST", "/api/cashback-claims/{claim_id}/paid"): _row(401, 404, 403, 403, 403, 200, 403,
+                                                           404, 403),
+    ("GET", "/api/organisations/{org_id}/de-minimis"): READ,
+}
+
+BILLING_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
+    ("POST", "/api/organisations/{org_id}/statements"): lambda mw: {"month": "2026-01"},
+    ("POST", "/api/statements/{statement_id}/credit-notes"): lambda mw: {
+        "reason": "Node failure on 3 July", "lines": [{
+            "line_id": Statement.objects.get(month=JULY, organisation=mw.w.org)
+            .lines.order_by("id")[0].pk, "amount_cents": 100}]},
+    ("POST", "/api/cashback-claims/{claim_id}/paid"): lambda mw: {
+        "payment_reference": "SEPA-2026-0001"},
+}

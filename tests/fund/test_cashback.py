@@ -1,0 +1,105 @@
+"""Cashback claims: full-price statement, separate 80% claim, cap, de minimis, states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import override_settings
+
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.errors import Conflict, NotFound, PermissionDenied
+from laif.accounts.models import AuditEntry, Organisation
+from laif.compute.statement_models import Statement
+from laif.fund import selectors, services
+from laif.fund.models import AidInstrument, AidRecord, ClaimState
+from tests.compute.billing_support import NOW, entry, issue
+from tests.factories import World
+
+JULY = date(2026, 7, 1)
+
+
+def _statement(world: World, gpu_s: int = 36_000, month: date = JULY) -> Statement:
+    entry(world.project, world.member, month, gpu_s=gpu_s)
+    return issue(world.operator, world.project, month)
+
+
+def _claim(world: World, statement: Statement):  # type: ignore[no-untyped-def]
+    return services.cashback_claim_compute(access=access_for(world.org_admin),
+                                           actor=Actor.of(world.org_admin),
+                                           statement_id=statement.pk, now=NOW)
+
+
+def test_full_price_statement_and_a_separate_claim_through_paid(world: World) -> None:
+    statement = _statement(world)  # 10 GPU-hours at 2.20
+    claim = _claim(world, statement)
+    statement.refresh_from_db()
+    assert statement.total_cents == 2200  # full price on the statement
+    assert (claim.eligible_cents, claim.amount_cents, claim.state) == (2200, 1760, "computed")
+    admin, operator = access_for(world.org_admin), access_for(world.operator)
+    with pytest.raises(Conflict, match="Only a submitted"):
+        services.cashback_claim_mark_paid(access=operator, actor=Actor.of(world.operator),
+                                          claim_id=claim.pk, payment_reference="x")
+    with pytest.raises(PermissionDenied):
+        services.cashback_claim_submit(access=access_for(world.member),
+                                       actor=Actor.of(world.member), claim_id=claim.pk)
+    services.cashback_claim_submit(access=admin, actor=Actor.of(world.org_admin),
+                                   claim_id=claim.pk)
+    with pytest.raises(PermissionDenied):
+        services.cashback_claim_mark_paid(access=admin, actor=Actor.of(world.org_admin),
+                                          claim_id=claim.pk, payment_reference="x")
+    assert selectors.de_minimis_total(world.org.pk, date(2026, 9, 15)).pending_cents == 1760
+    claim = services.cashback_claim_mark_paid(access=operator, actor=Actor.of(world.operator),
+                                              claim_id=claim.pk, payment_reference="SEPA-1",
+                                              paid_on=date(2026, 9, 20))
+    assert claim.state == ClaimState.PAID
+    aid = AidRecord.objects.get(claim=claim)
+    assert (aid.amount_cents, aid.instrument) == (1760, AidInstrument.COMPUTE_CASHBACK)
+    total = selectors.de_minimis_total(world.org.pk, date(2026, 9, 30))
+    assert (total.received_cents, total.pending_cents) == (1760, 0)
+    assert total.left_cents == 300_000 * 100 - 1760
+    assert {"cashback.computed", "cashback.submitted", "cashback.paid"} <= set(
+        AuditEntry.objects.values_list("action", flat=True))
+
+
+def test_one_claim_per_statement_and_only_the_admins(world: World) -> None:
+    statement = _statement(world)
+    with pytest.raises(PermissionDenied):
+        services.cashback_claim_compute(access=access_for(world.member),
+                                        actor=Actor.of(world.member), statement_id=statement.pk)
+    with pytest.raises(NotFound):
+        services.cashback_claim_compute(access=access_for(world.other_member),
+                                        actor=Actor.of(world.other_member),
+                                        statement_id=statement.pk)
+    _claim(world, statement)
+    with pytest.raises(Conflict, match="already has"):
+        _claim(world, statement)
+
+
+def test_large_companies_are_not_eligible(world: World) -> None:
+    Organisation.objects.filter(pk=world.org.pk).update(sme_class="large", kind="company")
+    with pytest.raises(Conflict, match="SMEs"):
+        _claim(world, _statement(world))
+
+
+@override_settings(LAIF_CASHBACK_CAP_EUR=20)
+def test_the_cap_limits_then_refuses_with_the_figures(world: World) -> None:
+    claim = _claim(world, _statement(world))  # 80% of 22.00 = 17.60; cap 20.00
+    assert claim.amount_cents == 1760
+    entry(world.project, world.member, date(2026, 8, 1), gpu_s=36_000)
+    august = issue(world.operator, world.project, date(2026, 8, 1))
+    claim = _claim(world, august)
+    assert (claim.amount_cents, claim.limited_by) == (240, "cap")
+    entry(world.project, world.member, date(2026, 6, 1), gpu_s=3600)
+    june = issue(world.operator, world.project, date(2026, 6, 1))
+    with pytest.raises(Conflict, match=r"EUR 0\.00"):
+        _claim(world, june)
+
+
+def test_the_de_minimis_ceiling_counts_aid_received(world: World) -> None:
+    AidRecord.objects.create(organisation=world.org, amount_cents=300_000 * 100 - 100,
+                             granted_on=date(2025, 3, 1), instrument=AidInstrument.OTHER,
+                             source="Fit 4 AI")
+    claim = _claim(world, _statement(world))
+    assert (claim.amount_cents, claim.limited_by) == (100, "de_minimis")
