@@ -1,5 +1,6 @@
-"""Schemathesis over the compute endpoints as a person of a project: its lead (who asks for
-GPU-hours, renewals, extensions and top-ups, and submits jobs as a member does). Real ids of the project, its allocation, request and job are substituted into each case
+"""Schemathesis over the compute endpoints as people of a project: its lead (who asks for
+GPU-hours, renewals, extensions and top-ups and submits jobs) and a plain member (who submits
+jobs). Real ids of the project, its allocation, request and job are substituted into each case
 so the handlers behind the 404s run too. The scheduler is the in-memory fake. No call may end in
 a server error, on SQLite and PostgreSQL."""
 
@@ -12,13 +13,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django import Settings
-from schemathesis.checks import not_a_server_error
 
 from laif.accounts import services as account_services
 from laif.accounts.access import access_for
@@ -26,6 +25,7 @@ from laif.accounts.audit import Actor
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from laif.config.wsgi import application
+from tests.compute.fuzz_support import call_rolled_back
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.support import submit
 from tests.factories import make_world
@@ -45,7 +45,7 @@ def no_connection_closing(tmp_path: Path) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(params=["project_lead"])
+@pytest.fixture(params=["project_lead", "member"])
 def member_target(request: pytest.FixtureRequest, db: None, settings: Settings,
                   no_connection_closing: None) -> tuple[str, dict[str, int]]:
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
@@ -66,15 +66,6 @@ def member_target(request: pytest.FixtureRequest, db: None, settings: Settings,
                                 "request_id": req.pk, "job_id": job.pk}
 
 
-def _call(case: schemathesis.Case[Any], authorization: str) -> None:
-    with transaction.atomic():
-        response = case.call(headers={"Authorization": authorization})
-        transaction.set_rollback(True)
-    assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} -> {response.status_code}\n{response.text[:2000]}")
-    case.validate_response(response, checks=[not_a_server_error])
-
-
 @schema.parametrize()
 @hypothesis_settings(
     max_examples=MAX_EXAMPLES, deadline=None,
@@ -84,11 +75,11 @@ def _call(case: schemathesis.Case[Any], authorization: str) -> None:
 def test_compute_api_as_a_project_member_never_fails(
         case: schemathesis.Case[Any], member_target: tuple[str, dict[str, int]]) -> None:
     authorization, ids = member_target
-    _call(case, authorization)
+    call_rolled_back(case, authorization)
     generated = case.path_parameters
     if generated and set(generated) & set(ids):
         case.path_parameters = {**generated, **{k: v for k, v in ids.items() if k in generated}}
         try:
-            _call(case, authorization)
+            call_rolled_back(case, authorization)
         finally:
             case.path_parameters = generated

@@ -10,16 +10,15 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django import Settings
-from schemathesis.checks import not_a_server_error
 
 from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
 from laif.config.wsgi import application
+from tests.compute.fuzz_support import call_rolled_back
 from tests.compute.support import submit
 from tests.factories import make_world
 from tests.wsgi_support import connections_kept_open
@@ -49,15 +48,6 @@ def staff_target(request: pytest.FixtureRequest, db: None, settings: Settings,
     return f"Bearer {secret}", req.pk
 
 
-def _call(case: schemathesis.Case[Any], authorization: str) -> None:
-    with transaction.atomic():
-        response = case.call(headers={"Authorization": authorization})
-        transaction.set_rollback(True)
-    assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} -> {response.status_code}\n{response.text[:2000]}")
-    case.validate_response(response, checks=[not_a_server_error])
-
-
 @schema.parametrize()
 @hypothesis_settings(
     max_examples=MAX_EXAMPLES, deadline=None,
@@ -67,11 +57,11 @@ def _call(case: schemathesis.Case[Any], authorization: str) -> None:
 def test_compute_api_as_staff_never_fails(case: schemathesis.Case[Any],
                                           staff_target: tuple[str, int]) -> None:
     authorization, request_id = staff_target
-    _call(case, authorization)
+    call_rolled_back(case, authorization)
     if case.path_parameters and "request_id" in case.path_parameters:
         generated = case.path_parameters
         case.path_parameters = {**generated, "request_id": request_id}
         try:
-            _call(case, authorization)
+            call_rolled_back(case, authorization)
         finally:
             case.path_parameters = generated
