@@ -318,7 +318,6 @@ MALFORMED: list[tuple[str, bytes, str]] = [
     ("no submission", _edit(_set("time.submission", None)), "no time.submission"),
     ("no state", _edit(_set("state", _DELETE)), "no state.current"),
     ("no account", _edit(_set("account", None)), "no account"),
-    ("no user", _edit(_set("user", _DELETE)), "no user"),
     ("negative elapsed", _edit(_set("time.elapsed", -1)), "negative time.elapsed"),
     ("finished without an end", _edit(_set("time.end", None, job=1)), "without time.end"),
     ("ends before it starts", _edit(_set("time.end", 1795472000, job=1)), "before time.start"),
@@ -328,6 +327,14 @@ MALFORMED: list[tuple[str, bytes, str]] = [
     ("the same record twice", _edit(lambda d: d["jobs"].append(d["jobs"][2])),
      "same key"),
 ]
+
+
+def test_a_run_whose_user_is_gone_still_counts() -> None:
+    """sacct prints no user name once the uid maps to no account: the run is kept, with no
+    person, so a removed Unix account never stops the whole ingestion."""
+    runs = parse_sacct_json(_edit(_set("user", None)))
+    assert runs.item(0, "user") == ""
+    assert runs.item(0, "account") != ""
 
 
 @pytest.mark.parametrize(("data", "message"), [(d, m) for _, d, m in MALFORMED],

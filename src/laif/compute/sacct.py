@@ -215,7 +215,9 @@ def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
         submission=time.struct.field("submission"),
         array_job_id=array.struct.field("job_id"),
         array_task_id=array.struct.field("task_id"),
-        user=pl.col("user"),
+        # null when the uid no longer maps to a name (the person's Unix account was removed):
+        # the run still counts, charged to its account, with no person ("")
+        user=pl.col("user").fill_null(""),
         account=pl.col("account"),
         partition=pl.col("partition"),
         state=pl.col("state").struct.field("current"),
@@ -266,14 +268,13 @@ def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
 
 
 def _validate_0038(df: pl.DataFrame) -> None:
-    """Every record must carry its key, its state, its user and account and a usable elapsed time;
+    """Every record must carry its key, its state, its account and a usable elapsed time;
     a finished run must have ended. Reports the first offending record."""
     finished = pl.col("state").is_in(sorted(FINISHED_STATES))
     checks: Sequence[tuple[str, pl.Expr]] = (
         ("no job_id", pl.col("job_id").is_null() | (pl.col("job_id") <= 0)),
         ("no time.submission", pl.col("submission").is_null() | (pl.col("submission") <= 0)),
         ("no state.current", pl.col("state").is_null() | (pl.col("state") == "")),
-        ("no user", pl.col("user").is_null()),
         ("no account", pl.col("account").is_null()),
         ("no or negative time.elapsed", pl.col("elapsed_s").is_null() | (pl.col("elapsed_s") < 0)),
         ("a finished run without time.end",
