@@ -30,7 +30,9 @@ from laif.accounts.models import (
 )
 
 
-def _audit_staff_read(access: Access, actor: Actor, target: str, org_id: int) -> None:
+def audit_staff_read(access: Access, actor: Actor, target: str, org_id: int) -> None:
+    """Record a read of a client's data by factory staff who are not in that organisation
+    (``data.accessed``); a read by the client's own people records nothing."""
     if access.sees_all_clients and org_id not in access.org_roles:
         audit_record(actor=actor, action="data.accessed", target=target, organisation_id=org_id)
 
@@ -51,7 +53,7 @@ def organisation_get(*, access: Access, actor: Actor, organisation_id: int) -> O
     org = organisations_for(access).filter(pk=organisation_id).first()
     if org is None:
         raise NotFound(_("Organisation not found."))
-    _audit_staff_read(access, actor, f"organisation:{org.pk}", org.pk)
+    audit_staff_read(access, actor, f"organisation:{org.pk}", org.pk)
     return org
 
 
@@ -62,7 +64,7 @@ def members_of(*, access: Access, organisation_id: int,
     if not access.can_view_org(organisation_id):
         raise NotFound(_("Organisation not found."))
     if actor is not None:
-        _audit_staff_read(access, actor, f"organisation:{organisation_id}/members", organisation_id)
+        audit_staff_read(access, actor, f"organisation:{organisation_id}/members", organisation_id)
     return (
         Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
@@ -100,7 +102,7 @@ def project_get(*, access: Access, actor: Actor, project_id: int) -> Project:
     project = projects_for(access).filter(pk=project_id).first()
     if project is None:
         raise NotFound(_("Project not found."))
-    _audit_staff_read(access, actor, f"project:{project.pk}", project.organisation_id)
+    audit_staff_read(access, actor, f"project:{project.pk}", project.organisation_id)
     return project
 
 

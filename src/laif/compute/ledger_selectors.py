@@ -28,9 +28,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.audit import Actor, audit_record
+from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import Organisation, Project
+from laif.accounts.selectors import audit_staff_read
 from laif.compute.ledger_models import UsageEntry
 from laif.compute.models import Allocation
 from laif.compute.permissions import sees_pools
@@ -141,9 +142,7 @@ def project_usage(*, access: Access, actor: Actor, project_id: int,
     project = Project.objects.select_related("organisation").filter(pk=project_id).first()
     if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Project not found."))
-    if access.sees_all_clients and project.organisation_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"usage:project:{project.pk}",
-                     organisation_id=project.organisation_id)
+    audit_staff_read(access, actor, f"usage:project:{project.pk}", project.organisation_id)
     qs = _months(UsageEntry.objects.filter(project_id=project.pk), month_from, month_to)
     total = _usage(qs.order_by().aggregate(**_SUMS))
     by_month = [(key[0], usage) for key, usage in _grouped(qs, "month")]
@@ -170,9 +169,7 @@ def organisation_usage(*, access: Access, actor: Actor, organisation_id: int,
         raise NotFound(_("Organisation not found."))
     if not (access.is_org_admin(org.pk) or access.sees_all_clients):
         raise PermissionDenied(_("Only the organisation's admins see its usage."))
-    if access.sees_all_clients and org.pk not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"usage:organisation:{org.pk}",
-                     organisation_id=org.pk)
+    audit_staff_read(access, actor, f"usage:organisation:{org.pk}", org.pk)
     qs = _months(UsageEntry.objects.filter(organisation_id=org.pk), month_from, month_to)
     return OrganisationUsage(
         organisation=org, total=_usage(qs.order_by().aggregate(**_SUMS)),

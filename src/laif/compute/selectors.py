@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.audit import Actor, audit_record
+from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
+from laif.accounts.selectors import audit_staff_read
 from laif.compute import capacity
 from laif.compute.models import (
     Allocation,
@@ -60,9 +61,7 @@ def request_get(*, access: Access, actor: Actor, request_id: int) -> AllocationR
     if req is None:
         raise NotFound(_("Allocation request not found."))
     org_id = req.project.organisation_id
-    if access.sees_all_clients and org_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"allocation_request:{req.pk}",
-                     organisation_id=org_id)
+    audit_staff_read(access, actor, f"allocation_request:{req.pk}", org_id)
     return req
 
 
@@ -80,9 +79,7 @@ def allocation_get(*, access: Access, actor: Actor, allocation_id: int) -> Alloc
     if allocation is None:
         raise NotFound(_("Allocation not found."))
     org_id = allocation.project.organisation_id
-    if access.sees_all_clients and org_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"allocation:{allocation.pk}",
-                     organisation_id=org_id)
+    audit_staff_read(access, actor, f"allocation:{allocation.pk}", org_id)
     return allocation
 
 
@@ -177,7 +174,5 @@ def job_get(*, access: Access, actor: Actor, job_id: int) -> Job:
     if job is None:
         raise NotFound(_("Job not found."))
     org_id = job.project.organisation_id
-    if access.sees_all_clients and org_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"job:{job.pk}",
-                     organisation_id=org_id)
+    audit_staff_read(access, actor, f"job:{job.pk}", org_id)
     return job
