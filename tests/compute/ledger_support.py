@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 from laif.accounts.models import ClusterIdentity, Project, User
 from laif.compute.ledger_models import UsageEntry, UsageRecord
 from laif.compute.models import Allocation
+from tests.factories import World
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
 ALL_SACCT = ["sacct_completed.json", "sacct_array.json", "sacct_requeued.json",
@@ -70,6 +71,15 @@ def identity(user: User, username: str, uid: int) -> ClusterIdentity:
     found, _ = ClusterIdentity.objects.update_or_create(
         user=user, defaults={"username": username, "uid": uid})
     return found
+
+
+def as_fixture_team(world: World) -> World:
+    """The world's project is the fixtures' ``laiftest`` account; laif_u1 (the member) and
+    laif_u2 (the lead) are its two people."""
+    slurm_project(world.project)
+    identity(world.member, "laif_u1", 300_001)
+    identity(world.project_lead, "laif_u2", 300_002)
+    return world
 
 
 def cover(allocation: Allocation, start: date, end: date) -> Allocation:

@@ -22,13 +22,12 @@ from laif.compute.scheduler.fake import FakeScheduler
 from tests.compute.jobs_support import grant
 from tests.compute.ledger_support import (
     ALL_SACCT,
+    as_fixture_team,
     combined,
     cover,
     epoch,
-    identity,
     moved,
     raw,
-    slurm_project,
     totals,
     with_jobs,
 )
@@ -39,11 +38,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def charged(world: World) -> World:
-    """The world's project is the fixtures' ``laiftest`` account; laif_u1/u2 are two members."""
-    slurm_project(world.project)
-    identity(world.member, "laif_u1", 300_001)
-    identity(world.project_lead, "laif_u2", 300_002)
-    return world
+    return as_fixture_team(world)
 
 
 def test_requeued_job_counts_every_run(charged: World) -> None:

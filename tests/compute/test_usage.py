@@ -33,10 +33,10 @@ from tests.cli_support import run_cli
 from tests.compute.jobs_support import grant
 from tests.compute.ledger_support import (
     ALL_SACCT,
+    as_fixture_team,
     combined,
     cover,
     epoch,
-    identity,
     moved,
     raw,
     slurm_project,
@@ -50,9 +50,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ingested(world: World) -> World:
-    slurm_project(world.project)
-    identity(world.member, "laif_u1", 300_001)
-    identity(world.project_lead, "laif_u2", 300_002)
+    as_fixture_team(world)
     cover(grant(world.project, world.project_lead, 10), date(2026, 11, 1), date(2026, 12, 31))
     ledger.usage_ingest_sacct(data=combined(*ALL_SACCT))
     return world
