@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.test import override_settings
 
-from laif.compute import ledger
+from laif.compute import ledger, sacct
 from laif.compute.ledger_models import (
     IngestCheckpoint,
     IngestRun,
@@ -25,6 +25,8 @@ from tests.compute.ledger_support import (
     as_fixture_team,
     combined,
     cover,
+    doc,
+    dump,
     epoch,
     moved,
     raw,
@@ -127,25 +129,42 @@ def test_same_file_twice_and_overlapping_files_add_nothing(charged: World) -> No
     assert IngestRun.objects.filter(state="done").count() == 3
 
 
-def test_crash_between_chunks_then_rerun_gives_the_same_totals(charged: World) -> None:
+def test_a_crash_midway_through_a_file_leaves_nothing_and_a_rerun_gives_the_same_totals(
+        charged: World, monkeypatch: pytest.MonkeyPatch) -> None:
     everything = combined(*ALL_SACCT)
     ledger.usage_ingest_sacct(data=everything)
     expected = totals()
     UsageEntry.objects.all().delete()
     UsageRecord.objects.all().delete()
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)  # many small batches
+    monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
+    written: list[int] = []
 
     def crash(done: int, total: int) -> None:
-        if done >= 4:
+        written.append(done)
+        if len(written) == 2:
             raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        ledger.usage_ingest_sacct(data=everything, chunk_records=2, progress=crash)
-    partial = totals()
-    assert partial["records"] == 4  # two whole chunks
-    assert IngestRun.objects.filter(state="failed").count() == 1
-    result = ledger.usage_ingest_sacct(data=everything, chunk_records=3)
-    assert result.records_new == 13 - 4
+        ledger.usage_ingest_sacct(data=everything, progress=crash)
+    assert 0 < written[0] < written[1] < 13  # two batches were written, then the crash
+    assert totals()["records"] == 0  # rolled back: a file is in the ledger whole or not at all
+    assert IngestRun.objects.get(state="failed").error == "RuntimeError: killed"
+    result = ledger.usage_ingest_sacct(data=everything)
+    assert result.records_new == 13
     assert totals() == expected
+
+
+def test_a_key_printed_twice_in_a_file_rolls_everything_back(
+        charged: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = doc("sacct_array.json")
+    document["jobs"] += [job for name in ALL_SACCT for job in doc(name)["jobs"]]
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)
+    monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
+    with pytest.raises(SacctFormatError, match="same key"):
+        ledger.usage_ingest_sacct(data=dump(document))
+    assert totals()["records"] == 0
+    assert IngestRun.objects.get().state == "failed"
 
 
 def test_malformed_input_writes_nothing(charged: World) -> None:
@@ -198,3 +217,19 @@ def test_an_empty_window_moves_the_checkpoint(world: World) -> None:
     result = ledger.usage_ingest_window(scheduler=FakeScheduler(), end=end)
     assert (result.records_read, result.records_new, result.ingested_until) == (0, 0, end)
     assert IngestCheckpoint.objects.get(source=UsageSource.SLURM).ingested_until == end
+
+
+def test_a_malformed_record_after_the_first_batch_rolls_everything_back(
+        charged: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = doc("sacct_array.json")
+    document["jobs"] += [job for name in ALL_SACCT[1:] for job in doc(name)["jobs"]]
+    del document["jobs"][-1]["time"]["submission"]
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)
+    monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
+    written: list[int] = []
+    with pytest.raises(SacctFormatError, match=r"no time\.submission"):
+        ledger.usage_ingest_sacct(data=dump(document),
+                                  progress=lambda done, total: written.append(done))
+    assert written  # batches were written before the bad one was reached
+    assert totals()["records"] == 0
+    assert "no time.submission" in IngestRun.objects.get(state="failed").error

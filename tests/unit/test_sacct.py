@@ -377,3 +377,43 @@ def test_the_benchmark_runs_and_agrees_with_its_baseline() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "equal in kernel and baseline" in result.stdout
+
+
+# --- batches: parsed one at a time -------------------------------------------------------------
+
+def test_batches_cover_the_document_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = dump(_many_jobs(200))
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    batches = list(sacct.iter_sacct_json(data, batch_bytes=20_000))
+    assert len(batches) > 5
+    assert pl.concat(batches).equals(parse_sacct_json(data))
+
+
+def test_batches_check_the_envelope_before_the_first_one_whatever_its_place(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    document = _many_jobs(60)
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    document["meta"]["Slurm"]["release"] = "99.01.0"
+    after = {"jobs": document["jobs"], "errors": [], "meta": document["meta"]}
+    for layout in (document, after):
+        batches = sacct.iter_sacct_json(dump(layout), batch_bytes=20_000)
+        with pytest.raises(SacctFormatError, match=r"99\.01\.0"):
+            next(batches)
+    reported = {"jobs": document["jobs"], "errors": [{"error": "boom"}],
+                "meta": doc("sacct_completed.json")["meta"]}
+    with pytest.raises(SacctReportedError, match="boom"):
+        next(sacct.iter_sacct_json(dump(reported), batch_bytes=20_000))
+
+
+def test_a_key_repeated_in_two_batches_is_found_by_check_unique_keys(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    document = _many_jobs(60)
+    document["jobs"][-1] = copy.deepcopy(document["jobs"][0])
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    data = dump(document)
+    batches = list(sacct.iter_sacct_json(data, batch_bytes=20_000))
+    assert len(batches) > 1  # each batch alone is fine
+    with pytest.raises(SacctFormatError, match="same key"):
+        sacct.check_unique_keys(pl.concat(batches))
+    with pytest.raises(SacctFormatError, match="same key"):
+        parse_sacct_json(data)

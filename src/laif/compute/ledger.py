@@ -14,11 +14,18 @@ runner's finished jobs. All go through ``usage_ingest_records``:
    ``LAIF_SITE_TIME_ZONE``) and charge each part to the project's allocation whose dates contain
    the part's last second (local date); when several do, the one that started first (then the lowest
    id); null when none does;
-4. write in chunks of records ordered by end time, each chunk in one transaction: the records whose
-   key ``(cluster, job_id, submit_time)`` is new (``ledger_bulk``: COPY + ON CONFLICT DO NOTHING on
-   PostgreSQL, INSERT OR IGNORE on SQLite), the monthly entries of exactly those, and, for periodic
-   ingestion, the checkpoint moved to the chunk's last end time. A crash leaves whole chunks; a
-   rerun skips what is there and writes the rest. Re-reading any window adds nothing.
+4. write the records whose key ``(cluster, job_id, submit_time)`` is new (``ledger_bulk``: COPY +
+   ON CONFLICT DO NOTHING on PostgreSQL, INSERT OR IGNORE on SQLite) and the monthly entries of
+   exactly those. Re-reading any window adds nothing.
+
+   - Periodic ingestion (a window read from Slurm, a checkpoint): the window is parsed whole, then
+     written in chunks of records ordered by end time, each chunk in one transaction with the
+     checkpoint moved to the chunk's last end time. A crash leaves whole chunks; a rerun skips
+     what is there and writes the rest.
+   - Replayed output (a file, an upload): one transaction, written batch by batch while a worker
+     thread parses and prepares the next batch (``sacct.iter_sacct_json``), so that parsing and
+     writing use two cores. A malformed batch, a key printed twice or a crash rolls it all back:
+     a file is in the ledger whole or not at all, and re-running it writes it whole.
 
 Periodic ingestion reads from its checkpoint minus ``LAIF_USAGE_OVERLAP_HOURS`` (records reach
 slurmdbd late), which the key makes safe.
@@ -27,11 +34,12 @@ slurmdbd late), which the key makes safe.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import polars as pl
 from django.conf import settings
@@ -46,7 +54,13 @@ from laif.accounts.models import ClusterIdentity, Project, StaffRoleName
 from laif.compute import ledger_bulk
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
 from laif.compute.models import FINISHED_JOB_STATES, Allocation, Job
-from laif.compute.sacct import SacctFormatError, finished_only, parse_sacct_json
+from laif.compute.sacct import (
+    SacctFormatError,
+    check_unique_keys,
+    finished_only,
+    iter_sacct_json,
+    parse_sacct_json,
+)
 from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import Scheduler
 from laif.compute.usage_split import split_by_month
@@ -59,7 +73,11 @@ _UTC = pl.Datetime("us", "UTC")
 _KEY = ("cluster", "job_id", "submit_time")
 
 Progress = Callable[[int, int], None]
-"""Called after each committed chunk with (records done, records in all)."""
+"""Called after each chunk with (records done, records in all, or so far when not known yet)."""
+T = TypeVar("T")
+_DONE = object()
+Lookups = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+"""Projects by Slurm account, people by Unix user, allocations (``_lookups``)."""
 
 
 @dataclass(frozen=True)
@@ -76,17 +94,86 @@ def usage_ingest_sacct(*, data: bytes, source: str = UsageSource.FILE,
                        cluster: str = "", checkpoint: bool = False,
                        chunk_records: int = CHUNK_RECORDS, progress: Progress | None = None,
                        actor: Actor = SYSTEM) -> IngestResult:
-    """Ingest ``sacct --json`` output. Raises ``SacctFormatError`` (nothing written) when the
-    bytes are not sacct output this platform reads."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: beside parsing
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) \
-            if source == UsageSource.FILE else None
-        records = finished_only(parse_sacct_json(bytes(data)))
-        sha256 = digest.result() if digest is not None else ""
+    """Ingest ``sacct --json`` output. Raises ``SacctFormatError`` when the bytes are not sacct
+    output this platform reads: nothing is written (a checkpointed window is parsed whole before
+    anything is written; other output is written in one transaction, rolled back)."""
+    if not checkpoint:
+        return _ingest_stream(data=data, source=source, window_start=window_start,
+                              window_end=window_end, cluster=cluster, progress=progress,
+                              actor=actor)
+    records = finished_only(parse_sacct_json(bytes(data)))
     return usage_ingest_records(
         records=records, source=source, cluster=cluster, window_start=window_start,
-        window_end=window_end, checkpoint=checkpoint, file_sha256=sha256,
-        chunk_records=chunk_records, progress=progress, actor=actor)
+        window_end=window_end, checkpoint=checkpoint, chunk_records=chunk_records,
+        progress=progress, actor=actor)
+
+
+def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
+                   window_end: datetime | None, cluster: str, progress: Progress | None,
+                   actor: Actor) -> IngestResult:
+    """sacct output in one transaction, batch by batch (``sacct.iter_sacct_json``): a worker
+    thread parses and encodes the next batch while this one is written. All or nothing: a
+    malformed batch, a key printed twice or a crash rolls every batch back (re-running then
+    writes it all); records already in the ledger are skipped."""
+    view = bytes(data)
+    tz = settings.LAIF_SITE_TIME_ZONE
+    lookups = _lookups()
+    postgresql = ledger_bulk.is_postgresql()
+
+    def encoded(frame: pl.DataFrame) -> tuple[pl.DataFrame, ledger_bulk.Batch]:
+        records = finished_only(frame)
+        prepared, parts = usage_prepare(records, tz=tz, lookups=lookups)
+        return records.select(_KEY), ledger_bulk.batch_encode(prepared, parts,
+                                                              postgresql=postgresql)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(view).hexdigest()) \
+            if source == UsageSource.FILE else None
+        batches = _ahead(pool, map(encoded, iter_sacct_json(view)))
+        first = next(batches)  # the envelope is checked before anything is recorded
+        run = IngestRun.objects.create(
+            source=source, cluster=(cluster or "-")[:64], window_start=window_start,
+            window_end=window_end, started_at=timezone.now())
+        read = new_records = new_entries = 0
+        keys: list[pl.DataFrame] = []
+        clusters: set[str] = set()
+        try:
+            with transaction.atomic():
+                for batch_keys, batch in itertools.chain([first], batches):
+                    added = ledger_bulk.batch_insert(batch, run_id=run.pk, source=source)
+                    new_records, new_entries = new_records + added[0], new_entries + added[1]
+                    read += batch.records
+                    keys.append(batch_keys)
+                    clusters.update(batch_keys["cluster"].unique().to_list())
+                    if progress is not None:
+                        progress(read, read)
+                check_unique_keys(pl.concat(keys))
+                label = (cluster or ",".join(sorted(clusters)) or "-")[:64]
+                IngestRun.objects.filter(pk=run.pk).update(
+                    state=IngestRun.State.DONE, cluster=label, records_read=read,
+                    records_new=new_records, file_sha256=digest.result() if digest else "",
+                    finished_at=timezone.now())
+                audit_record(actor=actor, action="usage.ingested", target=f"ingest_run:{run.pk}",
+                             detail={"source": str(source), "cluster": label,
+                                     "records_read": read, "records_new": new_records})
+        except BaseException as exc:
+            IngestRun.objects.filter(pk=run.pk).update(
+                state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+                records_read=read, finished_at=timezone.now())
+            raise
+    return IngestResult(run_id=run.pk, records_read=read, records_new=new_records,
+                        entries_new=new_entries, ingested_until=None)
+
+
+def _ahead(pool: ThreadPoolExecutor, items: Iterator[T]) -> Iterator[T]:
+    """``items``, each next one computed in ``pool`` while the caller works on the current one."""
+    future = pool.submit(next, items, _DONE)
+    while True:
+        item = future.result()
+        if item is _DONE:
+            return
+        future = pool.submit(next, items, _DONE)
+        yield item  # type: ignore[misc]
 
 
 MAX_UPLOAD_BYTES = 512 * 2**20
@@ -185,8 +272,6 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
     until: datetime | None = None
     try:
         prepared, parts = usage_prepare(records, tz=settings.LAIF_SITE_TIME_ZONE)
-        prepared = prepared.with_columns(run_id=pl.lit(run.pk, dtype=pl.Int64),
-                                         source=pl.lit(str(source)))
         chunks = max(1, -(-prepared.height // chunk_records))
         for index in range(chunks):
             lo, hi = index * chunk_records, (index + 1) * chunk_records
@@ -198,10 +283,9 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
             if mark is not None and window_end is not None:
                 mark = min(mark, window_end)  # never past what the window read
             with transaction.atomic():
-                inserted = ledger_bulk.records_insert(batch)
-                entries = batch_parts.join(inserted.select("_row", record_id="id"), on="_row")
-                new_entries += ledger_bulk.entries_insert(entries)
-                new_records += inserted.height
+                added = ledger_bulk.batch_insert(ledger_bulk.batch_encode(batch, batch_parts),
+                                                 run_id=run.pk, source=source)
+                new_records, new_entries = new_records + added[0], new_entries + added[1]
                 if checkpoint and mark is not None:
                     until = _checkpoint_advance(source=source, cluster=label, until=mark, run=run)
                 IngestRun.objects.filter(pk=run.pk).update(records_new=new_records)
@@ -222,10 +306,12 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
                         entries_new=new_entries, ingested_until=until)
 
 
-def usage_prepare(records: pl.DataFrame, *, tz: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def usage_prepare(records: pl.DataFrame, *, tz: str, lookups: Lookups | None = None,
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The records to write (sorted by end time, ``_row`` their position, project, organisation
-    and person resolved) and their monthly parts (``_row``, the entry's columns)."""
-    projects, identities, allocations = _lookups()
+    and person resolved) and their monthly parts (``_row``, the entry's columns). ``lookups``
+    (``_lookups()``) are read from the database when not given."""
+    projects, identities, allocations = lookups or _lookups()
     df = records.sort("end_time", "cluster", "job_id", "submit_time", maintain_order=True)
     if "project_id" not in df.columns:
         df = df.join(projects.select("account", "project_id"), on="account", how="left")
@@ -257,7 +343,7 @@ def usage_prepare(records: pl.DataFrame, *, tz: str) -> tuple[pl.DataFrame, pl.D
     return df, parts
 
 
-def _lookups() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _lookups() -> Lookups:
     projects = pl.DataFrame(
         list(Project.objects.values_list("id", "code", "organisation_id")), orient="row",
         schema={"project_id": pl.Int64, "code": pl.String, "organisation_id": pl.Int64},

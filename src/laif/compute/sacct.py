@@ -34,16 +34,19 @@ formats of newer releases (v0.0.40+) need a parser and fixtures of their own.
 Speed: pyarrow's JSON reader parses the document with an explicit schema (fields the ledger does not
 need are skipped, never turned into Python objects); large documents in sacct's own pretty layout are
 cut between two jobs into chunks that are parsed in parallel threads (pyarrow releases the GIL).
-Everything after parsing is polars expressions; nothing loops over the records in Python.
+``iter_sacct_json`` answers the records in batches of consecutive chunks, each parsed when asked
+for, so that a consumer writes one batch while the next is parsed (``ledger``). Everything after
+parsing is polars expressions; nothing loops over the records in Python.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -104,10 +107,31 @@ class SacctReportedError(SacctFormatError):
 def parse_sacct_json(data: bytes, *, cluster_default: str = DEFAULT_CLUSTER) -> pl.DataFrame:
     """One row per job allocation run of ``sacct --json`` output, columns ``SCHEMA``, in the
     output's order. Raises ``SacctFormatError`` for anything else."""
+    batches = list(iter_sacct_json(data, cluster_default=cluster_default))
+    out = pl.concat(batches, how="vertical", rechunk=False) if batches else SCHEMA.to_frame()
+    check_unique_keys(out)
+    return out
+
+
+BATCH_BYTES = 256 * 1024 * 1024
+"""About how much JSON one batch of ``iter_sacct_json`` covers (about 75,000 records of sacct's
+pretty layout)."""
+
+
+def iter_sacct_json(data: bytes | bytearray, *, cluster_default: str = DEFAULT_CLUSTER,
+                    batch_bytes: int | None = None) -> Iterator[pl.DataFrame]:
+    """``parse_sacct_json`` in batches of consecutive jobs, in the output's order, each parsed
+    only when the caller asks for it (so that a consumer can write one batch while the next is
+    parsed). The format and the envelope are checked before the first batch is answered; a
+    malformed batch raises ``SacctFormatError`` when it is reached. Keys are unique within a
+    batch; across batches see ``check_unique_keys``. At least one batch, maybe empty."""
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"sacct output must be bytes, not {type(data).__name__}")
     if not cluster_default:
         raise ValueError("cluster_default must not be empty")
+    batch_bytes = BATCH_BYTES if batch_bytes is None else batch_bytes
+    if batch_bytes < 1:
+        raise ValueError("batch_bytes must be positive")
     plugin = _sniff_plugin(data)
     fmt = _PARSERS.get(plugin)
     if fmt is None:
@@ -116,7 +140,57 @@ def parse_sacct_json(data: bytes, *, cluster_default: str = DEFAULT_CLUSTER) -> 
             f"unsupported sacct --json format {plugin!r} (supported: {supported}); "
             "capture fixtures from that Slurm release and add a parser for it"
         )
-    return fmt.parse(data, fmt, cluster_default)
+    pieces = _pieces(data)
+    groups: list[list[_Piece]] = [[]]
+    size = 0
+    for piece in pieces:  # a loop over pieces of megabytes, not over records
+        if groups[-1] and size + len(piece) > batch_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += len(piece)
+    return _batches(groups, fmt, cluster_default)
+
+
+def _batches(groups: list[list[_Piece]], fmt: _Format,
+             cluster_default: str) -> Iterator[pl.DataFrame]:
+    last = len(groups) - 1
+    read = {0: _read_pieces(groups[0], fmt.schema)}
+    if not _metas(read[0]) and last > 0:  # the envelope printed after the jobs: read it first
+        read[last] = _read_pieces(groups[last], fmt.schema)
+    metas = [m for tables in read.values() for m in _metas(tables)]
+    if len(metas) != 1:
+        raise SacctFormatError("no meta object in sacct output" if not metas
+                               else "more than one meta object in sacct output")
+    _check_meta(metas[0], fmt)
+    for tables in read.values():  # errors printed with the envelope stop everything up front
+        _check_body(tables)
+    for index, group in enumerate(groups):
+        tables = read.pop(index) if index in read else _read_pieces(group, fmt.schema)
+        if index not in (0, last) and _metas(tables):
+            raise SacctFormatError("more than one meta object in sacct output")
+        _check_body(tables)
+        jobs = [chunk.flatten() for t in tables for chunk in t.column("jobs").chunks]
+        if not any(len(chunk) for chunk in jobs):
+            yield SCHEMA.to_frame()
+            continue
+        series = pl.from_arrow(pa.chunked_array(jobs, type=fmt.job_type))
+        assert isinstance(series, pl.Series)
+        batch = fmt.records(series.struct.unnest(), cluster_default)
+        check_unique_keys(batch)
+        yield batch
+
+
+def check_unique_keys(df: pl.DataFrame) -> None:
+    """Raise ``SacctFormatError`` naming the first record whose key (``RECORD_KEY``) appears twice
+    (columns ``RECORD_KEY`` at least): slurmdbd never prints two runs with one key."""
+    duplicated = df.select(pl.struct(RECORD_KEY).is_duplicated().arg_true().first()).item()
+    if duplicated is not None:
+        row = df.row(duplicated, named=True)
+        raise SacctFormatError(
+            f"two records with the same key (cluster {row['cluster']!r}, job {row['job_id']}, "
+            f"submitted {row['submit_time']:%Y-%m-%dT%H:%M:%SZ})"
+        )
 
 
 def finished_only(df: pl.DataFrame) -> pl.DataFrame:
@@ -152,7 +226,8 @@ class _Format:
     plugin: str
     releases: tuple[str, ...]  # verified Slurm release prefixes ("22.05.")
     schema: pa.Schema  # the document, only the fields the ledger needs
-    parse: Callable[[bytes | bytearray, _Format, str], pl.DataFrame]
+    job_type: pa.DataType  # one element of its jobs list
+    records: Callable[[pl.DataFrame, str], pl.DataFrame]  # its unnested jobs -> SCHEMA
 
 
 _TRES_0038 = pa.list_(pa.struct([
@@ -193,17 +268,6 @@ _DOC_0038 = pa.schema([
 
 # Slurm's "unlimited" / "not set" 32-bit markers (INFINITE, NO_VAL) for time limits.
 _TIME_LIMIT_UNSET = (0xFFFFFFFF, 0xFFFFFFFE)
-
-
-def _parse_dbv0038(data: bytes | bytearray, fmt: _Format, cluster_default: str) -> pl.DataFrame:
-    tables = _read_pieces(_pieces(data), fmt.schema)
-    _check_envelope(tables, fmt)
-    jobs = [chunk.flatten() for t in tables for chunk in t.column("jobs").chunks]
-    if not any(len(chunk) for chunk in jobs):
-        return SCHEMA.to_frame()
-    series = pl.from_arrow(pa.chunked_array(jobs, type=_JOB_0038))
-    assert isinstance(series, pl.Series)
-    return _records_0038(series.struct.unnest(), cluster_default)
 
 
 def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
@@ -257,13 +321,6 @@ def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
         cpu_seconds=pl.col("cpus") * pl.col("elapsed_s"),
         gpu_seconds=pl.col("gpus") * pl.col("elapsed_s"),
     )
-    duplicated = out.select(pl.struct(RECORD_KEY).is_duplicated().arg_true().first()).item()
-    if duplicated is not None:
-        row = out.row(duplicated, named=True)
-        raise SacctFormatError(
-            f"two records with the same key (cluster {row['cluster']!r}, job {row['job_id']}, "
-            f"submitted {row['submit_time']:%Y-%m-%dT%H:%M:%SZ})"
-        )
     return out.cast(SCHEMA)
 
 
@@ -329,14 +386,23 @@ def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _check_envelope(tables: list[pa.Table], fmt: _Format) -> None:
-    """The document's ``meta`` (in exactly one piece), its plugin and release, no reported errors
-    (in any piece), and a jobs list in every piece."""
-    metas = [m for t in tables for m in t.column("meta").to_pylist() if m is not None]
-    if len(metas) != 1:
-        raise SacctFormatError("no meta object in sacct output" if not metas
-                               else "more than one meta object in sacct output")
-    meta = metas[0]
+def _metas(tables: list[pa.Table]) -> list[dict[str, Any]]:
+    return [m for t in tables for m in t.column("meta").to_pylist() if m is not None]
+
+
+def _check_body(tables: list[pa.Table]) -> None:
+    """No errors reported by sacct (in any piece) and a jobs list in every piece."""
+    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
+    if errors:
+        texts = "; ".join(
+            str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors
+        )
+        raise SacctReportedError(f"sacct reported errors: {texts}")
+    if any(t.column("jobs").null_count for t in tables):
+        raise SacctFormatError("no jobs list in sacct output")
+
+
+def _check_meta(meta: dict[str, Any], fmt: _Format) -> None:
     plugin = (meta.get("plugin") or {}).get("type") or ""
     release = (meta.get("Slurm") or {}).get("release") or ""
     if plugin != fmt.plugin:
@@ -347,14 +413,6 @@ def _check_envelope(tables: list[pa.Table], fmt: _Format) -> None:
             f"Slurm release {release!r} is not supported by the {fmt.plugin} parser "
             f"(verified: {verified}); capture fixtures from it first"
         )
-    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
-    if errors:
-        texts = "; ".join(
-            str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors
-        )
-        raise SacctReportedError(f"sacct reported errors: {texts}")
-    if any(t.column("jobs").null_count for t in tables):
-        raise SacctFormatError("no jobs list in sacct output")
 
 
 # --- reading: one or many documents, in parallel ----------------------------------------------
@@ -463,6 +521,7 @@ _PARSERS: dict[str, _Format] = {
         plugin="openapi/dbv0.0.38",
         releases=("22.05.",),
         schema=_DOC_0038,
-        parse=_parse_dbv0038,
+        job_type=_JOB_0038,
+        records=_records_0038,
     ),
 }

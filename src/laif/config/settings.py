@@ -72,7 +72,7 @@ except ValueError as exc:
     )
     _db = dj_database_url.parse(f"sqlite:///{DATA_DIR / 'laif.sqlite3'}")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA temp_store=MEMORY;"}
 DATABASES = {"default": _db}
 
 TIME_ZONE = env.str("LAIF_TIME_ZONE", "Europe/Luxembourg")
