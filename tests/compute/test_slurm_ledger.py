@@ -75,7 +75,11 @@ def test_ledger_equals_sacct_for_jobs_run_through_the_platform(
     assert sum(got.values()) == sum(expected.values())
     records = UsageRecord.objects.filter(account=account)
     assert records.count() == 3
-    assert records.filter(array_task_id__isnull=False).count() == 2
+    # as sacct reports them: slurmdbd 22.05 sometimes records an array's tasks without their
+    # array ids (array.job_id 0), and then says so in every later query
+    reported = [j for j in json.loads(slurm_jobs.accounting_json(since, end))["jobs"]
+                if j["account"].lower() == account and j["array"]["job_id"]]
+    assert records.filter(array_task_id__isnull=False).count() == len(reported)
     assert set(records.values_list("project_id", flat=True)) == {project.pk}
     assert set(records.values_list("user_id", flat=True)) == {lead.pk, member.pk}
     assert result.records_new == result.records_read
