@@ -136,7 +136,6 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
             window_end=window_end, started_at=timezone.now())
         read = new_records = new_entries = 0
         keys: list[pl.DataFrame] = []
-        clusters: set[str] = set()
         try:
             with transaction.atomic():
                 for batch_keys, batch in itertools.chain([first], batches):
@@ -144,22 +143,16 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
                     new_records, new_entries = new_records + added[0], new_entries + added[1]
                     read += batch.records
                     keys.append(batch_keys)
-                    clusters.update(batch_keys["cluster"].unique().to_list())
                     if progress is not None:
                         progress(read, read)
-                check_unique_keys(pl.concat(keys))
-                label = (cluster or ",".join(sorted(clusters)) or "-")[:64]
-                IngestRun.objects.filter(pk=run.pk).update(
-                    state=IngestRun.State.DONE, cluster=label, records_read=read,
-                    records_new=new_records, file_sha256=digest.result() if digest else "",
-                    finished_at=timezone.now())
-                audit_record(actor=actor, action="usage.ingested", target=f"ingest_run:{run.pk}",
-                             detail={"source": str(source), "cluster": label,
-                                     "records_read": read, "records_new": new_records})
+                every = pl.concat(keys)
+                check_unique_keys(every)
+                _run_done(run, actor=actor, source=source,
+                          cluster=(cluster or _cluster_label(every))[:64], records_read=read,
+                          records_new=new_records,
+                          file_sha256=digest.result() if digest else "")
         except BaseException as exc:
-            IngestRun.objects.filter(pk=run.pk).update(
-                state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-                records_read=read, finished_at=timezone.now())
+            _run_failed(run, exc, records_read=read)
             raise
     return IngestResult(run_id=run.pk, records_read=read, records_new=new_records,
                         entries_new=new_entries, ingested_until=None)
@@ -257,7 +250,7 @@ def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) ->
 def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "",
                          window_start: datetime | None = None,
                          window_end: datetime | None = None, checkpoint: bool = False,
-                         file_sha256: str = "", chunk_records: int = CHUNK_RECORDS,
+                         chunk_records: int = CHUNK_RECORDS,
                          progress: Progress | None = None,
                          actor: Actor = SYSTEM) -> IngestResult:
     """Write finished runs (columns of ``sacct.SCHEMA``; ``project_id``/``user_id`` may be given)
@@ -267,7 +260,7 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
     label = (cluster or _cluster_label(records))[:64]
     run = IngestRun.objects.create(
         source=source, cluster=label, window_start=window_start, window_end=window_end,
-        file_sha256=file_sha256, records_read=records.height, started_at=timezone.now())
+        records_read=records.height, started_at=timezone.now())
     new_records = new_entries = 0
     until: datetime | None = None
     try:
@@ -292,18 +285,30 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
             if progress is not None:
                 progress(min(hi, prepared.height), prepared.height)
     except BaseException as exc:
-        IngestRun.objects.filter(pk=run.pk).update(
-            state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-            records_new=new_records, finished_at=timezone.now())
+        _run_failed(run, exc, records_new=new_records)
         raise
     with transaction.atomic():
-        IngestRun.objects.filter(pk=run.pk).update(
-            state=IngestRun.State.DONE, records_new=new_records, finished_at=timezone.now())
-        audit_record(actor=actor, action="usage.ingested", target=f"ingest_run:{run.pk}",
-                     detail={"source": str(source), "cluster": label,
-                             "records_read": records.height, "records_new": new_records})
+        _run_done(run, actor=actor, source=source, cluster=label, records_read=records.height,
+                  records_new=new_records)
     return IngestResult(run_id=run.pk, records_read=records.height, records_new=new_records,
                         entries_new=new_entries, ingested_until=until)
+
+
+def _run_done(run: IngestRun, *, actor: Actor, source: str, cluster: str, records_read: int,
+              records_new: int, **fields: object) -> None:
+    """Mark the run done (with ``fields`` of its own) and audit it, in the caller's transaction."""
+    IngestRun.objects.filter(pk=run.pk).update(
+        state=IngestRun.State.DONE, cluster=cluster, records_read=records_read,
+        records_new=records_new, finished_at=timezone.now(), **fields)
+    audit_record(actor=actor, action="usage.ingested", target=f"ingest_run:{run.pk}",
+                 detail={"source": str(source), "cluster": cluster,
+                         "records_read": records_read, "records_new": records_new})
+
+
+def _run_failed(run: IngestRun, exc: BaseException, **counts: int) -> None:
+    IngestRun.objects.filter(pk=run.pk).update(
+        state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+        finished_at=timezone.now(), **counts)
 
 
 def usage_prepare(records: pl.DataFrame, *, tz: str, lookups: Lookups | None = None,

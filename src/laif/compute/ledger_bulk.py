@@ -41,7 +41,7 @@ RECORD_COLUMNS = (
     "cpu_seconds", "gpu_seconds", "energy_j", "project_id", "user_id",
 )
 """A record's columns taken from its frame (``source`` and ``run_id`` are the batch's)."""
-_PRODUCTS = ("cpu_seconds", "gpu_seconds")
+_PRODUCTS = {"cpu_seconds": "cpus", "gpu_seconds": "gpus"}
 """``cpus x elapsed_s`` and ``gpus x elapsed_s``, for a record and for each of its parts (see
 ``usage_split``): computed in SQL, not sent."""
 PART_COLUMNS = ("_row", "month", "allocation_id", "elapsed_s", "energy_j")
@@ -133,8 +133,8 @@ _ENTRY_VALUES = ("r.id, p.month, t.project_id, t.organisation_id, t.user_id, p.a
 _FIRST_ENTRY_VALUES = ("r.id, t.month, t.project_id, t.organisation_id, t.user_id, "
                        "t.allocation_id, t.partition, t.part_elapsed_s, "
                        "t.cpus * t.part_elapsed_s, t.gpus * t.part_elapsed_s, t.part_energy_j")
-_RECORD_VALUES = ", ".join(f"t.{c.removesuffix('_seconds')}s * t.elapsed_s" if c in _PRODUCTS
-                           else f"t.{c}" for c in RECORD_COLUMNS)
+_RECORD_VALUES = ", ".join(f"t.{_PRODUCTS[c]} * t.elapsed_s" if c in _PRODUCTS else f"t.{c}"
+                           for c in RECORD_COLUMNS)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
