@@ -136,6 +136,18 @@ def test_home_for_a_company_user_shows_pillars_and_projects(world: World,
     assert reverse("project_create", args=[world.org.pk]) in admin_page
 
 
+@pytest.mark.parametrize(("page", "current"), [
+    ("project", "Projects"), ("compute_usage", "Projects"), ("compute_jobs", "Projects"),
+    ("organisation", "Organisation"), ("statement_list", "Organisation"),
+])
+def test_the_main_navigation_marks_the_section_of_the_page(
+        world: World, client_for: ClientFor, page: str, current: str) -> None:
+    arg = world.org.pk if page in ("organisation", "statement_list") else world.project.pk
+    text = html(client_for(world.org_admin).get(reverse(page, args=[arg])))
+    marked = re.findall(r'aria-current="page">([^<]+)</a>', text)
+    assert marked == [current]
+
+
 def test_home_for_a_person_without_organisation(client_for: ClientFor) -> None:
     loner = User.objects.create_user("loner@example.lu", PASSWORD, first_name="Lou")
     page = html(client_for(loner).get("/"))

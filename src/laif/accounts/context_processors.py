@@ -9,6 +9,28 @@ from laif.accounts.access import access_for
 from laif.accounts.models import User
 from laif.accounts.notices import unread_count
 
+_PROJECT_PAGES = frozenset({
+    "projects", "project", "project_create", "project_member_add", "project_member_remove",
+    "compute_jobs", "compute_job", "compute_job_new", "compute_job_cancel", "compute_usage",
+    "compute_request_new",
+})
+"""Pages of one project, even when another app serves them: the "Projects" entry is current."""
+
+
+def nav_section(url_name: str | None) -> str:
+    """The main navigation's entry that a page belongs to (``""`` for none)."""
+    name = url_name or ""
+    if name in _PROJECT_PAGES:
+        return "projects"
+    if name.startswith("compute"):
+        return "compute"
+    if name.startswith(("organisation", "statement", "cashback", "credit_note", "membership",
+                        "invitation")):
+        return "organisation"
+    if name.startswith("audit"):
+        return "audit"
+    return name
+
 
 def laif(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -18,6 +40,7 @@ def laif(request: HttpRequest) -> dict[str, Any]:
         request.laif_access = access  # type: ignore[attr-defined]
     return {
         "access": access,
+        "nav": nav_section(getattr(getattr(request, "resolver_match", None), "url_name", None)),
         "oidc_enabled": bool(settings.LAIF_OIDC_ISSUER),
         "oidc_name": settings.LAIF_OIDC_NAME,
         "laif_env": settings.LAIF_ENV,

@@ -16,6 +16,11 @@ from laif.accounts.audit import SYSTEM, Actor
 from laif.accounts.models import Membership, Organisation, User
 
 DEMO_PASSWORD = "laif-demo-2026"
+DEMO_ORGANISATION = "Acme Robotics S.à r.l."
+DEMO_PROJECT = "Quality control line 3"
+REVIEWER = "reviewer@ai-factory.lu"
+OPERATOR = "operator@ai-factory.lu"
+ORG_ADMIN = "admin@acme.lu"
 
 
 def _user(email: str, first: str, last: str) -> User:
@@ -38,7 +43,7 @@ def demo_load() -> list[tuple[str, str, str]]:
     if settings.PRODUCTION:
         raise RuntimeError("demo data is refused in production (LAIF_ENV=production)")
     with transaction.atomic():
-        acme = _org("Acme Robotics S.à r.l.", "admin@acme.lu", "Claire", "Schmit",
+        acme = _org(DEMO_ORGANISATION, ORG_ADMIN, "Claire", "Schmit",
                     country="LU", sector="industry", kind="company", staff_headcount=42,
                     annual_turnover_eur=Decimal(8_500_000), balance_sheet_eur=Decimal(6_000_000),
                     rcs_number="B123456", vat_number="LU15027442")
@@ -54,7 +59,7 @@ def demo_load() -> list[tuple[str, str, str]]:
         if not acme.projects.exists():
             project = services.project_create(
                 access=access_for(admin), actor=Actor.of(admin), organisation_id=acme.pk,
-                name="Quality control line 3",
+                name=DEMO_PROJECT,
                 description="Computer vision for quality control on line 3.", lead_id=lead.pk,
             )
             services.project_member_add(access=access_for(admin), actor=Actor.of(admin),

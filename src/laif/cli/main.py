@@ -270,11 +270,16 @@ def _django() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the catalogue and the demo organisations, projects and logins (idempotent)."""
+    """Load the catalogue and the demo organisations, projects, logins, an allocation, its usage
+    and last month's statement (idempotent)."""
     _django()
     from laif.accounts.demo import demo_load
+    from laif.compute.demo import compute_demo_load
 
     logins = demo_load()
+    usage = compute_demo_load()
+    console.print(f"demo usage: {usage.records_new} new records; statement of last month: "
+                  f"{usage.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")
     table.add_column("role")
     table.add_column("e-mail")

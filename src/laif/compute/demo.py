@@ -1,0 +1,190 @@
+"""Demo compute data for the embedded single-machine setup, on top of ``accounts.demo``: an
+allocation for the demo project, cluster identities for its people, a month and a half of GPU
+usage replayed as ``sacct --json`` output, and the issued statement of last month.
+
+Everything goes through the services a real factory uses (request, review, ingestion, statement),
+so the demo shows what those produce. Idempotent: what exists already is left as it is. Never run
+in production (refused there).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from laif.accounts import demo as accounts_demo
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.models import Project, ProjectRole, User
+from laif.accounts.services.identities import cluster_identity_ensure
+from laif.compute import ledger, review, services, statements
+from laif.compute.ledger_models import UsageRecord
+from laif.compute.models import Allocation, AllocationRequest
+from laif.compute.statement_models import Statement
+
+CLUSTER = "meluxina-ai"
+FIRST_JOB_ID = 700_001
+"""The demo's job ids (a fixed range, so that a second run finds its records)."""
+
+
+@dataclass(frozen=True)
+class DemoUsage:
+    allocation_id: int
+    records_new: int
+    statement_number: str
+
+
+def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
+    """Give the demo project of ``accounts.demo`` an approved allocation from the first day of
+    last month, usage from then until ``now`` and the statement of last month (issued by the demo
+    operator). Needs ``accounts.demo.demo_load`` first."""
+    if settings.PRODUCTION:
+        raise RuntimeError("demo data is refused in production (LAIF_ENV=production)")
+    now = now or timezone.now()
+    project = Project.objects.get(
+        name=accounts_demo.DEMO_PROJECT, organisation__name=accounts_demo.DEMO_ORGANISATION)
+    this_month = now.astimezone(_site()).date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    allocation = _allocation(project, User.objects.get(email=accounts_demo.REVIEWER),
+                             last_month)
+    people = [cluster_identity_ensure(user_id=m.user_id).username
+              for m in project.memberships.order_by("pk")]
+    records_new = 0
+    if not UsageRecord.objects.filter(cluster=CLUSTER, job_id__gte=FIRST_JOB_ID,
+                                      account=project.code.lower()).exists():
+        data = demo_sacct_json(account=project.code.lower(), users=people,
+                               start=_local_midnight(last_month), end=now - timedelta(hours=1))
+        records_new = ledger.usage_ingest_sacct(data=data).records_new
+    operator = User.objects.get(email=accounts_demo.OPERATOR)
+    statement = Statement.objects.filter(organisation_id=project.organisation_id,
+                                         month=last_month).first()
+    if statement is None:
+        statement = statements.statement_issue(
+            access=access_for(operator), actor=Actor.of(operator),
+            organisation_id=project.organisation_id, month=last_month, now=now)
+    return DemoUsage(allocation_id=allocation.pk, records_new=records_new,
+                     statement_number=statement.number)
+
+
+def _site() -> ZoneInfo:
+    return ZoneInfo(settings.LAIF_SITE_TIME_ZONE)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=_site())
+
+
+def _allocation(project: Project, reviewer: User, first_day: date) -> Allocation:
+    existing = Allocation.objects.filter(project=project).order_by("start", "pk").first()
+    if existing is not None:
+        return existing
+    lead = project.memberships.select_related("user").get(role=ProjectRole.LEAD).user
+    req = AllocationRequest.objects.filter(project=project).order_by("pk").first()
+    if req is None:
+        req = services.allocation_request_submit(
+            access=access_for(lead), actor=Actor.of(lead), project_id=project.pk,
+            today=first_day, data=services.RequestData(
+                title="Defect detection model, line 3", access_type="fast_lane",
+                requested_gpu_hours=20_000,
+                justification="Fine-tuning a vision transformer on 2 million labelled images "
+                              "of parts from line 3.",
+                expected_outputs="A defect detector deployed on the line; a short report.",
+                data_sensitivity="confidential"))
+    review.allocation_review(access=access_for(reviewer), actor=Actor.of(reviewer),
+                             request_id=req.pk, decision="approve",
+                             comment="Approved for the demo.", today=first_day)
+    return Allocation.objects.filter(project=project).order_by("start", "pk").get()
+
+
+def demo_sacct_json(*, account: str, users: list[str], start: datetime, end: datetime,
+                    seed: int = 3) -> bytes:
+    """``sacct --json -X -D`` output (Slurm 22.05 layout, the fields the ledger reads) of about
+    sixty finished runs between ``start`` and ``end``: single jobs on ``gpu`` and ``gpu-dev``,
+    an array of four tasks, a job requeued once, and a job running across the first of the
+    month when the window holds one. Deterministic for a given window."""
+    rng = random.Random(seed)  # noqa: S311 - demo figures, not secrets
+    jobs: list[dict[str, object]] = []
+    span = int((end - start).total_seconds())
+    if span < 6 * 3600 or not users:
+        return _document(jobs)
+    job_id = FIRST_JOB_ID
+
+    def run(*, submit: int, seconds: int, user: str, partition: str = "gpu", gpus: int = 4,
+            state: str = "COMPLETED", array: tuple[int, int] | None = None,
+            energy: int | None = None) -> None:
+        nonlocal job_id
+        begin = submit + rng.randint(30, 900)
+        jobs.append(_job(job_id=job_id, account=account, user=user, partition=partition,
+                         submit=submit, begin=begin, seconds=seconds, gpus=gpus,
+                         cpus=gpus * 16, state=state, array=array, energy=energy))
+        job_id += 1
+
+    base = int(start.timestamp())
+    limit = int(end.timestamp())
+    for k in range(48):
+        submit = base + rng.randint(0, max(span - 30 * 3600, 1))
+        dev = k % 5 == 0
+        run(submit=submit, user=users[k % len(users)], partition="gpu-dev" if dev else "gpu",
+            seconds=rng.randint(600, 7000) if dev else rng.randint(2 * 3600, 26 * 3600),
+            gpus=1 if dev else rng.choice((4, 4, 8, 16)),
+            state="FAILED" if k % 11 == 3 else "COMPLETED",
+            energy=rng.randint(2, 90) * 3_600_000 if k % 3 == 0 else None)
+    master = job_id
+    submit = base + span // 3
+    for task in range(4):  # an array of four tasks, each its own record
+        run(submit=submit, user=users[0], seconds=rng.randint(3600, 4 * 3600), gpus=4,
+            array=(master, task))
+    submit = base + span // 2  # a job requeued once: two runs, one key each
+    first = len(jobs)
+    run(submit=submit, user=users[-1], seconds=5400, gpus=8, state="REQUEUED")
+    requeued_at = submit + 6000
+    jobs.append({**jobs[first], "time": {**jobs[first]["time"],  # type: ignore[dict-item]
+                                          "submission": requeued_at,
+                                          "start": requeued_at + 120,
+                                          "end": requeued_at + 120 + 9000, "elapsed": 9000},
+                 "state": {"current": "COMPLETED"}})
+    boundary = int(_next_month_start(start).timestamp())
+    if base < boundary - 12 * 3600 and boundary + 12 * 3600 < limit:
+        run(submit=boundary - 10 * 3600, user=users[0], seconds=20 * 3600, gpus=8)
+    return _document([j for j in jobs if int(j["time"]["end"]) <= limit])  # type: ignore[index]
+
+
+def _next_month_start(moment: datetime) -> datetime:
+    local = moment.astimezone(_site())
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=_site())
+
+
+def _job(*, job_id: int, account: str, user: str, partition: str, submit: int, begin: int,
+         seconds: int, gpus: int, cpus: int, state: str, array: tuple[int, int] | None,
+         energy: int | None) -> dict[str, object]:
+    tres = [{"type": "cpu", "name": None, "id": 1, "count": cpus},
+            {"type": "energy", "name": None, "id": 3, "count": energy},
+            {"type": "node", "name": None, "id": 4, "count": max(1, gpus // 4)},
+            {"type": "gres", "name": "gpu", "id": 1001, "count": gpus},
+            {"type": "gres", "name": "gpu:h200", "id": 1002, "count": gpus}]
+    return {
+        "account": account, "cluster": CLUSTER, "job_id": job_id, "user": user,
+        "partition": partition, "name": "demo",
+        "array": {"job_id": array[0] if array else 0, "task_id": array[1] if array else None},
+        "state": {"current": state},
+        "time": {"submission": submit, "eligible": submit, "start": begin,
+                 "end": begin + seconds, "elapsed": seconds, "limit": 2880},
+        "tres": {"allocated": tres},
+    }
+
+
+def _document(jobs: list[dict[str, object]]) -> bytes:
+    return json.dumps({
+        "meta": {"plugin": {"type": "openapi/dbv0.0.38", "name": "Slurm OpenAPI dbv0.0.38"},
+                 "Slurm": {"version": {"major": 22, "micro": 8, "minor": 5},
+                           "release": "22.05.8"}},
+        "errors": [], "jobs": jobs,
+    }, indent=2).encode()
+

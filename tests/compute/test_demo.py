@@ -1,0 +1,105 @@
+"""The demo's compute data: what a visitor of ``./dev run`` sees on the usage and statement
+pages comes from the real services, equals ``sacct``, and a second load changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from laif.accounts import demo as accounts_demo
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.models import Project, User
+from laif.compute import ledger_selectors, sacct
+from laif.compute.demo import CLUSTER, compute_demo_load, demo_sacct_json
+from laif.compute.ledger_models import UsageEntry, UsageRecord
+from laif.compute.models import Allocation
+from laif.compute.statement_models import Statement
+from laif.fund import services as fund_services
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def loaded() -> tuple[Project, User]:
+    accounts_demo.demo_load()
+    compute_demo_load(now=NOW)
+    project = Project.objects.get(name=accounts_demo.DEMO_PROJECT)
+    return project, User.objects.get(email=accounts_demo.ORG_ADMIN)
+
+
+def test_the_demo_project_has_an_allocation_usage_and_last_months_statement(
+        loaded: tuple[Project, User]) -> None:
+    project, admin = loaded
+    allocation = Allocation.objects.get(project=project)
+    assert allocation.start == date(2026, 10, 1)
+    usage = ledger_selectors.project_usage(access=access_for(admin), actor=Actor.of(admin),
+                                           project_id=project.pk)
+    months = {month: u.gpu_seconds for month, u in usage.by_month}
+    assert set(months) == {date(2026, 10, 1), date(2026, 11, 1)}
+    assert all(seconds > 0 for seconds in months.values())
+    assert len(usage.by_member) == 2  # the lead and the member, resolved from their usernames
+    assert usage.total.energy_j is not None
+    assert usage.total.energy_unreported > 0
+    [balance] = usage.balances
+    assert balance.used.gpu_seconds == usage.total.gpu_seconds
+    statement = Statement.objects.get(organisation_id=project.organisation_id,
+                                      month=date(2026, 10, 1))
+    assert statement.total_cents > 0
+    assert statement.entries_count == UsageEntry.objects.filter(month=date(2026, 10, 1)).count()
+
+
+def test_the_ledger_equals_the_replayed_sacct_output(loaded: tuple[Project, User]) -> None:
+    project, _ = loaded
+    usernames = sorted(UsageRecord.objects.values_list("username", flat=True).distinct())
+    data = demo_sacct_json(account=project.code.lower(), users=usernames,
+                           start=datetime(2026, 9, 30, 22, tzinfo=UTC),
+                           end=datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    runs = sacct.finished_only(sacct.parse_sacct_json(data))
+    assert UsageRecord.objects.count() == runs.height
+    assert sum(UsageEntry.objects.values_list("gpu_seconds", flat=True)) == \
+        runs["gpu_seconds"].sum()
+    arrays = runs.filter(pl.col("array_job_id").is_not_null())
+    assert arrays.height == 4
+    requeued = runs.group_by("job_id").len().filter(pl.col("len") == 2)
+    assert requeued.height == 1
+    spanning = UsageRecord.objects.filter(cluster=CLUSTER, entries__month=date(2026, 11, 1)) \
+        .filter(start_time__lt=datetime(2026, 10, 31, 23, tzinfo=UTC))
+    assert spanning.count() == 1
+    assert spanning.get().entries.count() == 2
+
+
+def test_a_second_load_changes_nothing(loaded: tuple[Project, User]) -> None:
+    before = (UsageRecord.objects.count(), UsageEntry.objects.count(),
+              Statement.objects.count(), Allocation.objects.count())
+    again = compute_demo_load(now=NOW)
+    assert again.records_new == 0
+    assert (UsageRecord.objects.count(), UsageEntry.objects.count(),
+            Statement.objects.count(), Allocation.objects.count()) == before
+
+
+def test_the_demo_admin_can_claim_the_cashback_of_the_statement(
+        loaded: tuple[Project, User]) -> None:
+    project, admin = loaded
+    statement = Statement.objects.get(organisation_id=project.organisation_id)
+    claim = fund_services.cashback_claim_compute(
+        access=access_for(admin), actor=Actor.of(admin), statement_id=statement.pk, now=NOW)
+    assert claim.amount_cents == claim.eligible_cents * 80 // 100 or claim.limited_by != "rate"
+    assert 0 < claim.amount_cents < statement.total_cents
+
+
+def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
+    from typer.testing import CliRunner
+
+    from laif.cli import main as cli
+
+    result = CliRunner().invoke(cli.app, ["demo"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "admin@acme.lu" in result.output
+    assert "statement of last month: LAIF-" in result.output
+    again = CliRunner().invoke(cli.app, ["demo"], env={"COLUMNS": "200"})
+    assert "demo usage: 0 new records" in again.output
