@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -80,6 +81,19 @@ def cents_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole:,}.{part:02d}"
+
+
+_EUROS = re.compile(r"(?:EUR\s*)?(\d{1,9}(?:,\d{3})*|\d{1,12})(?:\.(\d{1,2}))?(?:\s*(?:EUR|€))?")
+
+
+def euros_to_cents(text: str) -> int | None:
+    """``"1,234.5"``, ``"12"``, ``"EUR 3.07"`` -> cents (``123450``, ``1200``, ``307``); ``None``
+    for anything else (negative amounts, more than two decimals, letters)."""
+    match = _EUROS.fullmatch(text.strip())
+    if match is None:
+        return None
+    whole, part = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(part)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Pages of statements: an organisation's statements (and this month's draft), a statement with
-its lines, adjustments, totals and credit notes, its PDF; operators issue a month's statement."""
+its lines, adjustments, totals and credit notes, its PDF; operators issue a month's statement and
+credit notes."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
-from laif.compute import statement_pdf, statements
+from laif.compute import pricing, statement_pdf, statements
 from laif.compute import statement_selectors as sel
 from laif.compute.permissions import can_bill
+from laif.compute.statement_models import Statement
 
 
 def _previous_month() -> str:
@@ -61,17 +63,64 @@ def statement_issue(request: HttpRequest, org_id: int) -> HttpResponse:
     return redirect("statement_detail", statement_id=st.pk)
 
 
+def _detail(request: HttpRequest, st: Statement, *, posted: dict[str, str] | None = None,
+            status: int = 200) -> HttpResponse:
+    lines = list(sel.statement_lines(st))
+    posted = posted or {}
+    credit_rows = [(ln, ln.amount_cents - int(getattr(ln, "credited_cents", 0) or 0),
+                    posted.get(f"credit-{ln.pk}", "")) for ln in lines]
+    return render(request, "compute/statement_detail.html", {
+        "statement": st, "org": st.organisation,
+        "lines": [ln for ln in lines if not ln.is_adjustment],
+        "adjustments": [ln for ln in lines if ln.is_adjustment],
+        "credit_notes": list(st.credit_notes.all()), "credited_cents": sel.credited_cents(st),
+        "can_bill": can_bill(access_of(request)),
+        "credit_rows": [row for row in credit_rows if row[1] > 0],
+        "credit_reason": posted.get("reason", "")}, status=status)
+
+
 @page
 @require_GET
 def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
     st = sel.statement_get(access=access_of(request), actor=actor_of(request),
                            statement_id=statement_id)
-    lines = list(sel.statement_lines(st))
-    return render(request, "compute/statement_detail.html", {
-        "statement": st, "org": st.organisation,
-        "lines": [ln for ln in lines if not ln.is_adjustment],
-        "adjustments": [ln for ln in lines if ln.is_adjustment],
-        "credit_notes": list(st.credit_notes.all()), "credited_cents": sel.credited_cents(st)})
+    return _detail(request, st)
+
+
+@page
+@require_POST
+def credit_note_new(request: HttpRequest, statement_id: int) -> HttpResponse:
+    """An operator credits amounts of a statement's lines, with the reason (a credit note)."""
+    access = access_of(request)
+    st = sel.statement_get(access=access, actor=None, statement_id=statement_id)
+    if not can_bill(access):
+        raise PermissionDenied(_("Only factory operators issue credit notes."))
+    posted = {k: str(v)[:100] for k, v in request.POST.items() if k.startswith("credit-")}
+    posted["reason"] = str(request.POST.get("reason", ""))[:4000]
+    credits: list[tuple[int, int]] = []
+    for line in sel.statement_lines(st):
+        text = posted.get(f"credit-{line.pk}", "").strip()
+        if not text:
+            continue
+        cents = pricing.euros_to_cents(text)
+        if cents is None:
+            messages.error(request, _("%(text)s is not an amount in euros (e.g. 12.50).")
+                           % {"text": text})
+            return _detail(request, st, posted=posted, status=400)
+        if cents:
+            credits.append((line.pk, cents))
+    try:
+        note = statements.credit_note_issue(access=access, actor=actor_of(request),
+                                            statement_id=st.pk, reason=posted["reason"],
+                                            credits=credits)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, st, posted=posted, status=400)
+    messages.success(request, _("Credit note %(number)s is issued: %(total)s.")
+                     % {"number": note.number, "total": f"EUR {pricing.cents_text(note.total_cents)}"})
+    return redirect("statement_detail", statement_id=st.pk)
 
 
 @page
