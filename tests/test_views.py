@@ -508,10 +508,10 @@ def test_audit_log_paging_and_verification(world: World, client_for: ClientFor) 
     page = html(client.get("/staff/audit/"))
     newest = AuditEntry.objects.order_by("-seq").first()
     assert newest is not None
-    assert f">{newest.seq}<" in page
+    assert f'<td class="num">{newest.seq}</td>' in page
     older = html(client.get(f"/staff/audit/?before_seq={newest.seq}"))
-    assert f">{newest.seq}<" not in older
-    assert f">{newest.seq - 1}<" in older
+    assert f'<td class="num">{newest.seq}</td>' not in older  # not another column's 10
+    assert f'<td class="num">{newest.seq - 1}</td>' in older
     assert "project.created" in html(client.get("/staff/audit/?action=project."))
     assert client.get("/staff/audit/?before_seq=abc").status_code == 200
     fragment = html(client.get("/staff/audit/verify/", HTTP_HX_REQUEST="true"))

@@ -1,6 +1,6 @@
 """The statements and cashback part of the API tenancy matrix (tests/test_tenancy_matrix.py):
-three issued statements of the tenant (May with a submitted claim, June with a computed claim,
-July without one), a credit note on July; the rows and the request bodies."""
+three issued statements of the tenant (May with a submitted claim, to pay or refuse, June with a
+computed claim, July without one), a credit note on July; the rows and the request bodies."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def billing_path_ids(path: str) -> dict[str, int]:
     if "{credit_note_id}" in path:
         values["credit_note_id"] = CreditNote.objects.get(statement=july).pk
     if "{claim_id}" in path:
-        state = ClaimState.SUBMITTED if path.endswith("/paid") else ClaimState.COMPUTED
+        state = (ClaimState.SUBMITTED if path.endswith(("/paid", "/refuse"))
+                 else ClaimState.COMPUTED)
         values["claim_id"] = CashbackClaim.objects.get(state=state).pk
     return values
 
@@ -80,6 +81,8 @@ BILLING_MATRIX: dict[tuple[str, str], dict[str, int]] = {
                                                              404, 403),
     ("POST", "/api/cashback-claims/{claim_id}/paid"): _row(401, 404, 403, 403, 403, 200, 403,
                                                            404, 403),
+    ("POST", "/api/cashback-claims/{claim_id}/refuse"): _row(401, 404, 403, 403, 403, 200, 403,
+                                                             404, 403),
     ("GET", "/api/organisations/{org_id}/de-minimis"): READ,
 }
 
@@ -91,4 +94,6 @@ BILLING_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
             .lines.order_by("id")[0].pk, "amount_cents": 100}]},
     ("POST", "/api/cashback-claims/{claim_id}/paid"): lambda mw: {
         "payment_reference": "SEPA-2026-0001"},
+    ("POST", "/api/cashback-claims/{claim_id}/refuse"): lambda mw: {
+        "reason": "Outside the call window"},
 }

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import override_settings
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.accounts.errors import Conflict, NotFound, PermissionDenied
-from laif.accounts.models import AuditEntry, Organisation
+from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
+from laif.accounts.models import AuditEntry, Notice, Organisation
 from laif.compute.statement_models import Statement
 from laif.fund import selectors, services
-from laif.fund.models import AidInstrument, AidRecord, ClaimState
+from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from tests.compute.billing_support import NOW, entry, issue
 from tests.factories import World
 
@@ -103,3 +106,116 @@ def test_the_de_minimis_ceiling_counts_aid_received(world: World) -> None:
                              source="Fit 4 AI")
     claim = _claim(world, _statement(world))
     assert (claim.amount_cents, claim.limited_by) == (100, "de_minimis")
+
+
+def _submitted(world: World, month: date = JULY) -> CashbackClaim:
+    claim = _claim(world, _statement(world, month=month))
+    return services.cashback_claim_submit(access=access_for(world.org_admin),
+                                          actor=Actor.of(world.org_admin), claim_id=claim.pk)
+
+
+def _refuse(world: World, claim: CashbackClaim, reason: str = "Not eligible: late",
+            by: str = "operator") -> CashbackClaim:
+    user = getattr(world, by)
+    return services.cashback_claim_refuse(access=access_for(user), actor=Actor.of(user),
+                                          claim_id=claim.pk, reason=reason, now=NOW)
+
+
+def test_an_operator_refuses_a_submitted_claim_with_the_reason(
+        world: World, django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
+    claim = _submitted(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = _refuse(world, claim, reason="  Statement outside the call window.\r\nSee art. 4. ")
+    claim.refresh_from_db()
+    assert (claim.state, claim.refused_at, claim.refused_by_id) == (
+        ClaimState.REFUSED, NOW, world.operator.pk)
+    assert claim.refusal_reason == "Statement outside the call window.\nSee art. 4."
+    audit = AuditEntry.objects.get(action="cashback.refused")
+    assert (audit.target, audit.organisation_id_ref) == (f"cashback_claim:{claim.pk}",
+                                                         world.org.pk)
+    assert audit.detail["reason"] == claim.refusal_reason
+    assert not AidRecord.objects.exists()
+    notice = Notice.objects.get(kind="cashback.refused")  # the organisation's admin is told
+    assert notice.recipient == world.org_admin
+    assert "2026-07" in notice.text
+    assert "call window" in notice.text
+    assert notice.link == f"/organisations/{world.org.pk}/cashback/"
+    sent = [m for m in mail.outbox if m.to == [world.org_admin.email]]
+    assert len(sent) == 1
+    assert "2026-07" in sent[0].subject
+    assert "See art. 4." in sent[0].body
+    with pytest.raises(Conflict, match="Only a submitted"):  # final: never paid afterwards
+        services.cashback_claim_mark_paid(access=access_for(world.operator),
+                                          actor=Actor.of(world.operator), claim_id=claim.pk,
+                                          payment_reference="x")
+    with pytest.raises(Conflict, match="Refused"):
+        _refuse(world, claim)
+
+
+def test_only_a_submitted_claim_is_refused(world: World) -> None:
+    claim = _claim(world, _statement(world))
+    with pytest.raises(Conflict, match="Computed"):
+        _refuse(world, claim)
+    services.cashback_claim_submit(access=access_for(world.org_admin),
+                                   actor=Actor.of(world.org_admin), claim_id=claim.pk)
+    services.cashback_claim_mark_paid(access=access_for(world.operator),
+                                      actor=Actor.of(world.operator), claim_id=claim.pk,
+                                      payment_reference="SEPA-1")
+    with pytest.raises(Conflict, match="Paid"):
+        _refuse(world, claim)
+    claim.refresh_from_db()
+    assert (claim.state, claim.refusal_reason) == (ClaimState.PAID, "")
+    assert not AuditEntry.objects.filter(action="cashback.refused").exists()
+
+
+def test_only_factory_operators_refuse(world: World) -> None:
+    claim = _submitted(world)
+    for role in ("org_admin", "member", "reviewer", "auditor"):
+        with pytest.raises(PermissionDenied):
+            _refuse(world, claim, by=role)
+    for role in ("other_member", "trainer"):
+        with pytest.raises(NotFound):
+            _refuse(world, claim, by=role)
+    with pytest.raises(NotFound):
+        services.cashback_claim_refuse(access=access_for(world.operator),
+                                       actor=Actor.of(world.operator), claim_id=claim.pk + 999,
+                                       reason="x")
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED
+
+
+@pytest.mark.parametrize(("reason", "message"), [
+    ("", "reason"), (" \n\t ", "reason"), ("x" * 1001, "1000"), ("no\x00nul", "control"),
+    ("bell\x07", "control"), ("esc\x1b[31m", "control"), ("c1\x85end", "control")])
+def test_a_bad_reason_changes_nothing(world: World, reason: str, message: str) -> None:
+    claim = _submitted(world)
+    with pytest.raises(DomainError, match=message) as raised:
+        _refuse(world, claim, reason=reason)
+    assert raised.value.field == "reason"
+    claim.refresh_from_db()
+    assert (claim.state, claim.refusal_reason, claim.refused_at) == (
+        ClaimState.SUBMITTED, "", None)
+    assert not AuditEntry.objects.filter(action="cashback.refused").exists()
+    assert not Notice.objects.filter(kind="cashback.refused").exists()
+    assert _refuse(world, claim, reason="x" * 1000 + "  ").refusal_reason == "x" * 1000
+
+
+@override_settings(LAIF_CASHBACK_CAP_EUR=20)
+def test_a_refused_claim_frees_the_cap_and_the_de_minimis_ceiling(world: World) -> None:
+    july = _submitted(world)  # 17.60 of the 20.00 cap
+    on = date(2026, 9, 15)
+    assert selectors.claimed_in_year(world.org.pk, 2026) == 1760
+    assert selectors.de_minimis_total(world.org.pk, on).pending_cents == 1760
+    entry(world.project, world.member, date(2026, 8, 1), gpu_s=36_000)
+    august = issue(world.operator, world.project, date(2026, 8, 1))
+    preview = selectors.claim_preview_of(august, on)
+    assert preview.figures is not None
+    assert (preview.figures.amount_cents, preview.figures.limited_by) == (240, "cap")
+    _refuse(world, july)
+    assert selectors.claimed_in_year(world.org.pk, 2026) == 0
+    total = selectors.de_minimis_total(world.org.pk, on)
+    assert (total.pending_cents, total.received_cents) == (0, 0)
+    assert total.left_cents == total.ceiling_cents
+    claim = _claim(world, august)  # the whole 80% again: the cap is free
+    assert (claim.amount_cents, claim.limited_by) == (1760, "")

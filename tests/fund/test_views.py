@@ -63,3 +63,39 @@ def test_operators_issue_from_the_page_and_outsiders_see_nothing(
     for url in (f"/organisations/{world.org.pk}/statements/",
                 f"/organisations/{world.org.pk}/cashback/"):
         assert outsider.get(url).status_code == 404
+
+
+def test_an_operator_refuses_from_the_page_and_the_admin_sees_why(
+        world: World, client_for: Callable[[User | None], Client]) -> None:
+    entry(world.project, world.member, JULY, gpu_s=36_000)
+    st = issue(world.operator, world.project, JULY)
+    admin = client_for(world.org_admin)
+    admin.post(f"/statements/{st.pk}/cashback/claim/")
+    claim = CashbackClaim.objects.get()
+    admin.post(f"/cashback/claims/{claim.pk}/submit/")
+    url = f"/organisations/{world.org.pk}/cashback/"
+    assert "Refuse the claim" not in admin.get(url).content.decode()
+    operator = client_for(world.operator)
+    page = operator.get(url).content.decode()
+    assert f'action="/cashback/claims/{claim.pk}/refuse/"' in page
+    assert 'maxlength="1000"' in page
+    assert admin.post(f"/cashback/claims/{claim.pk}/refuse/",
+                      {"reason": "No"}).status_code == 403
+    response = operator.post(f"/cashback/claims/{claim.pk}/refuse/", {"reason": "  "},
+                             follow=True)
+    assert "reason for the refusal" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED
+    response = operator.post(f"/cashback/claims/{claim.pk}/refuse/",
+                             {"reason": "Outside the call <window>.\r\nSee art. 4."},
+                             follow=True)
+    assert "the organisation sees the reason" in response.content.decode()
+    claim.refresh_from_db()
+    assert (claim.state, claim.refusal_reason) == (
+        ClaimState.REFUSED, "Outside the call <window>.\nSee art. 4.")
+    page = admin.get(url).content.decode()
+    assert "Refused" in page
+    assert "Outside the call &lt;window&gt;.<br>See art. 4." in page
+    assert "Mark paid" not in operator.get(url).content.decode()
+    assert client_for(world.other_member).post(f"/cashback/claims/{claim.pk}/refuse/",
+                                               {"reason": "x"}).status_code == 404

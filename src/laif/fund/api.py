@@ -1,5 +1,5 @@
 """REST endpoints of the cashback: claims (organisation admins compute and submit, operators mark
-paid) and the de minimis total of an organisation."""
+paid or refuse) and the de minimis total of an organisation."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def _claim(c: CashbackClaim) -> s.ClaimOut:
         credited_cents=c.credited_cents, eligible_cents=c.eligible_cents,
         rate_percent=c.rate_percent, gross_cents=c.gross_cents, amount_cents=c.amount_cents,
         limited_by=c.limited_by, computed_at=c.computed_at, submitted_at=c.submitted_at,
-        paid_at=c.paid_at, payment_reference=c.payment_reference)
+        paid_at=c.paid_at, payment_reference=c.payment_reference, refused_at=c.refused_at,
+        refusal_reason=c.refusal_reason)
 
 
 @router.get("/organisations/{org_id}/cashback-claims", response=list[s.ClaimOut],
@@ -59,6 +60,17 @@ def claim_paid(request: HttpRequest, claim_id: Id, data: s.PaidIn) -> s.ClaimOut
     return _claim(services.cashback_claim_mark_paid(
         access=access_of(request), actor=actor_of(request), claim_id=claim_id,
         payment_reference=data.payment_reference, paid_on=data.paid_on))
+
+
+@router.post("/cashback-claims/{claim_id}/refuse", response=s.ClaimOut,
+             summary="Refuse a submitted claim (factory operators), with the funding body's "
+             "reason",
+             description="Final: a refused claim no longer counts against the yearly cap or the "
+             "de minimis ceiling; the organisation's admins are told the reason.")
+def claim_refuse(request: HttpRequest, claim_id: Id, data: s.RefuseIn) -> s.ClaimOut:
+    return _claim(services.cashback_claim_refuse(
+        access=access_of(request), actor=actor_of(request), claim_id=claim_id,
+        reason=data.reason))
 
 
 @router.get("/organisations/{org_id}/de-minimis", response=s.DeMinimisOut,

@@ -1,8 +1,10 @@
 """Cashback claims and aid received.
 
 - ``CashbackClaim``: the reimbursement of 80% of one issued statement's eligible amount (at most
-  one per statement); computed -> submitted (organisation admin) -> paid (factory operator). The
-  statement itself stays at full price: the claim is a separate document.
+  one per statement); computed -> submitted (organisation admin) -> paid or refused (factory
+  operator, with the funding body's reason; a refused claim is final and no longer counts against
+  the yearly cap or the de minimis ceiling). The statement itself stays at full price: the claim
+  is a separate document.
 - ``AidRecord``: State aid an organisation received (the cashback once paid; other instruments
   may be recorded by staff): the de minimis total (Regulation (EU) 2023/2831) sums these.
 """
@@ -22,6 +24,7 @@ class ClaimState(models.TextChoices):
     COMPUTED = "computed", _("Computed")
     SUBMITTED = "submitted", _("Submitted")
     PAID = "paid", _("Paid")
+    REFUSED = "refused", _("Refused")
 
 
 class CashbackClaim(models.Model):
@@ -52,6 +55,10 @@ class CashbackClaim(models.Model):
     paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="+")
     payment_reference = models.CharField(max_length=100, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    refusal_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-month", "-id"]

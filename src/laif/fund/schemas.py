@@ -11,6 +11,7 @@ from pydantic import Field
 from laif.config.apitypes import NoNul
 
 Reference = Annotated[str, Field(max_length=100), NoNul]
+Reason = Annotated[str, Field(min_length=1, max_length=1000), NoNul]
 
 
 class ClaimOut(Schema):
@@ -18,7 +19,7 @@ class ClaimOut(Schema):
     organisation_id: int
     statement_id: int
     month: date
-    state: str = Field(description="computed, submitted or paid")
+    state: str = Field(description="computed, submitted, paid or refused")
     statement_total_cents: int = Field(description="The statement's full price")
     credited_cents: int
     eligible_cents: int
@@ -30,11 +31,17 @@ class ClaimOut(Schema):
     submitted_at: datetime | None
     paid_at: datetime | None
     payment_reference: str
+    refused_at: datetime | None
+    refusal_reason: str = Field(description="The funding body's reason, for a refused claim")
 
 
 class PaidIn(Schema):
     payment_reference: Reference = ""
     paid_on: date | None = Field(default=None, ge=date(2020, 1, 1), le=date(2100, 12, 31))
+
+
+class RefuseIn(Schema):
+    reason: Reason = Field(description="The funding body's reason (at most 1000 characters)")
 
 
 class DeMinimisOut(Schema):

@@ -62,7 +62,7 @@ class DeMinimisTotal:
     since: date
     ceiling_cents: int
     received_cents: int  # aid records granted in the period
-    pending_cents: int  # cashback claims not yet paid (counted so the ceiling holds)
+    pending_cents: int  # cashback claims not yet paid nor refused (so the ceiling holds)
     left_cents: int
     source: str
 
@@ -73,7 +73,7 @@ def de_minimis_total(organisation_id: int, on: date) -> DeMinimisTotal:
     received = AidRecord.objects.filter(organisation_id=organisation_id, granted_on__gt=since,
                                         granted_on__lte=on).aggregate(t=Sum("amount_cents"))["t"]
     pending = CashbackClaim.objects.filter(organisation_id=organisation_id).exclude(
-        state=ClaimState.PAID).aggregate(t=Sum("amount_cents"))["t"]
+        state__in=(ClaimState.PAID, ClaimState.REFUSED)).aggregate(t=Sum("amount_cents"))["t"]
     ceiling = rule.de_minimis.ceiling_eur * 100
     used = int(received or 0) + int(pending or 0)
     return DeMinimisTotal(on=on, since=since, ceiling_cents=ceiling,
@@ -88,8 +88,9 @@ def de_minimis_for(*, access: Access, actor: Actor | None, organisation_id: int,
 
 
 def claimed_in_year(organisation_id: int, year: int) -> int:
-    total = CashbackClaim.objects.filter(organisation_id=organisation_id,
-                                         month__year=year).aggregate(t=Sum("amount_cents"))["t"]
+    """What the organisation's claims of the year take of the cap (a refused one takes none)."""
+    total = CashbackClaim.objects.filter(organisation_id=organisation_id, month__year=year).exclude(
+        state=ClaimState.REFUSED).aggregate(t=Sum("amount_cents"))["t"]
     return int(total or 0)
 
 

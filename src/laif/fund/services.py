@@ -1,16 +1,20 @@
-"""Writes of funding: compute, submit and pay cashback claims.
+"""Writes of funding: compute, submit, pay and refuse cashback claims.
 
 The statement stays at full price; a claim is a separate reimbursement. ``cashback_claim_compute``
 locks the organisation's row so two claims of one organisation are computed one after the other
 (the cap and the de minimis ceiling hold); a statement has at most one claim (unique). Paying a
-claim records it as aid received (``AidRecord``, granted on the payment date). Each write is
-recorded in the audit log in its transaction.
+claim records it as aid received (``AidRecord``, granted on the payment date); a refused claim
+(the funding body's reason kept) is final and no longer counts against the cap or the ceiling, and
+the organisation's admins are told (an in-app notice with the action, an e-mail after the commit).
+Each write is recorded in the audit log in its transaction.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,13 +22,17 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Organisation
+from laif.accounts.models import Organisation, OrgRole, User
+from laif.accounts.notices import notify
 from laif.compute import statement_selectors
+from laif.compute.notices import link as site_link
+from laif.compute.notices import mail_on_commit
 from laif.compute.permissions import can_bill
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from laif.fund.selectors import cashback_rule, claim_preview_of
 
 MAX_REFERENCE = 100
+MAX_REASON = 1000
 
 
 def _euros(cents: int) -> str:
@@ -131,3 +139,63 @@ def cashback_claim_mark_paid(*, access: Access, actor: Actor, claim_id: int,
                      detail={"amount_cents": claim.amount_cents, "reference": reference})
     return claim
 
+
+def _clean_reason(reason: str) -> str:
+    text = reason.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise DomainError(_("Give the funding body's reason for the refusal."), field="reason")
+    if len(text) > MAX_REASON:
+        raise DomainError(_("The reason is at most %(max)d characters.") % {"max": MAX_REASON},
+                          field="reason")
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        raise DomainError(_("The reason must not contain control characters."), field="reason")
+    return text
+
+
+def _tell_admins_refused(claim: CashbackClaim) -> None:
+    """The organisation's admins: an in-app notice now (with the action), an e-mail after the
+    commit, each in the recipient's language."""
+    admins = list(User.objects.filter(memberships__organisation_id=claim.organisation_id,
+                                      memberships__role=OrgRole.ADMIN, is_active=True))
+    target = site_link("cashback_claims", org_id=claim.organisation_id)
+    month = f"{claim.month:%Y-%m}"
+
+    def text() -> str:
+        return _("Your cashback claim of %(month)s was refused: %(reason)s") % {
+            "month": month, "reason": " ".join(claim.refusal_reason.split())}
+
+    def subject() -> str:
+        return _("Cashback claim of %(month)s refused") % {"month": month}
+
+    def body() -> str:
+        return _("The funding body refused your cashback claim of %(month)s (%(amount)s). Its "
+                 "reason:\n\n%(reason)s\n\nA refused claim is final; it no longer counts "
+                 "against the yearly cap or the de minimis ceiling.\n\n%(link)s") % {
+            "month": month, "amount": _euros(claim.amount_cents),
+            "reason": claim.refusal_reason, "link": target}
+
+    notify(admins, kind="cashback.refused", text=text,
+           link=target.removeprefix(settings.LAIF_SITE_URL))
+    mail_on_commit(admins, subject, body)
+
+
+def cashback_claim_refuse(*, access: Access, actor: Actor, claim_id: int, reason: str,
+                          now: datetime | None = None) -> CashbackClaim:
+    """Refuse a submitted claim (factory operators), with the funding body's reason: final."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = _claim_for_update(access, claim_id)
+        if not can_bill(access):
+            raise PermissionDenied(_("Only factory operators refuse claims."))
+        if claim.state != ClaimState.SUBMITTED:
+            raise Conflict(_("Only a submitted claim can be refused; this one is %(state)s.")
+                           % {"state": claim.get_state_display()})
+        text = _clean_reason(reason)
+        claim.state, claim.refused_at, claim.refused_by_id = ClaimState.REFUSED, now, actor.user_id
+        claim.refusal_reason = text
+        claim.save(update_fields=["state", "refused_at", "refused_by", "refusal_reason"])
+        audit_record(actor=actor, action="cashback.refused", target=f"cashback_claim:{claim.pk}",
+                     organisation_id=claim.organisation_id,
+                     detail={"amount_cents": claim.amount_cents, "reason": text})
+        _tell_admins_refused(claim)
+    return claim

@@ -10,4 +10,6 @@ urlpatterns = [
     path("cashback/claims/<int:claim_id>/submit/", views.claim_submit,
          name="cashback_claim_submit"),
     path("cashback/claims/<int:claim_id>/paid/", views.claim_paid, name="cashback_claim_paid"),
+    path("cashback/claims/<int:claim_id>/refuse/", views.claim_refuse,
+         name="cashback_claim_refuse"),
 ]

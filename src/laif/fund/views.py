@@ -1,5 +1,5 @@
 """Pages of the cashback: the claim box of a statement, an organisation's claims and de minimis
-total; admins compute and submit claims, operators mark them paid."""
+total; admins compute and submit claims, operators mark them paid or refuse them."""
 
 from __future__ import annotations
 
@@ -91,4 +91,21 @@ def claim_paid(request: HttpRequest, claim_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The claim is marked paid and recorded as aid received."))
+    return redirect("cashback_claims", org_id=claim.organisation_id)
+
+
+@page
+@require_POST
+def claim_refuse(request: HttpRequest, claim_id: int) -> HttpResponse:
+    access = access_of(request)
+    claim = selectors.claim_get(access=access, actor=None, claim_id=claim_id)
+    try:
+        services.cashback_claim_refuse(access=access, actor=actor_of(request), claim_id=claim_id,
+                                       reason=str(request.POST.get("reason", "")))
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The claim is refused; the organisation sees the reason."))
     return redirect("cashback_claims", org_id=claim.organisation_id)
