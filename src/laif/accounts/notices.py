@@ -1,17 +1,22 @@
 """In-app notices: what a person is told by the platform (next to the e-mails), shown under the
 bell of the header, on ``/notices/`` and by ``GET /api/notices``.
 
-Other contexts call ``notify``; a notice is written in the recipient's language when it is
+Other contexts call ``notify`` (in-app) or ``mail_on_commit`` (e-mails after the commit, and the
+in-app notice with ``kind``); a notice is written in the recipient's language when it is
 created, inside the caller's transaction (an action rolled back leaves no notice). A person sees
 and marks read only their own notices; another person's notice is "not found".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,6 +24,7 @@ from laif.accounts.errors import NotFound
 from laif.accounts.models import Notice, User
 
 MAX_LIST = 200
+logger = logging.getLogger("laif.notices")
 
 
 def notify(recipients: Iterable[User], *, kind: str, text: Callable[[], str],
@@ -56,3 +62,40 @@ def notice_mark_read(*, user: User, notice_id: int) -> Notice:
         notice.read_at = timezone.now()
         Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)
     return notice
+
+
+Mail = tuple[str, str, str, list[str]]
+
+
+def mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
+                   body: Callable[[], str], *, kind: str = "", link: str = "") -> None:
+    """Compose one message per recipient in their language now; send after the commit.
+    A mail server that is down is logged, never turned into an error of the action. With a
+    ``kind``, each recipient also gets the subject as an in-app notice pointing to ``link``."""
+    recipients = list(recipients)
+    if kind:
+        notify(recipients, kind=kind, text=subject,
+               link=link.removeprefix(settings.LAIF_SITE_URL))
+    messages: list[Mail] = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user.pk in seen or not user.is_active or not user.email:
+            continue
+        seen.add(user.pk)
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            messages.append((subject(), body(), settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if not messages:
+        return
+
+    def send() -> None:
+        try:
+            send_mass_mail(tuple(messages), fail_silently=False)
+        except Exception:  # the action is committed; a failed notice must not undo or hide it
+            logger.exception("could not send %d notice e-mail(s)", len(messages))
+
+    transaction.on_commit(send)
+
+
+def site_link(name: str, **kwargs: int) -> str:
+    """The absolute address of a page (``LAIF_SITE_URL`` + its path), for e-mails."""
+    return settings.LAIF_SITE_URL + reverse(name, kwargs=kwargs)

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.audit import SYSTEM, audit_record
+from laif.accounts.notices import mail_on_commit
+from laif.accounts.notices import site_link as link
 from laif.compute import lifecycle
 from laif.compute.accounts_sync import slurm_account_sync_later
 from laif.compute.models import LIMIT_STATES, Allocation, AllocationNotice, AllocationState
-from laif.compute.notices import link, mail_on_commit, project_people
+from laif.compute.notices import project_people
 from laif.compute.services import hours
 
 

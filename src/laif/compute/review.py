@@ -18,6 +18,7 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
 from laif.accounts.models import Project
+from laif.accounts.notices import mail_on_commit, site_link
 from laif.compute import capacity, lifecycle
 from laif.compute.accounts_sync import slurm_account_sync_later
 from laif.compute.models import (
@@ -32,8 +33,7 @@ from laif.compute.models import (
     RequestStatus,
     ReviewEvent,
 )
-from laif.compute.notices import link as site_link
-from laif.compute.notices import mail_on_commit, project_people
+from laif.compute.notices import project_people
 from laif.compute.permissions import can_review
 from laif.compute.services import (
     MAX_TEXT,

@@ -26,6 +26,7 @@ from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Project
+from laif.accounts.notices import mail_on_commit, site_link
 from laif.catalogue.cluster import AccessType, ClusterCatalogue
 from laif.compute import capacity
 from laif.compute.accounts_sync import slurm_account_sync_later
@@ -42,8 +43,7 @@ from laif.compute.models import (
     RequestStatus,
     ReviewEvent,
 )
-from laif.compute.notices import link as site_link
-from laif.compute.notices import mail_on_commit, project_people, reviewers
+from laif.compute.notices import project_people, reviewers
 from laif.compute.permissions import can_import_awards
 
 logger = logging.getLogger(__name__)

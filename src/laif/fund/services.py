@@ -23,10 +23,8 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Organisation, OrgRole, User
-from laif.accounts.notices import notify
+from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.compute import statement_selectors
-from laif.compute.notices import link as site_link
-from laif.compute.notices import mail_on_commit
 from laif.compute.permissions import can_bill
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from laif.fund.selectors import cashback_rule, claim_preview_of
