@@ -3,6 +3,8 @@ total; admins compute and submit claims, operators mark them paid or refuse them
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,52 +62,42 @@ def claims(request: HttpRequest, org_id: int) -> HttpResponse:
         "rule": selectors.cashback_rule()})
 
 
-@page
-@require_POST
-def claim_submit(request: HttpRequest, claim_id: int) -> HttpResponse:
-    access = access_of(request)
-    claim = selectors.claim_get(access=access, actor=None, claim_id=claim_id)
+def _claim_action(request: HttpRequest, claim_id: int, act: Callable[[], object],
+                  done: str) -> HttpResponse:
+    """Run ``act`` on a visible claim, say how it went, back to the organisation's claims."""
+    claim = selectors.claim_get(access=access_of(request), actor=None, claim_id=claim_id)
     try:
-        services.cashback_claim_submit(access=access, actor=actor_of(request), claim_id=claim_id)
+        act()
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The cashback claim is submitted."))
+        messages.success(request, done)
     return redirect("cashback_claims", org_id=claim.organisation_id)
+
+
+@page
+@require_POST
+def claim_submit(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(request, claim_id, lambda: services.cashback_claim_submit(
+        access=access_of(request), actor=actor_of(request), claim_id=claim_id),
+        _("The cashback claim is submitted."))
 
 
 @page
 @require_POST
 def claim_paid(request: HttpRequest, claim_id: int) -> HttpResponse:
-    access = access_of(request)
-    claim = selectors.claim_get(access=access, actor=None, claim_id=claim_id)
-    try:
-        services.cashback_claim_mark_paid(
-            access=access, actor=actor_of(request), claim_id=claim_id,
-            payment_reference=str(request.POST.get("payment_reference", "")))
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The claim is marked paid and recorded as aid received."))
-    return redirect("cashback_claims", org_id=claim.organisation_id)
+    return _claim_action(request, claim_id, lambda: services.cashback_claim_mark_paid(
+        access=access_of(request), actor=actor_of(request), claim_id=claim_id,
+        payment_reference=str(request.POST.get("payment_reference", ""))),
+        _("The claim is marked paid and recorded as aid received."))
 
 
 @page
 @require_POST
 def claim_refuse(request: HttpRequest, claim_id: int) -> HttpResponse:
-    access = access_of(request)
-    claim = selectors.claim_get(access=access, actor=None, claim_id=claim_id)
-    try:
-        services.cashback_claim_refuse(access=access, actor=actor_of(request), claim_id=claim_id,
-                                       reason=str(request.POST.get("reason", "")))
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The claim is refused; the organisation sees the reason."))
-    return redirect("cashback_claims", org_id=claim.organisation_id)
+    return _claim_action(request, claim_id, lambda: services.cashback_claim_refuse(
+        access=access_of(request), actor=actor_of(request), claim_id=claim_id,
+        reason=str(request.POST.get("reason", ""))),
+        _("The claim is refused; the organisation sees the reason."))
