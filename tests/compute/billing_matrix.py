@@ -79,6 +79,8 @@ BILLING_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/statements/{statement_id}/cashback-claim"): BY_ADMIN,
     ("POST", "/api/cashback-claims/{claim_id}/submit"): _row(401, 404, 403, 403, 200, 403, 403,
                                                              404, 403),
+    ("POST", "/api/cashback-claims/{claim_id}/recompute"): _row(401, 404, 403, 403, 200, 403,
+                                                                403, 404, 403),
     ("POST", "/api/cashback-claims/{claim_id}/paid"): _row(401, 404, 403, 403, 403, 200, 403,
                                                            404, 403),
     ("POST", "/api/cashback-claims/{claim_id}/refuse"): _row(401, 404, 403, 403, 403, 200, 403,

@@ -18,7 +18,7 @@ from laif.fund.models import CashbackClaim
 router = Router(tags=["cashback"])
 
 
-def _claim(c: CashbackClaim) -> s.ClaimOut:
+def _claim(c: CashbackClaim, credited_since: int | None = None) -> s.ClaimOut:
     return s.ClaimOut(
         id=c.pk, organisation_id=c.organisation_id, statement_id=c.statement_id, month=c.month,
         state=c.state, statement_total_cents=c.statement_total_cents,
@@ -26,15 +26,16 @@ def _claim(c: CashbackClaim) -> s.ClaimOut:
         rate_percent=c.rate_percent, gross_cents=c.gross_cents, amount_cents=c.amount_cents,
         limited_by=c.limited_by, computed_at=c.computed_at, submitted_at=c.submitted_at,
         paid_at=c.paid_at, payment_reference=c.payment_reference, refused_at=c.refused_at,
-        refusal_reason=c.refusal_reason)
+        refusal_reason=c.refusal_reason,
+        credited_since_cents=selectors.credited_since(c) if credited_since is None
+        else credited_since)
 
 
 @router.get("/organisations/{org_id}/cashback-claims", response=list[s.ClaimOut],
             summary="Cashback claims of an organisation (reimbursements, not discounts)")
 def claim_list(request: HttpRequest, org_id: Id) -> list[s.ClaimOut]:
-    return [_claim(c) for c in selectors.claims_for(access=access_of(request),
-                                                    actor=actor_of(request),
-                                                    organisation_id=org_id)[:500]]
+    return [_claim(c, credited) for c, credited in selectors.claims_with_credits(
+        access=access_of(request), actor=actor_of(request), organisation_id=org_id)]
 
 
 @router.post("/statements/{statement_id}/cashback-claim", response={201: s.ClaimOut},
@@ -52,6 +53,16 @@ def claim_compute(request: HttpRequest, statement_id: Id) -> Status[Any]:
 def claim_submit(request: HttpRequest, claim_id: Id) -> s.ClaimOut:
     return _claim(services.cashback_claim_submit(access=access_of(request),
                                                  actor=actor_of(request), claim_id=claim_id))
+
+
+@router.post("/cashback-claims/{claim_id}/recompute", response=s.ClaimOut,
+             summary="Compute a claim not yet submitted again (organisation admins)",
+             description="After a credit note on its statement (see credited_since_cents): the "
+             "claim is replaced by one with today's figures (a new id); 409 with the figures when "
+             "nothing could be claimed any more, the old claim then kept.")
+def claim_recompute(request: HttpRequest, claim_id: Id) -> s.ClaimOut:
+    return _claim(services.cashback_claim_recompute(access=access_of(request),
+                                                    actor=actor_of(request), claim_id=claim_id))
 
 
 @router.post("/cashback-claims/{claim_id}/paid", response=s.ClaimOut,

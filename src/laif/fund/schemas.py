@@ -33,6 +33,10 @@ class ClaimOut(Schema):
     payment_reference: str
     refused_at: datetime | None
     refusal_reason: str = Field(description="The funding body's reason, for a refused claim")
+    credited_since_cents: int = Field(
+        description="Credited on the statement by credit notes issued after the claim was "
+                    "computed: its eligible amount is that much too high (a computed claim is "
+                    "then computed again before it can be submitted)")
 
 
 class PaidIn(Schema):

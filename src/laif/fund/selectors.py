@@ -45,6 +45,19 @@ def claims_for(*, access: Access, actor: Actor | None,
         "statement")
 
 
+def credited_since(claim: CashbackClaim) -> int:
+    """Cents credited on the claim's statement by credit notes issued after the claim was
+    computed: its eligible amount is then too high (a computed claim is computed again)."""
+    return max(0, statement_selectors.credited_cents(claim.statement) - claim.credited_cents)
+
+
+def claims_with_credits(*, access: Access, actor: Actor | None, organisation_id: int,
+                        limit: int = 500) -> list[tuple[CashbackClaim, int]]:
+    """The organisation's claims, newest month first, each with ``credited_since``."""
+    found = claims_for(access=access, actor=actor, organisation_id=organisation_id)[:limit]
+    return [(claim, credited_since(claim)) for claim in found]
+
+
 def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> CashbackClaim:
     claim = CashbackClaim.objects.select_related("statement", "organisation").filter(
         pk=claim_id).first()

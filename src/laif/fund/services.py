@@ -27,7 +27,7 @@ from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.compute import statement_selectors
 from laif.compute.permissions import can_bill
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
-from laif.fund.selectors import cashback_rule, claim_preview_of
+from laif.fund.selectors import cashback_rule, claim_preview_of, credited_since
 
 MAX_REFERENCE = 100
 MAX_REASON = 1000
@@ -99,6 +99,11 @@ def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
         if claim.state != ClaimState.COMPUTED:
             raise Conflict(_("This claim is already %(state)s.")
                            % {"state": claim.get_state_display()})
+        credited = credited_since(claim)
+        if credited:
+            raise Conflict(_("The statement was credited by %(amount)s after this claim was "
+                             "computed: compute the claim again before submitting it.")
+                           % {"amount": _euros(credited)})
         claim.state, claim.submitted_at = ClaimState.SUBMITTED, now or timezone.now()
         claim.submitted_by_id = actor.user_id
         claim.save(update_fields=["state", "submitted_at", "submitted_by"])
@@ -106,6 +111,31 @@ def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
                      organisation_id=claim.organisation_id,
                      detail={"amount_cents": claim.amount_cents})
     return claim
+
+
+def cashback_claim_recompute(*, access: Access, actor: Actor, claim_id: int,
+                             now: datetime | None = None) -> CashbackClaim:
+    """Compute a claim not yet submitted again (the organisation's admins), e.g. after a credit
+    note on its statement: the claim is replaced by a new one with today's figures; when nothing
+    could be claimed any more, the old one stays and the refusal says why."""
+    with transaction.atomic():
+        claim = _claim_for_update(access, claim_id)
+        if not access.is_org_admin(claim.organisation_id):
+            raise PermissionDenied(_("Only the organisation's admins claim the cashback."))
+        if claim.state != ClaimState.COMPUTED:
+            raise Conflict(_("This claim is already %(state)s.")
+                           % {"state": claim.get_state_display()})
+        previous = {"claim": claim.pk, "amount_cents": claim.amount_cents,
+                    "eligible_cents": claim.eligible_cents}
+        statement_id = claim.statement_id
+        claim.delete()
+        fresh = cashback_claim_compute(access=access, actor=actor, statement_id=statement_id,
+                                       now=now)
+        audit_record(actor=actor, action="cashback.recomputed",
+                     target=f"cashback_claim:{fresh.pk}", organisation_id=fresh.organisation_id,
+                     detail={"previous": previous, "amount_cents": fresh.amount_cents,
+                             "eligible_cents": fresh.eligible_cents})
+    return fresh
 
 
 def cashback_claim_mark_paid(*, access: Access, actor: Actor, claim_id: int,

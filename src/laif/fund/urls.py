@@ -9,6 +9,8 @@ urlpatterns = [
     path("organisations/<int:org_id>/cashback/", views.claims, name="cashback_claims"),
     path("cashback/claims/<int:claim_id>/submit/", views.claim_submit,
          name="cashback_claim_submit"),
+    path("cashback/claims/<int:claim_id>/recompute/", views.claim_recompute,
+         name="cashback_claim_recompute"),
     path("cashback/claims/<int:claim_id>/paid/", views.claim_paid, name="cashback_claim_paid"),
     path("cashback/claims/<int:claim_id>/refuse/", views.claim_refuse,
          name="cashback_claim_refuse"),

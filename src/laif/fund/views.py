@@ -53,7 +53,7 @@ def claim_compute(request: HttpRequest, statement_id: int) -> HttpResponse:
 @require_GET
 def claims(request: HttpRequest, org_id: int) -> HttpResponse:
     access, actor = access_of(request), actor_of(request)
-    found = list(selectors.claims_for(access=access, actor=actor, organisation_id=org_id))
+    found = selectors.claims_with_credits(access=access, actor=actor, organisation_id=org_id)
     total = selectors.de_minimis_for(access=access, actor=None, organisation_id=org_id,
                                      on=timezone.localdate())
     return render(request, "fund/claims.html", {
@@ -83,6 +83,14 @@ def claim_submit(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_action(request, claim_id, lambda: services.cashback_claim_submit(
         access=access_of(request), actor=actor_of(request), claim_id=claim_id),
         _("The cashback claim is submitted."))
+
+
+@page
+@require_POST
+def claim_recompute(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_action(request, claim_id, lambda: services.cashback_claim_recompute(
+        access=access_of(request), actor=actor_of(request), claim_id=claim_id),
+        _("The cashback claim is computed again: check it and submit it."))
 
 
 @page
