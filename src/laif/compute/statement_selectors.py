@@ -17,9 +17,10 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.audit import Actor, audit_record
+from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound
 from laif.accounts.models import Organisation, Project, User
+from laif.accounts.selectors import audit_staff_read
 from laif.catalogue.prices import PriceCatalogue
 from laif.compute import pricing
 from laif.compute.ledger_models import UsageEntry
@@ -51,9 +52,8 @@ def _organisation(access: Access, actor: Actor | None, org_id: int) -> Organisat
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None or not access.can_view_org(org_id):
         raise NotFound(_("Organisation not found."))
-    if actor is not None and org_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"statements:{org_id}",
-                     organisation_id=org_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"statements:{org_id}", org_id)
     return org
 
 
@@ -192,9 +192,8 @@ def statement_get(*, access: Access, actor: Actor | None, statement_id: int) -> 
         pk=statement_id).first()
     if statement is None or not access.can_view_org(statement.organisation_id):
         raise NotFound(_("Statement not found."))
-    if actor is not None and statement.organisation_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"statement:{statement.pk}",
-                     organisation_id=statement.organisation_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"statement:{statement.pk}", statement.organisation_id)
     return statement
 
 
@@ -229,7 +228,6 @@ def credit_note_get(*, access: Access, actor: Actor | None, credit_note_id: int)
                                              "issued_by").filter(pk=credit_note_id).first()
     if note is None or not access.can_view_org(note.statement.organisation_id):
         raise NotFound(_("Credit note not found."))
-    if actor is not None and note.statement.organisation_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"credit_note:{note.pk}",
-                     organisation_id=note.statement.organisation_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"credit_note:{note.pk}", note.statement.organisation_id)
     return note

@@ -13,8 +13,9 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.audit import Actor, audit_record
+from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound
+from laif.accounts.selectors import audit_staff_read
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.compute import statement_selectors
 from laif.compute.statement_models import Statement
@@ -33,9 +34,8 @@ def cap_cents() -> int:
 def _visible_org(access: Access, actor: Actor | None, org_id: int, what: str) -> None:
     if not access.can_view_org(org_id):
         raise NotFound(_("Organisation not found."))
-    if actor is not None and org_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"{what}:{org_id}",
-                     organisation_id=org_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"{what}:{org_id}", org_id)
 
 
 def claims_for(*, access: Access, actor: Actor | None,
@@ -63,9 +63,8 @@ def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> Cashback
         pk=claim_id).first()
     if claim is None or not access.can_view_org(claim.organisation_id):
         raise NotFound(_("Cashback claim not found."))
-    if actor is not None and claim.organisation_id not in access.org_roles:
-        audit_record(actor=actor, action="data.accessed", target=f"cashback_claim:{claim.pk}",
-                     organisation_id=claim.organisation_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"cashback_claim:{claim.pk}", claim.organisation_id)
     return claim
 
 
