@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from laif.compute.statement_models import CreditNote, Statement
@@ -54,3 +55,10 @@ def credit_note_pdf(note: CreditNote) -> bytes:
     return _pdf(render_to_string("compute/credit_note_pdf.html", {
         "note": note, "statement": note.statement,
         "lines": list(note.lines.select_related("line"))}))
+
+
+def attachment(content: bytes, name: str) -> HttpResponse:
+    """A PDF sent as a download named ``name.pdf`` (pages and API)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

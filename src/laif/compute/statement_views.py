@@ -128,9 +128,7 @@ def credit_note_new(request: HttpRequest, statement_id: int) -> HttpResponse:
 def statement_pdf_view(request: HttpRequest, statement_id: int) -> HttpResponse:
     st = sel.statement_get(access=access_of(request), actor=actor_of(request),
                            statement_id=statement_id)
-    response = HttpResponse(statement_pdf.statement_pdf(st), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{st.number}.pdf"'
-    return response
+    return statement_pdf.attachment(statement_pdf.statement_pdf(st), st.number)
 
 
 @page
@@ -138,6 +136,4 @@ def statement_pdf_view(request: HttpRequest, statement_id: int) -> HttpResponse:
 def credit_note_pdf_view(request: HttpRequest, credit_note_id: int) -> HttpResponse:
     note = sel.credit_note_get(access=access_of(request), actor=actor_of(request),
                                credit_note_id=credit_note_id)
-    response = HttpResponse(statement_pdf.credit_note_pdf(note), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{note.number}.pdf"'
-    return response
+    return statement_pdf.attachment(statement_pdf.credit_note_pdf(note), note.number)

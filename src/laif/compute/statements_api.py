@@ -53,12 +53,6 @@ def _note(n: CreditNote) -> s.CreditNoteOut:
                                   for cl in n.lines.all()])
 
 
-def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
-
-
 @router.get("/organisations/{org_id}/statements", response=list[s.StatementOut],
             summary="Issued monthly statements of an organisation, newest first")
 def statement_list(request: HttpRequest, org_id: Id) -> list[s.StatementOut]:
@@ -106,7 +100,7 @@ def statement_detail(request: HttpRequest, statement_id: Id) -> s.StatementDetai
 def statement_pdf_download(request: HttpRequest, statement_id: Id) -> HttpResponse:
     st = sel.statement_get(access=access_of(request), actor=actor_of(request),
                            statement_id=statement_id)
-    return _pdf(statement_pdf.statement_pdf(st), st.number)
+    return statement_pdf.attachment(statement_pdf.statement_pdf(st), st.number)
 
 
 @router.get("/statements/{statement_id}/lines/{line_id}/entries",
@@ -146,4 +140,4 @@ def credit_note_issue(request: HttpRequest, statement_id: Id,
 def credit_note_pdf(request: HttpRequest, credit_note_id: Id) -> HttpResponse:
     note = sel.credit_note_get(access=access_of(request), actor=actor_of(request),
                                credit_note_id=credit_note_id)
-    return _pdf(statement_pdf.credit_note_pdf(note), note.number)
+    return statement_pdf.attachment(statement_pdf.credit_note_pdf(note), note.number)
