@@ -88,7 +88,8 @@ class Client:
         self.http = httpx.Client(base_url=url.rstrip("/") + "/api", headers=headers,
                                  timeout=30.0, transport=transport)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response of a request that succeeded; ``ApiError`` otherwise (server down: 0)."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -99,6 +100,10 @@ class Client:
             except ValueError:
                 detail = response.text[:500]
             raise ApiError(response.status_code, detail)
+        return response
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
         return response.json() if response.content else None
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -106,17 +111,7 @@ class Client:
 
     def get_bytes(self, path: str) -> bytes:
         """A binary document (a PDF): the body as is."""
-        try:
-            response = self.http.get(path)
-        except httpx.TransportError as exc:
-            raise ApiError(0, f"cannot reach the laif server at {self.http.base_url}: {exc}") from exc
-        if response.status_code >= 400:
-            try:
-                detail = str(response.json().get("detail", response.text))
-            except ValueError:
-                detail = response.text[:500]
-            raise ApiError(response.status_code, detail)
-        return response.content
+        return self._send("GET", path).content
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs)
