@@ -62,6 +62,18 @@ class PillarCatalogue:
         ]
 
 
+def read_json(file: Path) -> Any:
+    """A catalogue file's JSON; ``CatalogueError`` naming the file when it cannot be read or
+    parsed."""
+    try:
+        with file.open(encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise CatalogueError(f"{file}: cannot read it ({exc.strerror})") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"{file.name}: not valid JSON ({exc})") from exc
+
+
 def _text(item: dict[str, Any], name: str, where: str) -> str:
     value = item.get(name)
     if not isinstance(value, str) or not value.strip():

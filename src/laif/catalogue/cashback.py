@@ -7,14 +7,13 @@ effective date; the de minimis ceiling of Regulation (EU) 2023/2831 with its sou
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from laif.catalogue import CATALOGUE_DIR, CatalogueError
+from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
 from laif.catalogue.cluster import _date, _int, _object, _text
 
 SME_CLASSES = ("micro", "small", "medium", "large")
@@ -68,11 +67,5 @@ def parse_cashback(data: Any, where: str = "cashback.json") -> CashbackRule:
 @cache
 def load_cashback(path: Path | None = None) -> CashbackRule:
     file = path or CATALOGUE_DIR / "cashback.json"
-    try:
-        with file.open(encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise CatalogueError(f"{file}: cannot read it ({exc.strerror})") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{file.name}: not valid JSON ({exc})") from exc
+    data = read_json(file)
     return parse_cashback(data, file.name)

@@ -9,7 +9,6 @@ are shown as such, never as verified.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -17,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from laif.catalogue import CATALOGUE_DIR, CatalogueError
+from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
 
 POOL_KINDS = ("national", "eurohpc")
 # Slurm partition names; access type keys are stored in the database and used in URLs and the API.
@@ -287,11 +286,5 @@ def with_policy(
 def load_cluster(path: Path | None = None) -> ClusterCatalogue:
     """Read and check a cluster file (``cluster.json`` next to this module by default)."""
     file = path or CATALOGUE_DIR / "cluster.json"
-    try:
-        with file.open(encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise CatalogueError(f"{file}: cannot read it ({exc.strerror})") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{file.name}: not valid JSON ({exc})") from exc
+    data = read_json(file)
     return parse_cluster(data, file.name)

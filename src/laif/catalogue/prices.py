@@ -11,7 +11,6 @@ shown as such, never as verified.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -19,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from laif.catalogue import CATALOGUE_DIR, CatalogueError
+from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
 from laif.catalogue.cluster import _date, _list, _object, _text, load_cluster
 
 MAX_UNIT_PRICE = Decimal("10000")
@@ -107,11 +106,5 @@ def load_prices(path: Path | None = None, cluster_path: Path | None = None) -> P
     partitions of the cluster file (read once per process)."""
     file = path or CATALOGUE_DIR / "prices.json"
     partitions = frozenset(p.name for p in load_cluster(cluster_path).partitions)
-    try:
-        with file.open(encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise CatalogueError(f"{file}: cannot read it ({exc.strerror})") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{file.name}: not valid JSON ({exc})") from exc
+    data = read_json(file)
     return parse_prices(data, partitions, file.name)
