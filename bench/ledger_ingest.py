@@ -46,7 +46,7 @@ import polars as pl  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Sum  # noqa: E402
-from sacct_parse import generate, naive  # noqa: E402
+from sacct_parse import allocated, generate, month_parts, naive  # noqa: E402
 
 from laif.accounts.access import Access  # noqa: E402
 from laif.accounts.models import (  # noqa: E402
@@ -103,23 +103,6 @@ def _ledger_totals() -> Totals:
     return {(a, f"{m:%Y-%m}"): (g, c) for a, m, g, c in rows}
 
 
-def _parts(start: int, end: int, elapsed: int, zone: ZoneInfo) -> list[tuple[date, int]]:
-    """The record's elapsed time per local month (cumulative flooring, as usage_split)."""
-    wall = end - start
-    local = datetime.fromtimestamp(start, zone)
-    year, month = local.year, local.month
-    out, done = [], 0
-    while True:
-        label = date(year, month, 1)
-        year, month = year + month // 12, month % 12 + 1
-        stop = min(end, int(datetime(year, month, 1, tzinfo=zone).timestamp()))
-        through = (elapsed * (stop - start)) // wall if wall else elapsed
-        out.append((label, through - done))
-        done = through
-        if stop >= end:
-            return out
-
-
 def orm_ingest(data: bytes) -> int:
     """The straightforward path: one record at a time through the ORM."""
     zone = ZoneInfo(settings.LAIF_SITE_TIME_ZONE)
@@ -130,20 +113,7 @@ def orm_ingest(data: bytes) -> int:
         for job in doc["jobs"]:
             if job["state"]["current"] not in FINISHED_STATES:
                 continue
-            cpus = gpus = typed = 0
-            untyped = False
-            energy = None
-            for tres in job["tres"]["allocated"]:
-                if tres["type"] == "cpu":
-                    cpus += tres["count"]
-                elif tres["type"] == "gres" and tres["name"] == "gpu":
-                    gpus += tres["count"]
-                    untyped = True
-                elif tres["type"] == "gres" and (tres["name"] or "").startswith("gpu:"):
-                    typed += tres["count"]
-                elif tres["type"] == "energy":
-                    energy = tres["count"]
-            gpus = gpus if untyped else typed
+            cpus, gpus, energy = allocated(job)
             t = job["time"]
             elapsed = t["elapsed"]
             account = job["account"].lower()
@@ -167,7 +137,7 @@ def orm_ingest(data: bytes) -> int:
             if not created:
                 continue
             new += 1
-            parts = _parts(t["start"] or t["end"], t["end"], elapsed, zone)
+            parts = month_parts(t["start"] or t["end"], t["end"], elapsed, zone)
             for month, part in parts:
                 allocation = (Allocation.objects.filter(project=project, start__lte=month,
                                                         end__gte=month).first()

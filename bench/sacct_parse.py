@@ -26,7 +26,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -220,6 +220,43 @@ def generate(n: int, seed: int) -> bytes:
 Totals = dict[tuple[str, str], tuple[int, int]]
 
 
+def allocated(job: dict[str, Any]) -> tuple[int, int, int | None]:
+    """cpus, gpus and energy of one job's ``tres.allocated``, walked in Python: GPUs from the
+    untyped ``gres/gpu`` entry, else the typed ones (never both); energy None when not reported."""
+    cpus = gpus = typed = 0
+    untyped = False
+    energy = None
+    for tres in job["tres"]["allocated"]:
+        if tres["type"] == "cpu":
+            cpus += tres["count"]
+        elif tres["type"] == "gres" and tres["name"] == "gpu":
+            gpus += tres["count"]
+            untyped = True
+        elif tres["type"] == "gres" and (tres["name"] or "").startswith("gpu:"):
+            typed += tres["count"]
+        elif tres["type"] == "energy":
+            energy = tres["count"]
+    return cpus, gpus if untyped else typed, energy
+
+
+def month_parts(start: int, end: int, elapsed: int, zone: ZoneInfo) -> list[tuple[date, int]]:
+    """A run's elapsed time per local month, one month at a time (cumulative flooring, as
+    ``usage_split``): the first day of each month and its seconds."""
+    wall = end - start
+    local = datetime.fromtimestamp(start, zone)
+    year, month = local.year, local.month
+    out, done = [], 0
+    while True:
+        label = date(year, month, 1)
+        year, month = year + month // 12, month % 12 + 1
+        stop = min(end, int(datetime(year, month, 1, tzinfo=zone).timestamp()))
+        through = (elapsed * (stop - start)) // wall if wall else elapsed
+        out.append((label, through - done))
+        done = through
+        if stop >= end:
+            return out
+
+
 def naive(data: bytes, tz: str = SITE_TIME_ZONE) -> tuple[Totals, int]:
     """json.loads + one walk per job; the same rules as the kernel, one record at a time."""
     zone = ZoneInfo(tz)
@@ -230,41 +267,13 @@ def naive(data: bytes, tz: str = SITE_TIME_ZONE) -> tuple[Totals, int]:
         if job["state"]["current"] not in FINISHED_STATES:
             continue
         records += 1
-        cpus = gpus = typed = 0
-        untyped = False
-        for tres in job["tres"]["allocated"]:
-            if tres["type"] == "cpu":
-                cpus += tres["count"]
-            elif tres["type"] == "gres" and tres["name"] == "gpu":
-                gpus += tres["count"]
-                untyped = True
-            elif tres["type"] == "gres" and (tres["name"] or "").startswith("gpu:"):
-                typed += tres["count"]
-        if not untyped:
-            gpus = typed
+        cpus, gpus, _ = allocated(job)
         account = job["account"].lower()
         t = job["time"]
-        elapsed, end = t["elapsed"], t["end"]
-        start = t["start"] or end
-        wall = end - start
-        local = datetime.fromtimestamp(start, zone)
-        year, month = local.year, local.month
-        done = 0  # elapsed given to earlier months
-        cursor = start
-        while True:
-            year, month, label = (year + month // 12, month % 12 + 1,
-                                  f"{year:04d}-{month:02d}")
-            boundary = int(datetime(year, month, 1, tzinfo=zone).timestamp())
-            stop = min(end, boundary)
-            through = (elapsed * (stop - start)) // wall if wall else elapsed
-            part = through - done
-            done = through
-            acc = totals[(account, label)]
+        for month, part in month_parts(t["start"] or t["end"], t["end"], t["elapsed"], zone):
+            acc = totals[(account, f"{month:%Y-%m}")]
             acc[0] += gpus * part
             acc[1] += cpus * part
-            cursor = stop
-            if cursor >= end:
-                break
     return {k: (v[0], v[1]) for k, v in totals.items()}, records
 
 
