@@ -23,7 +23,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, ProjectRole, User
 from laif.accounts.services.identities import cluster_identity_ensure
-from laif.compute import ledger, review, services, statements
+from laif.compute import capacity, ledger, review, services, statements
 from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import Allocation, AllocationRequest
 from laif.compute.statement_models import Statement
@@ -50,7 +50,7 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
     project = Project.objects.get(
         name=accounts_demo.DEMO_PROJECT, organisation__name=accounts_demo.DEMO_ORGANISATION)
     this_month = now.astimezone(_site()).date().replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    last_month = capacity.add_months(this_month, -1)
     allocation = _allocation(project, User.objects.get(email=accounts_demo.REVIEWER),
                              last_month)
     people = [cluster_identity_ensure(user_id=m.user_id).username
@@ -149,16 +149,11 @@ def demo_sacct_json(*, account: str, users: list[str], start: datetime, end: dat
                                           "start": requeued_at + 120,
                                           "end": requeued_at + 120 + 9000, "elapsed": 9000},
                  "state": {"current": "COMPLETED"}})
-    boundary = int(_next_month_start(start).timestamp())
+    first_day = start.astimezone(_site()).date().replace(day=1)
+    boundary = int(_local_midnight(capacity.add_months(first_day, 1)).timestamp())
     if base < boundary - 12 * 3600 and boundary + 12 * 3600 < limit:
         run(submit=boundary - 10 * 3600, user=users[0], seconds=20 * 3600, gpus=8)
     return _document([j for j in jobs if int(j["time"]["end"]) <= limit])  # type: ignore[index]
-
-
-def _next_month_start(moment: datetime) -> datetime:
-    local = moment.astimezone(_site())
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    return datetime(year, month, 1, tzinfo=_site())
 
 
 def _job(*, job_id: int, account: str, user: str, partition: str, submit: int, begin: int,
