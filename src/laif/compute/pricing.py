@@ -83,6 +83,11 @@ def cents_text(cents: int) -> str:
     return f"{sign}{whole:,}.{part:02d}"
 
 
+def euros_text(cents: int) -> str:
+    """``123456`` -> ``"EUR 1,234.56"``."""
+    return f"EUR {cents_text(cents)}"
+
+
 _EUROS = re.compile(r"(?:EUR\s*)?(\d{1,9}(?:,\d{3})*|\d{1,12})(?:\.(\d{1,2}))?(?:\s*(?:EUR|€))?")
 
 

@@ -119,7 +119,7 @@ def credit_note_new(request: HttpRequest, statement_id: int) -> HttpResponse:
         messages.error(request, exc.message)
         return _detail(request, st, posted=posted, status=400)
     messages.success(request, _("Credit note %(number)s is issued: %(total)s.")
-                     % {"number": note.number, "total": f"EUR {pricing.cents_text(note.total_cents)}"})
+                     % {"number": note.number, "total": pricing.euros_text(note.total_cents)})
     return redirect("statement_detail", statement_id=st.pk)
 
 

@@ -26,15 +26,12 @@ from laif.accounts.models import Organisation, OrgRole, User
 from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.compute import statement_selectors
 from laif.compute.permissions import can_bill
+from laif.compute.pricing import euros_text
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from laif.fund.selectors import cashback_rule, claim_preview_of, credited_since
 
 MAX_REFERENCE = 100
 MAX_REASON = 1000
-
-
-def _euros(cents: int) -> str:
-    return f"EUR {cents // 100:,}.{cents % 100:02d}"
 
 
 def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
@@ -59,9 +56,9 @@ def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
                 raise Conflict(_(
                     "Nothing can be claimed: 80%% of the eligible amount is %(gross)s, what is "
                     "left of the yearly cap is %(cap)s and what is left under the de minimis "
-                    "ceiling is %(dm)s.") % {"gross": _euros(f.gross_cents),
-                                             "cap": _euros(f.cap_left_cents),
-                                             "dm": _euros(f.de_minimis_left_cents)})
+                    "ceiling is %(dm)s.") % {"gross": euros_text(f.gross_cents),
+                                             "cap": euros_text(f.cap_left_cents),
+                                             "dm": euros_text(f.de_minimis_left_cents)})
             claim = CashbackClaim.objects.create(
                 organisation_id=org_id, statement=statement, month=statement.month,
                 statement_total_cents=statement.total_cents,
@@ -103,7 +100,7 @@ def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
         if credited:
             raise Conflict(_("The statement was credited by %(amount)s after this claim was "
                              "computed: compute the claim again before submitting it.")
-                           % {"amount": _euros(credited)})
+                           % {"amount": euros_text(credited)})
         claim.state, claim.submitted_at = ClaimState.SUBMITTED, now or timezone.now()
         claim.submitted_by_id = actor.user_id
         claim.save(update_fields=["state", "submitted_at", "submitted_by"])
@@ -199,7 +196,7 @@ def _tell_admins_refused(claim: CashbackClaim) -> None:
         return _("The funding body refused your cashback claim of %(month)s (%(amount)s). Its "
                  "reason:\n\n%(reason)s\n\nA refused claim is final; it no longer counts "
                  "against the yearly cap or the de minimis ceiling.\n\n%(link)s") % {
-            "month": month, "amount": _euros(claim.amount_cents),
+            "month": month, "amount": euros_text(claim.amount_cents),
             "reason": claim.refusal_reason, "link": target}
 
     notify(admins, kind="cashback.refused", text=text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from laif.compute.pricing import cents_text
+from laif.compute.pricing import euros_text
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ register = template.Library()
 @register.filter
 def euros(cents: int | None) -> str:
     """``123456`` -> ``EUR 1,234.56``."""
-    return "—" if cents is None else f"EUR {cents_text(int(cents))}"
+    return "—" if cents is None else euros_text(int(cents))
 
 
 @register.filter
