@@ -45,17 +45,21 @@ def claims_for(*, access: Access, actor: Actor | None,
         "statement")
 
 
-def credited_since(claim: CashbackClaim) -> int:
+def credited_since(claim: CashbackClaim, credited_now: int | None = None) -> int:
     """Cents credited on the claim's statement by credit notes issued after the claim was
-    computed: its eligible amount is then too high (a computed claim is computed again)."""
-    return max(0, statement_selectors.credited_cents(claim.statement) - claim.credited_cents)
+    computed: its eligible amount is then too high (a computed claim is computed again).
+    ``credited_now``: the statement's credited total when already known."""
+    if credited_now is None:
+        credited_now = statement_selectors.credited_cents(claim.statement)
+    return max(0, credited_now - claim.credited_cents)
 
 
 def claims_with_credits(*, access: Access, actor: Actor | None, organisation_id: int,
                         limit: int = 500) -> list[tuple[CashbackClaim, int]]:
     """The organisation's claims, newest month first, each with ``credited_since``."""
-    found = claims_for(access=access, actor=actor, organisation_id=organisation_id)[:limit]
-    return [(claim, credited_since(claim)) for claim in found]
+    found = list(claims_for(access=access, actor=actor, organisation_id=organisation_id)[:limit])
+    credited = statement_selectors.credited_cents_of([claim.statement_id for claim in found])
+    return [(claim, credited_since(claim, credited[claim.statement_id])) for claim in found]
 
 
 def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> CashbackClaim:
