@@ -23,6 +23,7 @@ from laif.accounts.models import (
     Invitation,
     Membership,
     Organisation,
+    OrgRole,
     Project,
     ProjectMembership,
     SshKey,
@@ -70,6 +71,12 @@ def members_of(*, access: Access, organisation_id: int,
         .select_related("user")
         .order_by("user__last_name", "user__email")
     )
+
+
+def org_admins(organisation_id: int) -> list[User]:
+    """The organisation's active admins (the people told about its billing and claims)."""
+    return list(User.objects.filter(memberships__organisation_id=organisation_id,
+                                    memberships__role=OrgRole.ADMIN, is_active=True))
 
 
 def invitations_open(*, access: Access, organisation_id: int) -> QuerySet[Invitation]:

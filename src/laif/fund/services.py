@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Organisation, OrgRole, User
+from laif.accounts.models import Organisation
 from laif.accounts.notices import mail_on_commit, notify, site_link
+from laif.accounts.selectors import org_admins
 from laif.compute import statement_selectors
 from laif.compute.permissions import can_bill
 from laif.compute.pricing import euros_text
@@ -180,8 +181,7 @@ def _clean_reason(reason: str) -> str:
 def _tell_admins_refused(claim: CashbackClaim) -> None:
     """The organisation's admins: an in-app notice now (with the action), an e-mail after the
     commit, each in the recipient's language."""
-    admins = list(User.objects.filter(memberships__organisation_id=claim.organisation_id,
-                                      memberships__role=OrgRole.ADMIN, is_active=True))
+    admins = org_admins(claim.organisation_id)
     target = site_link("cashback_claims", org_id=claim.organisation_id)
     month = f"{claim.month:%Y-%m}"
 
