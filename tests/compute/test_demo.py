@@ -13,6 +13,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
 from laif.compute import ledger_selectors, sacct
+from laif.compute.budget import minutes_of
 from laif.compute.demo import CLUSTER, compute_demo_load, demo_sacct_json
 from laif.compute.ledger_models import UsageEntry, UsageRecord
 from laif.compute.models import Allocation
@@ -46,7 +47,9 @@ def test_the_demo_project_has_an_allocation_usage_and_last_months_statement(
     assert usage.total.energy_j is not None
     assert usage.total.energy_unreported > 0
     [balance] = usage.balances
-    assert balance.used.gpu_seconds == usage.total.gpu_seconds
+    # every run was charged to the allocation, none still reserved: rounded up to the minute once
+    assert balance.figures.used == minutes_of(usage.total.gpu_seconds)
+    assert balance.figures.reserved == 0
     statement = Statement.objects.get(organisation_id=project.organisation_id,
                                       month=date(2026, 10, 1))
     assert statement.total_cents > 0

@@ -63,7 +63,8 @@ def test_a_refusal_is_shown_on_the_form_with_the_figures(
             "name": "too big", "template": "", "script": "echo hi", "gpus": "4",
             "time_limit_minutes": "60", "partition": "gpu", "array_size": "1"})
     assert response.status_code == 200
-    assert "only 60 remain of the project&#x27;s 60 GPU-minutes" in response.content.decode()
+    assert ("only 1.00 GPU-hours (60 GPU-minutes) remain of the project&#x27;s 1.00 GPU-hours"
+            in response.content.decode())
     assert not Job.objects.exists()
 
 

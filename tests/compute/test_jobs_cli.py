@@ -28,7 +28,8 @@ def token(world: World, settings: SettingsWrapper) -> str:
 
 
 def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: str,
-                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+                                    tmp_path_factory: pytest.TempPathFactory,
+                                    settings: SettingsWrapper) -> None:
     grant(world.project, world.project_lead, 100, today=timezone.localdate())
     script = tmp_path_factory.mktemp("s") / "job.sh"
     script.write_text("#!/bin/bash\necho hi\n")
@@ -43,6 +44,7 @@ def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: st
     assert result.exit_code == 0, result.output
 
     fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
+    settings.LAIF_JOB_STATE_MAX_AGE = 0  # read again at once (states are kept 10 s by default)
     result = run_cli(["jobs", "list", "--project", str(world.project.pk)], token)
     assert result.exit_code == 0, result.output
     assert "2 jobs" in result.output

@@ -15,16 +15,16 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import AuditEntry
-from laif.compute.accounts_sync import granted_gpu_minutes, slurm_account_sync
+from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
 from laif.compute.scheduler import base, get_scheduler, use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.scheduler.local import LocalScheduler
 from laif.compute.scheduler.slurm import (
     SlurmScheduler,
+    parse_account_usage,
     parse_gpu_minutes,
     parse_sacct,
     parse_squeue,
-    parse_used_minutes,
     slurm_state,
 )
 from tests.compute.support import TODAY, review, submit
@@ -111,12 +111,22 @@ def test_slurm_states_and_limits_are_parsed() -> None:
     assert parse_gpu_minutes("cpu=10,gres/gpu=600") == 600
     assert parse_gpu_minutes("gres/gpu:h200=5") is None
     assoc = (
-        "ClusterName=laif Account=p UserName= Partition= Priority=0 ID=3\n"
-        "    GrpTRESMins=cpu=N(0),gres/gpu=10(7),gres/gpu:h200=N(7)\n"
         "ClusterName=laif Account=p UserName=u(1001) Partition= Priority=0 ID=4\n"
         "    GrpTRESMins=cpu=N(0),gres/gpu=N(3)\n"
+        "    GrpTRESRunMins=cpu=N(0),gres/gpu=N(1)\n"
+        "ClusterName=laif Account=p UserName= Partition= Priority=0 ID=3\n"
+        "    GrpTRESMins=cpu=N(0),gres/gpu=10(7),gres/gpu:h200=N(7)\n"
+        "    GrpTRESRunMins=cpu=N(4),gres/gpu=N(45),gres/gpu:h200=N(45)\n"
     )
-    assert parse_used_minutes(assoc) == 7
+    assert parse_account_usage(assoc, "p") == base.AccountUsage(used_minutes=7,
+                                                               running_minutes=45)
+    # an account the controller has no association of has used nothing
+    none = "Current Association Manager state\n\nNo associations currently cached in Slurm.\n"
+    assert parse_account_usage(none, "p") == base.AccountUsage(0, 0)
+    # the account is there but its GPU figures cannot be read: refused, never read as 0
+    for broken in (assoc.replace("gres/gpu=", "gres/gpux="), assoc.replace("RunMins", "Run")):
+        with pytest.raises(base.SchedulerError, match="no GPU usage"):
+            parse_account_usage(broken, "p")
 
 
 def test_squeue_json_gives_the_pending_reason_and_array_state() -> None:
@@ -155,7 +165,7 @@ def test_slurm_commands_missing_mean_unavailable(monkeypatch: pytest.MonkeyPatch
 def test_account_sync_is_idempotent_and_follows_grant_and_members(world: World) -> None:
     fake = FakeScheduler()
     project = world.project
-    assert granted_gpu_minutes(project.pk, TODAY) == 0
+    assert headroom_gpu_minutes(project.pk, TODAY) == 0
     review(submit(project, world.project_lead, requested_gpu_hours=100), world.reviewer,
            "approve")
     first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)

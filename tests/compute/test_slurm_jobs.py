@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from laif.accounts.models import ClusterIdentity, Project, User
-from laif.compute import jobs
+from laif.compute import job_state, jobs
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
@@ -46,7 +46,7 @@ def _until_finished(job: Job, timeout: float = 60) -> Job:
     while not job.is_finished:
         assert time.monotonic() < deadline, f"job {job.pk} still {job.state}"
         time.sleep(0.3)
-        jobs.job_refresh([job])
+        job_state.job_refresh([job], fresh=True)
     return job
 
 

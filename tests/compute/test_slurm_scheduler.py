@@ -133,8 +133,6 @@ def test_a_job_past_the_limit_is_refused_by_slurm(
     output = sched.output(jobs_root / "small")
     assert "task=0" in output
     assert "task=1" in output
-    sched.reset_usage(project.code)
-    assert sched.usage(project.code) == 0
 
 
 def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(

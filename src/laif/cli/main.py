@@ -215,13 +215,18 @@ def jobs_list(
     except ApiError as exc:
         raise _fail(exc) from exc
     table = Table(title=f"{len(found)} jobs")
-    for column in ("id", "project", "name", "state", "GPUs", "time (min)", "by", "why"):
-        table.add_column(column)
+    # nothing is cut at 80 columns: identifiers and states never wrap, the rest wraps, and why
+    # a job waits goes under its name
+    for column in ("id", "state", "GPUs", "min"):
+        table.add_column(column, no_wrap=True)
+    for column, ratio in (("project", 1), ("name", 2), ("by", 1)):
+        table.add_column(column, overflow="fold", ratio=ratio)
     for job in found:
-        table.add_row(str(job["id"]), job["project_code"], escape(job["name"]), job["state"],
-                      str(job["gpus"] * job["array_size"]), str(job["time_limit_minutes"]),
-                      job["submitted_by"],
-                      escape(job["reason_text"] or job["queued_reason"] or ""))
+        why = job["reason_text"] or job["queued_reason"] or ""
+        table.add_row(str(job["id"]), job["state"], str(job["gpus"] * job["array_size"]),
+                      str(job["time_limit_minutes"]), job["project_code"],
+                      escape(job["name"]) + (f"\n[dim]{escape(why)}[/dim]" if why else ""),
+                      job["submitted_by"])
     console.print(table)
 
 
@@ -236,7 +241,7 @@ def jobs_show(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     for key in ("name", "project_code", "template", "gpus", "time_limit_minutes", "partition",
                 "array_size", "worst_case_gpu_minutes", "scheduler", "scheduler_id", "reason",
                 "submitted_by", "created_at", "submitted_at", "started_at", "ended_at",
-                "exit_code"):
+                "exit_code", "state_checked_at"):
         if job.get(key) not in (None, ""):
             console.print(f"{key}: {escape(str(job[key]))}")
 

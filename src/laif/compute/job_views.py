@@ -15,7 +15,7 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
-from laif.compute import forms, jobs, selectors
+from laif.compute import balance, forms, job_state, jobs, selectors
 from laif.compute.reasons import plain_reason
 
 LIST_LIMIT = 200
@@ -28,12 +28,13 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
     project = account_selectors.project_get(access=access, actor=actor_of(request),
                                             project_id=project_id)
     found = list(selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
-    jobs.job_refresh(found)
+    job_state.job_refresh_web(found)
     for job in found:
         job.__dict__["reason_text"] = plain_reason(job.reason) if job.state == "pending" else ""
+        job.__dict__["state_stale"] = job_state.state_is_stale(job)
     return render(request, "compute/jobs.html", {
         "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
-        "allocations": list(jobs.allocations_in_force(project.pk)),
+        "allocations": list(balance.allocations_in_force(project.pk)),
     })
 
 
@@ -77,10 +78,11 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     access = access_of(request)
     job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
-    jobs.job_refresh([job])
+    job_state.job_refresh_web([job])
     return render(request, "compute/job_detail.html", {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
+        "state_stale": job_state.state_is_stale(job),
         "output": jobs.job_output(job, max_bytes=200_000),
         "can_cancel": not job.is_finished and (
             job.submitted_by_id == access.user_id

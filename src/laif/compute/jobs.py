@@ -16,13 +16,12 @@ cancellation, and refreshing states from the scheduler.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -32,11 +31,11 @@ from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import ClusterIdentity, Project
 from laif.catalogue.job_templates import job_templates
-from laif.compute import budget, lifecycle
+from laif.compute import balance, budget, lifecycle
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.compute.job_state import job_refresh
 from laif.compute.models import (
     ACTIVE_JOB_STATES,
-    IN_FORCE_STATES,
     Allocation,
     Job,
     JobState,
@@ -114,33 +113,6 @@ def _clean(data: JobData) -> JobData:
                    time_limit_minutes=minutes, partition=partition_name, array_size=array)
 
 
-def allocations_in_force(project_id: int, today: date | None = None) -> QuerySet[Allocation]:
-    day = today or timezone.localdate()
-    return Allocation.objects.filter(project_id=project_id, state__in=IN_FORCE_STATES,
-                                     start__lte=day, end__gte=day).order_by("id")
-
-
-def reserved_gpu_minutes(project_id: int) -> int:
-    """Worst case of the project's jobs that have not finished."""
-    return sum(a * g * m for a, g, m in Job.objects.filter(
-        project_id=project_id, state__in=ACTIVE_JOB_STATES).values_list(
-        "array_size", "gpus", "time_limit_minutes"))
-
-
-def recorded_gpu_minutes(project_id: int, allocation_ids: list[int]) -> int:
-    """GPU-minutes of the project's finished jobs charged to these allocations, by the
-    platform's own records (GPUs x elapsed minutes, rounded up), used when the scheduler does not
-    account them (the local runner). A renewal starts from 0: its jobs are charged to it."""
-    total = 0
-    for gpus, started, ended in Job.objects.filter(
-            project_id=project_id, allocation_id__in=allocation_ids, started_at__isnull=False,
-            ended_at__isnull=False).values_list("gpus", "started_at", "ended_at"):
-        if started is None or ended is None:
-            continue
-        total += gpus * math.ceil(max((ended - started).total_seconds(), 0) / 60)
-    return total
-
-
 def _refusal_after_end(last: Allocation, day: date) -> str:
     """Why a project whose allocations are not in force takes no new job, in plain words."""
     state = lifecycle.state_on(end=last.end, grace_days=settings.LAIF_ALLOCATION_GRACE_DAYS,
@@ -157,21 +129,44 @@ def _refusal_after_end(last: Allocation, day: date) -> str:
              "renewal or an extension.") % {"day": last.end.isoformat()}
 
 
-def _budget_message(f: budget.BudgetFigures, data: JobData) -> str:
-    return _(
-        "This job may use up to %(requested)s GPU-minutes (%(array)s task(s) x %(gpus)s GPU(s) x "
-        "%(minutes)s minutes), but only %(remaining)s remain of the project's %(granted)s "
-        "GPU-minutes: %(used)s used and %(reserved)s reserved by its unfinished jobs. Ask for "
-        "fewer GPUs, a shorter time limit or fewer tasks, or request more GPU-hours."
-    ) % {"requested": _n(f.requested), "array": _n(data.array_size or 1),
-         "gpus": _n(data.gpus or 0), "minutes": _n(data.time_limit_minutes or 0),
-         "remaining": _n(max(f.remaining, 0)), "granted": _n(f.granted), "used": _n(f.used),
-         "reserved": _n(f.reserved)}
+def _budget_message(f: budget.BudgetFigures, data: JobData,
+                    holding: list[balance.Holder]) -> str:
+    """The refusal in the units of a grant (GPU-hours) and of a worst case (GPU-minutes), with
+    the jobs that hold the reservation."""
+    hours = balance.hours_text
+    text = _(
+        "This job may use up to %(requested)s GPU-hours (%(requested_minutes)s GPU-minutes: "
+        "%(array)s task(s) x %(gpus)s GPU(s) x %(minutes)s minutes), but only %(remaining)s "
+        "GPU-hours (%(remaining_minutes)s GPU-minutes) remain of the project's %(granted)s "
+        "GPU-hours: %(used)s used and %(reserved)s reserved by its unfinished jobs."
+    ) % {"requested": hours(f.requested), "requested_minutes": _n(f.requested),
+         "array": _n(data.array_size or 1), "gpus": _n(data.gpus or 0),
+         "minutes": _n(data.time_limit_minutes or 0), "remaining": hours(max(f.remaining, 0)),
+         "remaining_minutes": _n(max(f.remaining, 0)), "granted": hours(f.granted),
+         "used": hours(f.used), "reserved": hours(f.reserved)}
+    if holding:
+        jobs = "; ".join(
+            _("job %(id)s “%(name)s” (%(state)s: %(reserved)s GPU-hours)") % {
+                "id": h.job_id, "name": h.name, "state": JobState(h.state).label.lower(),
+                "reserved": hours(h.gpu_minutes)} for h in holding)
+        text += " " + _("Reserved by: %(jobs)s.") % {"jobs": jobs}
+    return text + " " + _("Ask for fewer GPUs, a shorter time limit or fewer tasks, or request "
+                          "more GPU-hours.")
+
+
+def _figures(allocations: list[Allocation], requested: int) -> budget.BudgetFigures:
+    return budget.BudgetFigures.of(
+        budget.total(balance.balances_of(allocations).values()), requested)
 
 
 def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
                today: date | None = None, scheduler: Scheduler | None = None) -> Job:
-    """Accept a job inside the budget and hand it to the scheduler (or queue it)."""
+    """Accept a job inside the budget and hand it to the scheduler (or queue it).
+
+    The job must fit in what is left of the project's allocations in force (``balance``). When
+    it does not, the project's unfinished jobs are first refreshed from the scheduler (one query
+    for their ids), since a job that ended a moment ago still reserves its worst case until the
+    platform knows it ended; the refusal names the jobs that hold the reservation."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None or not access.can_view_project(project_id, project.organisation_id):
         raise NotFound(_("Project not found."))
@@ -185,28 +180,27 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
     if identity is None:
         raise Conflict(_("You have no cluster identity yet; ask the operators."))
     sched = scheduler or get_scheduler()
-    try:
-        scheduler_used = sched.usage(slurm_account_name(project))
-    except SchedulerError:
-        scheduler_used = None  # checked again by the scheduler's own limit when it is back
     requested = budget.worst_case(array_size=clean.array_size or 1, gpus=clean.gpus or 0,
                                   time_limit_minutes=clean.time_limit_minutes or 1)
+    in_force = list(balance.allocations_in_force(project_id, today))
+    if in_force and not _figures(in_force, requested).fits:
+        job_refresh(list(Job.objects.filter(project_id=project_id, state__in=ACTIVE_JOB_STATES)),
+                    scheduler=sched, fresh=True)
     with transaction.atomic():
-        allocations = list(allocations_in_force(project_id, today).select_for_update())
+        allocations = list(balance.allocations_in_force(project_id, today).select_for_update())
         if not allocations:
             last = Allocation.objects.filter(project_id=project_id).order_by("-end").first()
             if last is None:
                 raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
             raise Conflict(_refusal_after_end(last, today or timezone.localdate()))
-        used = (scheduler_used if scheduler_used is not None
-                else recorded_gpu_minutes(project_id, [a.pk for a in allocations]))
-        figures = budget.BudgetFigures(
-            granted=sum(a.granted_gpu_hours for a in allocations) * 60, used=used,
-            reserved=reserved_gpu_minutes(project_id), requested=requested)
+        figures = _figures(allocations, requested)
         if not figures.fits:
-            raise Conflict(_budget_message(figures, clean), field="gpus")
+            raise Conflict(_budget_message(
+                figures, clean, balance.holders([a.pk for a in allocations])), field="gpus")
         job = Job.objects.create(
-            project=project, allocation=max(allocations, key=lambda a: (a.end, a.pk)),
+            # charged like the ledger charges its runs: the allocation in force that started
+            # first (ledger.usage_prepare), so its balance counts the job before and after
+            project=project, allocation=min(allocations, key=lambda a: (a.start, a.pk)),
             submitted_by_id=user_id, name=clean.name, template=clean.template,
             script=clean.script, gpus=clean.gpus or 0,
             time_limit_minutes=clean.time_limit_minutes or 1, partition=clean.partition,
@@ -266,7 +260,7 @@ def job_dispatch(*, job_id: int, scheduler: Scheduler | None = None) -> Job:
     else:
         Job.objects.filter(pk=job_id, state=JobState.SUBMITTING).update(
             state=JobState.PENDING, scheduler_id=scheduler_id, submitted_at=now,
-            queued_reason="")
+            queued_reason="", state_checked_at=now)
     return Job.objects.get(pk=job_id)
 
 
@@ -364,34 +358,6 @@ def job_cancel(*, access: Access, actor: Actor, job_id: int,
         audit_record(actor=actor, action="job.cancelled", target=f"job:{job.pk}",
                      organisation_id=job.project.organisation_id)
     return job
-
-
-def job_refresh(jobs: list[Job], *, scheduler: Scheduler | None = None) -> list[Job]:
-    """Update the jobs the scheduler knows with their states (one query for all of them). An
-    unreachable scheduler leaves them as they were."""
-    sched = scheduler or get_scheduler()
-    live = [j for j in jobs if j.scheduler_id and j.state in ACTIVE_JOB_STATES]
-    if not live:
-        return jobs
-    try:
-        found = sched.status([j.scheduler_id for j in live])
-    except SchedulerError:
-        return jobs
-    for job in live:
-        status = found.get(job.scheduler_id)
-        if status is None:
-            continue
-        new_state = status.state if status.state in JobState.values else JobState.UNKNOWN
-        changes = {"state": new_state, "reason": status.reason[:200],
-                   "started_at": status.started_at or job.started_at,
-                   "ended_at": status.ended_at or job.ended_at, "exit_code": status.exit_code}
-        if all(getattr(job, k) == v for k, v in changes.items()):
-            continue
-        # never move a job back from a final state another process has already written
-        Job.objects.filter(pk=job.pk, state__in=ACTIVE_JOB_STATES).update(**changes)
-        for key, value in changes.items():
-            setattr(job, key, value)
-    return jobs
 
 
 def job_output(job: Job, *, scheduler: Scheduler | None = None,

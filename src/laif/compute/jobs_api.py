@@ -10,7 +10,7 @@ from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
-from laif.compute import jobs, selectors
+from laif.compute import job_state, jobs, selectors
 from laif.compute import schemas as s
 from laif.compute.models import Job
 from laif.compute.reasons import plain_reason
@@ -30,13 +30,14 @@ def job_fields(j: Job) -> dict[str, Any]:
         "queued_reason": j.queued_reason, "submitted_by": j.submitted_by.email,
         "created_at": j.created_at, "submitted_at": j.submitted_at,
         "started_at": j.started_at, "ended_at": j.ended_at, "exit_code": j.exit_code,
+        "state_checked_at": j.state_checked_at,
     }
 
 
 def _detail(request: HttpRequest, job_id: int) -> s.JobDetailOut:
     job = selectors.job_get(access=access_of(request, refresh=True), actor=actor_of(request),
                             job_id=job_id)
-    jobs.job_refresh([job])
+    job_state.job_refresh_web([job])
     return s.JobDetailOut(**job_fields(job), script=job.script)
 
 
@@ -70,7 +71,7 @@ def job_list(request: HttpRequest, project_id: Id | None = None,
              state: s.JobStateName | None = None) -> list[s.JobOut]:
     found = list(selectors.jobs_for(access_of(request), project_id=project_id,
                                     state=state)[:500])
-    jobs.job_refresh(found)
+    job_state.job_refresh_web(found)
     return [s.JobOut(**job_fields(j)) for j in found]
 
 
@@ -83,7 +84,7 @@ def job_detail(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
             summary="The job's output so far (the last megabyte)")
 def job_logs(request: HttpRequest, job_id: Id) -> s.JobLogOut:
     job = selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
-    jobs.job_refresh([job])
+    job_state.job_refresh_web([job])
     return s.JobLogOut(id=job.pk, state=job.state, output=jobs.job_output(job))
 
 

@@ -183,7 +183,8 @@ class AllocationState(models.TextChoices):
 
 # States in which an allocation still takes new jobs (within its dates).
 IN_FORCE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING)
-# States whose grant still backs the scheduler's limit (running jobs finish during the grace).
+# States of an allocation that has not expired: it can still be extended or topped up, and its
+# running jobs finish (in the grace period it takes no new job).
 LIMIT_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING, AllocationState.GRACE)
 
 
@@ -206,7 +207,6 @@ class Allocation(models.Model):
                              default=AllocationState.ACTIVE)
     renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="renewal")
-    usage_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
@@ -280,13 +280,14 @@ class JobState(models.TextChoices):
     TIMEOUT = "timeout", _("Time limit reached")
     REFUSED = "refused", _("Refused by the scheduler")
     UNKNOWN = "unknown", _("Unknown")
+    LOST = "lost", _("Lost by the scheduler")
 
 
 # States whose worst case still counts against the budget (not yet finished).
 ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING,
                      JobState.UNKNOWN)
 FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
-                       JobState.TIMEOUT, JobState.REFUSED)
+                       JobState.TIMEOUT, JobState.REFUSED, JobState.LOST)
 
 
 class Job(models.Model):
@@ -320,6 +321,8 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
+    # when the state was last read from the scheduler (job_state.job_refresh)
+    state_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]

@@ -110,6 +110,21 @@ class EventOut(Schema):
     comment: str
 
 
+class BalanceFiguresOut(Schema):
+    """An allocation's balance (``compute.balance``): the figures every page, the CLI and the
+    job pre-check use, in GPU-hours (two decimals) and in whole GPU-minutes."""
+
+    granted_gpu_hours: int
+    used_gpu_hours: str = Field(description="The ledger's usage charged to the allocation, and "
+                                "its jobs finished since the last ingestion.")
+    reserved_gpu_hours: str = Field(description="Worst case of its unfinished jobs.")
+    left_gpu_hours: str = Field(description="Granted - used - reserved (negative when over).")
+    granted_gpu_minutes: int
+    used_gpu_minutes: int
+    reserved_gpu_minutes: int
+    left_gpu_minutes: int
+
+
 class AllocationOut(Schema):
     id: int
     project_id: int
@@ -126,6 +141,7 @@ class AllocationOut(Schema):
     request_id: int | None
     eurohpc_reference: str | None
     renews_id: int | None
+    balance: BalanceFiguresOut
 
 
 class ChangeOut(Schema):
@@ -216,7 +232,7 @@ class ImportOut(Schema):
 # ---------------------------------------------------------------- jobs
 
 JobStateName = Literal["queued", "submitting", "pending", "running", "completed", "failed",
-                       "cancelled", "timeout", "refused", "unknown"]
+                       "cancelled", "timeout", "refused", "unknown", "lost"]
 TemplateKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 PartitionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
@@ -257,6 +273,9 @@ class JobOut(Schema):
     started_at: datetime | None
     ended_at: datetime | None
     exit_code: int | None
+    state_checked_at: datetime | None = Field(
+        description="When the state was last read from the scheduler (null: never; an "
+        "unfinished job's state may be older when the scheduler does not answer).")
 
 
 class JobDetailOut(JobOut):

@@ -60,6 +60,12 @@ LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
 # Each job's directory (script and output) lies under it; it must be reachable by the jobs' users.
 LAIF_JOBS_DIR = Path(env.str("LAIF_JOBS_DIR", str(DATA_DIR / "jobs")))
 LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
+# A page or API call waits at most this long for the scheduler; an unreachable scheduler is not
+# asked again for LAIF_SCHEDULER_BACKOFF seconds (the last known state is shown with its time),
+# and a job's state read less than LAIF_JOB_STATE_MAX_AGE seconds ago is not read again.
+LAIF_SLURM_WEB_TIMEOUT = env.int("LAIF_SLURM_WEB_TIMEOUT", 5, minimum=1, maximum=60)
+LAIF_SCHEDULER_BACKOFF = env.int("LAIF_SCHEDULER_BACKOFF", 30, minimum=0, maximum=3600)
+LAIF_JOB_STATE_MAX_AGE = env.int("LAIF_JOB_STATE_MAX_AGE", 10, minimum=0, maximum=3600)
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

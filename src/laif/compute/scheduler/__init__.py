@@ -19,13 +19,16 @@ def jobs_dir() -> Path:
     return Path(settings.LAIF_JOBS_DIR)
 
 
-def get_scheduler() -> Scheduler:
+def get_scheduler(*, timeout: float | None = None) -> Scheduler:
+    """The configured scheduler; ``timeout`` (seconds) bounds each of its commands instead of
+    ``LAIF_SLURM_TIMEOUT`` (pages use the shorter ``LAIF_SLURM_WEB_TIMEOUT``)."""
     if _override:
         return _override[-1]
     if settings.LAIF_EXECUTOR == "slurm":
         from laif.compute.scheduler.slurm import SlurmScheduler
 
-        return SlurmScheduler(timeout=settings.LAIF_SLURM_TIMEOUT, jobs_root=jobs_dir())
+        return SlurmScheduler(timeout=timeout or settings.LAIF_SLURM_TIMEOUT,
+                              jobs_root=jobs_dir())
     from laif.compute.scheduler.local import LocalScheduler
 
     return LocalScheduler(jobs_dir())

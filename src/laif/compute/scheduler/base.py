@@ -77,6 +77,14 @@ class JobStatus:
         return self.state in FINISHED
 
 
+@dataclass(frozen=True)
+class AccountUsage:
+    """What the scheduler counts against an account's GPU-minute limit."""
+
+    used_minutes: int  # recorded usage (finished runs and the elapsed part of running ones)
+    running_minutes: int  # what its running jobs may still use (time left x GPUs)
+
+
 class Scheduler(Protocol):
     name: str
 
@@ -110,11 +118,9 @@ class Scheduler(Protocol):
         """The id of a job submitted earlier from this spec (same name and account), if the
         scheduler has it: how a submission interrupted by a crash is recognised."""
 
-    def reset_usage(self, account: str) -> None:
-        """Set the account's recorded usage back to 0 (at renewal); the history is kept."""
-
-    def usage(self, account: str) -> int | None:
-        """GPU-minutes the account has used, or None when the platform counts them itself."""
+    def usage(self, account: str) -> AccountUsage | None:
+        """What the scheduler counts against the account's limit, or None when it has no
+        limits (the platform's pre-check is then the only gate)."""
 
     def accounting_json(self, start: datetime, end: datetime) -> bytes:
         """The raw ``sacct --json -X -D`` output of every run that ended between ``start`` and

@@ -13,6 +13,7 @@ from laif.compute.scheduler.base import (
     EMPTY_ACCOUNTING,
     FINISHED,
     PENDING,
+    AccountUsage,
     JobSpec,
     JobStatus,
     SchedulerError,
@@ -27,6 +28,7 @@ class FakeAccount:
     gpu_minutes_limit: int
     users: set[str] = field(default_factory=set)
     used: int = 0
+    running: int = 0
 
 
 class FakeScheduler:
@@ -117,14 +119,12 @@ class FakeScheduler:
                 return job_id
         return None
 
-    def reset_usage(self, account: str) -> None:
-        self._check("reset_usage")
-        self.accounts[account].used = 0
-
-    def usage(self, account: str) -> int | None:
+    def usage(self, account: str) -> AccountUsage | None:
         self._check("usage")
         found = self.accounts.get(account)
-        return found.used if found is not None else 0
+        if found is None:
+            return AccountUsage(used_minutes=0, running_minutes=0)
+        return AccountUsage(used_minutes=found.used, running_minutes=found.running)
 
     accounting_data: bytes = EMPTY_ACCOUNTING
     accounting_windows: tuple[tuple[datetime, datetime], ...] = ()

@@ -28,6 +28,7 @@ from laif.compute.scheduler.base import (
     FAILED,
     RUNNING,
     TIMEOUT,
+    AccountUsage,
     JobSpec,
     JobStatus,
     SubmitRefused,
@@ -154,10 +155,7 @@ class LocalScheduler:
             return spec.workdir.name
         return None
 
-    def reset_usage(self, account: str) -> None:
-        return None
-
-    def usage(self, account: str) -> int | None:
+    def usage(self, account: str) -> AccountUsage | None:
         return None
 
     def accounting_json(self, start: datetime, end: datetime) -> bytes:

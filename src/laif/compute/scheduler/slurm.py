@@ -17,7 +17,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from laif.compute.scheduler.base import (
     RUNNING,
     TIMEOUT,
     UNKNOWN,
+    AccountUsage,
     JobSpec,
     JobStatus,
     SchedulerError,
@@ -91,6 +92,43 @@ def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, 
                      started_at=started, ended_at=max(ends) if ends and state != UNKNOWN else None)
 
 
+SQUEUE_FORMAT = "%F|%T|%r|%S|%e"
+"""``squeue -o``: the array's (or the job's) id, state, reason, start and end (UTC with TZ=UTC).
+The plain output honours ``-j`` on every Slurm version (22.05's ``--json`` prints the whole
+cluster whatever the filter)."""
+_CHUNK = 200
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start:start + _CHUNK])
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:  # N/A, Unknown, None
+        return None
+
+
+def parse_squeue_lines(text: str, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue -h -r -o SQUEUE_FORMAT`` (one line per job or
+    array task)."""
+    wanted = set(ids)
+    grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
+    for line in text.splitlines():
+        fields = line.strip().split("|")
+        if len(fields) != 5 or fields[0] not in wanted:
+            continue
+        master, raw_state, reason, start, end = fields
+        state = slurm_state(raw_state)
+        started = _instant(start) if state != PENDING else None
+        ended = _instant(end) if state in FINISHED else None
+        grouped.setdefault(master, []).append(
+            (state, "" if reason == "None" else reason, started, ended, None))
+    return {master: combine(master, tasks) for master, tasks in grouped.items()}
+
+
 def parse_squeue(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
     """Statuses of the wanted jobs from ``squeue --json`` (which lists every job it holds)."""
     wanted = set(ids)
@@ -138,23 +176,35 @@ def parse_gpu_minutes(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_used_minutes(assoc_mgr: str) -> int:
-    """Used GPU-minutes of the account's own association in ``scontrol show assoc_mgr``
-    (``GrpTRESMins=...,gres/gpu=LIMIT(USED)``)."""
+def parse_account_usage(assoc_mgr: str, account: str) -> AccountUsage:
+    """The GPU-minutes the account's own association has used and may still use for its running
+    jobs, from ``scontrol show assoc_mgr accounts=A flags=assoc``: ``GrpTRESMins=...,
+    gres/gpu=LIMIT(USED)`` and ``GrpTRESRunMins=...,gres/gpu=N(RUNNING)``. An account the
+    controller has no association of has used nothing; one whose figures cannot be read raises
+    ``SchedulerError`` (fails closed: never read as 0)."""
     block: list[str] = []
     for line in assoc_mgr.splitlines():
         if line.startswith("ClusterName="):
             if block:
                 break
-            if " UserName= " in line + " ":
+            fields = dict(part.partition("=")[::2] for part in line.split())
+            if fields.get("Account", "").lower() == account.lower() and not fields.get(
+                    "UserName") and "UserName" in fields:
                 block = [line]
         elif block:
-            block.append(line)
+            block.append(line.strip())
+    figures: dict[str, int] = {}
     for line in block:
-        match = re.search(r"GrpTRESMins=.*?(?:^|,|=)gres/gpu=[^(,]*\((\d+)\)", line.strip())
-        if match:
-            return int(match.group(1))
-    return 0
+        for key in ("GrpTRESMins", "GrpTRESRunMins"):
+            match = re.match(rf"{key}=(?:.*,)?gres/gpu=[^(,]*\((\d+)\)", line)
+            if match:
+                figures[key] = int(match.group(1))
+    if not block and f"Account={account.lower()} " not in assoc_mgr.lower():
+        return AccountUsage(used_minutes=0, running_minutes=0)  # no association yet: nothing used
+    if len(figures) != 2:
+        raise SchedulerError(f"scontrol show assoc_mgr gave no GPU usage of account {account}")
+    return AccountUsage(used_minutes=figures["GrpTRESMins"],
+                        running_minutes=figures["GrpTRESRunMins"])
 
 
 class SlurmScheduler:
@@ -164,11 +214,12 @@ class SlurmScheduler:
         self.timeout = timeout
         self.jobs_root = jobs_root
 
-    def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def _run(self, *args: str, timeout: float | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
                 list(args), capture_output=True, text=True, check=False,
-                timeout=timeout or self.timeout)
+                timeout=timeout or self.timeout, env={**os.environ, **env} if env else None)
         except FileNotFoundError as exc:
             raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
         except subprocess.TimeoutExpired as exc:
@@ -218,14 +269,18 @@ class SlurmScheduler:
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        """The jobs in question only: ``squeue -j`` for those the controller holds, then
+        ``sacct -j`` for the others (finished and purged from the controller), in chunks."""
         wanted = [i for i in ids if i.isdigit()]
-        if not wanted:
-            return {}
-        found = parse_squeue(self._json("squeue", "--json"), wanted)
+        found: dict[str, JobStatus] = {}
+        for chunk in _chunks(wanted):
+            queued = self._run("squeue", "-h", "-a", "-r", "-t", "all", "-j", ",".join(chunk),
+                               "-o", SQUEUE_FORMAT, env={"TZ": "UTC"})
+            found.update(parse_squeue_lines(queued.stdout, chunk))
         rest = [i for i in wanted if i not in found or found[i].finished]
-        if rest:
+        for chunk in _chunks(rest):
             accounted = parse_sacct(
-                self._json("sacct", "--json", "-X", "-a", "-j", ",".join(rest)), rest)
+                self._json("sacct", "--json", "-X", "-a", "-j", ",".join(chunk)), chunk)
             for job_id, status in accounted.items():
                 # slurmdbd gets a job's end asynchronously: keep squeue's view until it has it
                 if job_id not in found or status.finished:
@@ -317,12 +372,9 @@ class SlurmScheduler:
                 return base
         return None
 
-    def reset_usage(self, account: str) -> None:
-        self._run("sacctmgr", "-i", "modify", "account", account, "set", "RawUsage=0")
-
-    def usage(self, account: str) -> int | None:
+    def usage(self, account: str) -> AccountUsage | None:
         done = self._run("scontrol", "show", "assoc_mgr", f"accounts={account}", "flags=assoc")
-        return parse_used_minutes(done.stdout)
+        return parse_account_usage(done.stdout, account)
 
     def accounting_json(self, start: datetime, end: datetime) -> bytes:
         """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times

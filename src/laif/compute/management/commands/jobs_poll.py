@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from laif.compute import jobs
+from laif.compute import job_state, jobs
 from laif.compute.models import ACTIVE_JOB_STATES, Job
 
 BATCH = 500
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         live = list(Job.objects.filter(state__in=ACTIVE_JOB_STATES)
                     .exclude(scheduler_id="").select_related("project").order_by("id")[:BATCH])
         before = {job.pk: job.state for job in live}
-        jobs.job_refresh(live)
+        job_state.job_refresh(live, fresh=True)
         changed = sum(1 for job in live if before[job.pk] != job.state)
         self.stdout.write(f"{len(recovered)} interrupted submission(s) recovered; {sent} queued "
                           f"job(s) submitted; {changed} of {len(live)} unfinished job(s) changed "
