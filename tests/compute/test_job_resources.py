@@ -93,6 +93,9 @@ def test_the_array_throttle_is_a_field_and_every_task_still_counts(
         granted: World, fake: FakeScheduler) -> None:
     job = submit_job(granted.project, granted.project_lead, today=None, template="array")
     assert (job.array_size, job.array_throttle) == (4, 2)  # the template's defaults
+    job = submit_job(granted.project, granted.project_lead, today=None, template="array",
+                     array_size=1)
+    assert (job.array_size, job.array_throttle) == (1, 1)
     job = submit_job(granted.project, granted.project_lead, today=None, array_size=10,
                      array_throttle=1, time_limit_minutes=60)
     assert fake.submitted[-1].array_throttle == 1

@@ -69,6 +69,7 @@ def _n(value: int) -> str:
 def _clean(data: JobData) -> JobData:
     """Template defaults filled in, then every field checked against the cluster's partitions,
     and the script without scheduler directives (resources come from the fields only)."""
+    default_throttle = bool(data.template) and data.array_throttle is None
     if data.template:
         template = job_templates().get(data.template)
         if template is None:
@@ -111,6 +112,8 @@ def _clean(data: JobData) -> JobData:
         raise DomainError(_("An array has from 1 to %(n)d tasks.") % {"n": MAX_ARRAY},
                           field="array_size")
     throttle = data.array_throttle or 0
+    if default_throttle:  # the template's, for its own array size
+        throttle = min(throttle, array)
     if not 0 <= throttle <= array:
         raise DomainError(_("The tasks at a time go from 0 (no limit) to the number of tasks "
                             "of the array (%(n)d).") % {"n": array}, field="array_throttle")
