@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from laif.accounts.models import ClusterIdentity, Project, User
 from laif.compute import job_state, jobs
+from laif.compute.dispatch import job_tag
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
@@ -95,7 +96,9 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     submit_job(project, lead, today=None, script=SCRIPT, gpus=1, time_limit_minutes=1)
     pid = _slurmctld_pid()
     os.kill(pid, signal.SIGTERM)
-    impatient = use_scheduler(SlurmScheduler(timeout=5))  # what a stopped controller costs
+    # long enough for sbatch to report the connect failure itself (about 9 s here): a client
+    # timeout would leave the job confirming instead (its request may have been sent)
+    impatient = use_scheduler(SlurmScheduler(timeout=15))
     impatient.__enter__()
     try:
         deadline = time.monotonic() + 30
@@ -121,7 +124,7 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     while True:
         named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", project.code,
                                        "-S", since, "-E", "now")["jobs"]
-                 if j["name"].startswith(f"laif-{job.pk}-")]
+                 if j["name"].startswith(f"{job_tag(job)}-")]
         if named or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -53,7 +53,8 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                 access=access, actor=actor_of(request), project_id=project.pk,
                 data=jobs.JobData(name=d["name"], script=d["script"], template=d["template"],
                                   gpus=d["gpus"], time_limit_minutes=d["time_limit_minutes"],
-                                  partition=d["partition"], array_size=d["array_size"]))
+                                  partition=d["partition"], array_size=d["array_size"],
+                                  array_throttle=d["array_throttle"]))
         except NotFound:
             raise
         except (PermissionDenied, DomainError) as exc:
@@ -63,6 +64,10 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                 messages.warning(request, _("The scheduler cannot be reached: your job is kept "
                                             "in the platform and will be submitted as soon as "
                                             "it answers."))
+            elif job.state == "confirming":
+                messages.warning(request, _("The scheduler did not answer in time: the platform "
+                                            "is checking whether it received your job before "
+                                            "submitting it again, so that it runs once."))
             else:
                 messages.success(request, _("Your job is submitted."))
             return redirect("compute_job", job_id=job.pk)

@@ -23,11 +23,13 @@ def job_fields(j: Job) -> dict[str, Any]:
     return {
         "id": j.pk, "project_id": j.project_id, "project_code": j.project.code, "name": j.name,
         "template": j.template, "gpus": j.gpus, "time_limit_minutes": j.time_limit_minutes,
-        "partition": j.partition, "array_size": j.array_size,
+        "partition": j.partition, "array_size": j.array_size, "array_throttle": j.array_throttle,
         "worst_case_gpu_minutes": j.worst_case_gpu_minutes, "state": j.state,
         "scheduler": j.scheduler, "scheduler_id": j.scheduler_id, "reason": j.reason,
         "reason_text": plain_reason(j.reason) if j.state == "pending" else "",
-        "queued_reason": j.queued_reason, "submitted_by": j.submitted_by.email,
+        "queued_reason": j.queued_reason, "submit_attempts": j.submit_attempts,
+        "next_attempt_at": j.next_attempt_at if j.state in ("queued", "confirming") else None,
+        "submitted_by": j.submitted_by.email,
         "created_at": j.created_at, "submitted_at": j.submitted_at,
         "started_at": j.started_at, "ended_at": j.ended_at, "exit_code": j.exit_code,
         "state_checked_at": j.state_checked_at,
@@ -47,21 +49,26 @@ def template_list(request: HttpRequest) -> list[s.JobTemplateOut]:
     language = get_language() or "en"
     return [s.JobTemplateOut(key=t.key, title=t.title_in(language), gpus=t.gpus,
                              time_limit_minutes=t.time_limit_minutes, array_size=t.array_size,
-                             script=t.script)
+                             array_throttle=t.array_throttle, script=t.script)
             for t in job_templates().templates]
 
 
 @router.post("/projects/{project_id}/jobs", response={201: s.JobDetailOut},
              summary="Submit a batch job (project members; it runs as you)",
-             description="Refused (409) when its worst case (array size x GPUs x time limit) "
-             "does not fit in what remains of the project's GPU budget, with the figures; kept "
-             "as queued when the scheduler cannot be reached, and submitted once it is back.")
+             description="Every resource comes from these fields: a script with scheduler "
+             "directives (#SBATCH lines asking for resources or options) is refused (400, the "
+             "message names the line). Refused (409) when its worst case (array size x GPUs x "
+             "time limit, every task counted whatever the throttle) does not fit in what remains "
+             "of the project's GPU budget, with the figures; kept as queued when the scheduler "
+             "cannot be reached, and submitted once it is back; confirming when the scheduler's "
+             "answer was lost, until the platform knows whether it received the job.")
 def job_submit(request: HttpRequest, project_id: Id, data: s.JobIn) -> Status[Any]:
     job = jobs.job_submit(
         access=access_of(request), actor=actor_of(request), project_id=project_id,
         data=jobs.JobData(name=data.name, script=data.script, template=data.template or "",
                           gpus=data.gpus, time_limit_minutes=data.time_limit_minutes,
-                          partition=data.partition or "", array_size=data.array_size))
+                          partition=data.partition or "", array_size=data.array_size,
+                          array_throttle=data.array_throttle))
     return Status(201, _detail(request, job.pk))
 
 

@@ -272,6 +272,7 @@ class AllocationNotice(models.Model):
 class JobState(models.TextChoices):
     QUEUED = "queued", _("Queued in the platform")
     SUBMITTING = "submitting", _("Being submitted")
+    CONFIRMING = "confirming", _("Being confirmed")
     PENDING = "pending", _("Waiting in the scheduler")
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
@@ -284,8 +285,8 @@ class JobState(models.TextChoices):
 
 
 # States whose worst case still counts against the budget (not yet finished).
-ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING,
-                     JobState.UNKNOWN)
+ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.CONFIRMING,
+                     JobState.PENDING, JobState.RUNNING, JobState.UNKNOWN)
 FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
                        JobState.TIMEOUT, JobState.REFUSED, JobState.LOST)
 
@@ -294,7 +295,9 @@ class Job(models.Model):
     """A batch job of a project, run as the person who submitted it, charged to an allocation.
 
     ``queued`` jobs are held by the platform (the scheduler was unreachable: ``queued_reason``
-    says so) and submitted exactly once by the task queue; ``reason`` is the scheduler's own
+    says so) and submitted exactly once by the task queue, next at ``next_attempt_at``;
+    ``confirming`` jobs may have reached the scheduler without an answer: the platform looks
+    them up by their tag before it submits them again. ``reason`` is the scheduler's own
     pending reason (e.g. ``AssocGrpGRESMinutes``), shown in plain words."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
@@ -308,6 +311,7 @@ class Job(models.Model):
     time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"))
     partition = models.CharField(_("partition"), max_length=32, blank=True)
     array_size = models.PositiveIntegerField(_("array size"), default=1)
+    array_throttle = models.PositiveIntegerField(_("array tasks at a time"), default=0)
     state = models.CharField(_("state"), max_length=12, choices=JobState.choices,
                              default=JobState.QUEUED, db_index=True)
     scheduler = models.CharField(max_length=10)
@@ -316,6 +320,7 @@ class Job(models.Model):
     queued_reason = models.CharField(_("why the platform holds it"), max_length=500, blank=True)
     submit_attempts = models.PositiveIntegerField(default=0)
     submitting_since = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -331,6 +336,8 @@ class Job(models.Model):
                                    name="job_time_limit_positive"),
             models.CheckConstraint(condition=models.Q(array_size__gt=0),
                                    name="job_array_size_positive"),
+            models.CheckConstraint(condition=models.Q(array_throttle__lte=models.F("array_size")),
+                                   name="job_array_throttle_within_size"),
         ]
 
     def __str__(self) -> str:
@@ -343,6 +350,18 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_JOB_STATES
+
+
+class Installation(models.Model):
+    """This installation of the platform: a random key made once, which every job carries in its
+    scheduler name (``laif-<key>-<job id>``), so that a job is told apart from those of another
+    installation, or of an earlier database whose job ids were the same, on one cluster."""
+
+    key = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"installation {self.key}"
 
 
 

@@ -231,8 +231,8 @@ class ImportOut(Schema):
 
 # ---------------------------------------------------------------- jobs
 
-JobStateName = Literal["queued", "submitting", "pending", "running", "completed", "failed",
-                       "cancelled", "timeout", "refused", "unknown", "lost"]
+JobStateName = Literal["queued", "submitting", "confirming", "pending", "running", "completed",
+                       "failed", "cancelled", "timeout", "refused", "unknown", "lost"]
 TemplateKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 PartitionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
@@ -248,6 +248,9 @@ class JobIn(Schema):
     time_limit_minutes: Annotated[int, Field(ge=1, le=100_000)] | None = None
     partition: PartitionName | None = None
     array_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    array_throttle: Annotated[int, Field(
+        ge=0, le=100_000, description="At most this many tasks of the array at a time (0: no "
+        "limit); the budget still counts every task.")] | None = None
 
 
 class JobOut(Schema):
@@ -260,13 +263,19 @@ class JobOut(Schema):
     time_limit_minutes: int
     partition: str
     array_size: int
+    array_throttle: int = Field(description="Tasks of the array at a time (0: no limit).")
     worst_case_gpu_minutes: int
     state: str
     scheduler: str
     scheduler_id: str
     reason: str = Field(description="The scheduler's own pending reason code.")
     reason_text: str = Field(description="Why the job waits, in plain words.")
-    queued_reason: str = Field(description="Why the platform still holds the job (queued).")
+    queued_reason: str = Field(description="Why the platform still holds the job (queued, or "
+                               "confirming: the scheduler's answer to its submission was lost).")
+    submit_attempts: int = Field(description="Attempts to submit it so far.")
+    next_attempt_at: datetime | None = Field(
+        description="When the platform next tries to submit it (queued) or to confirm that the "
+        "scheduler received it (confirming).")
     submitted_by: str
     created_at: datetime
     submitted_at: datetime | None
@@ -294,4 +303,5 @@ class JobTemplateOut(Schema):
     gpus: int
     time_limit_minutes: int
     array_size: int
+    array_throttle: int
     script: str

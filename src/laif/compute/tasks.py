@@ -7,8 +7,8 @@ from datetime import date, datetime
 from django_tasks import task
 
 from laif.compute.accounts_sync import slurm_account_sync
+from laif.compute.dispatch import job_confirm, job_dispatch, job_recover_stuck
 from laif.compute.expiry import allocations_tick
-from laif.compute.jobs import job_dispatch, job_recover_stuck
 from laif.compute.ledger import usage_ingest_window
 
 
@@ -17,6 +17,13 @@ def job_dispatch_task(job_id: int) -> str:
     """Submit a queued job once the scheduler answers again; a job already submitted is left as
     it is (the state transition under a row lock makes this safe to run twice)."""
     return str(job_dispatch(job_id=job_id).state)
+
+
+@task()
+def job_confirm_task(job_id: int) -> str:
+    """Check whether the scheduler received a job whose submission got no answer: adopted if it
+    did, submitted again if it surely did not, checked again later otherwise (idempotent)."""
+    return job_confirm(job_id=job_id) or "settled"
 
 
 @task()
@@ -34,7 +41,8 @@ def allocations_tick_task(day: str | None = None) -> int:
 
 @task()
 def job_recover_stuck_task() -> int:
-    """Recover the submissions a crashed worker left half-done (safe to run twice)."""
+    """Settle the submissions a crashed worker left half-done and those whose answer was lost
+    (safe to run twice)."""
     return len(job_recover_stuck())
 
 

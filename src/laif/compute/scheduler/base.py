@@ -5,8 +5,10 @@ its own id; it reports states as ``JobStatus`` in the platform's vocabulary (``S
 the scheduler's raw pending reason for the plain-words translation. It also reconciles the
 accounting side: one account per project with a GPU-minute limit, one user association per member.
 
-Errors: ``SchedulerUnavailable`` when the scheduler cannot be reached (the platform keeps the job
-as queued and retries later); ``SubmitRefused`` when it answered and refused the job.
+Errors: ``SchedulerUnavailable`` when the scheduler certainly did not get the request (it cannot
+be reached: the platform keeps the job as queued and retries later); ``SubmitRefused`` when it
+answered and refused the job; ``SubmitUncertain`` when a submission may have reached it but no
+answer came back (the platform looks the job up by its tag before it ever submits it again).
 """
 
 from __future__ import annotations
@@ -42,12 +44,23 @@ class SubmitRefused(SchedulerError):
     """The scheduler answered and refused the job (policy, invalid request)."""
 
 
+class SubmitUncertain(SchedulerError):
+    """The request may have reached the scheduler, but no answer came back (the client timed out,
+    the connection broke after sending): the job may exist. Never submit it again before the
+    scheduler says it has no job with this spec's tag (``Scheduler.find``)."""
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """What to run, as whom, on which account, with which resources.
 
     ``workdir`` is the job's own directory: the scheduler writes the script and the output there
-    (``output.txt``, or ``output-<task>.txt`` for each task of an array)."""
+    (``output.txt``, or ``output-<task>.txt`` for each task of an array). Every resource is
+    given here and passed to the scheduler explicitly (one node, one task, ``cpus`` CPUs,
+    ``memory_mb`` of memory, ``gpus`` GPUs including none, the time limit, the partition, the
+    array and its throttle: at most ``array_throttle`` tasks at a time, 0 for no limit).
+    ``tag`` (``laif-<installation>-<job id>``) starts the job's name in the scheduler: how the
+    platform finds a job whose submission it is not sure of."""
 
     name: str
     script: str
@@ -61,6 +74,10 @@ class JobSpec:
     partition: str = ""
     array_size: int = 1
     env: Mapping[str, str] = field(default_factory=dict)
+    cpus: int = 1
+    memory_mb: int = 4096
+    array_throttle: int = 0
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,9 +131,11 @@ class Scheduler(Protocol):
         was removed, False if there was none. ``SchedulerError`` while they still have jobs
         there (the next reconciliation tries again)."""
 
-    def find(self, spec: JobSpec) -> str | None:
-        """The id of a job submitted earlier from this spec (same name and account), if the
-        scheduler has it: how a submission interrupted by a crash is recognised."""
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
+        """The id of a job submitted earlier from this spec (its tag, or its name without one;
+        the same account and user), submitted after ``since`` if given, if the scheduler has it:
+        how a submission interrupted by a crash or a lost answer is recognised. ``None`` only when
+        the scheduler answered and has no such job; ``SchedulerError`` when it did not answer."""
 
     def usage(self, account: str) -> AccountUsage | None:
         """What the scheduler counts against the account's limit, or None when it has no

@@ -1,5 +1,7 @@
 """An in-memory scheduler for unit tests: records what it is asked, and can be made unavailable
-or refusing. ``set_state`` moves a job along as a test needs."""
+or refusing, or lose its answer to a submission (``lose_answer``: "accepted" keeps the job,
+"dropped" does not; either way ``submit`` raises ``SubmitUncertain``, as sbatch does when it times
+out). ``set_state`` moves a job along as a test needs."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from laif.compute.scheduler.base import (
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
+    SubmitUncertain,
     read_output,
 )
 
@@ -37,6 +40,7 @@ class FakeScheduler:
     def __init__(self) -> None:
         self.available = True
         self.refuse: str = ""
+        self.lose_answer: str = ""  # "", "accepted" or "dropped"
         self.submitted: list[JobSpec] = []
         self.jobs: dict[str, JobStatus] = {}
         self.specs: dict[str, JobSpec] = {}
@@ -53,11 +57,15 @@ class FakeScheduler:
         self._check("submit")
         if self.refuse:
             raise SubmitRefused(self.refuse)
+        if self.lose_answer == "dropped":
+            raise SubmitUncertain("the fake scheduler did not answer (request lost)")
         self._next += 1
         job_id = str(self._next)
         self.submitted.append(spec)
         self.specs[job_id] = spec
         self.jobs[job_id] = JobStatus(scheduler_id=job_id, state=PENDING, reason="Priority")
+        if self.lose_answer == "accepted":
+            raise SubmitUncertain("the fake scheduler did not answer (job accepted)")
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
@@ -112,10 +120,11 @@ class FakeScheduler:
         found.users.discard(username)
         return True
 
-    def find(self, spec: JobSpec) -> str | None:
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
         self._check("find")
         for job_id, known in self.specs.items():
-            if known.name == spec.name and known.account == spec.account:
+            same = known.tag == spec.tag if spec.tag else known.name == spec.name
+            if same and known.account == spec.account and known.username == spec.username:
                 return job_id
         return None
 

@@ -149,7 +149,7 @@ class LocalScheduler:
     def remove_user(self, account: str, username: str) -> bool:
         return False
 
-    def find(self, spec: JobSpec) -> str | None:
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
         """A job started from this spec left its pid in its own directory."""
         if spec.workdir.parent == self.root and (spec.workdir / "pid").exists():
             return spec.workdir.name

@@ -8,7 +8,11 @@
   ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
   around the limit; ``RawUsage=0`` at renewal.
 - Every command has a timeout; a controller or database that does not answer raises
-  ``SchedulerUnavailable``, a refusal ``SubmitRefused``.
+  ``SchedulerUnavailable``, a refusal ``SubmitRefused``. A submission that may have reached
+  slurmctld without an answer (sbatch timed out, "socket timed out") raises ``SubmitUncertain``.
+- Every resource is on sbatch's command line (which wins over ``#SBATCH`` lines of the script),
+  and the commands run without the platform's ``SBATCH_*``/``SLURM_*`` variables (which sbatch
+  would read as options); ADR 0010.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from laif.compute.scheduler.base import (
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
+    SubmitUncertain,
     read_output,
 )
 
@@ -50,6 +55,14 @@ _UNREACHABLE = (
     "communication connection failure", "slurm_persist_conn_open", "could not establish",
     "unable to establish", "slurmctld not responding", "no such file or directory",
 )
+# sbatch failed after its request may have reached slurmctld: the job may exist.
+_MAYBE_RECEIVED = ("socket timed out", "zero bytes were transmitted",
+                   "communication connection failure", "connection reset", "broken pipe")
+# Variables the Slurm commands read as options or settings; the platform's own are not passed on
+# (SLURM_CONF, where the configuration is, is kept).
+_COMMAND_VARIABLES = ("SBATCH_", "SLURM_", "SALLOC_", "SRUN_", "SQUEUE_", "SACCT_", "SACCTMGR_",
+                      "SCANCEL_", "SCONTROL_", "SINFO_", "SSHARE_")
+_KEPT_VARIABLES = frozenset({"SLURM_CONF"})
 _STATES = {
     "PENDING": PENDING, "CONFIGURING": PENDING, "REQUEUED": PENDING, "REQUEUE_HOLD": PENDING,
     "REQUEUE_FED": PENDING, "RESIZING": PENDING, "RUNNING": RUNNING, "COMPLETING": RUNNING,
@@ -219,7 +232,8 @@ class SlurmScheduler:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
                 list(args), capture_output=True, text=True, check=False,
-                timeout=timeout or self.timeout, env={**os.environ, **env} if env else None)
+                timeout=timeout or self.timeout,
+                env={**command_env(), **env} if env else command_env())
         except FileNotFoundError as exc:
             raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
         except subprocess.TimeoutExpired as exc:
@@ -243,30 +257,26 @@ class SlurmScheduler:
 
     def submit(self, spec: JobSpec) -> str:
         _prepare_workdir(spec)
-        output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
-        args = [
-            "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}", "-A", spec.account,
-            "-J", job_name(spec),
-            f"--time={spec.time_limit_minutes}", f"--chdir={spec.workdir}",
-            "-o", str(spec.workdir / output), "--export=NONE",
-        ]
-        if spec.gpus:
-            args.append(f"--gres=gpu:{spec.gpus}")
-        if spec.partition:
-            args.append(f"--partition={spec.partition}")
-        if spec.array_size > 1:
-            args.append(f"--array=0-{spec.array_size - 1}")
-        args.append(str(spec.workdir / "job.sh"))
         try:
-            done = self._run(*args)
-        except SchedulerUnavailable:
-            raise
-        except SchedulerError as exc:  # an answer: the job is refused
-            raise SubmitRefused(str(exc)) from exc
-        job_id = done.stdout.strip().split(";")[0]
-        if not job_id.isdigit():
-            raise SubmitRefused(f"sbatch gave no job id ({done.stdout.strip()[:200]!r})")
-        return job_id
+            done = subprocess.run(  # noqa: S603 - sbatch, arguments as a list
+                sbatch_args(spec), capture_output=True, text=True, check=False,
+                timeout=self.timeout, env=command_env())
+        except FileNotFoundError as exc:
+            raise SchedulerUnavailable("sbatch is not installed") from exc
+        except subprocess.TimeoutExpired as exc:  # slurmctld may have queued it all the same
+            raise SubmitUncertain(f"sbatch did not answer within {self.timeout:g} s") from exc
+        if done.returncode == 0:
+            job_id = done.stdout.strip().split(";")[0]
+            if not job_id.isdigit():
+                raise SubmitUncertain(f"sbatch gave no job id ({done.stdout.strip()[:200]!r})")
+            return job_id
+        message = _last_error(done.stderr) or f"sbatch exited {done.returncode}"
+        stderr = done.stderr.lower()
+        if done.returncode < 0 or any(marker in stderr for marker in _MAYBE_RECEIVED):
+            raise SubmitUncertain(message)  # killed, or the answer was lost after sending
+        if any(marker in stderr for marker in _UNREACHABLE):
+            raise SchedulerUnavailable(message)  # slurmctld never got it (connect failure)
+        raise SubmitRefused(message)
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The jobs in question only: ``squeue -j`` for those the controller holds, then
@@ -356,19 +366,32 @@ class SlurmScheduler:
         self._run("sacctmgr", "-i", "delete", "user", f"name={username}", f"account={account}")
         return True
 
-    def find(self, spec: JobSpec) -> str | None:
-        name = job_name(spec)
-        queued = self._run("squeue", "-h", "-a", "-o", "%A|%a", f"--name={name}")
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
+        """Among the account's jobs, the one of this spec's user whose name is its tag or starts
+        with the tag and a dash (the exact name for a spec without a tag): first those slurmctld
+        still holds (``squeue -t all``), then the accounting records since ``since`` (7 days
+        without it). The base id for an array."""
+        def mine(user: str, name: str) -> bool:
+            if user != spec.username:
+                return False
+            if spec.tag:
+                return name == spec.tag or name.startswith(f"{spec.tag}-")
+            return name == job_name(spec)
+
+        queued = self._run("squeue", "-h", "-a", "-t", "all", "-A", spec.account,
+                           "-o", "%F|%u|%j")
         for line in queued.stdout.splitlines():
-            job_id, _, account = line.strip().partition("|")
-            if job_id.isdigit() and account.lower() == spec.account.lower():
+            job_id, user, name = [*line.strip().split("|", 2), "", ""][:3]
+            if job_id.isdigit() and mine(user, name):
                 return job_id
-        done = self._run("sacct", "-X", "-n", "-P", "-a", "-o", "JobID,Account",
-                         f"--name={name}", "-S", "now-7days")
+        start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if since else "now-7days"
+        done = self._run("sacct", "-X", "-n", "-P", "-a", "-A", spec.account, "-S", start,
+                         "-E", "now", "-o", "JobID,User,JobName",
+                         env={**command_env(), "TZ": "UTC"})
         for line in done.stdout.splitlines():
-            job_id, _, account = line.strip().partition("|")
+            job_id, user, name = [*line.strip().split("|", 2), "", ""][:3]
             base = job_id.split("_")[0]
-            if base.isdigit() and account.lower() == spec.account.lower():
+            if base.isdigit() and mine(user, name):
                 return base
         return None
 
@@ -399,9 +422,40 @@ class SlurmScheduler:
         return done.stdout
 
 
+def sbatch_args(spec: JobSpec) -> list[str]:
+    """sbatch's command line for a spec: every resource explicit (one node, one task, its CPUs,
+    memory, GPUs or ``--gres=none``, time limit, partition; ``--array`` only for an array, with
+    ``%N`` for its throttle), as the job's owner, on the project's account. Options given here
+    win over the script's ``#SBATCH`` lines (which the platform refuses anyway)."""
+    output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
+    args = [
+        "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}",
+        f"--account={spec.account}", f"--job-name={job_name(spec)}",
+        f"--chdir={spec.workdir}", f"--output={spec.workdir / output}", "--export=NONE",
+        "--nodes=1", "--ntasks=1", f"--cpus-per-task={spec.cpus}", f"--mem={spec.memory_mb}M",
+        f"--gres=gpu:{spec.gpus}" if spec.gpus else "--gres=none",
+        f"--time={spec.time_limit_minutes}",
+    ]
+    if spec.partition:
+        args.append(f"--partition={spec.partition}")
+    if spec.array_size > 1:
+        throttle = f"%{spec.array_throttle}" if spec.array_throttle > 0 else ""
+        args.append(f"--array=0-{spec.array_size - 1}{throttle}")
+    args.append(str(spec.workdir / "job.sh"))
+    return args
+
+
+def command_env() -> dict[str, str]:
+    """The platform's environment without the variables Slurm's commands read as options
+    (``SBATCH_GRES``, ``SBATCH_PARTITION``, ``SLURM_TIME_FORMAT`` ...); ``SLURM_CONF`` is kept."""
+    return {key: value for key, value in os.environ.items()
+            if key in _KEPT_VARIABLES or not key.startswith(_COMMAND_VARIABLES)}
+
+
 def job_name(spec: JobSpec) -> str:
     """The Slurm job name of a spec: its name with only the characters Slurm keeps as they are.
-    It starts with the platform's job id, so it finds the job again after a crash."""
+    It starts with the spec's tag (installation and platform job id), so it finds the job again
+    after a crash or a lost answer."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job"
 
 

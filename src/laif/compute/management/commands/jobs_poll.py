@@ -1,7 +1,8 @@
 """``manage.py jobs_poll``: one pass of the job housekeeping, for cron or a systemd timer.
 
-Recovers the jobs a crashed worker left ``submitting`` (adopted if the scheduler has them,
-submitted again if not), submits the jobs the platform still holds as queued (the scheduler was
+Settles the jobs a crashed worker left ``submitting`` and those whose submission got no answer
+(``confirming``): adopted if the scheduler has them (by their tag), submitted again if it surely
+does not. Submits the jobs the platform still holds as queued (the scheduler was
 unreachable), exactly once each, and refreshes the state of the unfinished jobs from the
 scheduler. Safe to run while the task queue's workers also retry queued jobs.
 """
