@@ -62,7 +62,7 @@ def test_local_runs_the_script_and_captures_its_output(tmp_path: Path) -> None:
     assert status.exit_code == 0
     assert status.started_at is not None
     assert status.ended_at is not None
-    assert sched.output(tmp_path / "1") == "hello\ngpus=\n"
+    assert sched.output(tmp_path / "1", uid=1).text == "hello\ngpus=\n"
 
 
 def test_local_reports_failure_and_array_tasks(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_local_reports_failure_and_array_tasks(tmp_path: Path) -> None:
     status = _wait(sched, failed)
     assert (status.state, status.exit_code) == (base.FAILED, 3)
     assert _wait(sched, array).state == base.COMPLETED
-    output = sched.output(tmp_path / "a")
+    output = sched.output(tmp_path / "a", uid=1).text
     assert output.index("task 0") < output.index("task 1") < output.index("task 2")
 
 

@@ -16,6 +16,7 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
 from laif.compute import forms, jobs, selectors
+from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
 
 LIST_LIMIT = 200
@@ -78,10 +79,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     access = access_of(request)
     job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
     jobs.job_refresh([job])
+    output = job_output(job, max_bytes=200_000)
     return render(request, "compute/job_detail.html", {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
-        "output": jobs.job_output(job, max_bytes=200_000),
+        "output": output.text, "output_notes": output_notes(output),
         "can_cancel": not job.is_finished and (
             job.submitted_by_id == access.user_id
             or access.can_manage_project(job.project_id, job.project.organisation_id)),

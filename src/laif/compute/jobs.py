@@ -393,9 +393,3 @@ def job_refresh(jobs: list[Job], *, scheduler: Scheduler | None = None) -> list[
             setattr(job, key, value)
     return jobs
 
-
-def job_output(job: Job, *, scheduler: Scheduler | None = None,
-               max_bytes: int = 1_000_000) -> str:
-    sched = scheduler or get_scheduler()
-    return sched.output(jobs_dir() / str(job.pk), max_bytes)
-

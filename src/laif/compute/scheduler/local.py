@@ -31,8 +31,8 @@ from laif.compute.scheduler.base import (
     JobSpec,
     JobStatus,
     SubmitRefused,
-    read_output,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
 
 TIMEOUT_EXIT = 124
 _children: list[subprocess.Popen[bytes]] = []
@@ -133,8 +133,9 @@ class LocalScheduler:
             os.killpg(int((workdir / "pid").read_text()), signal.SIGTERM)
         _reap()
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        """Jobs run as the platform's own user here: theirs are its files."""
+        return read_output(workdir, uid=os.geteuid(), max_bytes=max_bytes)
 
     def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
         return False

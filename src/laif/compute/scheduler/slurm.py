@@ -36,8 +36,8 @@ from laif.compute.scheduler.base import (
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
-    read_output,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
@@ -236,8 +236,8 @@ class SlurmScheduler:
         if scheduler_id.isdigit():
             self._run("scancel", scheduler_id)
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        return read_output(workdir, uid=uid, max_bytes=max_bytes)
 
     # ---------------------------------------------------------------------------- accounts
 
