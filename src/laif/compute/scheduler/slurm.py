@@ -3,7 +3,11 @@
 
 - A job is submitted as its owner (``sbatch --uid/--gid`` of the person's cluster identity; the
   platform runs it as root or as Slurm's user), never as the platform's own uid, on the project's
-  account; its directory and script belong to that person so that Slurm can write the output.
+  account. Its directory (``workdir.make_job_dir``) belongs to that person so that Slurm writes
+  the output there as them; the script goes to ``sbatch`` on its standard input, so the platform
+  writes no file where the person could have placed a link. Output is appended
+  (``--open-mode=append``): a requeued job keeps the output of each run, in order, each requeue
+  marked by Slurm's own ``*** JOB ... DUE TO JOB REQUEUE ***`` line.
 - Accounts: one per project with ``GrpTRESMins=gres/gpu=N``, one user association per member, the
   ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
   around the limit; ``RawUsage=0`` at renewal.
@@ -38,6 +42,7 @@ from laif.compute.scheduler.base import (
     SubmitRefused,
 )
 from laif.compute.scheduler.output import JobOutput, read_output
+from laif.compute.scheduler.workdir import make_job_dir, refuse_root
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
@@ -164,10 +169,11 @@ class SlurmScheduler:
         self.timeout = timeout
         self.jobs_root = jobs_root
 
-    def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def _run(self, *args: str, timeout: float | None = None,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
-                list(args), capture_output=True, text=True, check=False,
+                list(args), input=stdin, capture_output=True, text=True, check=False,
                 timeout=timeout or self.timeout)
         except FileNotFoundError as exc:
             raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
@@ -197,7 +203,7 @@ class SlurmScheduler:
             "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}", "-A", spec.account,
             "-J", job_name(spec),
             f"--time={spec.time_limit_minutes}", f"--chdir={spec.workdir}",
-            "-o", str(spec.workdir / output), "--export=NONE",
+            "-o", str(spec.workdir / output), "--open-mode=append", "--export=NONE",
         ]
         if spec.gpus:
             args.append(f"--gres=gpu:{spec.gpus}")
@@ -205,9 +211,8 @@ class SlurmScheduler:
             args.append(f"--partition={spec.partition}")
         if spec.array_size > 1:
             args.append(f"--array=0-{spec.array_size - 1}")
-        args.append(str(spec.workdir / "job.sh"))
-        try:
-            done = self._run(*args)
+        try:  # the script on sbatch's standard input: no file to write
+            done = self._run(*args, stdin=spec.script)
         except SchedulerUnavailable:
             raise
         except SchedulerError as exc:  # an answer: the job is refused
@@ -362,13 +367,8 @@ def _last_error(stderr: str) -> str:
 
 
 def _prepare_workdir(spec: JobSpec) -> None:
-    """The job's directory and script, owned by the job's user (Slurm writes the output as them).
-    Parent directories must let that user through (mode 0755)."""
-    spec.workdir.mkdir(parents=True, exist_ok=True)
-    script = spec.workdir / "job.sh"
-    script.write_text(spec.script)
-    script.chmod(0o755)
-    if os.geteuid() == 0:
-        spec.workdir.chmod(0o700)
-        os.chown(spec.workdir, spec.uid, spec.gid)
-        os.chown(script, spec.uid, spec.gid)
+    """The job's directory, made fresh under the jobs root (or the one an earlier attempt at the
+    same job made) and given to the job's user, who must be able to pass through the root's
+    parents (0755): Slurm writes the output there as them. Nothing else is written there."""
+    refuse_root(spec.uid, spec.gid)
+    make_job_dir(spec.workdir.parent, spec.workdir.name, uid=spec.uid, gid=spec.gid)
