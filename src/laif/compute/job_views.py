@@ -18,6 +18,7 @@ from laif.catalogue.job_templates import job_templates
 from laif.compute import forms, jobs, selectors
 from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
+from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 
@@ -35,6 +36,7 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/jobs.html", {
         "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
         "allocations": list(jobs.allocations_in_force(project.pk)),
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -70,6 +72,7 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/job_form.html", {
         "project": project, "form": form,
         "templates": [(t, t.title_in(language)) for t in job_templates().templates],
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -84,6 +87,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
         "output": output.text, "output_notes": output_notes(output),
+        "unisolated": jobs_unisolated(),
         "can_cancel": not job.is_finished and (
             job.submitted_by_id == access.user_id
             or access.can_manage_project(job.project_id, job.project.organisation_id)),
