@@ -47,6 +47,7 @@ from laif.compute.scheduler.base import (
     TIMEOUT,
     JobSpec,
     JobStatus,
+    SchedulerUnavailable,
     SubmitRefused,
 )
 from laif.compute.scheduler.output import JobOutput, read_output
@@ -151,6 +152,14 @@ class LocalScheduler:
         uid, gid = self._run_as(spec)
         workdir = make_job_dir(self.root, spec.workdir.name, uid=uid, gid=gid,
                                files={"job.sh": spec.script.encode()})
+        try:
+            self._start(spec, workdir)
+        except OSError as exc:
+            raise SchedulerUnavailable(f"the job cannot be started ({exc.strerror or exc})") \
+                from exc
+        return spec.workdir.name
+
+    def _start(self, spec: JobSpec, workdir: Path) -> None:
         state = self._fresh_state(spec.workdir.name)
         (state / "spec.json").write_text(json.dumps(self._runner_spec(spec, workdir)))
         _reap()
@@ -161,7 +170,6 @@ class LocalScheduler:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         _children.append(process)
         (state / "pid").write_text(str(process.pid))
-        return spec.workdir.name
 
     def _fresh_state(self, job_id: str) -> Path:
         prepare_root(self.root)
