@@ -8,7 +8,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
-from laif.compute.jobs import job_output
+from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import jobs_dir
 from laif.compute.scheduler.fake import FakeScheduler
@@ -58,7 +58,7 @@ def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: st
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "output.txt").write_text("epoch 1 loss 0.5\n")
     result = run_cli(["jobs", "logs", str(job.pk)], token)
-    assert result.stdout == "epoch 1 loss 0.5\n" == job_output(job)
+    assert result.stdout == "epoch 1 loss 0.5\n" == job_output(job).text
 
     result = run_cli(["jobs", "cancel", str(job.pk)], token)
     assert result.exit_code == 0, result.output

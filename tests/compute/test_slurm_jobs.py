@@ -17,8 +17,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from laif.accounts.models import ClusterIdentity, Project, User
-from laif.compute import job_state, jobs
+from laif.compute import job_state
 from laif.compute.dispatch import job_tag
+from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
@@ -74,7 +75,7 @@ def test_two_members_submit_gpu_jobs_through_the_platform(
         _until_finished(job)
         assert job.state == JobState.COMPLETED
         username = ClusterIdentity.objects.get(user=user).username
-        assert f"user={username} gpus=" in jobs.job_output(job)
+        assert f"user={username} gpus=" in job_output(job).text
         record = _accounted(job.scheduler_id)
         assert record["user"] == username
         assert record["account"] == project.code

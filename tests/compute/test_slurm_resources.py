@@ -90,11 +90,12 @@ def test_the_command_line_wins_over_the_script_and_zero_gpus_grants_none(
     alloc, req, limit = _tres(one)
     assert (alloc["cpu"], alloc["node"], alloc["gres/gpu"]) == ("1", "1", "1")
     assert (req["mem"], limit) == ("1G", "00:02:00")
-    assert re.search(r"gpus=\d\n", sched.output(jobs_root / "one"))
+    uid = ClusterIdentity.objects.get(user=lead).uid
+    assert re.search(r"gpus=\d\n", sched.output(jobs_root / "one", uid=uid).text)
     alloc, req, limit = _tres(none)
     assert "gres/gpu" not in alloc, alloc
     assert (alloc["cpu"], alloc["node"], req["mem"], limit) == ("1", "1", "1G", "00:02:00")
-    assert "gpus=\n" in sched.output(jobs_root / "none")
+    assert "gpus=\n" in sched.output(jobs_root / "none", uid=uid).text
 
 
 def test_the_throttle_is_passed_and_sbatch_variables_are_not(

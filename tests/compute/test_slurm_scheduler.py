@@ -104,8 +104,10 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
     for user in (lead, member):
         status = _until_finished(sched, ids[user.pk])
         assert status.state == base.COMPLETED, status
-        username = ClusterIdentity.objects.get(user=user).username
-        assert f"user={username} gpus=" in sched.output(jobs_root / str(user.pk))
+        identity = ClusterIdentity.objects.get(user=user)
+        assert f"user={identity.username} gpus=" in sched.output(
+            jobs_root / str(user.pk), uid=identity.uid).text
+        username = identity.username
         # the accounting record: under the person's own user and the project's account
         deadline = time.monotonic() + 30
         while True:
@@ -130,7 +132,8 @@ def test_a_job_past_the_limit_is_refused_by_slurm(
     array = sched.submit(_spec(project, lead, jobs_root / "small", gpus=1,
                                time_limit_minutes=1, array_size=2))
     assert _until_finished(sched, array).state == base.COMPLETED
-    output = sched.output(jobs_root / "small")
+    output = sched.output(jobs_root / "small",
+                          uid=ClusterIdentity.objects.get(user=lead).uid).text
     assert "task=0" in output
     assert "task=1" in output
 

@@ -275,6 +275,8 @@ def jobs_logs(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     except ApiError as exc:
         raise _fail(exc) from exc
     sys.stdout.write(logs["output"])
+    for note in logs.get("notes") or []:
+        err.print(escape(str(note)))
 
 
 @jobs_app.command("cancel")

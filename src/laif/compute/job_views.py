@@ -16,7 +16,9 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
 from laif.compute import balance, forms, job_state, jobs, selectors
+from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
+from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 
@@ -35,6 +37,7 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/jobs.html", {
         "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
         "allocations": list(balance.allocations_in_force(project.pk)),
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -75,6 +78,7 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/job_form.html", {
         "project": project, "form": form,
         "templates": [(t, t.title_in(language)) for t in job_templates().templates],
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -84,11 +88,13 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     access = access_of(request)
     job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
+    output = job_output(job, max_bytes=200_000)
     return render(request, "compute/job_detail.html", {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
         "state_stale": job_state.state_is_stale(job),
-        "output": jobs.job_output(job, max_bytes=200_000),
+        "output": output.text, "output_notes": output_notes(output),
+        "unisolated": jobs_unisolated(),
         "can_cancel": not job.is_finished and (
             job.submitted_by_id == access.user_id
             or access.can_manage_project(job.project_id, job.project.organisation_id)),

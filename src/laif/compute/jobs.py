@@ -39,7 +39,7 @@ from laif.compute.models import (
     Job,
     JobState,
 )
-from laif.compute.scheduler import get_scheduler, jobs_dir
+from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import Scheduler, SchedulerUnavailable
 from laif.compute.services import cluster
 
@@ -270,8 +270,4 @@ def job_cancel(*, access: Access, actor: Actor, job_id: int,
     return job
 
 
-def job_output(job: Job, *, scheduler: Scheduler | None = None,
-               max_bytes: int = 1_000_000) -> str:
-    sched = scheduler or get_scheduler()
-    return sched.output(jobs_dir() / str(job.pk), max_bytes)
 

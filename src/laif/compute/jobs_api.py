@@ -12,6 +12,7 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
 from laif.compute import job_state, jobs, selectors
 from laif.compute import schemas as s
+from laif.compute.job_files import job_output, output_notes
 from laif.compute.models import Job
 from laif.compute.reasons import plain_reason
 from laif.config.apitypes import Id
@@ -88,11 +89,16 @@ def job_detail(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
 
 
 @router.get("/compute/jobs/{job_id}/logs", response=s.JobLogOut,
-            summary="The job's output so far (the last megabyte)")
+            summary="The job's output so far (the last megabyte)",
+            description="Only the job's own regular files are read: an output file that is a "
+            "link, a device, a FIFO, a directory or another user's file is named in `notes` and "
+            "not shown.")
 def job_logs(request: HttpRequest, job_id: Id) -> s.JobLogOut:
     job = selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
-    return s.JobLogOut(id=job.pk, state=job.state, output=jobs.job_output(job))
+    output = job_output(job)
+    return s.JobLogOut(id=job.pk, state=job.state, output=output.text,
+                       truncated=output.truncated, notes=output_notes(output))
 
 
 @router.post("/compute/jobs/{job_id}/cancel", response=s.JobDetailOut,

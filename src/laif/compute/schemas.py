@@ -295,6 +295,8 @@ class JobLogOut(Schema):
     id: int
     state: str
     output: str
+    truncated: bool = Field(description="Earlier output was left out (the last megabyte shown).")
+    notes: list[str] = Field(description="What was not shown and why, in plain words.")
 
 
 class JobTemplateOut(Schema):

@@ -25,6 +25,7 @@ from laif.compute import forms, review, selectors, services
 from laif.compute.balance import balances_of
 from laif.compute.models import Allocation, AllocationRequest, RequestStatus
 from laif.compute.permissions import can_import_awards, can_review, sees_pools
+from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 
@@ -83,6 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
                          or access.can_manage_project(p.pk, p.organisation_id)],
         "is_staff_view": access.sees_all_clients,
         "can_review": can_review(access),
+        "unisolated": jobs_unisolated(),
     })
 
 

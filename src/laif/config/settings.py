@@ -66,6 +66,14 @@ LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
 LAIF_SLURM_WEB_TIMEOUT = env.int("LAIF_SLURM_WEB_TIMEOUT", 5, minimum=1, maximum=60)
 LAIF_SCHEDULER_BACKOFF = env.int("LAIF_SCHEDULER_BACKOFF", 30, minimum=0, maximum=3600)
 LAIF_JOB_STATE_MAX_AGE = env.int("LAIF_JOB_STATE_MAX_AGE", 10, minimum=0, maximum=3600)
+# The local executor runs each job as its submitter when the platform runs as root; otherwise only
+# as the platform's own user, without isolation, which this allows (a developer's machine).
+LAIF_LOCAL_UNISOLATED = env.bool("LAIF_LOCAL_UNISOLATED", not PRODUCTION)
+# Resource limits of each process of a local job; memory 0: three quarters of the machine's.
+LAIF_LOCAL_MAX_PROCESSES = env.int("LAIF_LOCAL_MAX_PROCESSES", 4096, minimum=16,
+                                   maximum=4_194_304)
+LAIF_LOCAL_MAX_FILE_MB = env.int("LAIF_LOCAL_MAX_FILE_MB", 65_536, minimum=1, maximum=1 << 30)
+LAIF_LOCAL_MEMORY_MB = env.int("LAIF_LOCAL_MEMORY_MB", 0, minimum=0, maximum=1 << 30)
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

@@ -29,9 +29,20 @@ def get_scheduler(*, timeout: float | None = None) -> Scheduler:
 
         return SlurmScheduler(timeout=timeout or settings.LAIF_SLURM_TIMEOUT,
                               jobs_root=jobs_dir())
+    from laif.compute.scheduler.local import LocalLimits, LocalScheduler
+
+    return LocalScheduler(jobs_dir(), allow_unisolated=settings.LAIF_LOCAL_UNISOLATED,
+                          limits=LocalLimits(processes=settings.LAIF_LOCAL_MAX_PROCESSES,
+                                             file_bytes=settings.LAIF_LOCAL_MAX_FILE_MB << 20,
+                                             memory_bytes=settings.LAIF_LOCAL_MEMORY_MB << 20))
+
+
+def jobs_unisolated() -> bool:
+    """True when jobs run as the platform's own user (the local executor, not as root)."""
     from laif.compute.scheduler.local import LocalScheduler
 
-    return LocalScheduler(jobs_dir())
+    scheduler = get_scheduler()
+    return isinstance(scheduler, LocalScheduler) and not scheduler.isolated
 
 
 @contextmanager

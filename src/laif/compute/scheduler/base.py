@@ -19,6 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from laif.compute.scheduler.output import OUTPUT_NAME as OUTPUT_NAME  # re-exported
+from laif.compute.scheduler.output import JobOutput as JobOutput
+
 PENDING = "pending"
 RUNNING = "running"
 COMPLETED = "completed"
@@ -28,8 +31,6 @@ TIMEOUT = "timeout"
 UNKNOWN = "unknown"
 STATES = (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, UNKNOWN)
 FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
-
-OUTPUT_NAME = "output.txt"
 
 
 class SchedulerError(Exception):
@@ -54,7 +55,8 @@ class SubmitUncertain(SchedulerError):
 class JobSpec:
     """What to run, as whom, on which account, with which resources.
 
-    ``workdir`` is the job's own directory: the scheduler writes the script and the output there
+    ``workdir`` is the job's own directory under the jobs root, made by the scheduler
+    (``workdir.make_job_dir``) and given to ``uid``/``gid``: the job's output goes there
     (``output.txt``, or ``output-<task>.txt`` for each task of an array). Every resource is
     given here and passed to the scheduler explicitly (one node, one task, ``cpus`` CPUs,
     ``memory_mb`` of memory, ``gpus`` GPUs including none, the time limit, the partition, the
@@ -114,8 +116,10 @@ class Scheduler(Protocol):
     def cancel(self, scheduler_id: str) -> None:
         """Cancel a job (pending or running); cancelling a finished job does nothing."""
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        """The job's output so far (the last ``max_bytes`` of it)."""
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        """The job's output so far (the last ``max_bytes`` of it), from the files of the job's
+        directory that are regular files owned by the uid the job ran as (``uid``: the
+        submitter's cluster identity; the scheduler knows when it ran the job as another)."""
 
     def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
         """Make the account exist with this GPU-minute limit; True if anything changed."""
@@ -144,27 +148,6 @@ class Scheduler(Protocol):
     def accounting_json(self, start: datetime, end: datetime) -> bytes:
         """The raw ``sacct --json -X -D`` output of every run that ended between ``start`` and
         ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no accounting."""
-
-
-def read_output(workdir: Path, max_bytes: int = 1_000_000) -> str:
-    """The job's output files (array tasks in task order), the last ``max_bytes`` of them."""
-    files = sorted(workdir.glob("output*.txt"), key=_task_order)
-    parts: list[bytes] = []
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if len(files) > 1:
-            data = f"==> {path.name} <==\n".encode() + data
-        parts.append(data)
-    blob = b"".join(parts)
-    return blob[-max_bytes:].decode("utf-8", errors="replace")
-
-
-def _task_order(path: Path) -> tuple[int, str]:
-    stem = path.stem.rpartition("-")[2]
-    return (int(stem), path.name) if stem.isdigit() else (-1, path.name)
 
 
 EMPTY_ACCOUNTING = (b'{"meta": {"plugin": {"type": "openapi/dbv0.0.38"}, '

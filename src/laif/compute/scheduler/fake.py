@@ -5,6 +5,7 @@ out). ``set_state`` moves a job along as a test needs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,8 +23,8 @@ from laif.compute.scheduler.base import (
     SchedulerUnavailable,
     SubmitRefused,
     SubmitUncertain,
-    read_output,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
 
 
 @dataclass
@@ -81,8 +82,9 @@ class FakeScheduler:
         if job is not None and job.state not in FINISHED:
             self.jobs[scheduler_id] = replace(job, state=CANCELLED, reason="")
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        """Its jobs run nowhere: the files a test wrote as itself are the job's."""
+        return read_output(workdir, uid=os.geteuid(), max_bytes=max_bytes)
 
     def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
         self._check("ensure_account")

@@ -3,7 +3,11 @@
 
 - A job is submitted as its owner (``sbatch --uid/--gid`` of the person's cluster identity; the
   platform runs it as root or as Slurm's user), never as the platform's own uid, on the project's
-  account; its directory and script belong to that person so that Slurm can write the output.
+  account. Its directory (``workdir.make_job_dir``) belongs to that person so that Slurm writes
+  the output there as them; the script goes to ``sbatch`` on its standard input, so the platform
+  writes no file where the person could have placed a link. Output is appended
+  (``--open-mode=append``): a requeued job keeps the output of each run, in order, each requeue
+  marked by Slurm's own ``*** JOB ... DUE TO JOB REQUEUE ***`` line.
 - Accounts: one per project with ``GrpTRESMins=gres/gpu=N``, one user association per member, the
   ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
   around the limit; ``RawUsage=0`` at renewal.
@@ -42,8 +46,9 @@ from laif.compute.scheduler.base import (
     SchedulerUnavailable,
     SubmitRefused,
     SubmitUncertain,
-    read_output,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
+from laif.compute.scheduler.workdir import make_job_dir, refuse_root
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
@@ -228,10 +233,11 @@ class SlurmScheduler:
         self.jobs_root = jobs_root
 
     def _run(self, *args: str, timeout: float | None = None,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+             env: dict[str, str] | None = None,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
-                list(args), capture_output=True, text=True, check=False,
+                list(args), input=stdin, capture_output=True, text=True, check=False,
                 timeout=timeout or self.timeout,
                 env={**command_env(), **env} if env else command_env())
         except FileNotFoundError as exc:
@@ -257,10 +263,10 @@ class SlurmScheduler:
 
     def submit(self, spec: JobSpec) -> str:
         _prepare_workdir(spec)
-        try:
+        try:  # the script on sbatch's standard input: no file to write
             done = subprocess.run(  # noqa: S603 - sbatch, arguments as a list
-                sbatch_args(spec), capture_output=True, text=True, check=False,
-                timeout=self.timeout, env=command_env())
+                sbatch_args(spec), input=spec.script, capture_output=True, text=True,
+                check=False, timeout=self.timeout, env=command_env())
         except FileNotFoundError as exc:
             raise SchedulerUnavailable("sbatch is not installed") from exc
         except subprocess.TimeoutExpired as exc:  # slurmctld may have queued it all the same
@@ -301,8 +307,8 @@ class SlurmScheduler:
         if scheduler_id.isdigit():
             self._run("scancel", scheduler_id)
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        return read_output(workdir, uid=uid, max_bytes=max_bytes)
 
     # ---------------------------------------------------------------------------- accounts
 
@@ -431,7 +437,8 @@ def sbatch_args(spec: JobSpec) -> list[str]:
     args = [
         "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}",
         f"--account={spec.account}", f"--job-name={job_name(spec)}",
-        f"--chdir={spec.workdir}", f"--output={spec.workdir / output}", "--export=NONE",
+        f"--chdir={spec.workdir}", f"--output={spec.workdir / output}", "--open-mode=append",
+        "--export=NONE",
         "--nodes=1", "--ntasks=1", f"--cpus-per-task={spec.cpus}", f"--mem={spec.memory_mb}M",
         f"--gres=gpu:{spec.gpus}" if spec.gpus else "--gres=none",
         f"--time={spec.time_limit_minutes}",
@@ -441,8 +448,7 @@ def sbatch_args(spec: JobSpec) -> list[str]:
     if spec.array_size > 1:
         throttle = f"%{spec.array_throttle}" if spec.array_throttle > 0 else ""
         args.append(f"--array=0-{spec.array_size - 1}{throttle}")
-    args.append(str(spec.workdir / "job.sh"))
-    return args
+    return args  # the script follows on sbatch's standard input
 
 
 def command_env() -> dict[str, str]:
@@ -468,13 +474,8 @@ def _last_error(stderr: str) -> str:
 
 
 def _prepare_workdir(spec: JobSpec) -> None:
-    """The job's directory and script, owned by the job's user (Slurm writes the output as them).
-    Parent directories must let that user through (mode 0755)."""
-    spec.workdir.mkdir(parents=True, exist_ok=True)
-    script = spec.workdir / "job.sh"
-    script.write_text(spec.script)
-    script.chmod(0o755)
-    if os.geteuid() == 0:
-        spec.workdir.chmod(0o700)
-        os.chown(spec.workdir, spec.uid, spec.gid)
-        os.chown(script, spec.uid, spec.gid)
+    """The job's directory, made fresh under the jobs root (or the one an earlier attempt at the
+    same job made) and given to the job's user, who must be able to pass through the root's
+    parents (0755): Slurm writes the output there as them. Nothing else is written there."""
+    refuse_root(spec.uid, spec.gid)
+    make_job_dir(spec.workdir.parent, spec.workdir.name, uid=spec.uid, gid=spec.gid)
