@@ -9,6 +9,8 @@
   around the limit; ``RawUsage=0`` at renewal.
 - Every command has a timeout; a controller or database that does not answer raises
   ``SchedulerUnavailable``, a refusal ``SubmitRefused``.
+- Their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11), and output it does
+  not read raises ``SlurmOutputError`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from laif.compute import slurm_json
 from laif.compute.scheduler.base import (
     CANCELLED,
     COMPLETED,
@@ -64,10 +67,6 @@ def slurm_state(raw: str) -> str:
     return _STATES.get((raw.split() or [""])[0].upper(), UNKNOWN)
 
 
-def _epoch(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int) and value > 0 else None
-
-
 def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, datetime | None,
                                                       int | None]]) -> JobStatus:
     """One status for a job from its records (one per task of an array): (state, reason, start,
@@ -91,44 +90,46 @@ def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, 
                      started_at=started, ended_at=max(ends) if ends and state != UNKNOWN else None)
 
 
-def parse_squeue(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
-    """Statuses of the wanted jobs from ``squeue --json`` (which lists every job it holds)."""
+class SlurmOutputError(SchedulerError):
+    """Slurm answered in a form laif does not read (a layout or release of ``slurm_json`` it does
+    not know, or an answer without the figure asked for): nothing is guessed from it, so a job is
+    never read as UNKNOWN for ever, nor a budget as unused."""
+
+
+def _read(read: Callable[[Any], list[slurm_json.JobRecord]], data: Any) -> list[slurm_json.JobRecord]:
+    try:
+        return read(data)
+    except slurm_json.SlurmJsonError as exc:
+        raise SlurmOutputError(str(exc)) from exc
+
+
+def parse_squeue(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue --json`` (every layout of ``slurm_json``)."""
     wanted = set(ids)
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
-    for job in data.get("jobs", []):
-        master = str(job.get("array_job_id") or job.get("job_id"))
+    for job in _read(slurm_json.squeue_jobs, data):
+        master = str(job.array_job_id or job.job_id)
         if master not in wanted:
             continue
-        reason = str(job.get("state_reason") or "")
-        state = slurm_state(str(job.get("job_state", "")))
-        started = _epoch(job.get("start_time")) if state != PENDING else None
-        ended = _epoch(job.get("end_time")) if state in FINISHED else None
-        grouped.setdefault(master, []).append(
-            (state, "" if reason == "None" else reason, started, ended, None))
+        state = slurm_state(job.state)
+        started = job.start if state != PENDING else None
+        ended = job.end if state in FINISHED else None
+        grouped.setdefault(master, []).append((state, job.reason, started, ended, None))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
-def parse_sacct(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
+def parse_sacct(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
     """Statuses of the wanted jobs from ``sacct --json -X`` (the last run of each record)."""
     wanted = set(ids)
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for job in data.get("jobs", []):
-        array_id = (job.get("array") or {}).get("job_id") or 0
-        master = str(array_id or job.get("job_id"))
-        if master not in wanted:
-            continue
-        latest[(master, str(job.get("job_id")))] = job  # later runs replace requeued ones
+    latest: dict[tuple[str, int], slurm_json.JobRecord] = {}
+    for job in _read(slurm_json.sacct_jobs, data):
+        master = str(job.array_job_id or job.job_id)
+        if master in wanted:
+            latest[(master, job.job_id)] = job  # later runs replace requeued ones
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
     for (master, _raw_id), job in latest.items():
-        state = slurm_state(str((job.get("state") or {}).get("current", "")))
-        reason = str((job.get("state") or {}).get("reason") or "")
-        times = job.get("time") or {}
-        code = (job.get("exit_code") or {}).get("return_code")
-        # sacct --json of Slurm 22.05 reports 0 for a failed job: trust the state, not the code.
-        exit_code = code if isinstance(code, int) and (code != 0 or state == COMPLETED) else None
         grouped.setdefault(master, []).append(
-            (state, "" if reason == "None" else reason, _epoch(times.get("start")),
-             _epoch(times.get("end")), exit_code))
+            (slurm_state(job.state), job.reason, job.start, job.end, job.exit_code))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
@@ -140,7 +141,9 @@ def parse_gpu_minutes(text: str) -> int | None:
 
 def parse_used_minutes(assoc_mgr: str) -> int:
     """Used GPU-minutes of the account's own association in ``scontrol show assoc_mgr``
-    (``GrpTRESMins=...,gres/gpu=LIMIT(USED)``)."""
+    (``GrpTRESMins=...,gres/gpu=LIMIT(USED)``, the same in 22.05 and 24.11). Raises
+    ``SlurmOutputError`` when it is not there (no such association, no ``gres/gpu`` TRES):
+    never 0 for "not found"."""
     block: list[str] = []
     for line in assoc_mgr.splitlines():
         if line.startswith("ClusterName="):
@@ -154,7 +157,8 @@ def parse_used_minutes(assoc_mgr: str) -> int:
         match = re.search(r"GrpTRESMins=.*?(?:^|,|=)gres/gpu=[^(,]*\((\d+)\)", line.strip())
         if match:
             return int(match.group(1))
-    return 0
+    where = "no account association" if not block else "no gres/gpu in its GrpTRESMins"
+    raise SlurmOutputError(f"scontrol show assoc_mgr: {where}; the used GPU-minutes are unknown")
 
 
 class SlurmScheduler:
@@ -326,7 +330,8 @@ class SlurmScheduler:
 
     def accounting_json(self, start: datetime, end: datetime) -> bytes:
         """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times
-        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw."""
+        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in
+        whichever layout the cluster prints (``laif.compute.sacct`` reads and checks it)."""
         fmt = "%Y-%m-%dT%H:%M:%S"
         args = ["sacct", "--json", "-X", "-D", "-a", "-s", ",".join(ACCOUNTING_STATES),
                 "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
