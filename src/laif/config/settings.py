@@ -60,6 +60,8 @@ LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
 # Each job's directory (script and output) lies under it; it must be reachable by the jobs' users.
 LAIF_JOBS_DIR = Path(env.str("LAIF_JOBS_DIR", str(DATA_DIR / "jobs")))
 LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
+# Words put before every Slurm command (e.g. `chroot /var/lib/laif-slurm24/root`): ADR 0013.
+LAIF_SLURM_COMMAND_PREFIX = env.command("LAIF_SLURM_COMMAND_PREFIX")
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

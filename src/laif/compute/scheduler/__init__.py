@@ -25,7 +25,8 @@ def get_scheduler() -> Scheduler:
     if settings.LAIF_EXECUTOR == "slurm":
         from laif.compute.scheduler.slurm import SlurmScheduler
 
-        return SlurmScheduler(timeout=settings.LAIF_SLURM_TIMEOUT, jobs_root=jobs_dir())
+        return SlurmScheduler(timeout=settings.LAIF_SLURM_TIMEOUT, jobs_root=jobs_dir(),
+                              command_prefix=settings.LAIF_SLURM_COMMAND_PREFIX)
     from laif.compute.scheduler.local import LocalScheduler
 
     return LocalScheduler(jobs_dir())

@@ -9,8 +9,9 @@
   around the limit; ``RawUsage=0`` at renewal.
 - Every command has a timeout; a controller or database that does not answer raises
   ``SchedulerUnavailable``, a refusal ``SubmitRefused``.
-- Their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11), and output it does
-  not read raises ``SlurmOutputError`` (ADR 0013).
+- Every command runs behind ``command_prefix`` (``LAIF_SLURM_COMMAND_PREFIX``, e.g. a chroot with a
+  newer Slurm's clients); their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11),
+  and output it does not read raises ``SlurmOutputError`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -164,17 +165,29 @@ def parse_used_minutes(assoc_mgr: str) -> int:
 class SlurmScheduler:
     name = "slurm"
 
-    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None) -> None:
+    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None,
+                 command_prefix: Sequence[str] = ()) -> None:
+        """``command_prefix`` comes before every Slurm command it runs (``LAIF_SLURM_COMMAND_PREFIX``,
+        e.g. ``chroot /var/lib/laif-slurm24/root``); paths given to sbatch are then the prefix's."""
         self.timeout = timeout
         self.jobs_root = jobs_root
+        self.command_prefix = tuple(command_prefix)
+
+    def _argv(self, args: Sequence[str]) -> list[str]:
+        return [*self.command_prefix, *args]
+
+    def _not_installed(self, command: str) -> str:
+        if self.command_prefix:
+            return f"{self.command_prefix[0]} (LAIF_SLURM_COMMAND_PREFIX) is not installed"
+        return f"{command} is not installed"
 
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
-                list(args), capture_output=True, text=True, check=False,
+                self._argv(args), capture_output=True, text=True, check=False,
                 timeout=timeout or self.timeout)
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed(args[0])) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(
                 f"{args[0]} did not answer within {timeout or self.timeout:g} s") from exc
@@ -337,10 +350,10 @@ class SlurmScheduler:
                 "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's command, arguments as a list
-                args, capture_output=True, check=False, timeout=self.timeout * 4,
+                self._argv(args), capture_output=True, check=False, timeout=self.timeout * 4,
                 env={**os.environ, "TZ": "UTC"})
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable("sacct is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed("sacct")) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(f"sacct did not answer within {self.timeout * 4:g} s") from exc
         if done.returncode != 0:
