@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from laif.compute import sacct
 from laif.compute.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
 from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import (
@@ -204,3 +205,48 @@ def test_used_gpu_minutes_of_real_assoc_mgr_output(path: Path) -> None:
 def test_used_gpu_minutes_not_found_is_an_error_not_zero(text: str, message: str) -> None:
     with pytest.raises(SlurmOutputError, match=message):
         parse_used_minutes(text)
+
+
+def test_a_large_24_11_document_is_parsed_in_pieces_with_the_same_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """24.11 prints the envelope after the jobs: the pieces of a large document keep it last."""
+    document = load(NEW / "sacct_window.v0.0.42.json")
+    jobs = []
+    for i in range(150):
+        for job in document["jobs"]:
+            copy = json.loads(json.dumps(job))
+            copy["job_id"] = 1000 * (i + 1) + job["job_id"]
+            jobs.append(copy)
+    document["jobs"] = jobs
+    data = json.dumps(document, indent=2).encode()
+    assert data.index(b'"meta"') > len(data) // 2
+    whole = parse_sacct_json(data)
+    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 50_000)
+    assert len(sacct._pieces(data)) > 20
+    assert parse_sacct_json(data).equals(whole)
+    assert whole.height == 3000
+    batches = list(sacct.iter_sacct_json(data, batch_bytes=300_000))
+    assert len(batches) > 1
+    assert pl.concat(batches).equals(whole)
+
+
+def as_23_02(document: dict[str, Any]) -> dict[str, Any]:
+    """A 24.11 document as Slurm 23.02 prints it (data_parser/v0.0.39, from 23.02's source):
+    the envelope under meta.plugins and meta.Slurm, one state name, a plain return code."""
+    changed: dict[str, Any] = json.loads(json.dumps(document))
+    changed["meta"] = {"plugins": {"data_parser": "data_parser/v0.0.39"},
+                       "Slurm": {"release": "23.02.7"}}
+    for job in changed["jobs"]:
+        current = job["state"]["current"]
+        job["state"]["current"] = "REQUEUED" if "REQUEUED" in current else current[0]
+        job["exit_code"] = {"status": "SUCCESS", "return_code": 0}
+    return changed
+
+
+def test_23_02_documents_read_like_24_11() -> None:
+    document = load(NEW / "sacct_window.v0.0.40.json")
+    older = as_23_02(document)
+    assert parse_sacct_json(json.dumps(older, indent=2).encode()).equals(
+        parse_sacct_json(json.dumps(document, indent=2).encode()))
+    assert {k: s.state for k, s in parse_sacct(older, ["3", "9"]).items()} == {
+        "3": base.COMPLETED, "9": base.FAILED}
