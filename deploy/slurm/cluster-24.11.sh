@@ -137,7 +137,7 @@ ensure_mounts() {
   mountpoint -q "$ROOT/sys" || mount --bind /sys "$ROOT/sys"
   mountpoint -q "$ROOT/dev/pts" || { install -d "$ROOT/dev/pts"; mount -t devpts -o newinstance,ptmxmode=0666 devpts "$ROOT/dev/pts"; }
   mountpoint -q "$ROOT/dev/shm" || { install -d "$ROOT/dev/shm"; mount -t tmpfs -o mode=1777 tmpfs "$ROOT/dev/shm"; }
-  install -d -m 1777 "$JOBS"
+  [ -d "$JOBS" ] || install -d -m 1777 "$JOBS"  # an existing directory keeps its owner and mode
   install -d -m 755 "$ROOT$JOBS"
   mountpoint -q "$ROOT$JOBS" || mount --bind "$JOBS" "$ROOT$JOBS"
 }
