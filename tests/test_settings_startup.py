@@ -65,6 +65,10 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
      "expected an integer"),
     ("prices-file-missing", {"LAIF_PRICES_FILE": "/nonexistent/prices.json"},
      "LAIF_PRICES_FILE", "cannot read it"),
+    ("slurm-prefix-quotes", {"LAIF_SLURM_COMMAND_PREFIX": "chroot '/var/lib/laif-slurm24/root"},
+     "LAIF_SLURM_COMMAND_PREFIX", "not a command line"),
+    ("slurm-prefix-missing", {"LAIF_SLURM_COMMAND_PREFIX": "/nonexistent/chroot /srv/root"},
+     "LAIF_SLURM_COMMAND_PREFIX", "not an executable"),
 ]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -26,19 +25,23 @@ from laif.compute.scheduler.slurm import SlurmScheduler
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
-from tests.slurm_support import slurm_json
+from tests.slurm_support import (
+    cluster_up,
+    record_state,
+    slurm_json,
+    slurm_scheduler,
+    slurmctld_pid,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
 
-REPO = Path(__file__).resolve().parents[2]
-STATE_DIR = Path(os.environ.get("LAIF_SLURM_DIR", "/var/lib/laif-slurm"))
 SCRIPT = '#!/bin/bash\necho "user=$(id -un) gpus=$CUDA_VISIBLE_DEVICES"\n'
 
 
 @pytest.fixture
 def slurm_jobs(jobs_root: Path) -> Iterator[SlurmScheduler]:
-    sched = SlurmScheduler(timeout=20)
+    sched = slurm_scheduler(20)
     with override_settings(LAIF_JOBS_DIR=jobs_root), use_scheduler(sched):
         yield sched
 
@@ -56,7 +59,7 @@ def _accounted(scheduler_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 30
     while True:
         found = slurm_json("sacct", "--json", "-X", "-a", "-j", scheduler_id)["jobs"]
-        if found and found[-1]["state"]["current"] == "COMPLETED":
+        if found and record_state(found[-1]) == "COMPLETED":
             record: dict[str, object] = found[-1]
             return record
         assert time.monotonic() < deadline, found
@@ -81,25 +84,16 @@ def test_two_members_submit_gpu_jobs_through_the_platform(
         assert record["account"] == project.code
 
 
-def _slurmctld_pid() -> int:
-    return int((STATE_DIR / "run" / "slurmctld.pid").read_text())
-
-
-def _cluster_up() -> None:
-    subprocess.run([str(REPO / "deploy" / "slurm" / "cluster.sh"), "up"], check=True,
-                   capture_output=True, timeout=120)
-
-
 def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
         team: tuple[Project, User, User], slurm_jobs: SlurmScheduler) -> None:
     project, lead, _member = team
     grant(project, lead, 10, today=timezone.localdate())
     submit_job(project, lead, today=None, script=SCRIPT, gpus=1, time_limit_minutes=1)
-    pid = _slurmctld_pid()
+    pid = slurmctld_pid()
     os.kill(pid, signal.SIGTERM)
     # long enough for sbatch to report the connect failure itself (about 9 s here): a client
     # timeout would leave the job confirming instead (its request may have been sent)
-    impatient = use_scheduler(SlurmScheduler(timeout=15))
+    impatient = use_scheduler(slurm_scheduler(15))
     impatient.__enter__()
     try:
         deadline = time.monotonic() + 30
@@ -113,7 +107,7 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
         assert job_dispatch_task.call(job.pk) == JobState.QUEUED
     finally:
         impatient.__exit__(None, None, None)
-        _cluster_up()
+        cluster_up()
     assert job_dispatch_task.call(job.pk) == JobState.PENDING
     assert job_dispatch_task.call(job.pk) == JobState.PENDING
     job.refresh_from_db()

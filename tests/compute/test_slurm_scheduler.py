@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,16 @@ from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import SlurmScheduler
 from tests.compute.support import TODAY, review, submit
 from tests.factories import add_member, create_project, sign_up, staff
-from tests.slurm_support import drop_account, ensure_unix_user, slurm, slurm_json, unavailable
+from tests.slurm_support import (
+    drop_account,
+    ensure_unix_user,
+    job_tempdir,
+    record_state,
+    slurm,
+    slurm_json,
+    slurm_scheduler,
+    unavailable,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 
@@ -34,7 +42,7 @@ JOB = 'echo "user=$(id -un) gpus=$CUDA_VISIBLE_DEVICES task=${SLURM_ARRAY_TASK_I
 def jobs_root() -> Iterator[Path]:
     if os.geteuid() != 0:
         unavailable("submitting jobs as other users (sbatch --uid) needs root")
-    path = Path(tempfile.mkdtemp(prefix="laif-jobs-"))
+    path = job_tempdir("laif-jobs-")
     path.chmod(0o755)
     try:
         yield path
@@ -87,7 +95,7 @@ def _until_finished(sched: SlurmScheduler, job_id: str, timeout: float = 60) -> 
 def test_two_members_run_jobs_as_themselves_on_the_project_account(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert first.changed
     assert first.gpu_minutes_limit == 6000
@@ -112,7 +120,7 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
         deadline = time.monotonic() + 30
         while True:
             jobs = slurm_json("sacct", "--json", "-X", "-a", "-j", ids[user.pk])["jobs"]
-            if jobs and jobs[-1]["state"]["current"] == "COMPLETED":
+            if jobs and record_state(jobs[-1]) == "COMPLETED":
                 break
             assert time.monotonic() < deadline, jobs
             time.sleep(0.5)
@@ -124,7 +132,7 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
 def test_a_job_past_the_limit_is_refused_by_slurm(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert sched.ensure_account(project.code, 5)  # 5 GPU-minutes left to Slurm
     with pytest.raises(base.SubmitRefused, match=r"(?i)qos|policy|limit"):
@@ -141,7 +149,7 @@ def test_a_job_past_the_limit_is_refused_by_slurm(
 def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     username = ClusterIdentity.objects.get(user=member).username
     spec = _spec(project, member, jobs_root / "long", name=f"laif-{project.pk}-long",

@@ -74,6 +74,8 @@ LAIF_LOCAL_MAX_PROCESSES = env.int("LAIF_LOCAL_MAX_PROCESSES", 4096, minimum=16,
                                    maximum=4_194_304)
 LAIF_LOCAL_MAX_FILE_MB = env.int("LAIF_LOCAL_MAX_FILE_MB", 65_536, minimum=1, maximum=1 << 30)
 LAIF_LOCAL_MEMORY_MB = env.int("LAIF_LOCAL_MEMORY_MB", 0, minimum=0, maximum=1 << 30)
+# Words put before every Slurm command (e.g. `chroot /var/lib/laif-slurm24/root`): ADR 0013.
+LAIF_SLURM_COMMAND_PREFIX = env.command("LAIF_SLURM_COMMAND_PREFIX")
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

@@ -28,7 +28,8 @@ def get_scheduler(*, timeout: float | None = None) -> Scheduler:
         from laif.compute.scheduler.slurm import SlurmScheduler
 
         return SlurmScheduler(timeout=timeout or settings.LAIF_SLURM_TIMEOUT,
-                              jobs_root=jobs_dir())
+                              jobs_root=jobs_dir(),
+                              command_prefix=settings.LAIF_SLURM_COMMAND_PREFIX)
     from laif.compute.scheduler.local import LocalLimits, LocalScheduler
 
     return LocalScheduler(jobs_dir(), allow_unisolated=settings.LAIF_LOCAL_UNISOLATED,

@@ -17,6 +17,9 @@
 - Every resource is on sbatch's command line (which wins over ``#SBATCH`` lines of the script),
   and the commands run without the platform's ``SBATCH_*``/``SLURM_*`` variables (which sbatch
   would read as options); ADR 0010.
+- Every command runs behind ``command_prefix`` (``LAIF_SLURM_COMMAND_PREFIX``, e.g. a chroot with a
+  newer Slurm's clients); their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11),
+  and output it does not read raises ``SlurmOutputError`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from laif.compute import slurm_json
 from laif.compute.scheduler.base import (
     CANCELLED,
     COMPLETED,
@@ -81,10 +85,6 @@ _STATES = {
 def slurm_state(raw: str) -> str:
     """The platform's state for a Slurm state (``CANCELLED by 0`` counts as ``CANCELLED``)."""
     return _STATES.get((raw.split() or [""])[0].upper(), UNKNOWN)
-
-
-def _epoch(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int) and value > 0 else None
 
 
 def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, datetime | None,
@@ -147,44 +147,48 @@ def parse_squeue_lines(text: str, ids: Iterable[str]) -> dict[str, JobStatus]:
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
-def parse_squeue(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
-    """Statuses of the wanted jobs from ``squeue --json`` (which lists every job it holds)."""
+
+
+class SlurmOutputError(SchedulerError):
+    """Slurm answered in a form laif does not read (a layout or release of ``slurm_json`` it does
+    not know, or an answer without the figure asked for): nothing is guessed from it, so a job is
+    never read as UNKNOWN for ever, nor a budget as unused."""
+
+
+def _read(read: Callable[[Any], list[slurm_json.JobRecord]], data: Any) -> list[slurm_json.JobRecord]:
+    try:
+        return read(data)
+    except slurm_json.SlurmJsonError as exc:
+        raise SlurmOutputError(str(exc)) from exc
+
+
+def parse_squeue(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue --json`` (every layout of ``slurm_json``)."""
     wanted = set(ids)
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
-    for job in data.get("jobs", []):
-        master = str(job.get("array_job_id") or job.get("job_id"))
+    for job in _read(slurm_json.squeue_jobs, data):
+        master = str(job.array_job_id or job.job_id)
         if master not in wanted:
             continue
-        reason = str(job.get("state_reason") or "")
-        state = slurm_state(str(job.get("job_state", "")))
-        started = _epoch(job.get("start_time")) if state != PENDING else None
-        ended = _epoch(job.get("end_time")) if state in FINISHED else None
-        grouped.setdefault(master, []).append(
-            (state, "" if reason == "None" else reason, started, ended, None))
+        state = slurm_state(job.state)
+        started = job.start if state != PENDING else None
+        ended = job.end if state in FINISHED else None
+        grouped.setdefault(master, []).append((state, job.reason, started, ended, None))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
-def parse_sacct(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
+def parse_sacct(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
     """Statuses of the wanted jobs from ``sacct --json -X`` (the last run of each record)."""
     wanted = set(ids)
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for job in data.get("jobs", []):
-        array_id = (job.get("array") or {}).get("job_id") or 0
-        master = str(array_id or job.get("job_id"))
-        if master not in wanted:
-            continue
-        latest[(master, str(job.get("job_id")))] = job  # later runs replace requeued ones
+    latest: dict[tuple[str, int], slurm_json.JobRecord] = {}
+    for job in _read(slurm_json.sacct_jobs, data):
+        master = str(job.array_job_id or job.job_id)
+        if master in wanted:
+            latest[(master, job.job_id)] = job  # later runs replace requeued ones
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
     for (master, _raw_id), job in latest.items():
-        state = slurm_state(str((job.get("state") or {}).get("current", "")))
-        reason = str((job.get("state") or {}).get("reason") or "")
-        times = job.get("time") or {}
-        code = (job.get("exit_code") or {}).get("return_code")
-        # sacct --json of Slurm 22.05 reports 0 for a failed job: trust the state, not the code.
-        exit_code = code if isinstance(code, int) and (code != 0 or state == COMPLETED) else None
         grouped.setdefault(master, []).append(
-            (state, "" if reason == "None" else reason, _epoch(times.get("start")),
-             _epoch(times.get("end")), exit_code))
+            (slurm_state(job.state), job.reason, job.start, job.end, job.exit_code))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
@@ -217,10 +221,11 @@ def parse_account_usage(assoc_mgr: str, account: str) -> AccountUsage:
             match = re.match(rf"{key}=(?:.*,)?gres/gpu=[^(,]*\((\d+)\)", line)
             if match:
                 figures[key] = int(match.group(1))
-    if not block and f"Account={account.lower()} " not in assoc_mgr.lower():
+    if not block and f"account={account.lower()} " not in assoc_mgr.lower():
         return AccountUsage(used_minutes=0, running_minutes=0)  # no association yet: nothing used
     if len(figures) != 2:
-        raise SchedulerError(f"scontrol show assoc_mgr gave no GPU usage of account {account}")
+        raise SlurmOutputError(
+            f"scontrol show assoc_mgr gave no GPU usage of account {account}")
     return AccountUsage(used_minutes=figures["GrpTRESMins"],
                         running_minutes=figures["GrpTRESRunMins"])
 
@@ -228,20 +233,32 @@ def parse_account_usage(assoc_mgr: str, account: str) -> AccountUsage:
 class SlurmScheduler:
     name = "slurm"
 
-    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None) -> None:
+    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None,
+                 command_prefix: Sequence[str] = ()) -> None:
+        """``command_prefix`` comes before every Slurm command it runs (``LAIF_SLURM_COMMAND_PREFIX``,
+        e.g. ``chroot /var/lib/laif-slurm24/root``); paths given to sbatch are then the prefix's."""
         self.timeout = timeout
         self.jobs_root = jobs_root
+        self.command_prefix = tuple(command_prefix)
+
+    def _argv(self, args: Sequence[str]) -> list[str]:
+        return [*self.command_prefix, *args]
+
+    def _not_installed(self, command: str) -> str:
+        if self.command_prefix:
+            return f"{self.command_prefix[0]} (LAIF_SLURM_COMMAND_PREFIX) is not installed"
+        return f"{command} is not installed"
 
     def _run(self, *args: str, timeout: float | None = None,
              env: dict[str, str] | None = None,
              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
-                list(args), input=stdin, capture_output=True, text=True, check=False,
+                self._argv(args), input=stdin, capture_output=True, text=True, check=False,
                 timeout=timeout or self.timeout,
                 env={**command_env(), **env} if env else command_env())
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed(args[0])) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(
                 f"{args[0]} did not answer within {timeout or self.timeout:g} s") from exc
@@ -265,10 +282,10 @@ class SlurmScheduler:
         _prepare_workdir(spec)
         try:  # the script on sbatch's standard input: no file to write
             done = subprocess.run(  # noqa: S603 - sbatch, arguments as a list
-                sbatch_args(spec), input=spec.script, capture_output=True, text=True,
-                check=False, timeout=self.timeout, env=command_env())
+                self._argv(sbatch_args(spec)), input=spec.script, capture_output=True,
+                text=True, check=False, timeout=self.timeout, env=command_env())
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable("sbatch is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed("sbatch")) from exc
         except subprocess.TimeoutExpired as exc:  # slurmctld may have queued it all the same
             raise SubmitUncertain(f"sbatch did not answer within {self.timeout:g} s") from exc
         if done.returncode == 0:
@@ -407,16 +424,17 @@ class SlurmScheduler:
 
     def accounting_json(self, start: datetime, end: datetime) -> bytes:
         """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times
-        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw."""
+        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in
+        whichever layout the cluster prints (``laif.compute.sacct`` reads and checks it)."""
         fmt = "%Y-%m-%dT%H:%M:%S"
         args = ["sacct", "--json", "-X", "-D", "-a", "-s", ",".join(ACCOUNTING_STATES),
                 "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's command, arguments as a list
-                args, capture_output=True, check=False, timeout=self.timeout * 4,
-                env={**os.environ, "TZ": "UTC"})
+                self._argv(args), capture_output=True, check=False, timeout=self.timeout * 4,
+                env={**command_env(), "TZ": "UTC"})
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable("sacct is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed("sacct")) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(f"sacct did not answer within {self.timeout * 4:g} s") from exc
         if done.returncode != 0:
