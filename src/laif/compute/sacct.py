@@ -24,7 +24,8 @@ with one row per job allocation **run** (``sacct -X`` level; steps are ignored):
 ``finished_only(df)`` keeps the runs whose state is final (``FINISHED_STATES``): only those belong
 in a usage ledger. Malformed input (not JSON, truncated, wrong types, missing key fields) and
 unsupported formats raise ``SacctFormatError``; errors that sacct itself reported in the output
-raise ``SacctReportedError``.
+raise ``SacctReportedError``, except "Nothing found" (error 9003, which 22.05 reports for a window
+without any record, e.g. ``-A`` of accounts that ran nothing): no records.
 
 Formats: the JSON layout depends on Slurm's OpenAPI plugin (``meta.plugin.type``). Each supported
 plugin has one parser in ``_PARSERS``, with the Slurm releases it was verified on and fixtures of
@@ -386,13 +387,18 @@ def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+NOTHING_FOUND = 9003
+"""sacct's error number for a query without any record (ESLURM_REST_EMPTY_RESULT)."""
+
+
 def _metas(tables: list[pa.Table]) -> list[dict[str, Any]]:
     return [m for t in tables for m in t.column("meta").to_pylist() if m is not None]
 
 
 def _check_body(tables: list[pa.Table]) -> None:
     """No errors reported by sacct (in any piece) and a jobs list in every piece."""
-    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
+    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()
+              if (e or {}).get("error_number") != NOTHING_FOUND]
     if errors:
         texts = "; ".join(
             str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors
