@@ -21,6 +21,7 @@ from laif.compute import job_state, jobs
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
@@ -76,7 +77,7 @@ def test_two_members_submit_gpu_jobs_through_the_platform(
         assert f"user={username} gpus=" in jobs.job_output(job)
         record = _accounted(job.scheduler_id)
         assert record["user"] == username
-        assert record["account"] == project.code
+        assert record["account"] == slurm_account_name(project)
 
 
 def _slurmctld_pid() -> int:
@@ -119,7 +120,8 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     since = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     deadline = time.monotonic() + 30
     while True:
-        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", project.code,
+        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A",
+                                       slurm_account_name(project),
                                        "-S", since, "-E", "now")["jobs"]
                  if j["name"].startswith(f"laif-{job.pk}-")]
         if named or time.monotonic() > deadline:

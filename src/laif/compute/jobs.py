@@ -32,7 +32,7 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import ClusterIdentity, Project
 from laif.catalogue.job_templates import job_templates
 from laif.compute import balance, budget, lifecycle
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
 from laif.compute.job_state import job_refresh
 from laif.compute.models import (
     ACTIVE_JOB_STATES,
@@ -225,13 +225,14 @@ def _spec(job: Job) -> JobSpec:
 
 
 def _submit(sched: Scheduler, job: Job) -> str:
+    slurm_account_ready(project_id=job.project_id, scheduler=sched)  # the platform's, checked
     try:
         return sched.submit(_spec(job))
     except SubmitRefused as exc:
         if "invalid account" not in str(exc).lower():
             raise
-    # the project's account or the person's association is not there yet: reconcile, once
-    slurm_account_sync(project_id=job.project_id, scheduler=sched)
+    # the person's association is not there yet: reconcile, once
+    slurm_account_ready(project_id=job.project_id, scheduler=sched, again=True)
     return sched.submit(_spec(job))
 
 

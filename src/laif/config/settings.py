@@ -20,6 +20,7 @@ from laif.catalogue.cluster import (
     with_policy,
 )
 from laif.catalogue.prices import PriceCatalogue, load_prices
+from laif.compute.slurm_names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +67,13 @@ LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
 LAIF_SLURM_WEB_TIMEOUT = env.int("LAIF_SLURM_WEB_TIMEOUT", 5, minimum=1, maximum=60)
 LAIF_SCHEDULER_BACKOFF = env.int("LAIF_SCHEDULER_BACKOFF", 30, minimum=0, maximum=3600)
 LAIF_JOB_STATE_MAX_AGE = env.int("LAIF_JOB_STATE_MAX_AGE", 10, minimum=0, maximum=3600)
+# The platform's Slurm accounts are named <prefix><project code> (docs/adr/0011): reserved for it.
+LAIF_SLURM_ACCOUNT_PREFIX = env.str("LAIF_SLURM_ACCOUNT_PREFIX", DEFAULT_PREFIX)
+try:
+    check_prefix(LAIF_SLURM_ACCOUNT_PREFIX)
+except ValueError as exc:
+    env.require("LAIF_SLURM_ACCOUNT_PREFIX", str(exc))
+    LAIF_SLURM_ACCOUNT_PREFIX = DEFAULT_PREFIX
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

@@ -1,8 +1,11 @@
 """An in-memory scheduler for unit tests: records what it is asked, and can be made unavailable
-or refusing. ``set_state`` moves a job along as a test needs."""
+or refusing. ``set_state`` moves a job along as a test needs. Its accounts carry tags like
+Slurm's (``FakeAccount.tag``; an account someone else made has another one), and its accounting
+is ``accounting_data`` filtered by account, as ``sacct -A`` does."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -13,7 +16,9 @@ from laif.compute.scheduler.base import (
     EMPTY_ACCOUNTING,
     FINISHED,
     PENDING,
+    AccountTag,
     AccountUsage,
+    ForeignAccount,
     JobSpec,
     JobStatus,
     SchedulerError,
@@ -22,6 +27,9 @@ from laif.compute.scheduler.base import (
     read_output,
 )
 
+UNTAGGED = AccountTag("", "")
+"""The tag of an account made without one."""
+
 
 @dataclass
 class FakeAccount:
@@ -29,6 +37,7 @@ class FakeAccount:
     users: set[str] = field(default_factory=set)
     used: int = 0
     running: int = 0
+    tag: AccountTag = UNTAGGED
 
 
 class FakeScheduler:
@@ -76,12 +85,23 @@ class FakeScheduler:
     def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
         return read_output(workdir, max_bytes)
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        self._check("account_tag")
+        found = self.accounts.get(account)
+        return found.tag if found is not None else None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        self._check("set_account_tag")
+        self.accounts[account].tag = tag
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
         self._check("ensure_account")
         current = self.accounts.get(account)
         if current is None:
-            self.accounts[account] = FakeAccount(gpu_minutes_limit)
+            self.accounts[account] = FakeAccount(gpu_minutes_limit, tag=tag)
             return True
+        if current.tag != tag:
+            raise ForeignAccount(account, current.tag)
         if current.gpu_minutes_limit != gpu_minutes_limit:
             current.gpu_minutes_limit = gpu_minutes_limit
             return True
@@ -128,8 +148,17 @@ class FakeScheduler:
 
     accounting_data: bytes = EMPTY_ACCOUNTING
     accounting_windows: tuple[tuple[datetime, datetime], ...] = ()
+    accounting_accounts: tuple[tuple[str, ...], ...] = ()
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """``accounting_data``'s jobs on ``accounts`` (every window: the test chooses the data)."""
         self._check("accounting_json")
         self.accounting_windows = (*self.accounting_windows, (start, end))
-        return self.accounting_data
+        self.accounting_accounts = (*self.accounting_accounts, tuple(accounts))
+        if not accounts:
+            return EMPTY_ACCOUNTING
+        document = json.loads(self.accounting_data)
+        wanted = {a.lower() for a in accounts}
+        document["jobs"] = [job for job in document.get("jobs") or []
+                            if str(job.get("account", "")).lower() in wanted]
+        return json.dumps(document).encode()
