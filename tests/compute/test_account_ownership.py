@@ -77,11 +77,11 @@ def test_an_account_with_the_platforms_name_but_not_its_tag_is_refused(
     sched.accounts[name] = FakeAccount(42, users={"someone"}, used=7, tag=tag)
     grant(world.project, world.project_lead, 100)
     result = slurm_account_sync(project_id=world.project.pk, today=TODAY, scheduler=sched)
-    assert "is not this platform's" in result.refused
-    assert not result.changed
     found = sched.accounts[name]
     assert (found.gpu_minutes_limit, found.users, found.used, found.tag) == (
         42, {"someone"}, 7, tag)  # nothing changed
+    assert "is not this platform's" in result.refused
+    assert not result.changed
     assert [c for c in sched.calls if c not in ("account_tag", "ensure_account")] == []
     [entry] = _refusals()
     assert entry.detail["account"] == name
