@@ -97,7 +97,7 @@ def test_no_job_goes_to_an_account_that_is_not_the_platforms(world: World,
     fake.accounts[slurm_account_name(world.project)] = FakeAccount(10**6, users={lead})
     job = submit_job(world.project, world.project_lead)
     assert job.state == JobState.REFUSED
-    assert "not this platform's" in job.reason
+    assert "was not made by this platform" in job.reason
     assert fake.submitted == []
 
 
