@@ -82,7 +82,7 @@ def test_an_account_with_the_platforms_name_but_not_its_tag_is_refused(
         42, {"someone"}, 7, tag)  # nothing changed
     assert "is not this platform's" in result.refused
     assert not result.changed
-    assert [c for c in sched.calls if c not in ("account_tag", "ensure_account")] == []
+    assert [c for c in sched.calls if c not in ("account_tag", "usage", "ensure_account")] == []
     [entry] = _refusals()
     assert entry.detail["account"] == name
     assert entry.detail["description"] == tag.description
@@ -111,7 +111,8 @@ def test_a_legacy_account_with_the_old_tag_is_adopted(world: World) -> None:
     assert (result.account, result.refused) == (code, "")
     adopted = sched.accounts[code]
     assert adopted.tag == platform_tag(code, installation_key())
-    assert (adopted.gpu_minutes_limit, adopted.used) == (6000, 30)  # usage kept: same account
+    # the same account: its usage stays, and the limit adds the grant to it (ADR 0017)
+    assert (adopted.gpu_minutes_limit, adopted.used) == (6000 + 30, 30)
     assert result.removed == ["olduser"]
     assert not SlurmAccount.objects.get(project=world.project).legacy
     assert AuditEntry.objects.filter(action="compute.scheduler_account_adopted").count() == 1
