@@ -22,6 +22,7 @@ from laif.compute.budget import minutes_of
 from laif.compute.models import Allocation, Job, JobState
 from laif.compute.scheduler import base
 from laif.compute.scheduler.fake import FakeScheduler
+from laif.compute.slurm_accounts import project_tag
 from tests.api_support import client_as
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job
@@ -134,7 +135,7 @@ def test_each_allocation_is_charged_its_own_usage(world: World, fake: FakeSchedu
                      today=NOV_20)
     assert job.allocation_id == new.pk
     fake.accounts.clear()
-    fake.ensure_account("laiftest", 0)
+    fake.ensure_account("laiftest", 0, tag=project_tag(world.project))
     fake.accounts["laiftest"].used = 300  # Slurm counted the old allocation's runs
     result = slurm_account_sync(project_id=world.project.pk, scheduler=fake, today=NOV_20)
     # nothing runs yet (the job waits): Slurm may start 300 GPU-minutes on top of what it counted

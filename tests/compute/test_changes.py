@@ -16,7 +16,7 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import User
 from laif.accounts.services import project_member_add
 from laif.compute import changes
-from laif.compute.accounts_sync import slurm_account_sync
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.expiry import allocations_tick
 from laif.compute.models import (
     Allocation,
@@ -75,7 +75,7 @@ def test_a_top_up_reviewed_with_fewer_hours_adds_them_with_its_history(
     # the scheduler's GPU-minute limit follows the grant
     fake = FakeScheduler()
     slurm_account_sync(project_id=world.project.pk, scheduler=fake, today=TODAY)
-    assert fake.accounts[world.project.code.lower()].gpu_minutes_limit == 1_300 * 60
+    assert fake.accounts[slurm_account_name(world.project)].gpu_minutes_limit == 1_300 * 60
 
 
 def test_a_top_up_past_the_pool_is_refused_with_the_figures(world: World) -> None:
@@ -141,7 +141,7 @@ def test_a_renewal_starts_after_the_allocation_with_its_whole_grant(world: World
     assert renewal.granted_gpu_hours == 2_000
 
     fake = FakeScheduler()
-    account = world.project.code.lower()
+    account = slurm_account_name(world.project)
     # before the renewal starts: the old grant alone
     slurm_account_sync(project_id=world.project.pk, scheduler=fake, today=date(2026, 12, 10))
     assert fake.accounts[account].gpu_minutes_limit == 1_000 * 60

@@ -18,6 +18,7 @@ from laif.compute import job_state, jobs
 from laif.compute.models import JobState
 from laif.compute.scheduler import base, jobs_dir
 from laif.compute.scheduler.fake import FakeScheduler
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY
@@ -46,7 +47,7 @@ def test_a_job_is_submitted_as_its_owner_on_the_project_account(
     spec = fake.submitted[0]
     identity = granted.project_lead.cluster_identity
     assert (spec.username, spec.uid, spec.gid) == (identity.username, identity.uid, identity.uid)
-    assert spec.account == granted.project.code
+    assert spec.account == slurm_account_name(granted.project) == f"laif_{granted.project.code}"
     assert spec.workdir == jobs_dir() / str(job.pk)
     assert "SLURM_ARRAY_TASK_ID" in spec.script
     assert job.scheduler_id == "1001"
@@ -76,8 +77,7 @@ def test_array_size_counts_and_cpu_jobs_cost_nothing(granted: World,
     job = submit_job(granted.project, granted.project_lead, gpus=0, time_limit_minutes=5)
     assert job.state == JobState.PENDING  # CPU-only jobs cost no GPU-minutes
     # what Slurm counts against the account is not the budget: the ledger is (test_balance)
-    fake.ensure_account(granted.project.code, 6_000)
-    fake.accounts[granted.project.code].used = 5_990
+    fake.accounts[slurm_account_name(granted.project)].used = 5_990
     assert submit_job(granted.project, granted.project_lead, gpus=1,
                       time_limit_minutes=11).state == JobState.PENDING
 

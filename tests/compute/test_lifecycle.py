@@ -16,7 +16,11 @@ from django.core.management import call_command
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
 from laif.compute import lifecycle
-from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
+from laif.compute.accounts_sync import (
+    headroom_gpu_minutes,
+    slurm_account_name,
+    slurm_account_sync,
+)
 from laif.compute.expiry import allocations_tick
 from laif.compute.models import Allocation, AllocationNotice, AllocationState
 from laif.compute.scheduler.fake import FakeScheduler
@@ -127,7 +131,7 @@ def test_after_the_end_the_limit_lets_running_jobs_finish_and_starts_nothing(
         world: World) -> None:
     allocation = grant(world.project, world.project_lead, 100)
     sched = FakeScheduler()
-    account = world.project.code.lower()
+    account = slurm_account_name(world.project)
     slurm_account_sync(project_id=world.project.pk, scheduler=sched, today=allocation.end)
     assert sched.accounts[account].gpu_minutes_limit == 6000
     sched.accounts[account].used, sched.accounts[account].running = 1_000, 240

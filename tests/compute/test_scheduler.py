@@ -17,7 +17,11 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import AuditEntry
-from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
+from laif.compute.accounts_sync import (
+    headroom_gpu_minutes,
+    slurm_account_name,
+    slurm_account_sync,
+)
 from laif.compute.scheduler import base, get_scheduler, runner, use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.scheduler.local import LocalScheduler
@@ -194,7 +198,7 @@ def test_slurm_commands_missing_mean_unavailable(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(base.SchedulerUnavailable):
         sched.status(["1"])
     with pytest.raises(base.SchedulerUnavailable):
-        sched.ensure_account("acct", 60)
+        sched.ensure_account("acct", 60, tag=base.AccountTag("laif", "laif project acct x"))
 
 
 # ------------------------------------------------------------------------------ reconciliation
@@ -209,7 +213,7 @@ def test_account_sync_is_idempotent_and_follows_grant_and_members(world: World) 
     first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)
     assert first.changed
     assert first.gpu_minutes_limit == 100 * 60
-    account = fake.accounts[project.code]
+    account = fake.accounts[slurm_account_name(project)]
     assert account.gpu_minutes_limit == 6000
     lead_name = world.project_lead.cluster_identity.username
     assert account.users == {lead_name}

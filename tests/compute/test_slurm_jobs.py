@@ -22,6 +22,7 @@ from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
@@ -81,7 +82,7 @@ def test_two_members_submit_gpu_jobs_through_the_platform(
         assert f"user={username} gpus=" in job_output(job).text
         record = _accounted(job.scheduler_id)
         assert record["user"] == username
-        assert record["account"] == project.code
+        assert record["account"] == slurm_account_name(project)
 
 
 def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
@@ -117,7 +118,8 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     since = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     deadline = time.monotonic() + 30
     while True:
-        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", project.code,
+        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A",
+                                       slurm_account_name(project),
                                        "-S", since, "-E", "now")["jobs"]
                  if j["name"].startswith(f"{job_tag(job)}-")]
         if named or time.monotonic() > deadline:

@@ -65,7 +65,7 @@ def test_ledger_equals_sacct_for_jobs_run_through_the_platform(
     deadline = time.monotonic() + 60
     while True:  # slurmdbd records the ends asynchronously
         end = datetime.now(UTC) + timedelta(seconds=5)
-        data = slurm_jobs.accounting_json(since, end)
+        data = slurm_jobs.accounting_json(since, end, [account])
         mine = [j for j in json.loads(data)["jobs"] if j["account"].lower() == account]
         if len(mine) == 3 and all(_states(j) == {"COMPLETED"} for j in mine):
             break
@@ -83,7 +83,7 @@ def test_ledger_equals_sacct_for_jobs_run_through_the_platform(
     assert records.count() == 3
     # as sacct reports them: slurmdbd 22.05 sometimes records an array's tasks without their
     # array ids (array.job_id 0), and then says so in every later query
-    reported = [j for j in json.loads(slurm_jobs.accounting_json(since, end))["jobs"]
+    reported = [j for j in json.loads(slurm_jobs.accounting_json(since, end, [account]))["jobs"]
                 if j["account"].lower() == account and j["array"]["job_id"]]
     assert records.filter(array_task_id__isnull=False).count() == len(reported)
     assert set(records.values_list("project_id", flat=True)) == {project.pk}

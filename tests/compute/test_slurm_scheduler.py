@@ -20,6 +20,7 @@ from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.slurm_accounts import project_tag
 from tests.compute.support import TODAY, review, submit
 from tests.factories import add_member, create_project, sign_up, staff
 from tests.slurm_support import (
@@ -74,7 +75,7 @@ def team() -> Iterator[tuple[Project, User, User]]:
 def _spec(project: Project, user: User, workdir: Path, **changes: object) -> base.JobSpec:
     identity = ClusterIdentity.objects.get(user=user)
     values: dict[str, object] = {
-        "name": "laif-test", "script": "#!/bin/bash\n" + JOB, "account": project.code,
+        "name": "laif-test", "script": "#!/bin/bash\n" + JOB, "account": slurm_account_name(project),
         "username": identity.username, "uid": identity.uid, "gid": identity.uid,
         "workdir": workdir, "gpus": 1, "time_limit_minutes": 2, **changes,
     }
@@ -100,7 +101,8 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
     assert first.changed
     assert first.gpu_minutes_limit == 6000
     assert not slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched).changed
-    assoc = slurm("sacctmgr", "-n", "-P", "show", "assoc", "where", f"account={project.code}",
+    account = slurm_account_name(project)
+    assoc = slurm("sacctmgr", "-n", "-P", "show", "assoc", "where", f"account={account}",
                   "format=User,GrpTRESMins,QOS,DefaultQOS")
     rows = {line.split("|")[0]: line.split("|")[1:] for line in assoc.splitlines()}
     assert rows[""] == ["gres/gpu=6000", "budget", "budget"]
@@ -125,8 +127,8 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
             assert time.monotonic() < deadline, jobs
             time.sleep(0.5)
         assert jobs[-1]["user"] == username
-        assert jobs[-1]["account"] == project.code
-    assert sched.usage(project.code) is not None
+        assert jobs[-1]["account"] == account
+    assert sched.usage(account) is not None
 
 
 def test_a_job_past_the_limit_is_refused_by_slurm(
@@ -134,7 +136,8 @@ def test_a_job_past_the_limit_is_refused_by_slurm(
     project, lead, _member = team
     sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
-    assert sched.ensure_account(project.code, 5)  # 5 GPU-minutes left to Slurm
+    account = slurm_account_name(project)
+    assert sched.ensure_account(account, 5, tag=project_tag(project))  # 5 GPU-minutes left
     with pytest.raises(base.SubmitRefused, match=r"(?i)qos|policy|limit"):
         sched.submit(_spec(project, lead, jobs_root / "big", gpus=2, time_limit_minutes=10))
     array = sched.submit(_spec(project, lead, jobs_root / "small", gpus=1,
@@ -163,7 +166,7 @@ def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
                                            project_id=project.pk, user_id=member.pk)
     result = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert result.removal_pending == [username]
-    assert username in sched.users(project.code)
+    assert username in sched.users(slurm_account_name(project))
 
     sched.cancel(job_id)
     _until_finished(sched, job_id)
@@ -175,6 +178,7 @@ def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
         assert time.monotonic() < deadline, result
         time.sleep(1)
     assert result.removed == [username]
-    assert sched.users(project.code) == {ClusterIdentity.objects.get(user=lead).username}
+    assert sched.users(slurm_account_name(project)) == {
+        ClusterIdentity.objects.get(user=lead).username}
     # the finished job stays in the accounting under the person who ran it
     assert slurm_json("sacct", "--json", "-X", "-a", "-j", job_id)["jobs"][-1]["user"] == username

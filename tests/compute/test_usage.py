@@ -229,6 +229,7 @@ def test_local_runner_jobs_become_records(world: World) -> None:
 
 
 def test_task_ingests_the_window_since_the_checkpoint(world: World) -> None:
+    slurm_project(world.project)
     fake = FakeScheduler()
     fake.accounting_data = raw("sacct_array.json")
     with use_scheduler(fake):

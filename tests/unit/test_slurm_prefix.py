@@ -49,10 +49,10 @@ def test_every_slurm_command_runs_behind_the_prefix(tmp_path: Path) -> None:
     assert sched.status(["17", "18"])["17"].state == base.RUNNING  # the 24.11 squeue answer
     sched.cancel("17")
     assert sched.usage("laifused") is not None  # read from the 24.11 assoc_mgr answer
-    sched.ensure_account("p1", 60)
+    sched.ensure_account("p1", 60, tag=base.AccountTag("laif", "laif project p1 0badcafe"))
     assert sched.find(spec) is None
     now = datetime.now(UTC)
-    assert b"data_parser" in sched.accounting_json(now - timedelta(hours=1), now)
+    assert b"data_parser" in sched.accounting_json(now - timedelta(hours=1), now, ["p1"])
     lines = log.read_text().splitlines()
     assert all(line.startswith("/srv/slurm24 ") for line in lines), lines
     assert {line.split()[1] for line in lines} == SLURM_COMMANDS
@@ -63,7 +63,7 @@ def test_a_missing_prefix_program_makes_the_scheduler_unavailable(tmp_path: Path
     with pytest.raises(base.SchedulerUnavailable, match="LAIF_SLURM_COMMAND_PREFIX"):
         sched.status(["1"])
     with pytest.raises(base.SchedulerUnavailable, match="LAIF_SLURM_COMMAND_PREFIX"):
-        sched.accounting_json(datetime.now(UTC), datetime.now(UTC))
+        sched.accounting_json(datetime.now(UTC), datetime.now(UTC), ["p1"])
 
 
 def test_a_missing_command_behind_the_prefix_makes_it_unavailable(tmp_path: Path) -> None:

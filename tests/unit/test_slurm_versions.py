@@ -257,3 +257,16 @@ def test_23_02_documents_read_like_24_11() -> None:
         parse_sacct_json(json.dumps(document, indent=2).encode()))
     assert {k: s.state for k, s in parse_sacct(older, ["3", "9"]).items()} == {
         "3": base.COMPLETED, "9": base.FAILED}
+
+
+def test_a_job_sacct_has_nothing_of_is_no_status_not_an_error() -> None:
+    """``sacct --json -j`` of a job it has no record of prints error 9003 (22.05, real output):
+    the job is simply not found (then lost after a while), the scheduler is not unreachable."""
+    nothing = {"meta": {"plugin": {"type": "openapi/dbv0.0.38"}, "Slurm": {"release": "22.05.8"}},
+               "errors": [{"description": "Nothing found", "error_number": 9003,
+                           "error": "Nothing found with query", "source": "slurmdb_jobs_get"}],
+               "jobs": []}
+    assert parse_sacct(nothing, ["999999"]) == {}
+    nothing["errors"][0]["error_number"] = 7000  # type: ignore[index]
+    with pytest.raises(SlurmOutputError, match="Nothing found"):
+        parse_sacct(nothing, ["999999"])

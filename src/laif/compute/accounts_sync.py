@@ -3,7 +3,10 @@ GPU-minute limit follows the project's balance, one user association per member 
 identity.
 
 Idempotent: a second run with nothing changed on either side changes nothing (and records
-nothing). The account is named after the project's code (Slurm stores account names lowercased).
+nothing). The account is the platform's own (``slurm_accounts``, docs/adr/0011): named
+``<prefix><code>``, created with the platform's tag, and checked before anything in it changes;
+an account that exists with another tag or none is refused (``SyncResult.refused``, audited as
+``compute.scheduler_account_refused``) and left exactly as it is.
 
 The limit (ADR 0017) is what the scheduler has counted against the account (its recorded usage
 and what its running jobs may still use) plus what the project may still start: the grant of its
@@ -26,21 +29,35 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
 from laif.compute import balance, budget
 from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import Scheduler, SchedulerError, SchedulerUnavailable
+from laif.compute.scheduler.base import (
+    ForeignAccount,
+    Scheduler,
+    SchedulerError,
+    SchedulerUnavailable,
+    SubmitRefused,
+)
+from laif.compute.slurm_accounts import (
+    project_tag,
+    slurm_account_checked,
+    slurm_account_name,
+    slurm_account_record,
+    slurm_account_resolve,
+)
+from laif.compute.slurm_names import AccountNameError
+
+__all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
+           "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]
 
 logger = logging.getLogger(__name__)
 
 KEEP_USERS = frozenset({"root"})
 """Associations the platform never removes (the operators' own)."""
-
-
-def slurm_account_name(project: Project) -> str:
-    return project.code.lower()
 
 
 def headroom_gpu_minutes(project_id: int, today: date | None = None) -> int:
@@ -62,6 +79,7 @@ class SyncResult:
     users: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     removal_pending: list[str] = field(default_factory=list)  # still have jobs: next time
+    refused: str = ""  # the account is not the platform's: nothing was changed
 
 
 def slurm_account_sync(*, project_id: int, today: date | None = None,
@@ -69,13 +87,19 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
     """Make the scheduler's account and user associations of one project match the platform."""
     project = Project.objects.get(pk=project_id)
     sched = scheduler or get_scheduler()
-    account = slurm_account_name(project)
-    usage = sched.usage(account)
-    headroom = headroom_gpu_minutes(project_id, today)
-    result = SyncResult(account=account, gpu_minutes_limit=(
-        budget.scheduler_limit(used=usage.used_minutes, running=usage.running_minutes,
-                               headroom=headroom) if usage is not None else max(headroom, 0)))
-    result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit)
+    result = SyncResult(account="", gpu_minutes_limit=0)
+    try:  # the account's tag is checked before anything in it changes
+        account = result.account = slurm_account_resolve(project=project, scheduler=sched)
+        usage = sched.usage(account)
+        headroom = headroom_gpu_minutes(project_id, today)
+        result.gpu_minutes_limit = (
+            budget.scheduler_limit(used=usage.used_minutes, running=usage.running_minutes,
+                                   headroom=headroom) if usage is not None else max(headroom, 0))
+        result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit,
+                                              tag=project_tag(project))
+    except (ForeignAccount, AccountNameError) as exc:
+        return _refused(project, sched, result, exc)
+    slurm_account_record(project=project, name=result.account)
     identities = (ClusterIdentity.objects
                   .filter(user__project_memberships__project_id=project_id,
                           disabled_at__isnull=True, user__is_active=True)
@@ -103,6 +127,37 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
                              "users": result.users, "removed": result.removed,
                              "removal_pending": result.removal_pending})
     return result
+
+
+def _refused(project: Project, sched: Scheduler, result: SyncResult,
+             exc: ForeignAccount | AccountNameError) -> SyncResult:
+    result.refused = str(exc)
+    found = exc.found if isinstance(exc, ForeignAccount) else None
+    logger.warning("Slurm account of project %s refused: %s", project.pk, exc)
+    audit_record(actor=SYSTEM, action="compute.scheduler_account_refused",
+                 target=f"project:{project.pk}", organisation_id=project.organisation_id,
+                 detail={"scheduler": sched.name,
+                         "account": exc.account if isinstance(exc, ForeignAccount) else "",
+                         "organization": found.organization if found else "",
+                         "description": found.description if found else "",
+                         "reason": result.refused})
+    return result
+
+
+def slurm_account_ready(*, project_id: int, scheduler: Scheduler, again: bool = False) -> None:
+    """Before a job is submitted on the project's account: reconcile it unless it is already
+    recorded as the platform's (or ``again``: an association was missing), so that no job goes
+    to an account the platform has not checked. ``SubmitRefused`` when the account is refused."""
+    if scheduler.name == "local" or (slurm_account_checked(project_id) and not again):
+        return
+    result = slurm_account_sync(project_id=project_id, scheduler=scheduler)
+    if result.refused and result.account:
+        raise SubmitRefused(_(
+            "The project's Slurm account %(account)s exists but was not made by this platform, "
+            "so no job is sent to it. Ask the operators.") % {"account": result.account})
+    if result.refused:
+        raise SubmitRefused(_("The project's code cannot name a Slurm account. Ask the "
+                              "operators."))
 
 
 def slurm_account_sync_later(project_id: int) -> None:

@@ -21,10 +21,9 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,8 +31,8 @@ from django.utils.translation import gettext as _
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity
 from laif.catalogue.cluster import DEFAULT_CPUS_PER_GPU, DEFAULT_MEMORY_GB_PER_GPU
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.models import Installation, Job, JobState
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
+from laif.compute.models import Job, JobState
 from laif.compute.scheduler import get_scheduler, jobs_dir
 from laif.compute.scheduler.base import (
     JobSpec,
@@ -44,6 +43,7 @@ from laif.compute.scheduler.base import (
     SubmitUncertain,
 )
 from laif.compute.services import cluster
+from laif.compute.slurm_accounts import installation_key
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +51,6 @@ RETRY_SECONDS = 30
 STUCK_AFTER = timedelta(minutes=10)  # sbatch gives up after 30 s: a longer wait is a dead worker
 SETTLE_AFTER = timedelta(minutes=5)  # after this, a job the scheduler does not have never came
 LOOKUP_MARGIN = timedelta(minutes=10)  # clock skew between the platform and the scheduler
-
-
-def installation_key() -> str:
-    """This installation's random key, made on first use (``Installation``)."""
-    row = Installation.objects.filter(pk=1).first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                row = Installation.objects.create(pk=1, key=secrets.token_hex(4))
-        except IntegrityError:  # another process made it first
-            row = Installation.objects.get(pk=1)
-    return row.key
 
 
 def job_tag(job: Job) -> str:
@@ -87,13 +75,14 @@ def _spec(job: Job) -> JobSpec:
 
 
 def _submit(sched: Scheduler, job: Job) -> str:
+    slurm_account_ready(project_id=job.project_id, scheduler=sched)  # the platform's, checked
     try:
         return sched.submit(_spec(job))
     except SubmitRefused as exc:
         if "invalid account" not in str(exc).lower():
             raise
-    # the project's account or the person's association is not there yet: reconcile, once
-    slurm_account_sync(project_id=job.project_id, scheduler=sched)
+    # the person's association is not there yet: reconcile, once
+    slurm_account_ready(project_id=job.project_id, scheduler=sched, again=True)
     return sched.submit(_spec(job))
 
 

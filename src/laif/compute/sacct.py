@@ -24,7 +24,8 @@ with one row per job allocation **run** (``sacct -X`` level; steps are ignored):
 ``finished_only(df)`` keeps the runs whose state is final (``FINISHED_STATES``): only those belong
 in a usage ledger. Malformed input (not JSON, truncated, wrong types, missing key fields) and
 unsupported formats raise ``SacctFormatError``; errors that sacct itself reported in the output
-raise ``SacctReportedError``.
+raise ``SacctReportedError``, except "Nothing found" (error 9003, which 22.05 reports for a window
+without any record, e.g. ``-A`` of accounts that ran nothing): no records.
 
 Formats: every layout of ``laif.compute.slurm_json.LAYOUTS`` that sacct prints (22.05's
 ``openapi/dbv0.0.38`` to 24.11's ``data_parser/v0.0.42``), each only from the releases listed there;
@@ -246,7 +247,8 @@ _META = pa.struct([  # every layout's envelope: the fields a layout lacks are nu
     ("Slurm", pa.struct([("release", pa.string())])),
     ("slurm", pa.struct([("release", pa.string())])),
 ])
-_ERRORS = pa.list_(pa.struct([("error", pa.string()), ("description", pa.string())]))
+_ERRORS = pa.list_(pa.struct([("error", pa.string()), ("description", pa.string()),
+                               ("error_number", pa.int64())]))
 
 
 def _format(layout: slurm_json.Layout) -> _Format:
@@ -405,7 +407,8 @@ def _metas(tables: list[pa.Table]) -> list[dict[str, Any]]:
 
 def _check_body(tables: list[pa.Table]) -> None:
     """No errors reported by sacct (in any piece) and a jobs list in every piece."""
-    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
+    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()
+              if (e or {}).get("error_number") != slurm_json.NOTHING_FOUND]
     if errors:
         texts = "; ".join(
             str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors

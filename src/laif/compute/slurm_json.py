@@ -112,6 +112,11 @@ def check_layout(name: str, release: str, command: str) -> Layout:
     return layout
 
 
+NOTHING_FOUND = 9003
+"""Slurm's error number for a query without any record (ESLURM_REST_EMPTY_RESULT): sacct prints it
+for a window or a job id it has nothing of; that is no record, not an error."""
+
+
 def layout_of(document: Any, command: str) -> Layout:
     """The layout of a parsed ``squeue --json`` or ``sacct --json`` document; raises
     ``SlurmJsonError`` for an unknown layout or release, a missing envelope or errors that Slurm
@@ -122,7 +127,8 @@ def layout_of(document: Any, command: str) -> Layout:
     if not isinstance(meta, Mapping):
         raise SlurmJsonError(f"no meta object in {command} --json output")
     layout = check_layout(layout_name(meta), release_of(meta), command)
-    errors = document.get("errors") or []
+    errors = [e for e in document.get("errors") or []
+              if _dict(e).get("error_number") != NOTHING_FOUND]
     if errors:
         texts = "; ".join(str(_dict(e).get("description") or _dict(e).get("error") or e)
                           for e in errors)

@@ -20,6 +20,7 @@ from laif.catalogue.cluster import (
     with_policy,
 )
 from laif.catalogue.prices import PriceCatalogue, load_prices
+from laif.compute.slurm_names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,13 @@ LAIF_LOCAL_MAX_FILE_MB = env.int("LAIF_LOCAL_MAX_FILE_MB", 65_536, minimum=1, ma
 LAIF_LOCAL_MEMORY_MB = env.int("LAIF_LOCAL_MEMORY_MB", 0, minimum=0, maximum=1 << 30)
 # Words put before every Slurm command (e.g. `chroot /var/lib/laif-slurm24/root`): ADR 0013.
 LAIF_SLURM_COMMAND_PREFIX = env.command("LAIF_SLURM_COMMAND_PREFIX")
+# The platform's Slurm accounts are named <prefix><project code> (docs/adr/0011): reserved for it.
+LAIF_SLURM_ACCOUNT_PREFIX = env.str("LAIF_SLURM_ACCOUNT_PREFIX", DEFAULT_PREFIX)
+try:
+    check_prefix(LAIF_SLURM_ACCOUNT_PREFIX)
+except ValueError as exc:
+    env.require("LAIF_SLURM_ACCOUNT_PREFIX", str(exc))
+    LAIF_SLURM_ACCOUNT_PREFIX = DEFAULT_PREFIX
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:

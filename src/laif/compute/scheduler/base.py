@@ -4,6 +4,9 @@ Pure Python (no Django). A scheduler submits a job described by a ``JobSpec`` an
 its own id; it reports states as ``JobStatus`` in the platform's vocabulary (``STATES``), keeping
 the scheduler's raw pending reason for the plain-words translation. It also reconciles the
 accounting side: one account per project with a GPU-minute limit, one user association per member.
+The platform's accounts carry its tag (``AccountTag``); ``ensure_account`` refuses an account that
+exists with another tag or none (``ForeignAccount``), and the other account methods are only
+called on an account ``ensure_account`` accepted (docs/adr/0011-slurm-account-naming.md).
 
 Errors: ``SchedulerUnavailable`` when the scheduler certainly did not get the request (it cannot
 be reached: the platform keeps the job as queued and retries later); ``SubmitRefused`` when it
@@ -49,6 +52,27 @@ class SubmitUncertain(SchedulerError):
     """The request may have reached the scheduler, but no answer came back (the client timed out,
     the connection broke after sending): the job may exist. Never submit it again before the
     scheduler says it has no job with this spec's tag (``Scheduler.find``)."""
+
+
+@dataclass(frozen=True)
+class AccountTag:
+    """Whose an account is, as the scheduler shows it: its ``Organization`` and ``Description``
+    (Slurm stores both lowercased; so do the platform's tags)."""
+
+    organization: str
+    description: str
+
+
+class ForeignAccount(SchedulerError):
+    """The account exists but is not this platform installation's (another tag, or none): the
+    platform changes nothing in it."""
+
+    def __init__(self, account: str, found: AccountTag) -> None:
+        super().__init__(
+            f"Slurm account {account} exists but is not this platform's (organization "
+            f"{found.organization!r}, description {found.description!r}): it is left as it is")
+        self.account = account
+        self.found = found
 
 
 @dataclass(frozen=True)
@@ -121,8 +145,16 @@ class Scheduler(Protocol):
         directory that are regular files owned by the uid the job ran as (``uid``: the
         submitter's cluster identity; the scheduler knows when it ran the job as another)."""
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
-        """Make the account exist with this GPU-minute limit; True if anything changed."""
+    def account_tag(self, account: str) -> AccountTag | None:
+        """The account's tag, or None when there is no such account."""
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        """Tag an existing account (the adoption of an account of before the prefix)."""
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
+        """Make the account exist with this GPU-minute limit, created with ``tag``; True if
+        anything changed. ``ForeignAccount``, with nothing changed, when it exists with another
+        tag."""
 
     def ensure_user(self, account: str, username: str) -> bool:
         """Associate the user with the account (under the budget QOS); True if anything changed."""
@@ -145,9 +177,10 @@ class Scheduler(Protocol):
         """What the scheduler counts against the account's limit, or None when it has no
         limits (the platform's pre-check is then the only gate)."""
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
-        """The raw ``sacct --json -X -D`` output of every run that ended between ``start`` and
-        ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no accounting."""
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """The raw ``sacct --json -X -D`` output of the runs on ``accounts`` that ended between
+        ``start`` and ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no
+        accounting, or no account."""
 
 
 EMPTY_ACCOUNTING = (b'{"meta": {"plugin": {"type": "openapi/dbv0.0.38"}, '

@@ -1,10 +1,13 @@
 """An in-memory scheduler for unit tests: records what it is asked, and can be made unavailable
 or refusing, or lose its answer to a submission (``lose_answer``: "accepted" keeps the job,
 "dropped" does not; either way ``submit`` raises ``SubmitUncertain``, as sbatch does when it times
-out). ``set_state`` moves a job along as a test needs."""
+out). ``set_state`` moves a job along as a test needs. Its accounts carry tags like Slurm's
+(``FakeAccount.tag``; an account someone else made has another one), and its accounting is
+``accounting_data`` filtered by account, as ``sacct -A`` does."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -16,7 +19,9 @@ from laif.compute.scheduler.base import (
     EMPTY_ACCOUNTING,
     FINISHED,
     PENDING,
+    AccountTag,
     AccountUsage,
+    ForeignAccount,
     JobSpec,
     JobStatus,
     SchedulerError,
@@ -26,6 +31,9 @@ from laif.compute.scheduler.base import (
 )
 from laif.compute.scheduler.output import JobOutput, read_output
 
+UNTAGGED = AccountTag("", "")
+"""The tag of an account made without one."""
+
 
 @dataclass
 class FakeAccount:
@@ -33,6 +41,7 @@ class FakeAccount:
     users: set[str] = field(default_factory=set)
     used: int = 0
     running: int = 0
+    tag: AccountTag = UNTAGGED
 
 
 class FakeScheduler:
@@ -86,12 +95,23 @@ class FakeScheduler:
         """Its jobs run nowhere: the files a test wrote as itself are the job's."""
         return read_output(workdir, uid=os.geteuid(), max_bytes=max_bytes)
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        self._check("account_tag")
+        found = self.accounts.get(account)
+        return found.tag if found is not None else None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        self._check("set_account_tag")
+        self.accounts[account].tag = tag
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
         self._check("ensure_account")
         current = self.accounts.get(account)
         if current is None:
-            self.accounts[account] = FakeAccount(gpu_minutes_limit)
+            self.accounts[account] = FakeAccount(gpu_minutes_limit, tag=tag)
             return True
+        if current.tag != tag:
+            raise ForeignAccount(account, current.tag)
         if current.gpu_minutes_limit != gpu_minutes_limit:
             current.gpu_minutes_limit = gpu_minutes_limit
             return True
@@ -139,8 +159,17 @@ class FakeScheduler:
 
     accounting_data: bytes = EMPTY_ACCOUNTING
     accounting_windows: tuple[tuple[datetime, datetime], ...] = ()
+    accounting_accounts: tuple[tuple[str, ...], ...] = ()
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """``accounting_data``'s jobs on ``accounts`` (every window: the test chooses the data)."""
         self._check("accounting_json")
         self.accounting_windows = (*self.accounting_windows, (start, end))
-        return self.accounting_data
+        self.accounting_accounts = (*self.accounting_accounts, tuple(accounts))
+        if not accounts:
+            return EMPTY_ACCOUNTING
+        document = json.loads(self.accounting_data)
+        wanted = {a.lower() for a in accounts}
+        document["jobs"] = [job for job in document.get("jobs") or []
+                            if str(job.get("account", "")).lower() in wanted]
+        return json.dumps(document).encode()

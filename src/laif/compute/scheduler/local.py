@@ -45,6 +45,7 @@ from laif.compute.scheduler.base import (
     FAILED,
     RUNNING,
     TIMEOUT,
+    AccountTag,
     AccountUsage,
     JobSpec,
     JobStatus,
@@ -241,7 +242,13 @@ class LocalScheduler:
         return read_output(workdir, uid=uid if self.isolated else os.geteuid(),
                            max_bytes=max_bytes)
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        return None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        return None
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
         return False
 
     def ensure_user(self, account: str, username: str) -> bool:
@@ -263,7 +270,7 @@ class LocalScheduler:
     def usage(self, account: str) -> AccountUsage | None:
         return None
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
         """No accounting of its own: its usage is the platform's jobs (``usage_ingest_local``)."""
         return EMPTY_ACCOUNTING
 

@@ -10,7 +10,10 @@
   marked by Slurm's own ``*** JOB ... DUE TO JOB REQUEUE ***`` line.
 - Accounts: one per project with ``GrpTRESMins=gres/gpu=N``, one user association per member, the
   ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
-  around the limit; ``RawUsage=0`` at renewal.
+  around the limit; ``RawUsage=0`` at renewal. Created with the platform's tag
+  (``Organization``/``Description``); an existing account with another tag is refused before
+  anything changes (``ForeignAccount``). Accounting is read only for the accounts given
+  (``sacct -A``).
 - Every command has a timeout; a controller or database that does not answer raises
   ``SchedulerUnavailable``, a refusal ``SubmitRefused``. A submission that may have reached
   slurmctld without an answer (sbatch timed out, "socket timed out") raises ``SubmitUncertain``.
@@ -37,13 +40,16 @@ from laif.compute import slurm_json
 from laif.compute.scheduler.base import (
     CANCELLED,
     COMPLETED,
+    EMPTY_ACCOUNTING,
     FAILED,
     FINISHED,
     PENDING,
     RUNNING,
     TIMEOUT,
     UNKNOWN,
+    AccountTag,
     AccountUsage,
+    ForeignAccount,
     JobSpec,
     JobStatus,
     SchedulerError,
@@ -53,6 +59,7 @@ from laif.compute.scheduler.base import (
 )
 from laif.compute.scheduler.output import JobOutput, read_output
 from laif.compute.scheduler.workdir import make_job_dir, refuse_root
+from laif.compute.slurm_names import is_account_name
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
@@ -347,16 +354,34 @@ class SlurmScheduler:
             return True
         return False
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        done = self._run("sacctmgr", "-n", "-P", "show", "account", "where",
+                         f"name={_account_arg(account)}", "format=Account,Organization,Description")
+        for line in done.stdout.splitlines():
+            name, _, rest = line.partition("|")
+            if name == account.lower():
+                organization, _, description = rest.partition("|")
+                return AccountTag(organization.strip().lower(), description.strip().lower())
+        return None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        self._run("sacctmgr", "-i", "modify", "account", "where", f"name={_account_arg(account)}",
+                  "set", f"Organization={tag.organization}", f"Description={tag.description}")
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
+        found = self.account_tag(account)
+        if found is not None and found != tag:
+            raise ForeignAccount(account, found)  # before anything changes, the QOS included
         changed = self._ensure_qos()
-        rows = [row for row in self._assoc(account) if not row[1]]
-        if not rows:
-            self._run("sacctmgr", "-i", "add", "account", account,
-                      f"Description=laif project {account}", "Organization=laif",
+        if found is None:
+            self._run("sacctmgr", "-i", "add", "account", _account_arg(account),
+                      f"Description={tag.description}", f"Organization={tag.organization}",
                       f"QOS={BUDGET_QOS}", f"DefaultQOS={BUDGET_QOS}")
             changed = True
             rows = [[account, "", "", "", BUDGET_QOS, BUDGET_QOS]]
-        row = rows[0]
+        else:
+            rows = [row for row in self._assoc(account) if not row[1]]
+        row = rows[0] if rows else [account, "", "", "", "", ""]
         if parse_gpu_minutes(row[3]) != gpu_minutes_limit:
             self._run("sacctmgr", "-i", "modify", "account", account, "set",
                       f"GrpTRESMins=gres/gpu={gpu_minutes_limit}")
@@ -422,12 +447,16 @@ class SlurmScheduler:
         done = self._run("scontrol", "show", "assoc_mgr", f"accounts={account}", "flags=assoc")
         return parse_account_usage(done.stdout, account)
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
-        """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times
-        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in
-        whichever layout the cluster prints (``laif.compute.sacct`` reads and checks it)."""
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """``sacct --json -X -D -a -A <accounts>`` of the runs that reached a final state in
+        [start, end]; no command (no accounting) without an account. Times are given in UTC
+        (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in whichever layout
+        the cluster prints (``laif.compute.sacct`` reads and checks it)."""
+        if not accounts:
+            return EMPTY_ACCOUNTING
         fmt = "%Y-%m-%dT%H:%M:%S"
         args = ["sacct", "--json", "-X", "-D", "-a", "-s", ",".join(ACCOUNTING_STATES),
+                "-A", ",".join(_account_arg(a) for a in accounts),
                 "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's command, arguments as a list
@@ -481,6 +510,14 @@ def job_name(spec: JobSpec) -> str:
     It starts with the spec's tag (installation and platform job id), so it finds the job again
     after a crash or a lost answer."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job"
+
+
+def _account_arg(account: str) -> str:
+    """An account name as one argument of ``sacctmgr``/``sacct``: never a list (comma), an
+    assignment (``=``), a keyword's value or an option (leading ``-``)."""
+    if not is_account_name(account.lower()):
+        raise SchedulerError(f"{account[:60]!r} is not a Slurm account name the platform uses")
+    return account.lower()
 
 
 def _last_error(stderr: str) -> str:
