@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from laif.accounts.models import ClusterIdentity, Project, User
-from laif.compute.accounts_sync import slurm_account_sync
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.job_script import arguments, refused_lines
 from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import SlurmScheduler, command_env
@@ -69,7 +69,8 @@ def _tres(job_id: str) -> tuple[dict[str, str], dict[str, str], str]:
 def _spec(project: Project, user: User, workdir: Path, **changes: object) -> base.JobSpec:
     identity = ClusterIdentity.objects.get(user=user)
     values: dict[str, object] = {
-        "name": "laif-resources", "account": project.code, "username": identity.username,
+        "name": "laif-resources", "account": slurm_account_name(project),
+        "username": identity.username,
         "uid": identity.uid, "gid": identity.uid, "workdir": workdir, "gpus": 1,
         "time_limit_minutes": 2, "cpus": 1, "memory_mb": 1024,
         "script": "#!/bin/bash\n#SBATCH --gres=gpu:4\n#SBATCH --cpus-per-task=2\n"
