@@ -9,12 +9,14 @@ Secrets may come from ``NAME_FILE`` (a path whose content is the value), as cont
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -96,6 +98,10 @@ class Env:
     ) -> builtins.list[builtins.str]:
         return self._typed(name, default, parse_list)
 
+    def networks(self, name: builtins.str) -> builtins.list[Network]:
+        """A comma-separated list of IP addresses or networks (CIDR); empty when unset."""
+        return self._typed(name, [], parse_networks)
+
     def require(self, name: builtins.str, problem: builtins.str) -> None:
         self.errors.append(SettingError(name, problem))
 
@@ -133,6 +139,20 @@ def parse_choice(value: str, choices: tuple[str, ...]) -> str:
 
 def parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_networks(value: str) -> list[Network]:
+    """``10.0.0.1, 192.0.2.0/24, ::1`` -> networks (an address is a network of one)."""
+    networks: list[Network] = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"expected IP addresses or networks separated by commas (e.g. 10.0.0.5, "
+                f"192.0.2.0/24), got {item!r}"
+            ) from None
+    return networks
 
 
 def format_errors(errors: list[SettingError]) -> str:
