@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import timedelta
-
 from typing import Any
 
 import pytest
