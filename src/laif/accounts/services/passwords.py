@@ -27,8 +27,7 @@ def user_password_set(*, actor: Actor, user: User, password: str, reset: bool) -
             revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(
                 revoked_at=timezone.now())
             email_mark_verified(user=locked, method="password_reset", ip=actor.ip)
-            email = locked.email
-            transaction.on_commit(lambda: throttle.forget_failures(email))
+            throttle.forget_failures(locked.email)
         audit_record(actor=actor, action="password.reset" if reset else "password.changed",
                      target=f"user:{locked.pk}", detail={"tokens_revoked": revoked})
     user.password = locked.password
