@@ -29,7 +29,18 @@ from laif.accounts.views._base import _user, page, sme_label
 # --------------------------------------------------------------------------- password change
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class _NewPasswordHelp:
+    """The validators' rules in one line, as on the sign-up form (Django's default is a list)."""
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)  # type: ignore[misc]
+        if "new_password1" in form.fields:
+            form.fields["new_password1"].help_text = _(
+                "At least 10 characters; not a common or all-numeric password.")
+        return form
+
+
+class PasswordChangeView(_NewPasswordHelp, auth_views.PasswordChangeView):
     """Logged in: the current password, then the new one twice. The person's other sessions
     end; their API tokens stay (the page says so)."""
 
@@ -99,7 +110,7 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
                 "minutes": settings.LAIF_PASSWORD_RESET_MINUTES}
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_NewPasswordHelp, auth_views.PasswordResetConfirmView):
     """The mailed link (once, until it expires): a new password, then every session and API
     token of the account is revoked, and the address counts as verified."""
 
