@@ -65,6 +65,10 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
      "expected an integer"),
     ("prices-file-missing", {"LAIF_PRICES_FILE": "/nonexistent/prices.json"},
      "LAIF_PRICES_FILE", "cannot read it"),
+    ("trusted-proxies-not-addresses", {"LAIF_TRUSTED_PROXIES": "10.0.0.5, the-proxy"},
+     "LAIF_TRUSTED_PROXIES", "expected IP addresses or networks"),
+    ("reset-link-too-short", {"LAIF_PASSWORD_RESET_MINUTES": "1"},
+     "LAIF_PASSWORD_RESET_MINUTES", "between 10 and 10080"),
 ]
 
 
