@@ -69,6 +69,10 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
      "LAIF_SLURM_COMMAND_PREFIX", "not a command line"),
     ("slurm-prefix-missing", {"LAIF_SLURM_COMMAND_PREFIX": "/nonexistent/chroot /srv/root"},
      "LAIF_SLURM_COMMAND_PREFIX", "not an executable"),
+    ("trusted-proxies-not-addresses", {"LAIF_TRUSTED_PROXIES": "10.0.0.5, the-proxy"},
+     "LAIF_TRUSTED_PROXIES", "expected IP addresses or networks"),
+    ("reset-link-too-short", {"LAIF_PASSWORD_RESET_MINUTES": "1"},
+     "LAIF_PASSWORD_RESET_MINUTES", "between 10 and 10080"),
 ]
 
 

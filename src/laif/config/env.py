@@ -9,6 +9,7 @@ Secrets may come from ``NAME_FILE`` (a path whose content is the value), as cont
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import os
 import re
 import shlex
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -101,6 +103,9 @@ class Env:
 
     def command(self, name: builtins.str) -> tuple[builtins.str, ...]:
         return self._typed(name, (), parse_command)
+    def networks(self, name: builtins.str) -> builtins.list[Network]:
+        """A comma-separated list of IP addresses or networks (CIDR); empty when unset."""
+        return self._typed(name, [], parse_networks)
 
     def require(self, name: builtins.str, problem: builtins.str) -> None:
         self.errors.append(SettingError(name, problem))
@@ -159,6 +164,18 @@ def parse_command(value: str) -> tuple[str, ...]:
     if not found:
         raise ValueError(f"{program!r} is not an executable (an absolute path, or a name on PATH)")
     return words
+def parse_networks(value: str) -> list[Network]:
+    """``10.0.0.1, 192.0.2.0/24, ::1`` -> networks (an address is a network of one)."""
+    networks: list[Network] = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"expected IP addresses or networks separated by commas (e.g. 10.0.0.5, "
+                f"192.0.2.0/24), got {item!r}"
+            ) from None
+    return networks
 
 
 def format_errors(errors: list[SettingError]) -> str:

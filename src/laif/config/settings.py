@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -130,8 +131,26 @@ if LAIF_UID_MAX <= LAIF_UID_MIN:
 
 LAIF_TOKEN_TTL_DAYS = env.int("LAIF_TOKEN_TTL_DAYS", 90, minimum=1, maximum=730)
 LAIF_INVITATION_TTL_DAYS = env.int("LAIF_INVITATION_TTL_DAYS", 14, minimum=1, maximum=90)
+
+# --- Accounts: recovery, e-mail verification, login throttling (ADR 0016) ----------------------
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated);
+# the client address of audit entries and login throttling (laif/accounts/forwarded.py).
+LAIF_TRUSTED_PROXIES = env.networks("LAIF_TRUSTED_PROXIES")
+# Password login throttling (django-axes, laif/accounts/throttle.py): after MAX_FAILURES failures
+# of one account from one address, a client account waits LOCKOUT_MINUTES after each further
+# failure; a staff account waits STAFF_DELAY_SECONDS, doubling at each failure, up to
+# LOCKOUT_MINUTES.
 LAIF_LOGIN_MAX_FAILURES = env.int("LAIF_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
 LAIF_LOGIN_LOCKOUT_MINUTES = env.int("LAIF_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440)
+LAIF_LOGIN_STAFF_DELAY_SECONDS = env.int("LAIF_LOGIN_STAFF_DELAY_SECONDS", 30, minimum=1,
+                                         maximum=3600)
+# A password reset link works once, for this long (Django's PASSWORD_RESET_TIMEOUT).
+LAIF_PASSWORD_RESET_MINUTES = env.int("LAIF_PASSWORD_RESET_MINUTES", 60, minimum=10,
+                                      maximum=7 * 24 * 60)
+PASSWORD_RESET_TIMEOUT = LAIF_PASSWORD_RESET_MINUTES * 60
+# The sign-up's e-mail confirmation link is valid for this many days.
+LAIF_EMAIL_VERIFICATION_DAYS = env.int("LAIF_EMAIL_VERIFICATION_DAYS", 3, minimum=1, maximum=30)
+# --- end of accounts ------------------------------------------------------------------------
 
 # The cluster as data (partitions, access types, allocation policy): src/laif/catalogue/cluster.json
 # or another file of the same shape (e.g. a single-node test cluster); the policy's figures can be
@@ -233,6 +252,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "social_django",
+    "axes",  # login throttling (ADR 0016)
     "laif.accounts",
     "laif.compute",
     "laif.fund",
@@ -251,6 +271,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "laif.accounts.oidc.OIDCMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (ADR 0016)
 ]
 
 ROOT_URLCONF = "laif.config.urls"
@@ -276,6 +297,7 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked (account, address)
     "laif.accounts.oidc.LaifOIDCBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -346,3 +368,18 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# django-axes (ADR 0016): laif's waits are in laif/accounts/throttle.py; these wire it in.
+AXES_HANDLER = "laif.accounts.throttle.LaifAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, never one alone
+AXES_FAILURE_LIMIT = "laif.accounts.throttle.failure_limit"
+AXES_USERNAME_CALLABLE = "laif.accounts.throttle.username_of"
+AXES_CLIENT_IP_CALLABLE = "laif.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "laif.accounts.throttle.lockout_response"
+# How long failures are remembered (the waits themselves are shorter: throttle_rules.py).
+AXES_COOLOFF_TIME = timedelta(days=1, minutes=LAIF_LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try does not extend the wait
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in laif's audit log already
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
+AXES_HTTP_RESPONSE_CODE = 429
