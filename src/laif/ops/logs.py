@@ -84,6 +84,9 @@ def logging_config(*, fmt: str, level: str, extra_loggers: tuple[str, ...] = ())
                            "correlation_id": "request_id"}}
         if fmt == "json" else {"format": TEXT_FORMAT})
     loggers: dict[str, Any] = {
+        # Django's default configuration gives "django" a console handler of its own in DEBUG,
+        # which would print request warnings unredacted: only the handler below writes.
+        "django": {"level": "INFO", "handlers": [], "propagate": True},
         "laif": {"level": level.upper()},
         "django_tasks": {"level": "INFO"},
         "django_tasks_db": {"level": "INFO"},
