@@ -61,7 +61,8 @@ def test_operators_see_the_background_work(world: World, client_for: object) -> 
     assert "Task worker" in part
 
 
-@pytest.mark.parametrize("role", ["reviewer", "auditor", "member"])
+@pytest.mark.parametrize("role", ["reviewer", "auditor", "trainer", "org_admin", "project_lead",
+                                  "member"])
 def test_others_do_not_see_it(world: World, client_for: object, role: str) -> None:
     client = client_for(getattr(world, role))  # type: ignore[operator]
     assert client.get("/staff/background/").status_code in (403, 404)
