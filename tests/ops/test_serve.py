@@ -45,7 +45,7 @@ def test_serve_runs_web_worker_and_schedule_and_ctrl_c_leaves_no_process(tmp_pat
         # never read the job here (reading refreshes it): the schedule's jobs_poll sees it end
         # and its usage_ingest puts it in the ledger
         run.wait("the job's usage in the ledger",
-                 lambda: _entries(run.http.get, project["id"]) == before + 1, timeout=120)
+                 lambda: _entries(run.http.get, project["id"]) == before + 1, timeout=240)
         code, seconds = run.ctrl_c()
     assert code in (0, 130), run.output()[-3000:]
     assert seconds < 30

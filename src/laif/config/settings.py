@@ -23,8 +23,8 @@ from laif.catalogue.cluster import (
 from laif.catalogue.prices import PriceCatalogue, load_prices
 from laif.config.env import Env, SettingError, format_errors
 from laif.ops.logs import logging_config
-from laif.ops.netaccess import Network, parse_networks
-from laif.ops.schedule_spec import Spec, parse_spec
+from laif.ops.netaccess import env_networks
+from laif.ops.schedule_spec import Spec, env_schedule
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -216,17 +216,9 @@ if PRODUCTION:
                     "e-mails, the OpenID Connect redirect)")
 
 
-def _networks(name: str, default: str) -> tuple[Network, ...]:
-    try:
-        return parse_networks(env.list(name, default.split(",")))
-    except ValueError as exc:
-        env.require(name, str(exc))
-        return ()
-
-
 # The reverse proxy in front (deploy/nginx/laif.conf): the client address is read from
 # X-Forwarded-For only through these peers; the scheme from this header (empty: not behind TLS).
-LAIF_TRUSTED_PROXIES = _networks("LAIF_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+LAIF_TRUSTED_PROXIES = env_networks(env, "LAIF_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
 _proxy_header = env.str("LAIF_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "").strip()
 if _proxy_header:
     if not all(part.isalnum() for part in _proxy_header.split("-")):
@@ -243,7 +235,7 @@ if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Staff networks reach /metrics, and the admin and the API docs when those are "staff" only.
-LAIF_STAFF_NETWORKS = _networks("LAIF_STAFF_NETWORKS", "127.0.0.0/8,::1/128")
+LAIF_STAFF_NETWORKS = env_networks(env, "LAIF_STAFF_NETWORKS", "127.0.0.0/8,::1/128")
 _ACCESS_CHOICES = ("public", "staff", "off")
 LAIF_API_DOCS_ACCESS = env.choice("LAIF_API_DOCS_ACCESS", "staff" if PRODUCTION else "public",
                                   _ACCESS_CHOICES)
@@ -256,18 +248,8 @@ if LAIF_METRICS_TOKEN and len(LAIF_METRICS_TOKEN) < 32:
 LAIF_LOG_FORMAT = env.choice("LAIF_LOG_FORMAT", "json" if PRODUCTION else "text", ("text", "json"))
 LAIF_LOG_LEVEL = env.choice("LAIF_LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
 
-# The periodic work (laif.ops.schedule): an interval (30s, 15m, 1h), a crontab line, or off.
-_SCHEDULE_DEFAULTS = {
-    "jobs_poll": "1m", "usage_ingest": "15m", "allocations_tick": "5 0 * * *",
-    "slurm_accounts": "1h", "task_results_prune": "30 3 * * *",
-}
-LAIF_SCHEDULE: dict[str, Spec] = {}
-for _name, _default in _SCHEDULE_DEFAULTS.items():
-    _variable = f"LAIF_SCHEDULE_{_name.upper()}"
-    try:
-        LAIF_SCHEDULE[_name] = parse_spec(env.str(_variable, _default))
-    except ValueError as exc:
-        env.require(_variable, str(exc))
+# The periodic work (laif.ops.schedule): LAIF_SCHEDULE_<ENTRY>, an interval, a crontab line or off.
+LAIF_SCHEDULE: dict[str, Spec] = env_schedule(env)
 LAIF_TASK_RESULTS_KEEP_DAYS = env.int("LAIF_TASK_RESULTS_KEEP_DAYS", 14, minimum=1, maximum=3650)
 # /health: a heartbeat older than this is a failure; the data directory needs this much room.
 LAIF_HEALTH_MAX_AGE_SECONDS = env.int("LAIF_HEALTH_MAX_AGE_SECONDS", 300, minimum=30,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 
+from laif.config.env import Env
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -60,3 +62,12 @@ def client_ip(remote_addr: str, forwarded_for: str, trusted: Sequence[Network]) 
         current = candidate
     ip = _address(current)
     return str(ip) if ip is not None else current
+
+
+def env_networks(env: Env, name: str, default: str) -> tuple[Network, ...]:
+    """The networks listed (comma-separated) in variable ``name``; an error on ``env`` if bad."""
+    try:
+        return parse_networks(env.list(name, default.split(",")))
+    except ValueError as exc:
+        env.require(name, str(exc))
+        return ()

@@ -57,7 +57,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("task_results_prune", "laif.ops.tasks.task_results_prune_task"),
     # HOOK (audit): the periodic anchoring of the audit chain belongs here, as
     #   Periodic("audit_anchor", "laif.accounts.tasks.audit_anchor_task"),
-    # with "audit_anchor": "<default>" added to _SCHEDULE_DEFAULTS in settings.py (which makes
+    # with "audit_anchor": "<default>" added to schedule_spec.SCHEDULE_DEFAULTS (which makes
     # LAIF_SCHEDULE_AUDIT_ANCHOR) and documented in docs/CONFIGURATION.md and deploy/laif.env.
 )
 

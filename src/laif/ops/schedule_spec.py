@@ -12,6 +12,15 @@ from dataclasses import dataclass
 
 from apscheduler.triggers.cron import CronTrigger
 
+from laif.config.env import Env
+
+SCHEDULE_DEFAULTS = {
+    "jobs_poll": "1m", "usage_ingest": "15m", "allocations_tick": "5 0 * * *",
+    "slurm_accounts": "1h", "task_results_prune": "30 3 * * *",
+}
+"""The configurable entries of ``laif.ops.schedule.PERIODIC`` and their default triggers; each
+is read from ``LAIF_SCHEDULE_<ENTRY>`` (documented in docs/CONFIGURATION.md)."""
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_EVERY_SECONDS = 7 * 86400
 
@@ -47,3 +56,15 @@ def parse_spec(value: str) -> Spec:
         return Spec(text, crontab=text)
     raise ValueError("expected an interval (30s, 15m, 1h, 1d), a crontab line "
                      f"('5 0 * * *') or off, got {value!r}")
+
+
+def env_schedule(env: Env) -> dict[str, Spec]:
+    """Every entry's trigger from its ``LAIF_SCHEDULE_<ENTRY>`` variable; errors go on ``env``."""
+    schedule: dict[str, Spec] = {}
+    for name, default in SCHEDULE_DEFAULTS.items():
+        variable = f"LAIF_SCHEDULE_{name.upper()}"
+        try:
+            schedule[name] = parse_spec(env.str(variable, default))
+        except ValueError as exc:
+            env.require(variable, str(exc))
+    return schedule
