@@ -89,7 +89,6 @@ def fire(name: str) -> str:
     """Enqueue entry ``name``'s task unless a run of it still waits; record the schedule's
     heartbeat either way. ``enqueued``, ``waiting`` or ``failed``."""
     entry = next(e for e in PERIODIC if e.name == name)
-    close_old_connections()
     try:
         task: Any = import_string(entry.task)
         if _waiting(task.module_path):
@@ -102,11 +101,19 @@ def fire(name: str) -> str:
     except Exception:
         logger.exception("schedule: could not enqueue %s", name)
         outcome = "failed"
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # the database itself is down: logged above
             beat_record(SCHEDULE_PREFIX + name, ok=False, detail=outcome)
-    finally:
-        connection.close()  # each trigger runs in a pool thread: no connection left open
     return outcome
+
+
+def _triggered(name: str) -> None:
+    """What APScheduler runs, in a thread of its pool: ``fire`` with a fresh connection, closed
+    afterwards (the thread may wait an hour for its next trigger)."""
+    close_old_connections()
+    try:
+        fire(name)
+    finally:
+        connection.close()
 
 
 def build() -> BlockingScheduler:
@@ -119,8 +126,8 @@ def build() -> BlockingScheduler:
         if trigger is None:
             logger.info("schedule: %s is off", entry.name)
             continue
-        scheduler.add_job(fire, trigger, args=[entry.name], id=entry.name, name=entry.name,
-                          next_run_time=now)
+        scheduler.add_job(_triggered, trigger, args=[entry.name], id=entry.name,
+                          name=entry.name, next_run_time=now)
     return scheduler
 
 
