@@ -38,6 +38,12 @@ def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
     return any(address.version == net.version and address in net for net in proxies)
 
 
+def in_networks(address: str, networks: Sequence[Network]) -> bool:
+    """Whether an address (as ``client_address`` gives it) is in one of the networks."""
+    found = _address(address)
+    return found is not None and _trusted(found, networks)
+
+
 def client_address(remote_addr: str, forwarded_for: str, proxies: Sequence[Network]) -> str:
     """The client's address: ``remote_addr``, unless it is a trusted proxy; then the rightmost
     untrusted address of ``forwarded_for``. An unreadable hop stops the walk at the last

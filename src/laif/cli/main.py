@@ -319,14 +319,20 @@ def demo() -> None:
 
 @app.command()
 def serve(
-    addr: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
+    addr: Annotated[str, typer.Option(help="address:port of the web server")] = "127.0.0.1:8000",
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="web worker processes (default: LAIF_WEB_WORKERS, or 2 x cores + 1)",
+    )] = None,
 ) -> None:
-    """Serve the UI and API (the embedded single-machine setup)."""
-    _django()
-    from django.core.management import call_command
+    """Run the platform: the web server (gunicorn, static files included), the task worker and
+    the schedule of the periodic work. Ctrl-C stops all three."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laif.config.settings")
+    import laif.config.settings  # noqa: F401 - a bad setting stops here, once, with its message
+    from laif.ops.runner import serve as run
 
-    console.print(f"laif serving on [bold]http://{addr}[/bold] (Ctrl-C to stop)")
-    call_command("runserver", addr, use_reloader=False)
+    console.print(f"laif serving on [bold]http://{addr}[/bold]: web, worker and schedule "
+                  "(Ctrl-C to stop)")
+    raise typer.Exit(run(addr=addr, workers=workers))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -136,7 +138,7 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
         first = next(batches)  # the envelope is checked before anything is recorded
         run = IngestRun.objects.create(
             source=source, cluster=(cluster or "-")[:64], window_start=window_start,
-            window_end=window_end, started_at=timezone.now())
+            window_end=window_end, started_at=timezone.now(), **_runner())
         read = new_records = new_entries = 0
         keys: list[pl.DataFrame] = []
         try:
@@ -265,7 +267,7 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
     label = (cluster or _cluster_label(records))[:64]
     run = IngestRun.objects.create(
         source=source, cluster=label, window_start=window_start, window_end=window_end,
-        records_read=records.height, started_at=timezone.now())
+        records_read=records.height, started_at=timezone.now(), **_runner())
     new_records = new_entries = 0
     until: datetime | None = None
     try:
@@ -286,7 +288,8 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
                 new_records, new_entries = new_records + added[0], new_entries + added[1]
                 if checkpoint and mark is not None:
                     until = _checkpoint_advance(source=source, cluster=label, until=mark, run=run)
-                IngestRun.objects.filter(pk=run.pk).update(records_new=new_records)
+                IngestRun.objects.filter(pk=run.pk).update(records_new=new_records,
+                                                           heartbeat_at=timezone.now())
             if progress is not None:
                 progress(min(hi, prepared.height), prepared.height)
     except BaseException as exc:
@@ -297,6 +300,12 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
                   records_new=new_records)
     return IngestResult(run_id=run.pk, records_read=records.height, records_new=new_records,
                         entries_new=new_entries, ingested_until=until)
+
+
+def _runner() -> dict[str, object]:
+    """Who runs an ingestion (host, process) and its first sign of life (laif.ops.liveness)."""
+    return {"host": socket.gethostname()[:255], "pid": os.getpid(),
+            "heartbeat_at": timezone.now()}
 
 
 def _run_done(run: IngestRun, *, actor: Actor, source: str, cluster: str, records_read: int,

@@ -103,9 +103,9 @@ class Env:
 
     def command(self, name: builtins.str) -> tuple[builtins.str, ...]:
         return self._typed(name, (), parse_command)
-    def networks(self, name: builtins.str) -> builtins.list[Network]:
-        """A comma-separated list of IP addresses or networks (CIDR); empty when unset."""
-        return self._typed(name, [], parse_networks)
+    def networks(self, name: builtins.str, default: builtins.str = "") -> builtins.list[Network]:
+        """A comma-separated list of IP addresses or networks (CIDR); ``default`` when unset."""
+        return self._typed(name, parse_networks(default), parse_networks)
 
     def require(self, name: builtins.str, problem: builtins.str) -> None:
         self.errors.append(SettingError(name, problem))

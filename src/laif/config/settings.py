@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from laif.catalogue import CatalogueError
 from laif.catalogue.cluster import (
@@ -23,6 +24,8 @@ from laif.catalogue.cluster import (
 from laif.catalogue.prices import PriceCatalogue, load_prices
 from laif.compute.slurm_names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
+from laif.ops.logs import logging_config
+from laif.ops.schedule_spec import Spec, env_schedule
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -198,7 +201,10 @@ LAIF_CASHBACK_CAP_EUR = env.int("LAIF_CASHBACK_CAP_EUR", 100_000, minimum=0,
 LAIF_ALLOCATION_GRACE_DAYS = env.int("LAIF_ALLOCATION_GRACE_DAYS", 14, minimum=0, maximum=365)
 
 # E-mail (invitations, notices) through Django's mail backend.
-_email = env.choice("LAIF_EMAIL_BACKEND", "console", ("console", "smtp", "locmem", "file"))
+# Development writes mail to files under $LAIF_DATA_DIR/mail (never to the logs: invitation and
+# reset links are secrets); production refuses console, file and locmem (see "Running for real").
+_email = env.choice("LAIF_EMAIL_BACKEND", "smtp" if PRODUCTION else "file",
+                    ("console", "smtp", "locmem", "file"))
 EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if _email == 'file' else _email}.EmailBackend"
 EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 EMAIL_HOST = env.str("LAIF_EMAIL_HOST", "localhost")
@@ -233,6 +239,69 @@ if LAIF_OIDC_ISSUER:
         env.require("LAIF_OIDC_CLIENT_SECRET",
                     "needed because LAIF_OIDC_ISSUER is set (or LAIF_OIDC_CLIENT_SECRET_FILE)")
 
+# ------------------------------------------------------------------------------------------------
+# Running for real (issue 17, docs/adr/0015-running-the-platform.md, docs/OPERATIONS.md): what
+# production refuses, the proxy in front, who reaches the admin, the API docs and /metrics, logs,
+# the schedule of the periodic work and the health thresholds. Kept together for easy merges.
+if PRODUCTION:
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        env.require("DATABASE_URL", "SQLite is refused in production (one machine, no backups "
+                    "while it runs); use PostgreSQL, e.g. postgres://laif@db.internal:5432/laif")
+    if LAIF_EXECUTOR == "local":
+        env.require("LAIF_EXECUTOR", "the local executor is refused in production (jobs would run "
+                    "on the web server as its user); set LAIF_EXECUTOR=slurm")
+    if _email != "smtp":
+        env.require("LAIF_EMAIL_BACKEND", f"{_email!r} is refused in production (mail would be "
+                    "printed, kept in files or lost, with the links it carries); use smtp")
+    if not LAIF_SITE_URL.startswith("https://"):
+        env.require("LAIF_SITE_URL", "must be an https:// address in production (links in "
+                    "e-mails, the OpenID Connect redirect)")
+
+
+# The reverse proxy in front (deploy/nginx/laif.conf): the client address is read from
+# X-Forwarded-For only through LAIF_TRUSTED_PROXIES (above); the scheme from this header (empty:
+# not behind TLS).
+_proxy_header = env.str("LAIF_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "").strip()
+if _proxy_header:
+    if not all(part.isalnum() for part in _proxy_header.split("-")):
+        env.require("LAIF_PROXY_SSL_HEADER", f"not a header name: {_proxy_header!r}")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env.bool("LAIF_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over plain HTTP on the loopback
+SECURE_HSTS_SECONDS = env.int("LAIF_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0,
+                              minimum=0, maximum=2 * 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LAIF_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("LAIF_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment (hstspreload.org), not a default: ADR 0015.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Staff networks reach /metrics, and the admin and the API docs when those are "staff" only.
+LAIF_STAFF_NETWORKS = env.networks("LAIF_STAFF_NETWORKS", "127.0.0.0/8,::1/128")
+_ACCESS_CHOICES = ("public", "staff", "off")
+LAIF_API_DOCS_ACCESS = env.choice("LAIF_API_DOCS_ACCESS", "staff" if PRODUCTION else "public",
+                                  _ACCESS_CHOICES)
+LAIF_ADMIN_ACCESS = env.choice("LAIF_ADMIN_ACCESS", "staff" if PRODUCTION else "public",
+                               _ACCESS_CHOICES)
+LAIF_METRICS_TOKEN = env.raw("LAIF_METRICS_TOKEN") or ""
+if LAIF_METRICS_TOKEN and len(LAIF_METRICS_TOKEN) < 32:
+    env.require("LAIF_METRICS_TOKEN", "must be at least 32 characters long")
+
+LAIF_LOG_FORMAT = env.choice("LAIF_LOG_FORMAT", "json" if PRODUCTION else "text", ("text", "json"))
+LAIF_LOG_LEVEL = env.choice("LAIF_LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+
+# The periodic work (laif.ops.schedule): LAIF_SCHEDULE_<ENTRY>, an interval, a crontab line or off.
+LAIF_SCHEDULE: dict[str, Spec] = env_schedule(env)
+LAIF_TASK_RESULTS_KEEP_DAYS = env.int("LAIF_TASK_RESULTS_KEEP_DAYS", 14, minimum=1, maximum=3650)
+# /health: a heartbeat older than this is a failure; the data directory needs this much room.
+LAIF_HEALTH_MAX_AGE_SECONDS = env.int("LAIF_HEALTH_MAX_AGE_SECONDS", 300, minimum=30,
+                                      maximum=86_400)
+LAIF_HEALTH_MIN_FREE_MB = env.int("LAIF_HEALTH_MIN_FREE_MB", 1024, minimum=0,
+                                  maximum=10_000_000)
+# A usage ingestion without a sign of life for this long is shown as interrupted.
+LAIF_INGEST_STALE_MINUTES = env.int("LAIF_INGEST_STALE_MINUTES", 60, minimum=1, maximum=10_080)
+# ------------------------------------------------------------------------------------------------
+
 if env.errors:
     sys.stderr.write(format_errors(env.errors) + "\n")
     raise SystemExit(2)
@@ -253,13 +322,20 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "social_django",
     "axes",  # login throttling (ADR 0016)
+    "django_guid",  # request ids (ADR 0015)
+    "csp",
     "laif.accounts",
     "laif.compute",
     "laif.fund",
+    "laif.ops",
 ]
 
 MIDDLEWARE = [
+    "laif.ops.middleware.HealthMiddleware",  # /health: before host checks and the TLS redirect
+    "django_guid.middleware.guid_middleware",
+    "laif.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -267,6 +343,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "laif.ops.middleware.StaffOnlyMiddleware",  # the admin and API docs as configured
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -359,12 +436,24 @@ SOCIAL_AUTH_PIPELINE = (
     "laif.accounts.oidc.record_login",
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"laif": {"level": "INFO"}},
+# Running for real: logs (text or JSON lines with the request id, secret paths redacted),
+# request ids, the content security policy. See ADR 0015.
+LOGGING = logging_config(fmt=LAIF_LOG_FORMAT, level=LAIF_LOG_LEVEL)
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "RETURN_HEADER": True,
+               "EXPOSE_HEADER": False, "IGNORE_URLS": ["health"]}
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+# No inline script or style anywhere (htmx's own indicator style is off: base.html); the
+# OpenID Connect provider is a form's redirect target.
+_form_action = [SELF]
+if LAIF_OIDC_ISSUER:
+    _form_action.append(f"{_issuer.scheme}://{_issuer.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF], "script-src": [SELF], "style-src": [SELF],
+        "img-src": [SELF, "data:"], "font-src": [SELF], "connect-src": [SELF],
+        "object-src": [NONE], "base-uri": [SELF], "frame-ancestors": [NONE],
+        "form-action": _form_action,
+    },
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
