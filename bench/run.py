@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,11 +24,14 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laif.config.settings")
 os.environ.setdefault("LAIF_ENV", "test")
+os.environ.setdefault("LAIF_AUDIT_ANCHOR_FILE",
+                      str(Path(tempfile.mkdtemp(prefix="laif-bench-")) / "audit-anchors.log"))
 
 import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from laif.accounts import audit_chain  # noqa: E402
@@ -81,6 +85,7 @@ def _naive_export() -> list[tuple[str, int, list[str], list[str]]]:
 
 
 def _naive_verify() -> bool:
+    keys = audit_chain.derive_keys(settings.LAIF_AUDIT_KEY)
     prev = audit_chain.GENESIS
     count = AuditEntry.objects.count()
     for seq in range(1, count + 1):
@@ -88,7 +93,7 @@ def _naive_verify() -> bool:
         content = {"at": e.at.isoformat(), "actor": e.actor_ref, "actor_label": e.actor_label,
                    "action": e.action, "organisation": e.organisation_id_ref, "target": e.target,
                    "ip": e.ip, "detail": e.detail}
-        if e.prev_hash != prev or audit_chain.entry_hash(seq, content, prev) != e.hash:
+        if e.prev_hash != prev or audit_chain.entry_hash(keys, seq, content, prev) != e.hash:
             return False
         prev = e.hash
     return True

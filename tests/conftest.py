@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+from pytest_django import Settings
 
 from laif.accounts.models import User
 from tests.api_support import Api, token_for
@@ -29,6 +31,14 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def audit_anchor_file(settings: Settings, tmp_path: Path) -> Path:
+    """Each test has its own audit anchor file (none until something anchors the log)."""
+    path = tmp_path / "audit-anchors.log"
+    settings.LAIF_AUDIT_ANCHOR_FILE = path
+    return path
 
 
 @pytest.fixture

@@ -258,18 +258,20 @@ def test_edited_timestamp_is_detected(db: None) -> None:
 
 
 def _forge(seq: int, prev_hash: str, action: str = "test.forged") -> AuditEntry:
-    """An entry made the way ``audit_record`` makes them: correct hash, but no key."""
+    """An entry forged by someone without the audit key: hashed with plain SHA-256, the way
+    entries were hashed before the chain was keyed."""
     entry = AuditEntry(seq=seq, at=AuditEntry.objects.get(seq=1).at, actor_ref=None,
                        actor_label="system", action=action, organisation_id_ref=None,
                        target="", ip="", detail={}, prev_hash=prev_hash)
-    entry.hash = audit_chain.entry_hash(seq, audit_content(entry), prev_hash)
+    entry.hash = audit_chain.plain_entry_hash(seq, audit_content(entry), prev_hash)
     return entry
 
 
 def test_entry_appended_behind_the_checkpoint_is_detected(db: None) -> None:
     build_log()
     _forge(7, AuditEntry.objects.get(seq=6).hash).save()
-    assert problems() == ["the log's head (#7) does not match the checkpoint (#6)"]
+    assert problems() == ["entry #7: content does not match its hash (edited)",
+                          "the log's head (#7) does not match the checkpoint (#6)"]
 
 
 def test_entry_inserted_in_the_middle_is_detected(db: None) -> None:
@@ -278,6 +280,7 @@ def test_entry_inserted_in_the_middle_is_detected(db: None) -> None:
         AuditEntry.objects.filter(seq=seq).update(seq=seq + 1)
     _forge(4, AuditEntry.objects.get(seq=3).hash).save()
     assert problems() == [
+        "entry #4: content does not match its hash (edited)",
         "entry #5: does not chain to the entry before it "
         "(an entry was deleted, inserted or reordered)",
         "entry #5: content does not match its hash (edited)",
@@ -341,23 +344,26 @@ def test_deleted_newest_entries_are_caught_by_the_checkpoint(db: None, deleted: 
         "(newest entries deleted)"]
 
 
-def test_whole_chain_rewritten_after_an_edit_is_caught_by_the_seal(db: None) -> None:
-    """An attacker who edits entry 3 and recomputes every later hash still cannot move the
-    sealed checkpoint without the audit key."""
+def test_whole_chain_rewritten_after_an_edit_is_caught_by_the_keys_and_the_seal(db: None
+                                                                               ) -> None:
+    """An attacker who edits entry 3 and recomputes every later hash with SHA-256 (they do not
+    have the audit key) leaves every rewritten entry unmatched, and cannot move the sealed
+    checkpoint either."""
     build_log()
     prev = AuditEntry.objects.get(seq=2).hash
     for entry in AuditEntry.objects.filter(seq__gte=3).order_by("seq"):
         if entry.seq == 3:
             entry.detail = {"i": 3, "note": "nothing to see"}
         entry.prev_hash = prev
-        entry.hash = audit_chain.entry_hash(entry.seq, audit_content(entry), prev)
+        entry.hash = audit_chain.plain_entry_hash(entry.seq, audit_content(entry), prev)
         AuditEntry.objects.filter(pk=entry.pk).update(detail=entry.detail,
                                                       prev_hash=entry.prev_hash, hash=entry.hash)
         prev = entry.hash
-    assert problems() == ["the log's head (#6) does not match the checkpoint (#6)"]
+    edited = [f"entry #{seq}: content does not match its hash (edited)" for seq in (3, 4, 5, 6)]
+    assert problems() == [*edited, "the log's head (#6) does not match the checkpoint (#6)"]
     # ... and moving the checkpoint to the forged head breaks its seal.
     AuditCheckpoint.objects.filter(pk=CHECKPOINT_ID).update(hash=prev)
-    assert problems() == ["the checkpoint's seal is invalid (checkpoint edited)"]
+    assert problems() == [*edited, "the checkpoint's seal is invalid (checkpoint edited)"]
 
 
 def test_checkpoint_moved_back_after_deleting_entries_is_detected(db: None) -> None:
@@ -373,7 +379,7 @@ def test_checkpoint_resealed_with_a_guessed_key_is_detected(db: None) -> None:
     AuditEntry.objects.filter(seq=6).delete()
     five = AuditEntry.objects.get(seq=5).hash
     AuditCheckpoint.objects.filter(pk=CHECKPOINT_ID).update(
-        seq=5, hash=five, mac=audit_chain.checkpoint_mac(b"guessed-key", 5, five))
+        seq=5, hash=five, mac=audit_chain.checkpoint_mac(audit_chain.derive_keys(b"guessed-key"), 5, five, 1, 0))
     assert problems() == ["the checkpoint's seal is invalid (checkpoint edited)"]
 
 

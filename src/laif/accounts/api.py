@@ -353,10 +353,11 @@ def audit_list(request: HttpRequest, limit: int = 100, before_seq: Id | None = N
 
 
 @router.get("/audit/verify", response=s.AuditVerifyOut,
-            summary="Verify the audit chain and its sealed head (auditors)",
-            description="Pass `known_seq` and `known_hash` of a head verified earlier (kept "
-            "outside the platform; `laif audit verify` does) to also detect a rollback of the log "
-            "together with an older sealed checkpoint.")
+            summary="Verify the audit chain, its sealed head and its anchors (auditors)",
+            description="Checks every entry's keyed hash, the sealed checkpoint and the heads "
+            "anchored outside the database (the anchor file). Pass `known_seq` and `known_hash` "
+            "of a head verified earlier (kept outside the platform; `laif audit verify` does) to "
+            "check that one too.")
 def audit_verify(request: HttpRequest, known_seq: Id | None = None,
                  known_hash: s.HexDigest | None = None) -> s.AuditVerifyOut:
     if (known_seq is None) != (known_hash is None):
@@ -364,7 +365,8 @@ def audit_verify(request: HttpRequest, known_seq: Id | None = None,
     known = KnownHead(known_seq, known_hash) if known_seq and known_hash else None
     result = selectors.audit_check(access=access_of(request), known=known)
     return s.AuditVerifyOut(ok=result.ok, entries=result.entries, problems=result.problems,
-                            head_seq=result.head_seq, head_hash=result.head_hash)
+                            head_seq=result.head_seq, head_hash=result.head_hash,
+                            anchors=result.anchors)
 
 
 # ---------------------------------------------------------------- tools

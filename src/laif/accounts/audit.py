@@ -1,12 +1,14 @@
-"""The audit log: append (inside the caller's transaction) and verify.
+"""The audit log: append (inside the caller's transaction) and verify (ADR 0002, ADR 0012).
 
 ``audit_record`` is the only writer of ``AuditEntry``; it locks the checkpoint row so appends are
-serialised on PostgreSQL, computes the chained hash and moves the sealed checkpoint forward.
+serialised on PostgreSQL, checks that the sealed head it extends is intact (else the write is
+refused and an alert raised), computes the keyed hash and moves the sealed checkpoint forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from laif.accounts import audit_chain
+from laif.accounts.audit_alert import audit_refusal
+from laif.accounts.audit_anchor_file import anchor_file_read
 from laif.accounts.models import AuditCheckpoint, AuditEntry, ClusterIdentity, Organisation, User
 
 CHECKPOINT_ID = 1
@@ -50,6 +54,43 @@ def _content(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def audit_keys() -> audit_chain.Keys:
+    return audit_chain.derive_keys(settings.LAIF_AUDIT_KEY)
+
+
+def chain_entry(entry: AuditEntry) -> audit_chain.ChainEntry:
+    return audit_chain.ChainEntry(seq=entry.seq, content=_content(entry),
+                                  prev_hash=entry.prev_hash, hash=entry.hash)
+
+
+def sealed(head: AuditCheckpoint) -> audit_chain.Checkpoint:
+    return audit_chain.Checkpoint(seq=head.seq, hash=head.hash, mac=head.mac,
+                                  keyed_from=head.keyed_from, anchored_seq=head.anchored_seq)
+
+
+def reseal(head: AuditCheckpoint) -> None:
+    head.mac = audit_chain.checkpoint_mac(audit_keys(), head.seq, head.hash, head.keyed_from,
+                                          head.anchored_seq)
+
+
+def head_problem(head: AuditCheckpoint) -> str | None:
+    """Why the sealed head must not be extended, or None: its seal, the entry it names, nothing
+    behind it (one indexed read of at most two rows)."""
+    rows = AuditEntry.objects.filter(seq__gte=head.seq).order_by("seq")[:2]
+    return audit_chain.head_problem(audit_keys(), sealed(head), [chain_entry(e) for e in rows])
+
+
+def locked_head() -> AuditCheckpoint:
+    """The checkpoint row, locked until the end of the transaction (created when missing)."""
+    head = AuditCheckpoint.objects.select_for_update().filter(pk=CHECKPOINT_ID).first()
+    if head is None:
+        AuditCheckpoint.objects.get_or_create(
+            pk=CHECKPOINT_ID, defaults={"seq": 0, "hash": audit_chain.GENESIS, "mac": ""}
+        )
+        head = AuditCheckpoint.objects.select_for_update().get(pk=CHECKPOINT_ID)
+    return head
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -59,12 +100,10 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     with transaction.atomic():
-        head = AuditCheckpoint.objects.select_for_update().filter(pk=CHECKPOINT_ID).first()
-        if head is None:
-            AuditCheckpoint.objects.get_or_create(
-                pk=CHECKPOINT_ID, defaults={"seq": 0, "hash": audit_chain.GENESIS, "mac": ""}
-            )
-            head = AuditCheckpoint.objects.select_for_update().get(pk=CHECKPOINT_ID)
+        head = locked_head()
+        problem = head_problem(head)
+        if problem is not None:
+            raise audit_refusal(reason=problem, action=action)
         entry = AuditEntry(
             seq=head.seq + 1,
             at=timezone.now().replace(microsecond=0),
@@ -77,28 +116,32 @@ def audit_record(
             detail=detail or {},
             prev_hash=head.hash,
         )
-        entry.hash = audit_chain.entry_hash(entry.seq, _content(entry), entry.prev_hash)
+        entry.hash = audit_chain.entry_hash(audit_keys(), entry.seq, _content(entry),
+                                            entry.prev_hash)
         entry.save()
         head.seq, head.hash = entry.seq, entry.hash
-        head.mac = audit_chain.checkpoint_mac(settings.LAIF_AUDIT_KEY, head.seq, head.hash)
+        reseal(head)
         head.save()
     return entry
 
 
 def audit_verify(known: audit_chain.KnownHead | None = None) -> audit_chain.VerifyResult:
-    """Check the whole chain, its sealed head and, when given, a head verified earlier.
-    Streams the table in sequence order."""
-    entries = (
-        audit_chain.ChainEntry(seq=e.seq, content=_content(e), prev_hash=e.prev_hash, hash=e.hash)
-        for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
-    )
+    """Check the whole chain, its sealed head, the anchor file and, when given, a head verified
+    earlier. Streams the table in sequence order."""
+    keys = audit_keys()
+    entries = (chain_entry(e) for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000))
     head = AuditCheckpoint.objects.filter(pk=CHECKPOINT_ID).first()
-    checkpoint = (
-        audit_chain.Checkpoint(seq=head.seq, hash=head.hash, mac=head.mac)
-        if head is not None and head.seq > 0
-        else None
-    )
-    result = audit_chain.verify(entries, checkpoint, settings.LAIF_AUDIT_KEY, known)
+    checkpoint = sealed(head) if head is not None and head.seq > 0 else None
+    marker = None
+    if checkpoint is None:  # keyed entries then begin at the entry that says so (itself keyed)
+        marker = (AuditEntry.objects.filter(action=audit_chain.KEYED_ACTION).order_by("seq")
+                  .values_list("seq", flat=True).first())
+    anchor_file = anchor_file_read(Path(settings.LAIF_AUDIT_ANCHOR_FILE), keys.anchor)
+    result = audit_chain.verify(entries, checkpoint, keys, known,
+                                anchor_file.anchors if anchor_file is not None else None,
+                                keyed_from=marker or 1)
+    if anchor_file is not None:
+        result.problems.extend(anchor_file.problems)
     if result.entries == 0 and (
         Organisation.objects.exists() or ClusterIdentity.objects.exists()
     ):

@@ -1,9 +1,11 @@
-"""Hash chain of the audit log (pure: no Django).
+"""Keyed hash chain of the audit log (pure: no Django). ADR 0002 and ADR 0012.
 
-Each entry's hash is SHA-256 over its canonical JSON content and the previous entry's hash; the first
-entry chains to ``GENESIS``. The chain head (sequence number and hash) is checkpointed outside the
-audit table and sealed with an HMAC whose key is not in the database, so deleting the newest entries
-(which leaves a valid but shorter chain) is detected too.
+Each entry's hash is an HMAC-SHA-256, under a sub-key of ``LAIF_AUDIT_KEY`` (which is not in the
+database), over its sequence number, the previous entry's hash and its canonical JSON content; the
+first entry chains to ``GENESIS``. Entries written before the chain was keyed (``seq <
+keyed_from``) keep their plain SHA-256 hash: the first keyed entry covers the last plain hash, so
+they cannot be rewritten either. The chain head is checkpointed outside the audit table and sealed
+with another sub-key, and the sealed head is anchored outside the database (``audit_anchors``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,31 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from laif.accounts.audit_anchors import Anchor
+
 GENESIS = "0" * 64
+KEYED_ACTION = "audit.chain_keyed"  # the entry that marks where keyed entries begin
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Sub-keys of the audit key, one per use, so that no MAC can stand in for another."""
+
+    entry: bytes
+    checkpoint: bytes
+    anchor: bytes
+
+
+@lru_cache(maxsize=8)
+def derive_keys(secret: bytes) -> Keys:
+    def sub(label: bytes) -> bytes:
+        return hmac.digest(secret, label, "sha256")
+
+    return Keys(entry=sub(b"laif-audit-entry-v1"), checkpoint=sub(b"laif-audit-checkpoint-v2"),
+                anchor=sub(b"laif-audit-anchor-v1"))
 
 
 @dataclass(frozen=True)
@@ -28,9 +52,14 @@ class ChainEntry:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """The sealed head. ``keyed_from``: the first entry hashed with the key; ``anchored_seq``: the
+    newest head written to the anchor file (0: none yet)."""
+
     seq: int
     hash: str
     mac: str
+    keyed_from: int = 1
+    anchored_seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,7 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
     head_seq: int = 0
     head_hash: str = GENESIS
+    anchors: int = 0
 
     @property
     def ok(self) -> bool:
@@ -58,28 +88,84 @@ def canonical(content: dict[str, Any]) -> bytes:
                       default=str).encode()
 
 
-def entry_hash(seq: int, content: dict[str, Any], prev_hash: str) -> str:
-    h = hashlib.sha256()
-    h.update(str(seq).encode() + b"\n" + prev_hash.encode() + b"\n" + canonical(content))
-    return h.hexdigest()
+def _message(seq: int, content: dict[str, Any], prev_hash: str) -> bytes:
+    return str(seq).encode() + b"\n" + prev_hash.encode() + b"\n" + canonical(content)
 
 
-def checkpoint_mac(key: bytes, seq: int, head_hash: str) -> str:
-    return hmac.new(key, f"{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
+def plain_entry_hash(seq: int, content: dict[str, Any], prev_hash: str) -> str:
+    """The hash of entries written before the chain was keyed: anyone can compute it."""
+    return hashlib.sha256(_message(seq, content, prev_hash)).hexdigest()
+
+
+def entry_hash(keys: Keys, seq: int, content: dict[str, Any], prev_hash: str) -> str:
+    """The keyed hash of an entry: only a holder of the audit key can compute it."""
+    return hmac.digest(keys.entry, _message(seq, content, prev_hash), "sha256").hex()
+
+
+def expected_hash(keys: Keys, keyed_from: int, entry: ChainEntry) -> str:
+    if entry.seq < keyed_from:
+        return plain_entry_hash(entry.seq, entry.content, entry.prev_hash)
+    return entry_hash(keys, entry.seq, entry.content, entry.prev_hash)
+
+
+def checkpoint_mac(keys: Keys, seq: int, head_hash: str, keyed_from: int, anchored_seq: int
+                   ) -> str:
+    text = f"laif-audit-checkpoint/2:{seq}:{head_hash}:{keyed_from}:{anchored_seq}"
+    return hmac.digest(keys.checkpoint, text.encode(), "sha256").hex()
+
+
+def seal_valid(keys: Keys, checkpoint: Checkpoint) -> bool:
+    mac = checkpoint_mac(keys, checkpoint.seq, checkpoint.hash, checkpoint.keyed_from,
+                         checkpoint.anchored_seq)
+    return hmac.compare_digest(checkpoint.mac, mac)
+
+
+def head_problem(keys: Keys, checkpoint: Checkpoint, at_or_after: list[ChainEntry]) -> str | None:
+    """Is the sealed head safe to extend? ``at_or_after``: the first two entries with ``seq >=
+    checkpoint.seq`` (an O(1) read). None when it is; else the reason, for the operators' log.
+
+    Checked before every append, so that nothing seals a head forged without the key (a
+    recomputed chain written into the checkpoint), a rewritten newest entry, or entries slipped
+    in behind the head."""
+    if checkpoint.seq == 0:  # the initial state: only valid for an empty log
+        if checkpoint.keyed_from != 1 or checkpoint.anchored_seq != 0:
+            return "the empty checkpoint was edited"
+        if at_or_after:
+            return "the checkpoint was reset while the log holds entries"
+        return None
+    if not seal_valid(keys, checkpoint):
+        return f"the seal of the checkpoint (#{checkpoint.seq}) is invalid (checkpoint edited)"
+    head = at_or_after[0] if at_or_after else None
+    if head is None or head.seq != checkpoint.seq:
+        return f"entry #{checkpoint.seq}, the sealed head, is missing (entries deleted)"
+    if head.hash != checkpoint.hash:
+        return f"entry #{head.seq} does not match the sealed head (the log was rewritten)"
+    if expected_hash(keys, checkpoint.keyed_from, head) != head.hash:
+        return f"entry #{head.seq}: content does not match its hash (edited)"
+    if len(at_or_after) > 1:
+        return f"entry #{at_or_after[1].seq} lies behind the sealed head (inserted)"
+    return None
 
 
 def verify(
     entries: Iterable[ChainEntry],
     checkpoint: Checkpoint | None,
-    key: bytes,
+    keys: Keys,
     known: KnownHead | None = None,
+    anchors: list[Anchor] | None = None,
+    keyed_from: int = 1,
 ) -> VerifyResult:
     """Walk the chain in sequence order and report every break, in words an auditor can act on.
 
     ``known`` is a head verified earlier and kept by the auditor (``laif audit verify`` remembers
-    it): the chain must still hold that exact entry. This catches what the sealed checkpoint alone
-    cannot: an older, validly sealed checkpoint restored together with a truncated log."""
-    result = VerifyResult()
+    it), ``anchors`` the heads written to the anchor file (None: no file): the chain must still
+    hold those exact entries. This catches what the sealed checkpoint alone cannot: an older,
+    validly sealed checkpoint restored together with a truncated log. ``keyed_from`` applies
+    when there is no checkpoint (which otherwise says where keyed entries begin)."""
+    result = VerifyResult(anchors=len(anchors or []))
+    if checkpoint is not None:
+        keyed_from = checkpoint.keyed_from
+    anchored = {a.seq: a for a in anchors or []}
     expected_prev = GENESIS
     expected_seq = 1
     last_seq, last_hash = 0, GENESIS
@@ -95,11 +181,17 @@ def verify(
                 f"entry #{entry.seq}: does not chain to the entry before it "
                 "(an entry was deleted, inserted or reordered)"
             )
-        if entry_hash(entry.seq, entry.content, entry.prev_hash) != entry.hash:
+        if expected_hash(keys, keyed_from, entry) != entry.hash:
             result.problems.append(f"entry #{entry.seq}: content does not match its hash (edited)")
         if known is not None and entry.seq == known.seq and entry.hash != known.hash:
             result.problems.append(
                 f"entry #{entry.seq} differs from the one verified earlier (the log was rewritten)"
+            )
+        anchor = anchored.get(entry.seq)
+        if anchor is not None and entry.hash != anchor.hash:
+            result.problems.append(
+                f"entry #{entry.seq} differs from the one anchored at {anchor.at} outside the "
+                "database (the log was rewritten)"
             )
         expected_prev = entry.hash
         expected_seq = entry.seq + 1
@@ -110,11 +202,12 @@ def verify(
             f"the log ends at entry #{last_seq} but entry #{known.seq} was verified earlier "
             "(entries deleted)"
         )
+    _check_anchors_reach(result, checkpoint, anchors, last_seq)
     if checkpoint is None:
         if result.entries:
             result.problems.append("no checkpoint of the chain head was found")
         return result
-    if not hmac.compare_digest(checkpoint.mac, checkpoint_mac(key, checkpoint.seq, checkpoint.hash)):
+    if not seal_valid(keys, checkpoint):
         result.problems.append("the checkpoint's seal is invalid (checkpoint edited)")
     if checkpoint.seq != last_seq or checkpoint.hash != last_hash:
         if checkpoint.seq > last_seq:
@@ -127,3 +220,26 @@ def verify(
                 f"the log's head (#{last_seq}) does not match the checkpoint (#{checkpoint.seq})"
             )
     return result
+
+
+def _check_anchors_reach(result: VerifyResult, checkpoint: Checkpoint | None,
+                         anchors: list[Anchor] | None, last_seq: int) -> None:
+    if anchors is None:
+        if checkpoint is not None and checkpoint.anchored_seq:
+            result.problems.append(
+                f"the anchor file is missing but the checkpoint records an anchor at entry "
+                f"#{checkpoint.anchored_seq} (anchor file deleted)"
+            )
+        return
+    if anchors and anchors[-1].seq > last_seq:
+        newest = anchors[-1]
+        result.problems.append(
+            f"the log ends at entry #{last_seq} but entry #{newest.seq} was anchored at "
+            f"{newest.at} outside the database (entries deleted, or the log rolled back)"
+        )
+    newest_seq = anchors[-1].seq if anchors else 0
+    if checkpoint is not None and checkpoint.anchored_seq > newest_seq:
+        result.problems.append(
+            f"the anchor file ends at entry #{newest_seq} but the checkpoint records an anchor "
+            f"at entry #{checkpoint.anchored_seq} (anchor file truncated)"
+        )

@@ -34,3 +34,10 @@ class Conflict(DomainError):
 
 class Throttled(DomainError):
     status = 429
+
+
+class AuditUnavailable(DomainError):
+    """The audit log failed its integrity check: audited actions are refused until it is
+    repaired (ADR 0012)."""
+
+    status = 503

@@ -335,15 +335,29 @@ class AuditEntry(models.Model):
 
 
 class AuditCheckpoint(models.Model):
-    """The chain head (seq, hash) sealed with an HMAC whose key lives outside the database."""
+    """The chain head (seq, hash) sealed with an HMAC whose key lives outside the database, with
+    where keyed entries begin and the newest head written to the anchor file (ADR 0012)."""
 
     seq = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
+    keyed_from = models.PositiveBigIntegerField(default=1)
+    anchored_seq = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class AuditAlert(models.Model):
+    """The last alert raised because the audit log failed its integrity check (one row): a flood
+    of refused writes raises one alert an hour, not one per write."""
+
+    raised_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+
+    def __str__(self) -> str:
+        return f"audit alert at {self.raised_at:%Y-%m-%d %H:%M}"
 
 
 class Notice(models.Model):

@@ -261,6 +261,7 @@ class AuditVerifyOut(Schema):
     problems: list[str]
     head_seq: int
     head_hash: str
+    anchors: int  # heads anchored outside the database (LAIF_AUDIT_ANCHOR_FILE) checked
 
 
 class SmeIn(Schema):

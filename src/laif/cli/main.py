@@ -99,10 +99,10 @@ def whoami() -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Verify the audit log's hash chain and its sealed head; exit 1 on any break.
+    """Verify the audit log's hash chain, its sealed head and its anchors; exit 1 on any break.
 
-    The head of each successful verification is remembered on this machine (outside the platform)
-    and checked the next time: a log rolled back to an older state is caught too."""
+    The server checks the heads it anchored outside its database; the head of each successful
+    verification is also remembered on this machine and checked the next time."""
     client = _client()
     heads = HeadStore.load()
     known = heads.get(client.url)
@@ -116,8 +116,11 @@ def audit_verify() -> None:
         if result["head_seq"]:
             heads.put(client.url, result["head_seq"], result["head_hash"])
         since = f"; still holds entry #{known[0]} verified earlier" if known else ""
+        count = int(result.get("anchors", 0))
+        anchors = (f"; {count} anchor{'s' if count != 1 else ''} outside the database "
+                   f"agree{'s' if count == 1 else ''}" if count else "")
         console.print(f"[green]OK[/green]: {result['entries']} entries, chain intact, "
-                      f"head matches the sealed checkpoint{since}.")
+                      f"head matches the sealed checkpoint{anchors}{since}.")
         return
     err.print(f"[red]TAMPERED[/red]: {len(result['problems'])} problem(s) in "
               f"{result['entries']} entries:")

@@ -57,6 +57,14 @@ elif _audit_key is not None and len(_audit_key) < 32:
                 "audit checkpoint be forged)")
 # HMAC key that seals the audit chain's checkpoint; kept outside the database it protects.
 LAIF_AUDIT_KEY = (_audit_key or "audit:" + SECRET_KEY).encode()
+# The sealed head of the audit chain is appended to this file every few minutes (ADR 0012); keep
+# it where database writers cannot write (another volume, WORM storage), and back it up.
+_anchor_file = env.str("LAIF_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.log")).strip()
+if not _anchor_file or Path(_anchor_file).is_dir():
+    env.require("LAIF_AUDIT_ANCHOR_FILE", "must be the path of a file (created when missing)")
+LAIF_AUDIT_ANCHOR_FILE = Path(_anchor_file or DATA_DIR / "audit-anchors.log")
+# Also send each anchor line to the local syslog (facility authpriv), to be shipped elsewhere.
+LAIF_AUDIT_ANCHOR_SYSLOG = env.bool("LAIF_AUDIT_ANCHOR_SYSLOG", False)
 
 ALLOWED_HOSTS = env.list("LAIF_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("LAIF_CSRF_TRUSTED_ORIGINS", [])
@@ -347,6 +355,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "laif.accounts.audit_alert.AuditAlertMiddleware",
     "laif.accounts.oidc.OIDCMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (ADR 0016)
 ]

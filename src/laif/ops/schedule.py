@@ -55,10 +55,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("slurm_accounts", "laif.compute.tasks.slurm_accounts_reconcile_task"),
     # finished task results older than LAIF_TASK_RESULTS_KEEP_DAYS
     Periodic("task_results_prune", "laif.ops.tasks.task_results_prune_task"),
-    # HOOK (audit): the periodic anchoring of the audit chain belongs here, as
-    #   Periodic("audit_anchor", "laif.accounts.tasks.audit_anchor_task"),
-    # with "audit_anchor": "<default>" added to schedule_spec.SCHEDULE_DEFAULTS (which makes
-    # LAIF_SCHEDULE_AUDIT_ANCHOR) and documented in docs/CONFIGURATION.md and deploy/laif.env.
+    # the audit chain's sealed head written outside the database (ADR 0012)
+    Periodic("audit_anchor", "laif.accounts.tasks.audit_anchor_task"),
 )
 
 

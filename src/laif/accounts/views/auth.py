@@ -40,19 +40,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
         ip = client_ip(request)
         # django-axes (first authentication backend) refuses a locked (account, address) and
         # counts the failure otherwise: laif/accounts/throttle.py.
-        user = authenticate(request, email=email, password=form.cleaned_data["password"])
-        if isinstance(user, User):
-            services.login_record(email=email, ip=ip, user=user)
-            login(request, user, backend=MODEL_BACKEND)
-            return redirect(_safe_next(request, "home"))
-        if throttle.password_was_checked(request):
-            services.login_record(email=email, ip=ip, user=None)
-        locked = throttle.refused(request, {"email": email})
-        if locked is not None:
-            form.add_error(None, locked.message)
-            status = 429
+        try:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if isinstance(user, User):
+                services.login_record(email=email, ip=ip, user=user)
+                login(request, user, backend=MODEL_BACKEND)
+                return redirect(_safe_next(request, "home"))
+            if throttle.password_was_checked(request):
+                services.login_record(email=email, ip=ip, user=None)
+        except DomainError as exc:  # the audit log refuses writes (ADR 0012): nobody logs in
+            form.add_domain_error(exc)
         else:
-            form.add_error(None, _("Wrong e-mail address or password."))
+            locked = throttle.refused(request, {"email": email})
+            if locked is not None:
+                form.add_error(None, locked.message)
+                status = 429
+            else:
+                form.add_error(None, _("Wrong e-mail address or password."))
     return render(request, "accounts/login.html", {
         "form": form,
         "next": request.GET.get("next", ""),

@@ -1,0 +1,95 @@
+"""The anchor file of the audit log (pure: no Django). ADR 0012.
+
+Every few minutes the sealed head of the audit chain is appended to a file outside the database,
+one line per anchor::
+
+    laif-audit-anchor/1 <seq> <hash> <time> <mac>
+
+where ``mac`` is an HMAC-SHA-256, under the anchor sub-key of ``LAIF_AUDIT_KEY``, of the rest
+of the line. Someone who can write to the database but not to this file cannot make the log
+forget a head it had: every anchored (seq, hash) must still be in the chain.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+VERSION = "laif-audit-anchor/1"
+_LINE = re.compile(
+    r"laif-audit-anchor/1 (?P<seq>[1-9][0-9]{0,18}) (?P<hash>[0-9a-f]{64}) "
+    r"(?P<at>[0-9T:+.Z-]{10,40}) (?P<mac>[0-9a-f]{64})"
+)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str  # ISO 8601, for the auditor's eyes
+
+
+@dataclass
+class AnchorFile:
+    """What an anchor file says: its valid anchors in order, and what is wrong with it."""
+
+    anchors: list[Anchor] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def last(self) -> Anchor | None:
+        return self.anchors[-1] if self.anchors else None
+
+
+def _mac(key: bytes, body: str) -> str:
+    return hmac.digest(key, body.encode(), "sha256").hex()
+
+
+def anchor_line(key: bytes, anchor: Anchor) -> str:
+    """The line (with its newline) that records ``anchor``."""
+    body = f"{VERSION} {anchor.seq} {anchor.hash} {anchor.at}"
+    return f"{body} {_mac(key, body)}\n"
+
+
+def parse_line(key: bytes, line: str) -> Anchor | None:
+    """The anchor a line records, or None when it is malformed or its MAC is wrong."""
+    match = _LINE.fullmatch(line.rstrip("\n"))
+    if match is None:
+        return None
+    body = line.rstrip("\n").rsplit(" ", 1)[0]
+    if not hmac.compare_digest(match["mac"], _mac(key, body)):
+        return None
+    return Anchor(seq=int(match["seq"]), hash=match["hash"], at=match["at"])
+
+
+def parse_anchors(key: bytes, lines: Iterable[str]) -> AnchorFile:
+    """Check every line of an anchor file: well formed, a valid MAC, sequence numbers strictly
+    increasing. Lines that fail are reported and left out of ``anchors``."""
+    result = AnchorFile()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            result.problems.append(f"anchor line {number}: empty (anchor file edited)")
+            continue
+        anchor = parse_line(key, line)
+        if anchor is None:
+            result.problems.append(
+                f"anchor line {number}: malformed or its seal is invalid (anchor file edited)"
+            )
+            continue
+        last = result.last
+        if last is not None and anchor.seq <= last.seq:
+            result.problems.append(
+                f"anchor line {number}: entry #{anchor.seq} after entry #{last.seq} "
+                "(anchors out of order: anchor file edited)"
+            )
+            continue
+        result.anchors.append(anchor)
+    return result
+
+
+def last_line(tail: bytes) -> str | None:
+    """The last complete line of the end of a file (``tail``: its last few kilobytes)."""
+    lines = tail.decode("utf-8", "replace").splitlines()
+    return lines[-1] if lines else None
