@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,11 +103,12 @@ def test_a_job_queued_while_slurm_is_unreachable_is_submitted_when_it_answers(
                      lambda: run.health(all_checks=True)[0] == 200)
             code, _seconds = run.ctrl_c()
         assert code in (0, 130)
-        # submitted exactly once: one Slurm job carries the platform's job id in its name
+        # submitted exactly once: one Slurm job carries the platform's tag (installation key and
+        # job id) in its name
         since = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
         named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", team["account"],
                                        "-S", since, "-E", "now")["jobs"]
-                 if j["name"].startswith(f"laif-{job['id']}-")]
+                 if re.match(rf"laif-[0-9a-f]+-{job['id']}-", j["name"])]
         assert len(named) == 1, named
     finally:
         drop_account(team["account"])

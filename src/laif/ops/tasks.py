@@ -14,10 +14,6 @@ from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import SchedulerError
 from laif.ops.beats import SCHEDULER, WORKER, beat_record
 
-PROBE_ID = "0"
-"""A job id no scheduler hands out: asking for its state reaches the scheduler and finds
-nothing."""
-
 
 @task()
 def heartbeat_task() -> bool:
@@ -25,7 +21,7 @@ def heartbeat_task() -> bool:
     beat_record(WORKER)
     sched = get_scheduler()
     try:
-        sched.status([PROBE_ID])
+        sched.ping()
     except SchedulerError as exc:
         beat_record(SCHEDULER, ok=False, detail=f"{sched.name}: {exc}")
         return False

@@ -134,6 +134,9 @@ class Scheduler(Protocol):
     def submit(self, spec: JobSpec) -> str:
         """Submit the job; its id in the scheduler."""
 
+    def ping(self) -> None:
+        """Nothing when the scheduler answers; ``SchedulerUnavailable`` when it does not."""
+
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The state of each job it knows among ``ids`` (unknown ids are left out)."""
 

@@ -78,6 +78,9 @@ class FakeScheduler:
             raise SubmitUncertain("the fake scheduler did not answer (job accepted)")
         return job_id
 
+    def ping(self) -> None:
+        self._check("ping")
+
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         self._check("status")
         return {i: self.jobs[i] for i in ids if i in self.jobs}

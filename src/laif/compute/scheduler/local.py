@@ -221,6 +221,9 @@ class LocalScheduler:
         state_name = COMPLETED if code == 0 else TIMEOUT if code == TIMEOUT_EXIT else FAILED
         return JobStatus(job_id, state_name, exit_code=code, started_at=started, ended_at=ended)
 
+    def ping(self) -> None:
+        return None  # this machine: always there
+
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         _reap()
         found = {job_id: self._status(job_id) for job_id in ids}

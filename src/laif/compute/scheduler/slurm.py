@@ -308,10 +308,13 @@ class SlurmScheduler:
             raise SchedulerUnavailable(message)  # slurmctld never got it (connect failure)
         raise SubmitRefused(message)
 
+    def ping(self) -> None:
+        self._run("scontrol", "ping")
+
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The jobs in question only: ``squeue -j`` for those the controller holds, then
         ``sacct -j`` for the others (finished and purged from the controller), in chunks."""
-        wanted = [i for i in ids if i.isdigit()]
+        wanted = [i for i in ids if i.isdigit() and int(i) > 0]  # -j 0: an error, or everything
         found: dict[str, JobStatus] = {}
         for chunk in _chunks(wanted):
             queued = self._run("squeue", "-h", "-a", "-r", "-t", "all", "-j", ",".join(chunk),
