@@ -41,9 +41,11 @@ def entry(project: Project, user: User | None, month: date, *, gpu_s: int = 0, c
 
 
 def issue(operator: User, project: Project, month: date) -> Statement:
-    return statements.statement_issue(access=access_for(operator), actor=Actor.of(operator),
-                                      organisation_id=project.organisation_id, month=month,
-                                      now=NOW)
+    statement = statements.statement_issue(
+        access=access_for(operator), actor=Actor.of(operator),
+        organisation_id=project.organisation_id, month=month, now=NOW)
+    assert ledger_totals.totals_differences() == []  # the billed part of the totals follows
+    return statement
 
 
 def billing_ids(w: World) -> dict[str, int]:
