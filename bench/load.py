@@ -241,7 +241,7 @@ def run_locust(base: str, path: str, headers: str, args: argparse.Namespace, tmp
     rows = [r for r in csv.DictReader(stats.open()) if r["Name"] == "page"] \
         if stats.exists() else []
     if not rows:
-        print(f"locust gave no figures for {path}: {done.stderr[-2000:]}")
+        print(f"locust gave no figures for {path}: {done.stderr[-2000:]!r}")
         result.rate_failures = -1
         return
     row = rows[0]

@@ -71,7 +71,7 @@ def totals_add(entries: QuerySet[UsageEntry]) -> None:
         cursor.execute(upsert_sql(f"({sql})"), params)
 
 
-def _key_filter(row: dict[str, Any]) -> dict[str, Any]:
+def _key_filter(row: Any) -> dict[str, Any]:
     return {(f"{c}__isnull" if row[c] is None else c): (True if row[c] is None else row[c])
             for c in KEY}
 

@@ -100,7 +100,7 @@ class Draft:
     issued: Statement | None = None
 
 
-def _billable(month: date, issued: QuerySet[Statement]) -> Q:
+def _billable(month: date, issued: QuerySet[Statement, Any]) -> Q:
     """What a statement of ``month`` bills: unbilled usage of the month, and of earlier months
     whose statement is already issued (late usage: adjustments). Usage of an earlier month not
     yet issued waits for that month's own statement."""
@@ -118,7 +118,7 @@ def billable_groups(org_id: int, month: date) -> list[dict[str, Any]]:
     """The sums of ``billable_entries`` per project, member, partition and month, read from the
     ledger's running totals (``ledger_totals``): a few rows whatever the number of entries."""
     issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
-    return list(
+    rows = (
         UsageTotal.objects.filter(organisation_id=org_id, entries__gt=F("billed_entries"))
         .filter(_billable(month, issued)).order_by()
         .values("project_id", "user_id", "partition", "month")
@@ -128,6 +128,7 @@ def billable_groups(org_id: int, month: date) -> list[dict[str, Any]]:
                   reported=Sum(F("energy_reported") - F("billed_energy_reported")),
                   n=Sum(F("entries") - F("billed_entries")))
         .order_by("month", "project_id", "user_id", "partition"))
+    return [dict(row) for row in rows]
 
 
 def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
