@@ -22,6 +22,10 @@ writes the previous batch:
   above the highest id before the insert: the transaction holds the write lock
   (``BEGIN IMMEDIATE``), so those are exactly the records this statement inserted.
 
+Both add the new entries to the ledger's running totals (``ledger_totals``) in the same
+transaction: PostgreSQL in the same statement (a CTE over the entries the insert returned),
+SQLite over the entries above the highest id before the insert.
+
 Nothing here loops over records in Python except the database driver's own ``executemany``.
 """
 
