@@ -8,7 +8,8 @@ demo``), optionally adds ``--entries`` ledger entries to this month through the 
 (synthetic ``sacct --json``), logs in as the demo organisation admin over HTTP (a session cookie
 and an API token), then starts each server itself and drives it:
 
-- ``gunicorn laif.config.wsgi`` (``--workers`` x ``--threads``, gthread), the production server;
+- ``gunicorn laif.config.wsgi`` (``--workers``, 2 x cores + 1 sync workers by default; with
+  ``--threads`` above 1, gthread workers), the production server;
 - Django's development server as ``laif serve`` runs it today (the baseline, in the same run,
   with ``LAIF_DB_CONN_MAX_AGE=0``: one database connection per request, as before).
 
@@ -136,7 +137,8 @@ def start(kind: str, env: dict[str, str], args: argparse.Namespace,
     if kind == "gunicorn":
         cmd = [str(VENV / "gunicorn"), "laif.config.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(args.workers), "--threads", str(args.threads),
-               "--worker-class", "gthread", "--backlog", "2048", "--log-level", "warning"]
+               "--worker-class", "gthread" if args.threads > 1 else "sync",
+               "--backlog", "2048", "--log-level", "warning"]
     else:  # what `laif serve` runs today: Django's development server, a thread per client
         cmd = [str(VENV / "laif"), "serve", "--addr", f"127.0.0.1:{port}"]
         env = {**env, "LAIF_DB_CONN_MAX_AGE": "0"}
@@ -281,8 +283,10 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--rate", type=int, default=50, help="requests/s of the fixed-rate run")
     parser.add_argument("--rate-duration", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default: 2 x cores + 1, as laif serve)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (more than 1: gthread workers)")
     parser.add_argument("--servers", default="gunicorn,runserver")
     parser.add_argument("--only", default="", help="endpoints whose name contains this")
     parser.add_argument("--db", default="laif_load")
