@@ -138,7 +138,8 @@ def start(kind: str, env: dict[str, str], args: argparse.Namespace,
         cmd = [str(VENV / "gunicorn"), "laif.config.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(args.workers), "--threads", str(args.threads),
                "--worker-class", "gthread" if args.threads > 1 else "sync",
-               "--backlog", "2048", "--log-level", "warning"]
+               "--backlog", "2048", "--log-level", "warning",
+               *(["--worker-tmp-dir", "/dev/shm"] if Path("/dev/shm").is_dir() else [])]
     else:  # what `laif serve` runs today: Django's development server, a thread per client
         cmd = [str(VENV / "laif"), "serve", "--addr", f"127.0.0.1:{port}"]
         env = {**env, "LAIF_DB_CONN_MAX_AGE": "0"}
