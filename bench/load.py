@@ -139,7 +139,7 @@ def start(kind: str, env: dict[str, str], args: argparse.Namespace,
                "--workers", str(args.workers), "--threads", str(args.threads),
                "--worker-class", "gthread" if args.threads > 1 else "sync",
                "--backlog", "2048", "--log-level", "warning",
-               *(["--worker-tmp-dir", "/dev/shm"] if Path("/dev/shm").is_dir() else [])]
+               *(["--worker-tmp-dir", "/dev/shm"] if Path("/dev/shm").is_dir() else [])]  # noqa: S108 - gunicorn heartbeat files
     else:  # what `laif serve` runs today: Django's development server, a thread per client
         cmd = [str(VENV / "laif"), "serve", "--addr", f"127.0.0.1:{port}"]
         env = {**env, "LAIF_DB_CONN_MAX_AGE": "0"}
