@@ -31,6 +31,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
@@ -48,6 +49,7 @@ from laif.compute.accounts_sync import slurm_account_sync  # noqa: E402
 from laif.compute.models import Allocation, AllocationPeriod, Pool  # noqa: E402
 from laif.compute.scheduler import use_scheduler  # noqa: E402
 from laif.compute.scheduler.slurm import SlurmScheduler  # noqa: E402
+from laif.compute.slurm_names import account_name  # noqa: E402
 
 ACCOUNT = "laifbench"
 USER = "laif_u1"  # made by cluster.sh
@@ -85,9 +87,10 @@ def main() -> None:
     bare_dir.mkdir()
     bare_dir.chmod(0o777)
     sched = SlurmScheduler(timeout=30)
+    account = account_name(ACCOUNT, settings.LAIF_SLURM_ACCOUNT_PREFIX)  # docs/adr/0011
     try:
         project, user = _setup()
-        slurm_account_sync(project_id=project.pk, scheduler=sched)
+        assert slurm_account_sync(project_id=project.pk, scheduler=sched).account == account
         uid = ClusterIdentity.objects.get(user=user).uid
         platform: list[float] = []
         bare: list[float] = []
@@ -102,7 +105,7 @@ def main() -> None:
                 assert job.state == "pending", (job.state, job.reason, job.queued_reason)
                 start = time.perf_counter()
                 subprocess.run(
-                    ["sbatch", "--parsable", f"--uid={uid}", f"--gid={uid}", "-A", ACCOUNT,
+                    ["sbatch", "--parsable", f"--uid={uid}", f"--gid={uid}", "-A", account,
                      "-J", f"bare{i}", "--time=1", "--gres=gpu:1", "--partition=gpu",
                      f"--chdir={bare_dir}", "-o", str(bare_dir / f"out-{i}.txt"),
                      "--export=NONE", "--wrap", "true"],
@@ -117,10 +120,10 @@ def main() -> None:
               f"{statistics.median(bare) * 1000:.0f} ms")
         print(f"platform overhead: {p_ms - b_ms:.0f} ms per submission ({p_ms / b_ms:.1f}x)")
     finally:
-        subprocess.run(["scancel", "-A", ACCOUNT], capture_output=True, check=False)
-        subprocess.run(["sacctmgr", "-i", "delete", "user", "where", f"account={ACCOUNT}"],
+        subprocess.run(["scancel", "-A", account], capture_output=True, check=False)
+        subprocess.run(["sacctmgr", "-i", "delete", "user", "where", f"account={account}"],
                        capture_output=True, check=False)
-        subprocess.run(["sacctmgr", "-i", "delete", "account", ACCOUNT], capture_output=True,
+        subprocess.run(["sacctmgr", "-i", "delete", "account", account], capture_output=True,
                        check=False)
         creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
 

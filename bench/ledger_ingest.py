@@ -68,6 +68,7 @@ from laif.compute.models import (  # noqa: E402
     Pool,
 )
 from laif.compute.sacct import FINISHED_STATES, finished_only, parse_sacct_json  # noqa: E402
+from laif.compute.slurm_models import SlurmAccount  # noqa: E402
 from laif.compute.usage_split import monthly_totals, split_by_month  # noqa: E402
 
 Totals = dict[tuple[str, str], tuple[int, int]]
@@ -78,6 +79,9 @@ def _populate() -> None:
                                       sme_class="small")
     projects = Project.objects.bulk_create(
         [Project(organisation=org, name=f"P{k}", code=f"P{k:04d}") for k in range(120)])
+    # the generated records' accounts are the codes, lowercased: accounts of before the prefix
+    SlurmAccount.objects.bulk_create(
+        [SlurmAccount(project=p, name=p.code.lower()) for p in projects])
     users = User.objects.bulk_create(
         [User(email=f"u{k}@bench.lu", first_name="U", last_name=f"N{k}") for k in range(300)])
     ClusterIdentity.objects.bulk_create(

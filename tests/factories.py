@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
 
+from django.utils import timezone
+
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import SYSTEM, Actor
@@ -31,23 +33,30 @@ def org_data(name: str = "", **overrides: object) -> services.OrganisationData:
 
 
 def sign_up(name: str = "", email: str = "", **overrides: object) -> tuple[Organisation, User]:
+    """Sign up, then follow the confirmation link: the organisation is registered."""
     n = next(_seq)
-    return services.organisation_sign_up(
+    _pending, user = services.organisation_sign_up(
         organisation=org_data(name, **overrides),
         email=email or f"admin{n}@example.lu",
         password=PASSWORD,
         first_name="Ada",
         last_name=f"Admin{n}",
     )
+    verified = services.email_verify(user=user, token=services.verification_token(user))
+    assert verified.organisation is not None, verified.problem
+    return verified.organisation, user
+
+
+def verified_user(email: str, password: str | None = PASSWORD, **extra: object) -> User:
+    """An account whose address is confirmed, as every account before e-mail verification."""
+    return User.objects.create_user(email, password, email_verified_at=timezone.now(), **extra)
 
 
 def add_member(org: Organisation, email: str = "", role: str = "member",
                first_name: str = "Marie", last_name: str = "") -> User:
     n = next(_seq)
-    user = User.objects.create_user(
-        email or f"member{n}@example.lu", PASSWORD, first_name=first_name,
-        last_name=last_name or f"Dupont{n}",
-    )
+    user = verified_user(email or f"member{n}@example.lu", first_name=first_name,
+                         last_name=last_name or f"Dupont{n}")
     org.memberships.create(user=user, role=role)
     return user
 
@@ -65,8 +74,8 @@ def create_project(org: Organisation, name: str = "", lead: User | None = None) 
 
 
 def staff(role: str, email: str = "") -> User:
-    user = User.objects.create_user(email or f"{role}{next(_seq)}@ai-factory.lu", PASSWORD,
-                                    first_name="Staff", last_name=role.title())
+    user = verified_user(email or f"{role}{next(_seq)}@ai-factory.lu",
+                         first_name="Staff", last_name=role.title())
     services.staff_role_grant(actor=SYSTEM, user=user, role=role)
     return user
 

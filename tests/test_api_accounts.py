@@ -13,6 +13,7 @@ from django.core import mail
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from laif.accounts import services
 from laif.accounts.models import (
     AuditEntry,
     ClusterIdentity,
@@ -23,6 +24,7 @@ from laif.accounts.models import (
 )
 from tests.api_support import BACKEND, JSON, Api, token_for
 from tests.factories import PASSWORD, World, add_member
+from tests.mail_support import link_path
 
 pytestmark = pytest.mark.django_db
 
@@ -53,23 +55,34 @@ def signup_body(**overrides: Any) -> dict[str, Any]:
     ],
 )
 def test_signup_creates_organisation_and_admin_with_sme_class(
-    headcount: int, turnover: int, balance: int, sme_class: str
+    headcount: int, turnover: int, balance: int, sme_class: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     body = signup_body(organisation={"staff_headcount": headcount,
                                      "annual_turnover_eur": turnover,
                                      "balance_sheet_eur": balance})
-    response = Client().post("/api/signup", body, content_type=JSON)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post("/api/signup", body, content_type=JSON)
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["organisation"]["sme_class"] == sme_class
     assert data["user"]["email"] == "peter@initech.lu"
-    org = Organisation.objects.get(pk=data["organisation"]["id"])
-    assert org.sme_class == sme_class
+    assert data["email_verified"] is False
+    assert "confirmation link was mailed to peter@initech.lu" in data["detail"]
     admin = User.objects.get(email="peter@initech.lu")
-    assert Membership.objects.get(user=admin, organisation=org).role == "admin"
     assert admin.check_password(PASSWORD)
+    assert not Organisation.objects.filter(name="Initech").exists()  # not before the link
+
+    browser = Client()
+    browser.force_login(admin, backend=BACKEND)
+    (message,) = mail.outbox
+    browser.get(link_path(message.body, "/verify-email/"))
+    org = Organisation.objects.get(name="Initech")
+    assert org.sme_class == sme_class
+    assert Membership.objects.get(user=admin, organisation=org).role == "admin"
 
     me = Api(token_for(admin)).get("/api/me").json()
+    assert me["email_verified"] is True
     assert me["organisations"] == [{"id": org.pk, "name": "Initech", "role": "admin"}]
     assert AuditEntry.objects.filter(action="organisation.signed_up").count() == 1
 
@@ -102,12 +115,15 @@ def test_signup_with_a_bad_vat_number_is_400_naming_the_field() -> None:
     assert not User.objects.filter(email="peter@initech.lu").exists()
 
 
-def test_signup_normalises_a_good_vat_number() -> None:
+def test_signup_normalises_a_good_vat_number(world: World) -> None:
     body = signup_body(organisation={"vat_number": "1502 7442", "rcs_number": "b 123456"})
     response = Client().post("/api/signup", body, content_type=JSON)
     assert response.status_code == 201, response.content
     org = response.json()["organisation"]
     assert (org["vat_number"], org["rcs_number"]) == ("LU15027442", "B123456")
+    peter = User.objects.get(email="peter@initech.lu")
+    services.email_verify(user=peter, token=services.verification_token(peter))
+    assert Organisation.objects.get(name="Initech").vat_number == "LU15027442"
 
     again = signup_body(email="other@initech.lu", organisation={"vat_number": "LU15027442"})
     response = Client().post("/api/signup", again, content_type=JSON)

@@ -179,7 +179,9 @@ def test_invitation_created_and_accepted_are_recorded(world: World) -> None:
     _membership, person = services.invitation_accept(
         token=invitation.plain_token,  # type: ignore[attr-defined]
         user=None, password=PASSWORD, first_name="New", last_name="Person", ip="203.0.113.5")
-    created, accepted = recorded(before)
+    created, verified, accepted = recorded(before)
+    assert (verified.action, verified.actor_ref, verified.detail["method"]) == (
+        "user.email_verified", person.pk, "invitation")
     assert (created.action, created.actor_ref, created.organisation_id_ref) == (
         "invitation.created", world.org_admin.pk, world.org.pk)
     assert created.detail == {"email": "new.person@example.lu", "role": "member"}

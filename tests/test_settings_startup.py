@@ -14,6 +14,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k" * 60
 PROD = {"LAIF_ENV": "production", "LAIF_SECRET_KEY": GOOD_SECRET, "LAIF_AUDIT_KEY": "a" * 40}
+# what production also needs (issue 17): PostgreSQL, Slurm, SMTP, an https:// site
+PROD_SITE = {"DATABASE_URL": "postgres://laif@db.internal:5432/laif", "LAIF_EXECUTOR": "slurm",
+             "LAIF_SITE_URL": "https://portal.example.lu"}
 
 
 def _base_env(tmp: Path) -> dict[str, str]:
@@ -65,6 +68,40 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
      "expected an integer"),
     ("prices-file-missing", {"LAIF_PRICES_FILE": "/nonexistent/prices.json"},
      "LAIF_PRICES_FILE", "cannot read it"),
+    ("slurm-prefix-quotes", {"LAIF_SLURM_COMMAND_PREFIX": "chroot '/var/lib/laif-slurm24/root"},
+     "LAIF_SLURM_COMMAND_PREFIX", "not a command line"),
+    ("slurm-prefix-missing", {"LAIF_SLURM_COMMAND_PREFIX": "/nonexistent/chroot /srv/root"},
+     "LAIF_SLURM_COMMAND_PREFIX", "not an executable"),
+    ("trusted-proxies-not-addresses", {"LAIF_TRUSTED_PROXIES": "10.0.0.5, the-proxy"},
+     "LAIF_TRUSTED_PROXIES", "expected IP addresses or networks"),
+    ("reset-link-too-short", {"LAIF_PASSWORD_RESET_MINUTES": "1"},
+     "LAIF_PASSWORD_RESET_MINUTES", "between 10 and 10080"),
+    ("production-sqlite", {**PROD, **PROD_SITE, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"},
+     "DATABASE_URL", "SQLite is refused in production"),
+    ("production-default-sqlite", {**PROD, **PROD_SITE, "DATABASE_URL": ""}, "DATABASE_URL",
+     "SQLite is refused in production"),
+    ("production-local-executor", {**PROD, **PROD_SITE, "LAIF_EXECUTOR": "local"},
+     "LAIF_EXECUTOR", "local executor is refused in production"),
+    ("production-console-mail", {**PROD, **PROD_SITE, "LAIF_EMAIL_BACKEND": "console"},
+     "LAIF_EMAIL_BACKEND", "'console' is refused in production"),
+    ("production-file-mail", {**PROD, **PROD_SITE, "LAIF_EMAIL_BACKEND": "file"},
+     "LAIF_EMAIL_BACKEND", "'file' is refused in production"),
+    ("production-http-site", {**PROD, **PROD_SITE, "LAIF_SITE_URL": "http://portal.example.lu"},
+     "LAIF_SITE_URL", "https:// address in production"),
+    ("staff-network-nonsense", {"LAIF_STAFF_NETWORKS": "10.0.0.0/8,intranet"},
+     "LAIF_STAFF_NETWORKS", "expected IP addresses or networks"),
+    ("trusted-proxy-nonsense", {"LAIF_TRUSTED_PROXIES": "10.0.0.0/33"}, "LAIF_TRUSTED_PROXIES",
+     "expected IP addresses or networks"),
+    ("schedule-nonsense", {"LAIF_SCHEDULE_JOBS_POLL": "every minute"},
+     "LAIF_SCHEDULE_JOBS_POLL", "expected an interval"),
+    ("schedule-bad-crontab", {"LAIF_SCHEDULE_ALLOCATIONS_TICK": "5 25 * * *"},
+     "LAIF_SCHEDULE_ALLOCATIONS_TICK", "not a valid crontab line"),
+    ("docs-access-unknown", {"LAIF_API_DOCS_ACCESS": "everyone"}, "LAIF_API_DOCS_ACCESS",
+     "expected one of public, staff, off"),
+    ("metrics-token-short", {"LAIF_METRICS_TOKEN": "short"}, "LAIF_METRICS_TOKEN",
+     "at least 32"),
+    ("proxy-header-nonsense", {"LAIF_PROXY_SSL_HEADER": "X Forwarded: Proto"},
+     "LAIF_PROXY_SSL_HEADER", "not a header name"),
 ]
 
 
@@ -87,6 +124,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
         "LAIF_ENV": "production",
         "LAIF_SECRET_KEY_FILE": _file(tmp, "prod-secret", GOOD_SECRET + "\n"),
         "LAIF_AUDIT_KEY_FILE": _file(tmp, "prod-audit", "b" * 40 + "\n"),
+        **PROD_SITE,
         "DATABASE_URL": "postgres://laif:hunter2@db.internal:5432/laif",
     }
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -150,3 +188,24 @@ def test_good_configuration_starts(results: dict[str, subprocess.CompletedProces
     result = results[case_id]
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path: Path) -> None:
+    """``manage.py check --deploy`` has nothing to say about the production settings (HSTS,
+    TLS redirect, secure cookies, DEBUG off, a strong secret key)."""
+    secret = "x7Kp2mQ9vR4tL8wZ3nB6yH1jF5dS0aG" * 2
+    env = {**_base_env(tmp_path), **PROD, **PROD_SITE, "LAIF_SECRET_KEY": secret}
+    done = subprocess.run([sys.executable, str(REPO / "manage.py"), "check", "--deploy",
+                           "--fail-level", "WARNING"], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+def test_development_without_settings_passes_no_deployment_check(tmp_path: Path) -> None:
+    """The check above can fail: development settings fail it."""
+    done = subprocess.run([sys.executable, str(REPO / "manage.py"), "check", "--deploy",
+                           "--fail-level", "WARNING"], env=_base_env(tmp_path), cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "security.W004" in done.stderr + done.stdout  # no HSTS

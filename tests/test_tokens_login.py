@@ -10,13 +10,13 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from laif.accounts import services
 from laif.accounts.audit import Actor
-from laif.accounts.errors import DomainError, NotFound, Throttled
-from laif.accounts.models import ApiToken, LoginFailure, User
+from laif.accounts.errors import DomainError, NotFound
+from laif.accounts.models import ApiToken, User
 from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
@@ -141,93 +141,8 @@ def test_created_token_is_shown_once(world: World) -> None:
     assert [t["prefix"] for t in listing.json()] == [secret[:12]]
 
 
-# ------------------------------------------------------------------ login throttling
-
-
-def login(email: str, password: str, ip: str = "192.0.2.10") -> int:
-    response = Client(REMOTE_ADDR=ip).post(
-        "/api/auth/token", {"email": email, "password": password},
-        content_type="application/json")
-    return response.status_code
-
-
-def test_account_is_locked_after_too_many_failures_even_with_the_right_password(
-        world: World) -> None:
-    limit = settings.LAIF_LOGIN_MAX_FAILURES
-    for _ in range(limit - 1):
-        assert login("member@acme.lu", "wrong-password") == 401
-    assert login("member@acme.lu", "wrong-password") == 401  # the limit-th failure
-    assert login("member@acme.lu", PASSWORD) == 429
-    assert LoginFailure.objects.filter(email="member@acme.lu").count() == limit
-
-
-def test_lock_message_says_how_long(world: World) -> None:
-    for _ in range(settings.LAIF_LOGIN_MAX_FAILURES):
-        login("member@acme.lu", "wrong")
-    response = Client().post("/api/auth/token", {"email": "member@acme.lu", "password": PASSWORD},
-                             content_type="application/json")
-    assert response.status_code == 429
-    assert f"{settings.LAIF_LOGIN_LOCKOUT_MINUTES} minutes" in response.json()["detail"]
-
-
-def test_lock_lifts_after_the_window(world: World) -> None:
-    for _ in range(settings.LAIF_LOGIN_MAX_FAILURES):
-        login("member@acme.lu", "wrong")
-    assert login("member@acme.lu", PASSWORD) == 429
-    window = timedelta(minutes=settings.LAIF_LOGIN_LOCKOUT_MINUTES)
-    LoginFailure.objects.update(at=timezone.now() - window + timedelta(seconds=30))
-    assert login("member@acme.lu", PASSWORD) == 429  # still inside the window
-    LoginFailure.objects.update(at=timezone.now() - window - timedelta(seconds=1))
-    assert login("member@acme.lu", PASSWORD) == 201
-
-
-def test_successful_login_clears_the_failures(world: World) -> None:
-    limit = settings.LAIF_LOGIN_MAX_FAILURES
-    for _ in range(limit - 1):
-        assert login("member@acme.lu", "wrong") == 401
-    assert login("member@acme.lu", PASSWORD) == 201
-    assert not LoginFailure.objects.filter(email="member@acme.lu").exists()
-    for _ in range(limit - 1):
-        assert login("member@acme.lu", "wrong") == 401
-    assert login("member@acme.lu", PASSWORD) == 201
-
-
-def test_lock_is_per_account_and_ignores_case_and_address(world: World) -> None:
-    limit = settings.LAIF_LOGIN_MAX_FAILURES
-    for i in range(limit):
-        assert login("Member@ACME.lu" if i % 2 else "member@acme.lu", "wrong",
-                     ip=f"198.51.100.{i + 1}") == 401
-    assert login("member@acme.lu", PASSWORD, ip="203.0.113.99") == 429
-    assert login("lead@acme.lu", PASSWORD) == 201  # other accounts are unaffected
-
-
-def test_one_address_trying_many_accounts_is_locked_out(world: World) -> None:
-    limit = settings.LAIF_LOGIN_MAX_FAILURES
-    for i in range(limit * 4):
-        assert login(f"nobody{i}@example.lu", "guess", ip="192.0.2.66") == 401
-    assert login("member@acme.lu", PASSWORD, ip="192.0.2.66") == 429
-    assert login("member@acme.lu", PASSWORD, ip="192.0.2.67") == 201
-
-
-@override_settings(LAIF_LOGIN_MAX_FAILURES=2, LAIF_LOGIN_LOCKOUT_MINUTES=1)
-def test_limits_come_from_settings(world: World) -> None:
-    assert login("member@acme.lu", "wrong") == 401
-    assert login("member@acme.lu", PASSWORD) == 201  # one failure is below the limit of 2
-    assert login("member@acme.lu", "wrong") == 401
-    assert login("member@acme.lu", "wrong") == 401
-    assert login("member@acme.lu", PASSWORD) == 429
-    LoginFailure.objects.update(at=timezone.now() - timedelta(minutes=1, seconds=1))
-    assert login("member@acme.lu", PASSWORD) == 201
-
-
-def test_throttle_service_directly(db: None) -> None:
-    now = timezone.now()
-    LoginFailure.objects.bulk_create(
-        LoginFailure(email="x@example.lu", ip="", at=now - timedelta(minutes=i))
-        for i in range(settings.LAIF_LOGIN_MAX_FAILURES))
-    with pytest.raises(Throttled):
-        services.login_check_throttle(email=" X@Example.lu ", ip="")
-    services.login_check_throttle(email="y@example.lu", ip="")  # another account is free
+# ------------------------------------------------------------------ login
+# Throttling of password logins: tests/test_login_throttle.py.
 
 
 def test_unknown_account_and_wrong_password_look_the_same(world: World) -> None:

@@ -35,6 +35,7 @@ from laif.accounts.models import (
 )
 from laif.catalogue import load_pillars
 from tests.factories import PASSWORD, World
+from tests.mail_support import link_path
 
 pytestmark = pytest.mark.django_db
 
@@ -200,12 +201,23 @@ def _signup_data(**overrides: str) -> dict[str, str]:
     return data
 
 
-def test_sign_up_logs_in_and_shows_the_sme_class(client: Client) -> None:
-    response = client.post("/signup/", _signup_data(), follow=True)
+def test_sign_up_confirms_the_address_then_registers_the_organisation(
+        client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/signup/", _signup_data(), follow=True)
     assert response.redirect_chain[-1][0] == "/"
     page = html(response)
     assert "Welcome, Anne" in page
+    assert "One more step: we sent a link to anne@moselle-vision.lu." in page
+    assert "Send the link again" in page
+    assert not Organisation.objects.filter(name="Moselle Vision S.A.").exists()
+    (message,) = mail.outbox
+    assert message.to == ["anne@moselle-vision.lu"]
+    assert "Moselle Vision S.A." in message.body
+
+    page = html(client.get(link_path(message.body, "/verify-email/"), follow=True))
     assert "Micro enterprise" in page
+    assert "Send the link again" not in page
     org = Organisation.objects.get(name="Moselle Vision S.A.")
     assert org.sme_class == "micro"
     assert Membership.objects.get(organisation=org).role == "admin"
@@ -248,9 +260,11 @@ def test_login_errors_throttling_and_safe_next(world: World, client: Client,
     page = html(client.get("/login/"))
     assert 'name="email"' in page
     assert "Log in with" not in page
-    for _ in range(3):
+    for _ in range(2):
         page = html(client.post("/login/", {"email": world.member.email, "password": "nope"}))
         assert "Wrong e-mail address or password." in page
+    page = html(client.post("/login/", {"email": world.member.email, "password": "nope"}))
+    assert "Too many failed logins" in page  # the third failure reaches the limit
     page = html(client.post("/login/", {"email": world.member.email, "password": PASSWORD}))
     assert "Too many failed logins" in page
     assert "_auth_user_id" not in client.session

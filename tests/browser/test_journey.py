@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import FileMailbox
 from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,8 @@ def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
     expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
-def test_sign_up_project_ssh_key_home(page: Page, live_server: Any, shots_dir: Path) -> None:
+def test_sign_up_project_ssh_key_home(page: Page, live_server: Any, shots_dir: Path,
+                                      mailbox: FileMailbox) -> None:
     base = live_server.url
     outside = no_external_requests(page, base)
 
@@ -83,7 +85,11 @@ def test_sign_up_project_ssh_key_home(page: Page, live_server: Any, shots_dir: P
     page.get_by_label("Password (again)").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Register").click()
 
-    # Logged in, at home: the six pillars and no project yet.
+    # Logged in; the organisation is registered once the address is confirmed by the mailed link.
+    expect(page.locator(".messages")).to_contain_text("we sent a link to anne@moselle-vision.lu")
+    page.goto(mailbox.link("anne@moselle-vision.lu", "/verify-email/"))
+
+    # At home: the six pillars and no project yet.
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Anne")
     expect(page.locator(".messages")).to_contain_text("Micro enterprise")
     expect(page.locator(".pillar")).to_have_count(6)

@@ -15,6 +15,7 @@ from laif.accounts.models import ClusterIdentity, Project, User
 from laif.compute import ledger_totals
 from laif.compute.ledger_models import UsageEntry, UsageRecord, UsageTotal
 from laif.compute.models import Allocation
+from laif.compute.slurm_models import SlurmAccount
 from tests.factories import World
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
@@ -61,8 +62,10 @@ def with_jobs(jobs: list[dict[str, Any]]) -> bytes:
 
 
 def slurm_project(project: Project, account: str = "laiftest") -> Project:
-    """The project whose Slurm account is ``account`` (the account is the code, lowercased)."""
+    """The project whose Slurm account is ``account``, named by the bare code as accounts were
+    before the prefix (recorded as its account, adopted)."""
     Project.objects.filter(pk=project.pk).update(code=account.upper())
+    SlurmAccount.objects.update_or_create(project=project, defaults={"name": account})
     project.refresh_from_db()
     return project
 

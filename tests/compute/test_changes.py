@@ -16,7 +16,7 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import User
 from laif.accounts.services import project_member_add
 from laif.compute import changes
-from laif.compute.accounts_sync import granted_gpu_minutes, slurm_account_sync
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.expiry import allocations_tick
 from laif.compute.models import (
     Allocation,
@@ -75,7 +75,7 @@ def test_a_top_up_reviewed_with_fewer_hours_adds_them_with_its_history(
     # the scheduler's GPU-minute limit follows the grant
     fake = FakeScheduler()
     slurm_account_sync(project_id=world.project.pk, scheduler=fake, today=TODAY)
-    assert fake.accounts[world.project.code.lower()].gpu_minutes_limit == 1_300 * 60
+    assert fake.accounts[slurm_account_name(world.project)].gpu_minutes_limit == 1_300 * 60
 
 
 def test_a_top_up_past_the_pool_is_refused_with_the_figures(world: World) -> None:
@@ -129,7 +129,7 @@ def test_an_extension_stays_inside_its_period(world: World, end: date | None,
     assert not AllocationRequest.objects.filter(amends=allocation).exists()
 
 
-def test_a_renewal_starts_after_the_allocation_and_resets_the_usage(world: World) -> None:
+def test_a_renewal_starts_after_the_allocation_with_its_whole_grant(world: World) -> None:
     allocation = grant(world.project, world.project_lead, 1_000)
     req = change(allocation, world.project_lead, "renewal", gpu_hours=2_000,
                  today=date(2026, 12, 1))
@@ -141,25 +141,22 @@ def test_a_renewal_starts_after_the_allocation_and_resets_the_usage(world: World
     assert renewal.granted_gpu_hours == 2_000
 
     fake = FakeScheduler()
-    account = world.project.code.lower()
-    # before the renewal starts: the old grant alone, no reset
+    account = slurm_account_name(world.project)
+    # before the renewal starts: the old grant alone
     slurm_account_sync(project_id=world.project.pk, scheduler=fake, today=date(2026, 12, 10))
-    fake.accounts[account].used = 40_000
     assert fake.accounts[account].gpu_minutes_limit == 1_000 * 60
-    # from its first day (the old one in its grace): the renewal alone, usage reset once
-    assert granted_gpu_minutes(world.project.pk, date(2026, 12, 15)) == 2_000 * 60
+    fake.accounts[account].used = 40_000  # what Slurm counted under the old allocation
+    # from its first day (the old one in its grace): the renewal's whole grant on top of what
+    # Slurm counted, which is never reset
     result = slurm_account_sync(project_id=world.project.pk, scheduler=fake,
                                 today=date(2026, 12, 15))
-    assert result.usage_reset
+    assert result.changed
     assert (fake.accounts[account].used, fake.accounts[account].gpu_minutes_limit) == (
-        0, 2_000 * 60)
-    renewal.refresh_from_db()
-    assert renewal.usage_reset_at is not None
-    fake.accounts[account].used = 10
+        40_000, 40_000 + 2_000 * 60)
     again = slurm_account_sync(project_id=world.project.pk, scheduler=fake,
                                today=date(2026, 12, 16))
-    assert not again.usage_reset
-    assert fake.accounts[account].used == 10
+    assert not again.changed
+    assert "reset_usage" not in fake.calls
 
     with pytest.raises(Conflict, match="already been renewed"):
         change(allocation, world.project_lead, "renewal", gpu_hours=100,

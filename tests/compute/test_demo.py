@@ -13,9 +13,11 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
 from laif.compute import ledger_selectors, sacct
+from laif.compute.budget import minutes_of
 from laif.compute.demo import CLUSTER, compute_demo_load, demo_sacct_json
 from laif.compute.ledger_models import UsageEntry, UsageRecord
 from laif.compute.models import Allocation
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.statement_models import Statement
 from laif.fund import services as fund_services
 
@@ -46,7 +48,9 @@ def test_the_demo_project_has_an_allocation_usage_and_last_months_statement(
     assert usage.total.energy_j is not None
     assert usage.total.energy_unreported > 0
     [balance] = usage.balances
-    assert balance.used.gpu_seconds == usage.total.gpu_seconds
+    # every run was charged to the allocation, none still reserved: rounded up to the minute once
+    assert balance.figures.used == minutes_of(usage.total.gpu_seconds)
+    assert balance.figures.reserved == 0
     statement = Statement.objects.get(organisation_id=project.organisation_id,
                                       month=date(2026, 10, 1))
     assert statement.total_cents > 0
@@ -56,7 +60,7 @@ def test_the_demo_project_has_an_allocation_usage_and_last_months_statement(
 def test_the_ledger_equals_the_replayed_sacct_output(loaded: tuple[Project, User]) -> None:
     project, _ = loaded
     usernames = sorted(UsageRecord.objects.values_list("username", flat=True).distinct())
-    data = demo_sacct_json(account=project.code.lower(), users=usernames,
+    data = demo_sacct_json(account=slurm_account_name(project), users=usernames,
                            start=datetime(2026, 9, 30, 22, tzinfo=UTC),
                            end=datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
     runs = sacct.finished_only(sacct.parse_sacct_json(data))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts.models import User
 from laif.compute.models import Job, JobState
@@ -21,7 +22,8 @@ ClientFor = Callable[[User | None], Client]
 
 
 def test_submit_from_a_template_then_see_it_wait_and_its_output(
-        world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+        world: World, fake: FakeScheduler, client_for: ClientFor,
+        settings: SettingsWrapper) -> None:
     grant(world.project, world.project_lead, 100, today=timezone.localdate())
     lead = client_for(world.project_lead)
     page = lead.get(reverse("compute_job_new", args=[world.project.pk]) + "?template=array")
@@ -37,6 +39,7 @@ def test_submit_from_a_template_then_see_it_wait_and_its_output(
     assert job.array_size == 4
 
     fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
+    settings.LAIF_JOB_STATE_MAX_AGE = 0  # read again at once (states are kept 10 s by default)
     workdir = jobs_dir() / str(job.pk)
     workdir.mkdir(parents=True)
     (workdir / "output-0.txt").write_text("task 0 done\n")
@@ -63,7 +66,8 @@ def test_a_refusal_is_shown_on_the_form_with_the_figures(
             "name": "too big", "template": "", "script": "echo hi", "gpus": "4",
             "time_limit_minutes": "60", "partition": "gpu", "array_size": "1"})
     assert response.status_code == 200
-    assert "only 60 remain of the project&#x27;s 60 GPU-minutes" in response.content.decode()
+    assert ("only 1.00 GPU-hours (60 GPU-minutes) remain of the project&#x27;s 1.00 GPU-hours"
+            in response.content.decode())
     assert not Job.objects.exists()
 
 

@@ -14,10 +14,11 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.compute import jobs
+from laif.compute import job_state, jobs
 from laif.compute.models import JobState
 from laif.compute.scheduler import base, jobs_dir
 from laif.compute.scheduler.fake import FakeScheduler
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY
@@ -46,7 +47,7 @@ def test_a_job_is_submitted_as_its_owner_on_the_project_account(
     spec = fake.submitted[0]
     identity = granted.project_lead.cluster_identity
     assert (spec.username, spec.uid, spec.gid) == (identity.username, identity.uid, identity.uid)
-    assert spec.account == granted.project.code
+    assert spec.account == slurm_account_name(granted.project) == f"laif_{granted.project.code}"
     assert spec.workdir == jobs_dir() / str(job.pk)
     assert "SLURM_ARRAY_TASK_ID" in spec.script
     assert job.scheduler_id == "1001"
@@ -59,27 +60,32 @@ def test_a_job_beyond_the_budget_is_refused_with_the_figures(
     with pytest.raises(Conflict) as refused:
         submit_job(granted.project, granted.project_lead, gpus=1, time_limit_minutes=300)
     message = refused.value.message
-    assert "up to 300 GPU-minutes (1 task(s) x 1 GPU(s) x 300 minutes)" in message
-    assert "only 240 remain of the project's 6,000 GPU-minutes: 0 used and 5,760 reserved" \
+    # the grant's unit (GPU-hours) and the worst case's (GPU-minutes), with the jobs holding it
+    assert "up to 5.00 GPU-hours (300 GPU-minutes: 1 task(s) x 1 GPU(s) x 300 minutes)" \
         in message
+    assert ("only 4.00 GPU-hours (240 GPU-minutes) remain of the project's 100.00 GPU-hours: "
+            "0.00 used and 96.00 reserved by its unfinished jobs") in message
+    assert "Reserved by: job " in message
+    assert "\u201ctrain\u201d (waiting in the scheduler: 96.00 GPU-hours)" in message
     assert len(fake.submitted) == 1
 
 
-def test_array_size_counts_and_scheduler_usage_counts(granted: World, fake: FakeScheduler) -> None:
+def test_array_size_counts_and_cpu_jobs_cost_nothing(granted: World,
+                                                      fake: FakeScheduler) -> None:
     with pytest.raises(Conflict, match="7,000 GPU-minutes"):
         submit_job(granted.project, granted.project_lead, array_size=10, time_limit_minutes=700)
     job = submit_job(granted.project, granted.project_lead, gpus=0, time_limit_minutes=5)
     assert job.state == JobState.PENDING  # CPU-only jobs cost no GPU-minutes
-    fake.ensure_account(granted.project.code, 6_000)
-    fake.accounts[granted.project.code].used = 5_990
-    with pytest.raises(Conflict, match="5,990 used"):
-        submit_job(granted.project, granted.project_lead, gpus=1, time_limit_minutes=11)
+    # what Slurm counts against the account is not the budget: the ledger is (test_balance)
+    fake.accounts[slurm_account_name(granted.project)].used = 5_990
+    assert submit_job(granted.project, granted.project_lead, gpus=1,
+                      time_limit_minutes=11).state == JobState.PENDING
 
 
 def test_finished_jobs_release_their_reservation(granted: World, fake: FakeScheduler) -> None:
     job = submit_job(granted.project, granted.project_lead, gpus=4, time_limit_minutes=1440)
     fake.set_state(job.scheduler_id, state=base.COMPLETED, exit_code=0)
-    jobs.job_refresh([job])
+    job_state.job_refresh([job], fresh=True)
     assert job.state == JobState.COMPLETED
     assert submit_job(granted.project, granted.project_lead, gpus=4,
                       time_limit_minutes=1440).state == JobState.PENDING
@@ -128,7 +134,7 @@ def test_a_submission_while_the_scheduler_is_down_is_submitted_once_when_back(
     # still down: the task leaves it queued (and schedules another try)
     assert job_dispatch_task.call(job.pk) == JobState.QUEUED
     # the queued job still counts against the budget
-    with pytest.raises(Conflict, match="60 reserved"):
+    with pytest.raises(Conflict, match=r"1\.00 reserved"):
         submit_job(granted.project, granted.project_lead, gpus=4, time_limit_minutes=1490)
 
     fake.available = True
@@ -177,15 +183,15 @@ def test_cancel(granted: World, fake: FakeScheduler) -> None:
 def test_refresh_follows_the_scheduler(granted: World, fake: FakeScheduler) -> None:
     job = submit_job(granted.project, granted.project_lead)
     fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
-    jobs.job_refresh([job])
+    job_state.job_refresh([job], fresh=True)
     job.refresh_from_db()
     assert (job.state, job.reason) == (JobState.PENDING, "AssocGrpGRESMinutes")
     fake.set_state(job.scheduler_id, state=base.FAILED, reason="", exit_code=3)
     fake.available = False
-    jobs.job_refresh([job])  # unreachable: unchanged
+    job_state.job_refresh([job], fresh=True)  # unreachable: unchanged
     assert job.state == JobState.PENDING
     fake.available = True
-    jobs.job_refresh([job])
+    job_state.job_refresh([job], fresh=True)
     job.refresh_from_db()
     assert (job.state, job.exit_code) == (JobState.FAILED, 3)
 

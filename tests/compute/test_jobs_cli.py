@@ -8,7 +8,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
-from laif.compute.jobs import job_output
+from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import jobs_dir
 from laif.compute.scheduler.fake import FakeScheduler
@@ -28,7 +28,8 @@ def token(world: World, settings: SettingsWrapper) -> str:
 
 
 def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: str,
-                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+                                    tmp_path_factory: pytest.TempPathFactory,
+                                    settings: SettingsWrapper) -> None:
     grant(world.project, world.project_lead, 100, today=timezone.localdate())
     script = tmp_path_factory.mktemp("s") / "job.sh"
     script.write_text("#!/bin/bash\necho hi\n")
@@ -43,6 +44,7 @@ def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: st
     assert result.exit_code == 0, result.output
 
     fake.set_state(job.scheduler_id, reason="AssocGrpGRESMinutes")
+    settings.LAIF_JOB_STATE_MAX_AGE = 0  # read again at once (states are kept 10 s by default)
     result = run_cli(["jobs", "list", "--project", str(world.project.pk)], token)
     assert result.exit_code == 0, result.output
     assert "2 jobs" in result.output
@@ -56,7 +58,7 @@ def test_jobs_from_the_command_line(world: World, fake: FakeScheduler, token: st
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "output.txt").write_text("epoch 1 loss 0.5\n")
     result = run_cli(["jobs", "logs", str(job.pk)], token)
-    assert result.stdout == "epoch 1 loss 0.5\n" == job_output(job)
+    assert result.stdout == "epoch 1 loss 0.5\n" == job_output(job).text
 
     result = run_cli(["jobs", "cancel", str(job.pk)], token)
     assert result.exit_code == 0, result.output

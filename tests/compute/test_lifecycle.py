@@ -16,7 +16,11 @@ from django.core.management import call_command
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
 from laif.compute import lifecycle
-from laif.compute.accounts_sync import granted_gpu_minutes
+from laif.compute.accounts_sync import (
+    headroom_gpu_minutes,
+    slurm_account_name,
+    slurm_account_sync,
+)
 from laif.compute.expiry import allocations_tick
 from laif.compute.models import Allocation, AllocationNotice, AllocationState
 from laif.compute.scheduler.fake import FakeScheduler
@@ -123,15 +127,26 @@ def test_the_tick_walks_the_whole_life_cycle(
 
 
 @pytest.mark.django_db
-def test_the_grant_backs_the_limit_during_the_grace_not_after(world: World) -> None:
+def test_after_the_end_the_limit_lets_running_jobs_finish_and_starts_nothing(
+        world: World) -> None:
     allocation = grant(world.project, world.project_lead, 100)
+    sched = FakeScheduler()
+    account = slurm_account_name(world.project)
+    slurm_account_sync(project_id=world.project.pk, scheduler=sched, today=allocation.end)
+    assert sched.accounts[account].gpu_minutes_limit == 6000
+    sched.accounts[account].used, sched.accounts[account].running = 1_000, 240
     grace_day = allocation.end + timedelta(days=3)
     allocations_tick(grace_day)
-    assert granted_gpu_minutes(world.project.pk, grace_day) == 6000
+    assert headroom_gpu_minutes(world.project.pk, grace_day) == 0
+    slurm_account_sync(project_id=world.project.pk, scheduler=sched, today=grace_day)
+    # what Slurm counted and what the running jobs may still use: nothing new starts
+    assert sched.accounts[account].gpu_minutes_limit == 1_240
     later = allocation.end + timedelta(days=15)
     allocations_tick(later)
     assert Allocation.objects.get(pk=allocation.pk).state == AllocationState.EXPIRED
-    assert granted_gpu_minutes(world.project.pk, later) == 0
+    sched.accounts[account].used, sched.accounts[account].running = 1_240, 0
+    slurm_account_sync(project_id=world.project.pk, scheduler=sched, today=later)
+    assert sched.accounts[account].gpu_minutes_limit == 1_240
 
 
 @pytest.mark.django_db

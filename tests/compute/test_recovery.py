@@ -13,8 +13,8 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ClusterIdentity
 from laif.accounts.services import project_member_add, project_member_remove
-from laif.compute import jobs
-from laif.compute.accounts_sync import slurm_account_sync
+from laif.compute import dispatch, jobs
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import base
 from laif.compute.scheduler.fake import FakeScheduler
@@ -56,7 +56,7 @@ def test_a_job_the_scheduler_never_got_is_submitted_once(world: World,
     assert jobs.job_recover_stuck() == []  # a second pass finds nothing to do
     job.refresh_from_db()
     assert job.state == JobState.PENDING
-    assert [spec.name for spec in fake.submitted] == [f"laif-{job.pk}-train"]
+    assert [spec.name for spec in fake.submitted] == [f"{dispatch.job_tag(job)}-train"]
 
 
 def test_a_recent_or_unreachable_submission_is_left_alone(world: World,
@@ -81,7 +81,7 @@ def test_someone_who_leaves_loses_the_association_once_their_jobs_end(
     admin = world.org_admin
     project_member_add(access=access_for(admin), actor=Actor.of(admin),
                        project_id=world.project.pk, user_id=world.member.pk)
-    account = world.project.code.lower()
+    account = slurm_account_name(world.project)
     member_name = ClusterIdentity.objects.get(user=world.member).username
     slurm_account_sync(project_id=world.project.pk, scheduler=fake)
     assert member_name in fake.users(account)

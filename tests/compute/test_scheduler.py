@@ -4,6 +4,8 @@ account reconciliation (with the fake)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,28 +17,33 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import AuditEntry
-from laif.compute.accounts_sync import granted_gpu_minutes, slurm_account_sync
-from laif.compute.scheduler import base, get_scheduler, use_scheduler
+from laif.compute.accounts_sync import (
+    headroom_gpu_minutes,
+    slurm_account_name,
+    slurm_account_sync,
+)
+from laif.compute.scheduler import base, get_scheduler, runner, use_scheduler
 from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.scheduler.local import LocalScheduler
 from laif.compute.scheduler.slurm import (
     SlurmScheduler,
+    parse_account_usage,
     parse_gpu_minutes,
     parse_sacct,
     parse_squeue,
-    parse_used_minutes,
     slurm_state,
 )
 from tests.compute.support import TODAY, review, submit
 from tests.factories import World
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
+UID = 290_001  # no one's: the local executor runs the tests' jobs as this uid when root
 
 
 def _spec(workdir: Path, script: str, **changes: object) -> base.JobSpec:
     values: dict[str, object] = {
-        "name": "test", "script": script, "account": "acct", "username": "u", "uid": 1,
-        "gid": 1, "workdir": workdir, "time_limit_minutes": 1, **changes,
+        "name": "test", "script": script, "account": "acct", "username": "u", "uid": UID,
+        "gid": UID, "workdir": workdir, "time_limit_minutes": 1, **changes,
     }
     return base.JobSpec(**values)  # type: ignore[arg-type]
 
@@ -53,6 +60,21 @@ def _wait(sched: LocalScheduler, job_id: str, timeout: float = 10) -> base.JobSt
 # ----------------------------------------------------------------------------------- local
 
 
+def _running(pid: str, timeout: float = 5) -> bool:
+    """Whether the process still runs after ``timeout`` (a zombie waiting for its parent to
+    collect it does not run)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = (Path("/proc") / pid / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return False
+        if state in ("Z", "X"):
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_local_runs_the_script_and_captures_its_output(tmp_path: Path) -> None:
     sched = LocalScheduler(tmp_path)
     job_id = sched.submit(_spec(tmp_path / "1", "echo hello; echo gpus=$CUDA_VISIBLE_DEVICES\n"))
@@ -62,7 +84,7 @@ def test_local_runs_the_script_and_captures_its_output(tmp_path: Path) -> None:
     assert status.exit_code == 0
     assert status.started_at is not None
     assert status.ended_at is not None
-    assert sched.output(tmp_path / "1") == "hello\ngpus=\n"
+    assert sched.output(tmp_path / "1", uid=UID).text == "hello\ngpus=\n"
 
 
 def test_local_reports_failure_and_array_tasks(tmp_path: Path) -> None:
@@ -72,17 +94,37 @@ def test_local_reports_failure_and_array_tasks(tmp_path: Path) -> None:
     status = _wait(sched, failed)
     assert (status.state, status.exit_code) == (base.FAILED, 3)
     assert _wait(sched, array).state == base.COMPLETED
-    output = sched.output(tmp_path / "a")
+    output = sched.output(tmp_path / "a", uid=UID).text
     assert output.index("task 0") < output.index("task 1") < output.index("task 2")
 
 
 def test_local_cancels_a_running_job(tmp_path: Path) -> None:
     sched = LocalScheduler(tmp_path)
-    job_id = sched.submit(_spec(tmp_path / "c", "sleep 30\n"))
+    job_id = sched.submit(_spec(tmp_path / "c", "echo $$ > task.pid\nsleep 30\n"))
     assert sched.status([job_id])[job_id].state == base.RUNNING
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "c" / "task.pid").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     sched.cancel(job_id)
     assert _wait(sched, job_id).state == base.CANCELLED
-    assert sched.status(["nope", "../x"]) == {}
+    assert not _running((tmp_path / "c" / "task.pid").read_text().strip())  # not only the runner
+    assert sched.status(["nope", "../x", ".runner"]) == {}
+
+
+def test_the_runner_stops_a_task_past_its_time_limit_with_what_it_left(tmp_path: Path) -> None:
+    workdir, state = tmp_path / "job", tmp_path / "state"
+    workdir.mkdir()
+    state.mkdir()
+    (workdir / "job.sh").write_text("sleep 100 &\necho $! > left.pid\nsleep 100\n")
+    (state / "spec.json").write_text(json.dumps({
+        "workdir": str(workdir), "uid": None, "gid": None, "tasks": [None],
+        "time_limit_seconds": 1, "grace_seconds": 1, "env": {"PATH": "/usr/bin:/bin"}}))
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-I", runner.__file__, str(state)], timeout=30, check=True)
+    assert time.monotonic() - started < 10
+    assert (state / "exit_code").read_text() == str(runner.TIMEOUT_EXIT)
+    assert not _running((workdir / "left.pid").read_text().strip())
 
 
 def test_local_refuses_more_gpus_than_the_machine_has(tmp_path: Path) -> None:
@@ -111,12 +153,22 @@ def test_slurm_states_and_limits_are_parsed() -> None:
     assert parse_gpu_minutes("cpu=10,gres/gpu=600") == 600
     assert parse_gpu_minutes("gres/gpu:h200=5") is None
     assoc = (
-        "ClusterName=laif Account=p UserName= Partition= Priority=0 ID=3\n"
-        "    GrpTRESMins=cpu=N(0),gres/gpu=10(7),gres/gpu:h200=N(7)\n"
         "ClusterName=laif Account=p UserName=u(1001) Partition= Priority=0 ID=4\n"
         "    GrpTRESMins=cpu=N(0),gres/gpu=N(3)\n"
+        "    GrpTRESRunMins=cpu=N(0),gres/gpu=N(1)\n"
+        "ClusterName=laif Account=p UserName= Partition= Priority=0 ID=3\n"
+        "    GrpTRESMins=cpu=N(0),gres/gpu=10(7),gres/gpu:h200=N(7)\n"
+        "    GrpTRESRunMins=cpu=N(4),gres/gpu=N(45),gres/gpu:h200=N(45)\n"
     )
-    assert parse_used_minutes(assoc) == 7
+    assert parse_account_usage(assoc, "p") == base.AccountUsage(used_minutes=7,
+                                                               running_minutes=45)
+    # an account the controller has no association of has used nothing
+    none = "Current Association Manager state\n\nNo associations currently cached in Slurm.\n"
+    assert parse_account_usage(none, "p") == base.AccountUsage(0, 0)
+    # the account is there but its GPU figures cannot be read: refused, never read as 0
+    for broken in (assoc.replace("gres/gpu=", "gres/gpux="), assoc.replace("RunMins", "Run")):
+        with pytest.raises(base.SchedulerError, match="no GPU usage"):
+            parse_account_usage(broken, "p")
 
 
 def test_squeue_json_gives_the_pending_reason_and_array_state() -> None:
@@ -146,7 +198,7 @@ def test_slurm_commands_missing_mean_unavailable(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(base.SchedulerUnavailable):
         sched.status(["1"])
     with pytest.raises(base.SchedulerUnavailable):
-        sched.ensure_account("acct", 60)
+        sched.ensure_account("acct", 60, tag=base.AccountTag("laif", "laif project acct x"))
 
 
 # ------------------------------------------------------------------------------ reconciliation
@@ -155,13 +207,13 @@ def test_slurm_commands_missing_mean_unavailable(monkeypatch: pytest.MonkeyPatch
 def test_account_sync_is_idempotent_and_follows_grant_and_members(world: World) -> None:
     fake = FakeScheduler()
     project = world.project
-    assert granted_gpu_minutes(project.pk, TODAY) == 0
+    assert headroom_gpu_minutes(project.pk, TODAY) == 0
     review(submit(project, world.project_lead, requested_gpu_hours=100), world.reviewer,
            "approve")
     first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=fake)
     assert first.changed
     assert first.gpu_minutes_limit == 100 * 60
-    account = fake.accounts[project.code]
+    account = fake.accounts[slurm_account_name(project)]
     assert account.gpu_minutes_limit == 6000
     lead_name = world.project_lead.cluster_identity.username
     assert account.users == {lead_name}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -17,26 +16,33 @@ from django.test import override_settings
 from django.utils import timezone
 
 from laif.accounts.models import ClusterIdentity, Project, User
-from laif.compute import jobs
+from laif.compute import job_state
+from laif.compute.dispatch import job_tag
+from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
-from tests.slurm_support import slurm_json
+from tests.slurm_support import (
+    cluster_up,
+    record_state,
+    slurm_json,
+    slurm_scheduler,
+    slurmctld_pid,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
 
-REPO = Path(__file__).resolve().parents[2]
-STATE_DIR = Path(os.environ.get("LAIF_SLURM_DIR", "/var/lib/laif-slurm"))
 SCRIPT = '#!/bin/bash\necho "user=$(id -un) gpus=$CUDA_VISIBLE_DEVICES"\n'
 
 
 @pytest.fixture
 def slurm_jobs(jobs_root: Path) -> Iterator[SlurmScheduler]:
-    sched = SlurmScheduler(timeout=20)
+    sched = slurm_scheduler(20)
     with override_settings(LAIF_JOBS_DIR=jobs_root), use_scheduler(sched):
         yield sched
 
@@ -46,7 +52,7 @@ def _until_finished(job: Job, timeout: float = 60) -> Job:
     while not job.is_finished:
         assert time.monotonic() < deadline, f"job {job.pk} still {job.state}"
         time.sleep(0.3)
-        jobs.job_refresh([job])
+        job_state.job_refresh([job], fresh=True)
     return job
 
 
@@ -54,7 +60,7 @@ def _accounted(scheduler_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 30
     while True:
         found = slurm_json("sacct", "--json", "-X", "-a", "-j", scheduler_id)["jobs"]
-        if found and found[-1]["state"]["current"] == "COMPLETED":
+        if found and record_state(found[-1]) == "COMPLETED":
             record: dict[str, object] = found[-1]
             return record
         assert time.monotonic() < deadline, found
@@ -73,19 +79,10 @@ def test_two_members_submit_gpu_jobs_through_the_platform(
         _until_finished(job)
         assert job.state == JobState.COMPLETED
         username = ClusterIdentity.objects.get(user=user).username
-        assert f"user={username} gpus=" in jobs.job_output(job)
+        assert f"user={username} gpus=" in job_output(job).text
         record = _accounted(job.scheduler_id)
         assert record["user"] == username
-        assert record["account"] == project.code
-
-
-def _slurmctld_pid() -> int:
-    return int((STATE_DIR / "run" / "slurmctld.pid").read_text())
-
-
-def _cluster_up() -> None:
-    subprocess.run([str(REPO / "deploy" / "slurm" / "cluster.sh"), "up"], check=True,
-                   capture_output=True, timeout=120)
+        assert record["account"] == slurm_account_name(project)
 
 
 def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
@@ -93,9 +90,11 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     project, lead, _member = team
     grant(project, lead, 10, today=timezone.localdate())
     submit_job(project, lead, today=None, script=SCRIPT, gpus=1, time_limit_minutes=1)
-    pid = _slurmctld_pid()
+    pid = slurmctld_pid()
     os.kill(pid, signal.SIGTERM)
-    impatient = use_scheduler(SlurmScheduler(timeout=5))  # what a stopped controller costs
+    # long enough for sbatch to report the connect failure itself (about 9 s here): a client
+    # timeout would leave the job confirming instead (its request may have been sent)
+    impatient = use_scheduler(slurm_scheduler(15))
     impatient.__enter__()
     try:
         deadline = time.monotonic() + 30
@@ -109,7 +108,7 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
         assert job_dispatch_task.call(job.pk) == JobState.QUEUED
     finally:
         impatient.__exit__(None, None, None)
-        _cluster_up()
+        cluster_up()
     assert job_dispatch_task.call(job.pk) == JobState.PENDING
     assert job_dispatch_task.call(job.pk) == JobState.PENDING
     job.refresh_from_db()
@@ -119,9 +118,10 @@ def test_a_submission_while_slurmctld_is_stopped_runs_once_after_restart(
     since = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     deadline = time.monotonic() + 30
     while True:
-        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A", project.code,
+        named = [j for j in slurm_json("sacct", "--json", "-X", "-a", "-A",
+                                       slurm_account_name(project),
                                        "-S", since, "-E", "now")["jobs"]
-                 if j["name"].startswith(f"laif-{job.pk}-")]
+                 if j["name"].startswith(f"{job_tag(job)}-")]
         if named or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +20,19 @@ from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.compute.slurm_accounts import project_tag
 from tests.compute.support import TODAY, review, submit
 from tests.factories import add_member, create_project, sign_up, staff
-from tests.slurm_support import drop_account, ensure_unix_user, slurm, slurm_json, unavailable
+from tests.slurm_support import (
+    drop_account,
+    ensure_unix_user,
+    job_tempdir,
+    record_state,
+    slurm,
+    slurm_json,
+    slurm_scheduler,
+    unavailable,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 
@@ -34,7 +43,7 @@ JOB = 'echo "user=$(id -un) gpus=$CUDA_VISIBLE_DEVICES task=${SLURM_ARRAY_TASK_I
 def jobs_root() -> Iterator[Path]:
     if os.geteuid() != 0:
         unavailable("submitting jobs as other users (sbatch --uid) needs root")
-    path = Path(tempfile.mkdtemp(prefix="laif-jobs-"))
+    path = job_tempdir("laif-jobs-")
     path.chmod(0o755)
     try:
         yield path
@@ -66,7 +75,7 @@ def team() -> Iterator[tuple[Project, User, User]]:
 def _spec(project: Project, user: User, workdir: Path, **changes: object) -> base.JobSpec:
     identity = ClusterIdentity.objects.get(user=user)
     values: dict[str, object] = {
-        "name": "laif-test", "script": "#!/bin/bash\n" + JOB, "account": project.code,
+        "name": "laif-test", "script": "#!/bin/bash\n" + JOB, "account": slurm_account_name(project),
         "username": identity.username, "uid": identity.uid, "gid": identity.uid,
         "workdir": workdir, "gpus": 1, "time_limit_minutes": 2, **changes,
     }
@@ -87,12 +96,13 @@ def _until_finished(sched: SlurmScheduler, job_id: str, timeout: float = 60) -> 
 def test_two_members_run_jobs_as_themselves_on_the_project_account(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     first = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert first.changed
     assert first.gpu_minutes_limit == 6000
     assert not slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched).changed
-    assoc = slurm("sacctmgr", "-n", "-P", "show", "assoc", "where", f"account={project.code}",
+    account = slurm_account_name(project)
+    assoc = slurm("sacctmgr", "-n", "-P", "show", "assoc", "where", f"account={account}",
                   "format=User,GrpTRESMins,QOS,DefaultQOS")
     rows = {line.split("|")[0]: line.split("|")[1:] for line in assoc.splitlines()}
     assert rows[""] == ["gres/gpu=6000", "budget", "budget"]
@@ -104,43 +114,45 @@ def test_two_members_run_jobs_as_themselves_on_the_project_account(
     for user in (lead, member):
         status = _until_finished(sched, ids[user.pk])
         assert status.state == base.COMPLETED, status
-        username = ClusterIdentity.objects.get(user=user).username
-        assert f"user={username} gpus=" in sched.output(jobs_root / str(user.pk))
+        identity = ClusterIdentity.objects.get(user=user)
+        assert f"user={identity.username} gpus=" in sched.output(
+            jobs_root / str(user.pk), uid=identity.uid).text
+        username = identity.username
         # the accounting record: under the person's own user and the project's account
         deadline = time.monotonic() + 30
         while True:
             jobs = slurm_json("sacct", "--json", "-X", "-a", "-j", ids[user.pk])["jobs"]
-            if jobs and jobs[-1]["state"]["current"] == "COMPLETED":
+            if jobs and record_state(jobs[-1]) == "COMPLETED":
                 break
             assert time.monotonic() < deadline, jobs
             time.sleep(0.5)
         assert jobs[-1]["user"] == username
-        assert jobs[-1]["account"] == project.code
-    assert sched.usage(project.code) is not None
+        assert jobs[-1]["account"] == account
+    assert sched.usage(account) is not None
 
 
 def test_a_job_past_the_limit_is_refused_by_slurm(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
-    assert sched.ensure_account(project.code, 5)  # 5 GPU-minutes left to Slurm
+    account = slurm_account_name(project)
+    assert sched.ensure_account(account, 5, tag=project_tag(project))  # 5 GPU-minutes left
     with pytest.raises(base.SubmitRefused, match=r"(?i)qos|policy|limit"):
         sched.submit(_spec(project, lead, jobs_root / "big", gpus=2, time_limit_minutes=10))
     array = sched.submit(_spec(project, lead, jobs_root / "small", gpus=1,
                                time_limit_minutes=1, array_size=2))
     assert _until_finished(sched, array).state == base.COMPLETED
-    output = sched.output(jobs_root / "small")
+    output = sched.output(jobs_root / "small",
+                          uid=ClusterIdentity.objects.get(user=lead).uid).text
     assert "task=0" in output
     assert "task=1" in output
-    sched.reset_usage(project.code)
-    assert sched.usage(project.code) == 0
 
 
 def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     username = ClusterIdentity.objects.get(user=member).username
     spec = _spec(project, member, jobs_root / "long", name=f"laif-{project.pk}-long",
@@ -154,7 +166,7 @@ def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
                                            project_id=project.pk, user_id=member.pk)
     result = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert result.removal_pending == [username]
-    assert username in sched.users(project.code)
+    assert username in sched.users(slurm_account_name(project))
 
     sched.cancel(job_id)
     _until_finished(sched, job_id)
@@ -166,6 +178,7 @@ def test_a_leaver_keeps_the_association_while_a_job_runs_then_loses_it(
         assert time.monotonic() < deadline, result
         time.sleep(1)
     assert result.removed == [username]
-    assert sched.users(project.code) == {ClusterIdentity.objects.get(user=lead).username}
+    assert sched.users(slurm_account_name(project)) == {
+        ClusterIdentity.objects.get(user=lead).username}
     # the finished job stays in the accounting under the person who ran it
     assert slurm_json("sacct", "--json", "-X", "-a", "-j", job_id)["jobs"][-1]["user"] == username

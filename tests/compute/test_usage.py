@@ -22,6 +22,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.models import User
 from laif.cli import usage as cli_usage
 from laif.compute import ledger, ledger_selectors, ledger_totals, selectors
+from laif.compute.budget import minutes_of
 from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord
 from laif.compute.models import Job, JobState
 from laif.compute.sacct import parse_sacct_json
@@ -63,8 +64,8 @@ def test_balances_and_project_usage_equal_sacct(ingested: World) -> None:
     gpu_s = int(finished["gpu_seconds"].sum())
     lead = access_for(w.project_lead)
     (balance,) = ledger_selectors.allocation_balances(access=lead, project_id=w.project.pk)
-    assert balance.used.gpu_seconds == gpu_s
-    assert balance.left_gpu_hours == 10 - balance.used_gpu_hours
+    assert balance.figures.used == minutes_of(gpu_s)  # rounded up once, to the minute
+    assert balance.figures.left == 10 * 60 - minutes_of(gpu_s)
     usage = ledger_selectors.project_usage(access=lead, actor=Actor.of(w.project_lead),
                                            project_id=w.project.pk)
     assert usage.total.gpu_seconds == gpu_s
@@ -229,6 +230,7 @@ def test_local_runner_jobs_become_records(world: World) -> None:
 
 
 def test_task_ingests_the_window_since_the_checkpoint(world: World) -> None:
+    slurm_project(world.project)
     fake = FakeScheduler()
     fake.accounting_data = raw("sacct_array.json")
     with use_scheduler(fake):

@@ -363,6 +363,30 @@ def test_errors_reported_by_sacct_are_raised() -> None:
         parse_sacct_json(dump(document))
 
 
+# What sacct 22.05.8 printed on the test cluster for a window without any record
+# (`TZ=UTC sacct --json -X -D -a -A laiftest -s COMPLETED -S 2030-01-01T00:00:00 -E 2030-01-02T00:00:00`),
+# as the periodic ingestion meets it for accounts that ran nothing (`sacct -A`).
+NOTHING_FOUND = b"""{
+  "meta": {
+    "plugin": {"type": "openapi\\/dbv0.0.38", "name": "Slurm OpenAPI DB v0.0.38"},
+    "Slurm": {"version": {"major": 22, "micro": 8, "minor": 5}, "release": "22.05.8"}
+  },
+  "errors": [
+    {"description": "Nothing found", "error_number": 9003, "error": "Nothing found with query",
+     "source": "slurmdb_jobs_get"}
+  ],
+  "jobs": [
+  ]
+}"""
+
+
+def test_nothing_found_is_no_record_not_an_error() -> None:
+    assert parse_sacct_json(NOTHING_FOUND).height == 0
+    other = NOTHING_FOUND.replace(b"9003", b"7000")
+    with pytest.raises(SacctReportedError, match="Nothing found"):
+        parse_sacct_json(other)
+
+
 def test_only_bytes_are_parsed() -> None:
     with pytest.raises(TypeError):
         parse_sacct_json(COMPLETED.decode())  # type: ignore[arg-type]

@@ -116,3 +116,123 @@ def test_fixture_parses_with_its_envelope_and_release(name: str) -> None:
     assert data["errors"] == []
     assert data["jobs"]
     facts(data["jobs"])
+
+
+# --- Slurm 24.11.5 (tests/fixtures/slurm/24.11/): lists of states, number objects -------------
+
+V2411 = FIXTURES / "24.11"
+RELEASE_2411 = "24.11.5"
+
+
+def _n(value: dict[str, Any]) -> int | None:
+    """A number object's number when set (the tests' own reading, not the platform's)."""
+    return value["number"] if value["set"] else None
+
+
+def _completed_2411(jobs: list[Job]) -> None:
+    (job,) = jobs
+    assert job["state"]["current"] == ["COMPLETED"]
+    assert job["array"]["job_id"] == 0
+    assert _n(job["array"]["task_id"]) is None
+    assert _gres(job)["gpu"] == 2
+    assert {t["type"]: t["count"] for t in job["tres"]["allocated"]}["energy"] == -2
+    assert job["time"]["limit"] == {"set": True, "infinite": False, "number": 5}
+    assert job["time"]["elapsed"] == job["time"]["end"] - job["time"]["start"]
+
+
+def _array_2411(jobs: list[Job]) -> None:
+    assert [(j["job_id"], j["array"]["job_id"], _n(j["array"]["task_id"])) for j in jobs] == [
+        (4, 2, 0), (5, 2, 1), (6, 2, 2), (2, 2, 3)]
+
+
+def _requeued_2411(jobs: list[Job]) -> None:
+    assert [(j["state"]["current"], j["restart_cnt"]) for j in jobs] == [
+        (["PENDING", "REQUEUED"], 0), (["COMPLETED"], 1)]
+    assert jobs[1]["time"]["submission"] > jobs[0]["time"]["submission"]
+
+
+def _states_2411(jobs: list[Job]) -> None:
+    by_id = {j["job_id"]: j for j in jobs}
+    assert [by_id[i]["state"]["current"] for i in (9, 10, 11, 12)] == [
+        ["FAILED"], ["TIMEOUT"], ["CANCELLED"], ["CANCELLED"]]
+    assert by_id[9]["exit_code"]["status"] == ["ERROR"]
+    assert _n(by_id[9]["exit_code"]["return_code"]) == 3
+    assert by_id[12]["time"]["start"] == 4294967294
+    assert by_id[12]["tres"]["allocated"] == []
+
+
+def _array_pending_tasks_2411(jobs: list[Job]) -> None:
+    rest = jobs[-1]
+    assert (rest["job_id"], rest["array"]["task"], rest["state"]["current"]) == (13, "0xC", ["PENDING"])
+    assert _n(rest["array"]["task_id"]) is None
+    assert rest["time"]["start"] == 0
+    assert jobs[1]["state"]["current"] == ["RUNNING"]
+    assert jobs[1]["time"]["end"] == 0
+
+
+def _window_2411(jobs: list[Job]) -> None:
+    assert len(jobs) == 20
+    assert sum(1 for j in jobs if "REQUEUED" in j["state"]["current"]) == 1
+
+
+def _squeue_budget_2411(jobs: list[Job]) -> None:
+    by_id = {j["job_id"]: j for j in jobs}
+    assert (by_id[12]["job_state"], by_id[12]["state_reason"]) == (["PENDING"], "AssocGrpGRESMinutes")
+    assert (by_id[3]["state_reason"], by_id[3]["restart_cnt"]) == ("BeginTime", 1)
+    assert by_id[10]["job_state"] == ["RUNNING"]
+
+
+def _squeue_array_2411(jobs: list[Job]) -> None:
+    rest = next(j for j in jobs if j["array_task_string"])
+    assert (rest["job_id"], rest["array_task_string"], _n(rest["array_job_id"])) == (13, "2-3", 13)
+    assert any(j["job_id"] == 15 and j["job_state"] == ["RUNNING"] for j in jobs)
+
+
+def _squeue_running_pending_2411(jobs: list[Job]) -> None:
+    assert [(j["job_id"], j["job_state"], j["state_reason"]) for j in jobs] == [
+        (17, ["RUNNING"], "None"), (18, ["PENDING"], "Resources")]
+    assert _n(jobs[1]["start_time"]) == _n(jobs[0]["end_time"])  # an estimate: 17's time limit
+
+
+def _some(jobs: list[Job]) -> None:
+    assert jobs
+
+
+EXPECTED_2411: dict[str, tuple[str, Callable[[list[Job]], None]]] = {
+    "sacct_completed.json": ("v0.0.42", _completed_2411),
+    "sacct_array.json": ("v0.0.42", _array_2411),
+    "sacct_requeued.json": ("v0.0.42", _requeued_2411),
+    "sacct_typed_gpu.json": ("v0.0.42", _typed_gpu),
+    "sacct_states.json": ("v0.0.42", _states_2411),
+    "sacct_steps.json": ("v0.0.42", _some),
+    "sacct_array_pending.json": ("v0.0.42", _some),
+    "sacct_array_pending_tasks.json": ("v0.0.42", _array_pending_tasks_2411),
+    "sacct_running_pending.json": ("v0.0.42", _some),
+    "sacct_window.v0.0.40.json": ("v0.0.40", _window_2411),
+    "sacct_window.v0.0.41.json": ("v0.0.41", _window_2411),
+    "sacct_window.v0.0.42.json": ("v0.0.42", _window_2411),
+    "squeue_pending_budget.json": ("v0.0.42", _squeue_budget_2411),
+    "squeue_array.json": ("v0.0.42", _squeue_array_2411),
+    "squeue_array_all.json": ("v0.0.42", _some),
+    "squeue_running_pending.json": ("v0.0.42", _squeue_running_pending_2411),
+    "squeue_empty.json": ("v0.0.42", lambda jobs: None),
+}
+
+
+def test_every_24_11_fixture_is_expected_and_documented() -> None:
+    assert sorted(p.name for p in V2411.glob("*.json")) == sorted(EXPECTED_2411)
+    readme = (V2411 / "README.md").read_text()
+    for name in [*EXPECTED_2411, "assoc_mgr_used.txt", "sacct_window.txt"]:
+        assert f"`{name}`" in readme, f"{name} is not described in the README"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_2411))
+def test_24_11_fixture_parses_with_its_envelope_and_release(name: str) -> None:
+    parser, facts = EXPECTED_2411[name]
+    data = json.loads((V2411 / name).read_text())
+    assert set(data) >= {"meta", "errors", "warnings", "jobs"}
+    assert data["meta"]["plugin"]["data_parser"] == f"data_parser/{parser}"
+    assert data["meta"]["plugin"]["type"] == ""
+    assert data["meta"]["slurm"]["release"] == RELEASE_2411
+    assert data["errors"] == []
+    facts(data["jobs"])

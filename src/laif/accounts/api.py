@@ -11,7 +11,7 @@ from ninja import Router, Status
 from ninja.utils import check_csrf
 
 from laif.accounts import schemas as s
-from laif.accounts import selectors, services, sme
+from laif.accounts import selectors, services, sme, throttle
 from laif.accounts.audit import Actor
 from laif.accounts.audit_chain import KnownHead
 from laif.accounts.errors import DomainError, PermissionDenied, Unauthenticated
@@ -73,24 +73,50 @@ def _org_data(data: s.OrganisationIn) -> services.OrganisationData:
 # ---------------------------------------------------------------- sign-up, login, me
 
 
-@router.post("/signup", auth=None, response={201: s.SignUpOut}, summary="Register an organisation")
+@router.post("/signup", auth=None, response={201: s.SignUpOut},
+             summary="Register an organisation: its admin's account now, the organisation once "
+                     "the e-mail address is confirmed by the mailed link")
 def signup(request: HttpRequest, data: s.SignUpIn) -> Status[Any]:
-    org, user = services.organisation_sign_up(
+    _pending, user = services.organisation_sign_up(
         organisation=_org_data(data.organisation), email=data.email, password=data.password,
         first_name=data.first_name, last_name=data.last_name, ip=client_ip(request),
     )
-    return Status(201, s.SignUpOut(organisation=_org_out(org), user=_user_out(user)))
+    organisation = services.pending_organisation_data(user)
+    assert organisation is not None  # just created with the account
+    return Status(201, s.SignUpOut(
+        user=_user_out(user), email_verified=False,
+        organisation=s.PendingOrganisationOut(
+            name=organisation.name, country=organisation.country, sector=organisation.sector,
+            kind=organisation.kind, rcs_number=organisation.rcs_number,
+            vat_number=organisation.vat_number, staff_headcount=organisation.staff_headcount,
+            annual_turnover_eur=int(organisation.annual_turnover_eur),
+            balance_sheet_eur=int(organisation.balance_sheet_eur),
+            sme_class=sme.sme_class(
+                headcount=organisation.staff_headcount,
+                turnover_eur=organisation.annual_turnover_eur,
+                balance_sheet_eur=organisation.balance_sheet_eur).value,
+        ),
+        detail=f"A confirmation link was mailed to {user.email}; the organisation is "
+               "registered when it is followed.",
+    ))
 
 
 @router.post("/auth/token", auth=None, response={201: s.TokenCreatedOut},
              summary="Log in with e-mail and password; returns a new API token")
 def token_login(request: HttpRequest, data: s.TokenLoginIn) -> Status[Any]:
     ip = client_ip(request)
-    services.login_check_throttle(email=data.email, ip=ip)
-    user = authenticate(request, email=data.email.lower(), password=data.password)
-    services.login_record(email=data.email, ip=ip, user=user if isinstance(user, User) else None)
+    email = data.email.strip().lower()
+    # django-axes refuses a locked (account, address) and counts failures: throttle.py.
+    user = authenticate(request, email=email, password=data.password)
     if not isinstance(user, User):
+        if throttle.password_was_checked(request):
+            services.login_record(email=email, ip=ip, user=None)
+        locked = throttle.refused(request, {"email": email})
+        if locked is not None:
+            raise locked
         raise Unauthenticated("Wrong e-mail address or password.")
+    services.login_record(email=email, ip=ip, user=user)
+    throttle.login_succeeded(request, user.email)
     token, secret = services.api_token_create(
         actor=Actor.of(user, ip), user=user, name=data.name,
         expires_days=data.expires_days,
@@ -107,6 +133,7 @@ def me(request: HttpRequest) -> s.MeOut:
     identity = selectors.identity_of(user)
     return s.MeOut(
         user=_user_out(user),
+        email_verified=user.email_verified_at is not None,
         staff_roles=sorted(access.staff_roles),
         organisations=[s.OrgRef(id=m.organisation_id, name=m.organisation.name, role=m.role)
                        for m in orgs],

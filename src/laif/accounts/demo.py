@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from laif.accounts import services
 from laif.accounts.access import access_for
@@ -25,18 +26,18 @@ ORG_ADMIN = "admin@acme.lu"
 
 def _user(email: str, first: str, last: str) -> User:
     user = User.objects.filter(email=email).first()
-    return user or User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+    return user or User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last,
+                                            email_verified_at=timezone.now())
 
 
 def _org(name: str, admin_email: str, first: str, last: str, **data: object) -> Organisation:
     existing = Organisation.objects.filter(name=name).first()
     if existing is not None:
         return existing
-    org, _ = services.organisation_sign_up(
-        organisation=services.OrganisationData(name=name, **data),  # type: ignore[arg-type]
-        email=admin_email, password=DEMO_PASSWORD, first_name=first, last_name=last,
+    return services.organisation_register(
+        admin=_user(admin_email, first, last),
+        data=services.OrganisationData(name=name, **data),  # type: ignore[arg-type]
     )
-    return org
 
 
 def demo_load() -> list[tuple[str, str, str]]:

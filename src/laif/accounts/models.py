@@ -38,6 +38,11 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     language = models.CharField(_("language"), max_length=8, default="en")
+    # When the person proved they receive mail at ``email`` (a signed link, an invitation link,
+    # a password reset, or an OpenID Connect provider that asserts it); None: not yet. An
+    # unverified account cannot register an organisation nor accept an invitation.
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    email_verification_sent_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -234,15 +239,17 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}...)"
 
 
-class LoginFailure(models.Model):
-    """One failed password login, for throttling (per account and per address)."""
+class PendingOrganisation(models.Model):
+    """An organisation registered at sign-up, created only once its admin's e-mail address is
+    verified (so nobody registers a company under a colleague's address)."""
 
-    email = models.CharField(max_length=254, db_index=True)
-    ip = models.CharField(max_length=45, db_index=True, blank=True)
-    at = models.DateTimeField(db_index=True)
+    user = models.OneToOneField(User, on_delete=models.CASCADE,
+                                related_name="pending_organisation")
+    data = models.JSONField()  # the cleaned OrganisationData, amounts as strings
+    created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"failed login {self.email} {self.at:%Y-%m-%d %H:%M}"
+        return f"pending organisation {self.data.get('name', '')!r} of {self.user_id}"
 
 
 _IDENTITY_NEVER_DELETED = (

@@ -7,7 +7,7 @@ checks the ID token's signature, issuer, audience, expiry and nonce; this module
   gets a new local account, unless its e-mail is already used here: that is refused (no takeover;
   an existing account is linked only by its owner, logged in, starting the SSO login);
 * the e-mail and names follow the provider at each login (the e-mail only when no other account
-  uses it);
+  uses it); the address counts as verified when the provider asserts ``email_verified: true``;
 * every success and failure is in the audit log (detail ``{"method": "oidc"}``) and a failure always
   ends on the login page with a message, never a 500;
 * with ``LAIF_OIDC_ISSUER`` empty the ``/sso/`` URLs answer 404.
@@ -37,6 +37,8 @@ from social_django.middleware import SocialAuthExceptionMiddleware
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.language import active_language
 from laif.accounts.models import User
+from laif.accounts.requestinfo import client_ip
+from laif.accounts.services.verification import email_mark_verified
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,11 @@ def _email_of(backend: Any, details: dict[str, Any], response: dict[str, Any] | 
     if _claim(backend, response, "email_verified") is False:
         return ""
     return email
+
+
+def _email_asserted(backend: Any, response: dict[str, Any] | None) -> bool:
+    """The provider vouches for the e-mail address (``email_verified: true``)."""
+    return _claim(backend, response, "email_verified") is True
 
 
 def _provider_name() -> str:
@@ -163,6 +170,8 @@ def create_user(
             social = strategy.storage.user.create_social_auth(
                 new_user, uid, backend.name, id_key=id_key
             )
+            if _email_asserted(backend, response):
+                email_mark_verified(user=new_user, method="oidc", ip=ip)
             audit_record(
                 actor=Actor(new_user.pk, new_user.email, ip),
                 action="user.created",
@@ -196,7 +205,9 @@ def update_user(
                 ) % {"idp": _provider_name(), "email": email, "old": user.email})
         else:
             user.email = email
-            changed.append("email")
+            # A new address is verified only if the provider vouches for it.
+            user.email_verified_at = None
+            changed += ["email", "email_verified_at"]
     for field in ("first_name", "last_name"):
         value = details.get(field)
         if isinstance(value, str) and value.strip() and value.strip()[:150] != getattr(user, field):
@@ -207,10 +218,15 @@ def update_user(
             with transaction.atomic():
                 user.save(update_fields=changed)
         except IntegrityError:  # the e-mail was taken meanwhile: keep the names only
-            user.refresh_from_db(fields=["email"])
-            changed = [f for f in changed if f != "email"]
+            user.refresh_from_db(fields=["email", "email_verified_at"])
+            changed = [f for f in changed if f not in ("email", "email_verified_at")]
             if changed:
                 user.save(update_fields=changed)
+    if (email and email == user.email.lower() and user.email_verified_at is None
+            and _email_asserted(backend, response)):
+        with transaction.atomic():
+            email_mark_verified(user=user, method="oidc",
+                                ip=_client_ip(getattr(strategy, "request", None)))
 
 
 def record_login(
@@ -243,9 +259,7 @@ def record_login(
 
 
 def _client_ip(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    return client_ip(request)
 
 
 def failure_message(exception: SocialAuthBaseException) -> str:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from laif.accounts.access import Access, access_and_unread
 from laif.accounts.audit import Actor
+from laif.accounts.forwarded import client_address
 from laif.accounts.models import User
 
 
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+def client_ip(request: HttpRequest | None) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind a proxy listed in
+    ``LAIF_TRUSTED_PROXIES`` the address that proxy saw (``forwarded.py``); "" if unknown."""
+    if request is None:
+        return ""
+    return client_address(
+        str(request.META.get("REMOTE_ADDR", "")),
+        str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        settings.LAIF_TRUSTED_PROXIES,
+    )[:45]
 
 
 def current_user(request: HttpRequest) -> User | None:

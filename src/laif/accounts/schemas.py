@@ -108,15 +108,33 @@ class IdentityOut(Schema):
 
 class MeOut(Schema):
     user: UserOut
+    email_verified: bool
     staff_roles: list[str]
     organisations: list[OrgRef]
     projects: list[ProjectRef]
     identity: IdentityOut | None
 
 
+class PendingOrganisationOut(Schema):
+    """An organisation entered at sign-up, registered once its admin's address is confirmed."""
+
+    name: str
+    country: str
+    sector: str
+    kind: str
+    rcs_number: str
+    vat_number: str
+    staff_headcount: int
+    annual_turnover_eur: int
+    balance_sheet_eur: int
+    sme_class: str
+
+
 class SignUpOut(Schema):
-    organisation: OrganisationOut
+    organisation: PendingOrganisationOut
     user: UserOut
+    email_verified: bool
+    detail: str
 
 
 class RoleIn(Schema):

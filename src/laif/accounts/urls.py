@@ -1,12 +1,19 @@
 from django.urls import path
 
 from laif.accounts import views
+from laif.accounts.views import recovery
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("signup/", views.signup_view, name="signup"),
+    path("password-reset/", recovery.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", recovery.PasswordResetSentView.as_view(),
+         name="password_reset_sent"),
+    path("password-reset/<uidb64>/<token>/", recovery.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("verify-email/<str:token>/", recovery.verify_email, name="verify_email"),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<int:org_id>/", views.organisation_detail, name="organisation"),
     path("organisations/<int:org_id>/edit/", views.organisation_edit, name="organisation_edit"),
@@ -26,6 +33,8 @@ urlpatterns = [
     path("projects/<int:project_id>/members/<int:user_id>/remove/", views.project_member_remove,
          name="project_member_remove"),
     path("account/", views.account, name="account"),
+    path("account/password/", recovery.PasswordChangeView.as_view(), name="password_change"),
+    path("account/email/resend/", recovery.verify_email_resend, name="verify_email_resend"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/read-all/", views.notice_read_all, name="notice_read_all"),
     path("notices/<int:notice_id>/read/", views.notice_read, name="notice_read"),

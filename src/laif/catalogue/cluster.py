@@ -3,7 +3,8 @@
 Pure Python (no Django): ``load_cluster()`` reads ``cluster.json`` (or another file with the same
 shape, e.g. a single-node test cluster), checks it and returns a ``ClusterCatalogue``.
 ``with_policy()`` applies the overrides that ``settings.py`` reads from the environment and checks
-the result again. Figures known only from the public announcement carry ``announced: true``: they
+the result again. A partition may say what a job gets per GPU (``cpus_per_gpu``,
+``memory_gb_per_gpu``; defaults below), which the platform passes to the scheduler explicitly. Figures known only from the public announcement carry ``announced: true``: they
 are shown as such, never as verified.
 """
 
@@ -26,6 +27,10 @@ MAX_PERIOD_MONTHS = 24
 MIN_OVERBOOKING = Decimal("1.0")
 MAX_OVERBOOKING = Decimal("3.0")
 MAX_GPU_HOURS = 2_147_483_647  # a request's hours fit a 32-bit integer
+# What a job gets per GPU when its partition does not say (``cpus_per_gpu``,
+# ``memory_gb_per_gpu``); a CPU-only job gets what one GPU would (ADR 0010).
+DEFAULT_CPUS_PER_GPU = 1
+DEFAULT_MEMORY_GB_PER_GPU = 4
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,20 @@ class Partition:
     max_walltime_hours: int
     announced: bool
     note: str = ""
+    cpus_per_gpu: int | None = None
+    memory_gb_per_gpu: int | None = None
 
     @property
     def gpus(self) -> int:
         return self.nodes * self.gpus_per_node
+
+    def cpus_for(self, gpus: int) -> int:
+        """CPUs of a job with this many GPUs (one task): per GPU, at least one GPU's share."""
+        return max(gpus, 1) * (self.cpus_per_gpu or DEFAULT_CPUS_PER_GPU)
+
+    def memory_mb_for(self, gpus: int) -> int:
+        """Memory of a job with this many GPUs, in MB: per GPU, at least one GPU's share."""
+        return max(gpus, 1) * (self.memory_gb_per_gpu or DEFAULT_MEMORY_GB_PER_GPU) * 1024
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,11 @@ def _int(item: dict[str, Any], name: str, where: str, minimum: int, maximum: int
     return value
 
 
+def _optional_int(item: dict[str, Any], name: str, where: str, minimum: int,
+                  maximum: int) -> int | None:
+    return None if item.get(name) is None else _int(item, name, where, minimum, maximum)
+
+
 def _date(item: dict[str, Any], name: str, where: str) -> date:
     try:
         return date.fromisoformat(_text(item, name, where))
@@ -175,6 +195,8 @@ def _partition(item: Any, where: str) -> Partition:
         max_walltime_hours=_int(data, "max_walltime_hours", where, 1, 24 * 31),
         announced=announced,
         note=_text(data, "note", where, required=False),
+        cpus_per_gpu=_optional_int(data, "cpus_per_gpu", where, 1, 1024),
+        memory_gb_per_gpu=_optional_int(data, "memory_gb_per_gpu", where, 1, 100_000),
     )
 
 

@@ -1,5 +1,5 @@
 """Job templates: versioned batch scripts (``jobs/*.sh``) listed in ``jobs/templates.json`` with
-their defaults (GPUs, time limit, array size) and English and French titles. Pure Python."""
+their defaults (GPUs, time limit, array size and throttle) and English and French titles. Pure Python."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class JobTemplate:
     gpus: int
     time_limit_minutes: int
     array_size: int
+    array_throttle: int = 0  # at most this many tasks at a time; 0: no limit
 
     def title_in(self, language: str) -> str:
         return self.title_fr if language.startswith("fr") else self.title
@@ -65,7 +66,11 @@ def parse_templates(data: Any, directory: Path) -> JobTemplates:
             key=item["key"], title=item["title"], title_fr=item["title_fr"],
             script=path.read_text(), gpus=_int(item, "gpus", where, 0),
             time_limit_minutes=_int(item, "time_limit_minutes", where, 1),
-            array_size=_int(item, "array_size", where, 1)))
+            array_size=_int(item, "array_size", where, 1),
+            array_throttle=_int(item, "array_throttle", where, 0)
+            if "array_throttle" in item else 0))
+        if templates[-1].array_throttle > templates[-1].array_size:
+            raise CatalogueError(f"{where}: 'array_throttle' must not exceed 'array_size'")
     if len({t.key for t in templates}) != len(templates):
         raise CatalogueError("templates.json: template keys must be unique")
     try:

@@ -52,7 +52,7 @@ def _client() -> Client:
 
 
 def _fail(exc: ApiError) -> typer.Exit:
-    err.print(f"[red]Error[/red] ({exc.status or 'network'}): {exc.detail}")
+    err.print(f"[red]Error[/red] ({exc.status or 'network'}): {escape(str(exc.detail))}")
     return typer.Exit(1)
 
 
@@ -169,9 +169,25 @@ def identities_export(
 # --------------------------------------------------------------------------------------- jobs
 
 
+def _job_retry(job: dict[str, Any]) -> str:
+    """When a queued or confirming job is tried again, and the attempts so far."""
+    if job.get("state") not in ("queued", "confirming"):
+        return ""
+    attempts = job.get("submit_attempts") or 0
+    what = "check" if job["state"] == "confirming" else "attempt"
+    at = job.get("next_attempt_at")
+    when = f"next {what} at {at}" if at else f"next {what} shortly"
+    return f"{when}; {attempts} attempt{'s' if attempts != 1 else ''} so far"
+
+
 def _job_line(job: dict[str, Any]) -> str:
     why = job.get("reason_text") or job.get("queued_reason") or ""
-    return f"job {job['id']} {job['state']}" + (f": {why}" if why else "")
+    if job.get("state") == "confirming":
+        why = ("the scheduler's answer was lost: checking whether it received the job before "
+               "submitting it again" + (f" ({why})" if why else ""))
+    retry = _job_retry(job)
+    line = f"job {job['id']} {job['state']}" + (f": {why}" if why else "")
+    return line + (f" ({retry})" if retry else "")
 
 
 @jobs_app.command("submit")
@@ -186,14 +202,17 @@ def jobs_submit(
     time: Annotated[int | None, typer.Option(min=1, help="Time limit in minutes")] = None,
     partition: Annotated[str | None, typer.Option(help="Partition")] = None,
     array: Annotated[int | None, typer.Option(min=1, help="Number of array tasks")] = None,
+    throttle: Annotated[int | None, typer.Option(
+        min=0, help="At most this many array tasks at a time (0: no limit)")] = None,
 ) -> None:
-    """Submit a batch job to your project: it runs as you, inside the project's GPU budget."""
+    """Submit a batch job to your project: it runs as you, inside the project's GPU budget.
+    Its resources come from these options only: a script with #SBATCH lines is refused."""
     if script is None and template is None:
         err.print("[red]Give --script FILE or --template NAME.[/red]")
         raise typer.Exit(2)
     body: dict[str, Any] = {"name": name, "template": template, "gpus": gpus,
                             "time_limit_minutes": time, "partition": partition,
-                            "array_size": array,
+                            "array_size": array, "array_throttle": throttle,
                             "script": script.read_text() if script is not None else ""}
     try:
         job = _client().post(f"/projects/{project}/jobs",
@@ -215,13 +234,19 @@ def jobs_list(
     except ApiError as exc:
         raise _fail(exc) from exc
     table = Table(title=f"{len(found)} jobs")
-    for column in ("id", "project", "name", "state", "GPUs", "time (min)", "by", "why"):
-        table.add_column(column)
+    # nothing is cut at 80 columns: identifiers and states never wrap, the rest wraps, and why
+    # a job waits goes under its name
+    for column in ("id", "state", "GPUs", "min"):
+        table.add_column(column, no_wrap=True)
+    for column, ratio in (("project", 1), ("name", 2), ("by", 1)):
+        table.add_column(column, overflow="fold", ratio=ratio)
     for job in found:
-        table.add_row(str(job["id"]), job["project_code"], escape(job["name"]), job["state"],
-                      str(job["gpus"] * job["array_size"]), str(job["time_limit_minutes"]),
-                      job["submitted_by"],
-                      escape(job["reason_text"] or job["queued_reason"] or ""))
+        why = "; ".join(part for part in (job["reason_text"] or job["queued_reason"],
+                                          _job_retry(job)) if part)
+        table.add_row(str(job["id"]), job["state"], str(job["gpus"] * job["array_size"]),
+                      str(job["time_limit_minutes"]), job["project_code"],
+                      escape(job["name"]) + (f"\n[dim]{escape(why)}[/dim]" if why else ""),
+                      job["submitted_by"])
     console.print(table)
 
 
@@ -234,9 +259,10 @@ def jobs_show(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
         raise _fail(exc) from exc
     console.print(f"[bold]{escape(_job_line(job))}[/bold]")
     for key in ("name", "project_code", "template", "gpus", "time_limit_minutes", "partition",
-                "array_size", "worst_case_gpu_minutes", "scheduler", "scheduler_id", "reason",
-                "submitted_by", "created_at", "submitted_at", "started_at", "ended_at",
-                "exit_code"):
+                "array_size", "array_throttle", "worst_case_gpu_minutes", "scheduler",
+                "scheduler_id", "reason", "submit_attempts", "next_attempt_at", "submitted_by",
+                "created_at", "submitted_at", "started_at", "ended_at", "exit_code",
+                "state_checked_at"):
         if job.get(key) not in (None, ""):
             console.print(f"{key}: {escape(str(job[key]))}")
 
@@ -249,6 +275,8 @@ def jobs_logs(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     except ApiError as exc:
         raise _fail(exc) from exc
     sys.stdout.write(logs["output"])
+    for note in logs.get("notes") or []:
+        err.print(escape(str(note)))
 
 
 @jobs_app.command("cancel")
@@ -291,14 +319,20 @@ def demo() -> None:
 
 @app.command()
 def serve(
-    addr: Annotated[str, typer.Option(help="address:port")] = "127.0.0.1:8000",
+    addr: Annotated[str, typer.Option(help="address:port of the web server")] = "127.0.0.1:8000",
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="web worker processes (default: LAIF_WEB_WORKERS, or 2 x cores + 1)",
+    )] = None,
 ) -> None:
-    """Serve the UI and API (the embedded single-machine setup)."""
-    _django()
-    from django.core.management import call_command
+    """Run the platform: the web server (gunicorn, static files included), the task worker and
+    the schedule of the periodic work. Ctrl-C stops all three."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laif.config.settings")
+    import laif.config.settings  # noqa: F401 - a bad setting stops here, once, with its message
+    from laif.ops.runner import serve as run
 
-    console.print(f"laif serving on [bold]http://{addr}[/bold] (Ctrl-C to stop)")
-    call_command("runserver", addr, use_reloader=False)
+    console.print(f"laif serving on [bold]http://{addr}[/bold]: web, worker and schedule "
+                  "(Ctrl-C to stop)")
+    raise typer.Exit(run(addr=addr, workers=workers))
 
 
 if __name__ == "__main__":  # pragma: no cover

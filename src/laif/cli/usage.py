@@ -120,5 +120,7 @@ def usage_show(
     cli.console.print(members)
     for b in usage["balances"]:
         cli.console.print(f"allocation {b['allocation_id']} ({b['pool']}, {b['start']} to "
-                          f"{b['end']}): {b['used_gpu_hours']} of {b['granted_gpu_hours']} "
-                          f"GPU-hours used, {b['left_gpu_hours']} left")
+                          f"{b['end']}): {b['granted_gpu_hours']} GPU-hours granted, "
+                          f"{b['used_gpu_hours']} used, {b['reserved_gpu_hours']} reserved by "
+                          f"unfinished jobs, {b['left_gpu_hours']} left "
+                          f"({b['left_gpu_minutes']} GPU-minutes)")

@@ -1,33 +1,58 @@
 """Reconciliation of the scheduler's accounting with the platform: one account per project whose
-GPU-minute limit is the project's grant, one user association per member with a cluster identity.
+GPU-minute limit follows the project's balance, one user association per member with a cluster
+identity.
 
 Idempotent: a second run with nothing changed on either side changes nothing (and records
-nothing). The account is named after the project's code (Slurm stores account names lowercased).
-The limit is what the project's allocations in force or in their grace period grant, in
-GPU-minutes; an expired project gets 0, so Slurm starts no new job, and its association is kept for the record.
+nothing). The account is the platform's own (``slurm_accounts``, docs/adr/0011): named
+``<prefix><code>``, created with the platform's tag, and checked before anything in it changes;
+an account that exists with another tag or none is refused (``SyncResult.refused``, audited as
+``compute.scheduler_account_refused``) and left exactly as it is.
+
+The limit (ADR 0017) is what the scheduler has counted against the account (its recorded usage
+and what its running jobs may still use) plus what the project may still start: the grant of its
+allocations in force less their own usage (``balance``: the ledger) and less the worst case of
+their running jobs. So a new allocation starts with its whole grant whatever
+the account used before, and nothing is ever reset: Slurm's usage only grows, and a sync that
+crashes or runs twice sets the same limit again. An expired project's limit is what it has
+used and what its running jobs may still use: Slurm starts no new job, the running ones (also
+in the grace period) finish, and the association is kept.
 
 Someone who left the project loses their association (once their last job there has ended:
-Slurm refuses to remove an association with jobs, so the next run tries again). When a renewal
-starts, the account's recorded usage is reset to 0 once (``Allocation.usage_reset_at``), so the
-renewal's grant is the whole limit; ``sacct`` keeps the history.
+Slurm refuses to remove an association with jobs, so the next run tries again).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
-from laif.compute.models import LIMIT_STATES, Allocation
+from laif.compute import balance, budget
 from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import Scheduler, SchedulerError, SchedulerUnavailable
+from laif.compute.scheduler.base import (
+    ForeignAccount,
+    Scheduler,
+    SchedulerError,
+    SchedulerUnavailable,
+    SubmitRefused,
+)
+from laif.compute.slurm_accounts import (
+    project_tag,
+    slurm_account_checked,
+    slurm_account_name,
+    slurm_account_record,
+    slurm_account_resolve,
+)
+from laif.compute.slurm_names import AccountNameError
+
+__all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
+           "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,30 +60,15 @@ KEEP_USERS = frozenset({"root"})
 """Associations the platform never removes (the operators' own)."""
 
 
-def slurm_account_name(project: Project) -> str:
-    return project.code.lower()
-
-
-def granted_gpu_minutes(project_id: int, today: date | None = None) -> int:
-    """GPU-minutes granted to the project by its allocations in force on ``today``, or in
-    their grace period (a limit dropped at the end would kill the jobs still running)."""
-    day = today or timezone.localdate()
-    since = day - timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS)
-    hours = (Allocation.objects.filter(project_id=project_id, state__in=LIMIT_STATES,
-                                       start__lte=day, end__gte=since)
-             # an allocation whose renewal has started no longer counts: the usage was reset
-             # for the renewal, which alone backs the limit from its first day
-             .exclude(renewal__start__lte=day)
-             .aggregate(total=Sum("granted_gpu_hours"))["total"]) or 0
-    return int(hours) * 60
-
-
-def renewals_due_reset(project_id: int, today: date | None = None) -> list[Allocation]:
-    """Renewals of the project that have started and whose usage reset is still to be done."""
-    day = today or timezone.localdate()
-    return list(Allocation.objects.filter(project_id=project_id, renews__isnull=False,
-                                          usage_reset_at__isnull=True, start__lte=day,
-                                          state__in=LIMIT_STATES).order_by("id"))
+def headroom_gpu_minutes(project_id: int, today: date | None = None) -> int:
+    """What the project may still start on the scheduler: the grant of its allocations in force
+    less their usage (``balance``), less the worst case of their running jobs (jobs that wait are
+    checked by the scheduler when they start). May be negative. An allocation in its grace
+    period adds nothing: its running jobs finish inside the scheduler's own running figure."""
+    allocations = list(balance.allocations_in_force(project_id, today))
+    ids = [a.pk for a in allocations]
+    figures = balance.balances_of(allocations).values()
+    return sum(b.granted - b.used for b in figures) - balance.running_reserved(ids)
 
 
 @dataclass
@@ -69,7 +79,7 @@ class SyncResult:
     users: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     removal_pending: list[str] = field(default_factory=list)  # still have jobs: next time
-    usage_reset: bool = False
+    refused: str = ""  # the account is not the platform's: nothing was changed
 
 
 def slurm_account_sync(*, project_id: int, today: date | None = None,
@@ -77,16 +87,19 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
     """Make the scheduler's account and user associations of one project match the platform."""
     project = Project.objects.get(pk=project_id)
     sched = scheduler or get_scheduler()
-    result = SyncResult(account=slurm_account_name(project),
-                        gpu_minutes_limit=granted_gpu_minutes(project_id, today))
-    renewals = renewals_due_reset(project_id, today)
-    result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit)
-    if renewals:
-        sched.reset_usage(result.account)
-        Allocation.objects.filter(pk__in=[a.pk for a in renewals],
-                                  usage_reset_at__isnull=True).update(
-            usage_reset_at=timezone.now())
-        result.usage_reset = result.changed = True
+    result = SyncResult(account="", gpu_minutes_limit=0)
+    try:  # the account's tag is checked before anything in it changes
+        account = result.account = slurm_account_resolve(project=project, scheduler=sched)
+        usage = sched.usage(account)
+        headroom = headroom_gpu_minutes(project_id, today)
+        result.gpu_minutes_limit = (
+            budget.scheduler_limit(used=usage.used_minutes, running=usage.running_minutes,
+                                   headroom=headroom) if usage is not None else max(headroom, 0))
+        result.changed = sched.ensure_account(result.account, result.gpu_minutes_limit,
+                                              tag=project_tag(project))
+    except (ForeignAccount, AccountNameError) as exc:
+        return _refused(project, sched, result, exc)
+    slurm_account_record(project=project, name=result.account)
     identities = (ClusterIdentity.objects
                   .filter(user__project_memberships__project_id=project_id,
                           disabled_at__isnull=True, user__is_active=True)
@@ -112,9 +125,39 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
                      detail={"scheduler": sched.name, "account": result.account,
                              "gpu_minutes_limit": result.gpu_minutes_limit,
                              "users": result.users, "removed": result.removed,
-                             "removal_pending": result.removal_pending,
-                             "usage_reset": result.usage_reset})
+                             "removal_pending": result.removal_pending})
     return result
+
+
+def _refused(project: Project, sched: Scheduler, result: SyncResult,
+             exc: ForeignAccount | AccountNameError) -> SyncResult:
+    result.refused = str(exc)
+    found = exc.found if isinstance(exc, ForeignAccount) else None
+    logger.warning("Slurm account of project %s refused: %s", project.pk, exc)
+    audit_record(actor=SYSTEM, action="compute.scheduler_account_refused",
+                 target=f"project:{project.pk}", organisation_id=project.organisation_id,
+                 detail={"scheduler": sched.name,
+                         "account": exc.account if isinstance(exc, ForeignAccount) else "",
+                         "organization": found.organization if found else "",
+                         "description": found.description if found else "",
+                         "reason": result.refused})
+    return result
+
+
+def slurm_account_ready(*, project_id: int, scheduler: Scheduler, again: bool = False) -> None:
+    """Before a job is submitted on the project's account: reconcile it unless it is already
+    recorded as the platform's (or ``again``: an association was missing), so that no job goes
+    to an account the platform has not checked. ``SubmitRefused`` when the account is refused."""
+    if scheduler.name == "local" or (slurm_account_checked(project_id) and not again):
+        return
+    result = slurm_account_sync(project_id=project_id, scheduler=scheduler)
+    if result.refused and result.account:
+        raise SubmitRefused(_(
+            "The project's Slurm account %(account)s exists but was not made by this platform, "
+            "so no job is sent to it. Ask the operators.") % {"account": result.account})
+    if result.refused:
+        raise SubmitRefused(_("The project's code cannot name a Slurm account. Ask the "
+                              "operators."))
 
 
 def slurm_account_sync_later(project_id: int) -> None:

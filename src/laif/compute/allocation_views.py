@@ -14,6 +14,7 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.compute import changes, forms, selectors
+from laif.compute.balance import balances_of
 from laif.compute.views import _no_client_data, _titled
 
 
@@ -45,6 +46,7 @@ def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
                 return redirect("compute_request", request_id=req.pk)
     return render(request, "compute/allocation_detail.html", {
         "allocation": _titled([allocation])[0],
+        "balance": balances_of([allocation])[allocation.pk],
         "history": list(allocation.changes.all()),
         "change_requests": list(selectors.change_requests_of(allocation)),
         "renewed_by": selectors.renewed_by(allocation),

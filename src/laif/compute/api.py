@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +15,8 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.compute import awards as award_files
 from laif.compute import changes, review, selectors, services
 from laif.compute import schemas as s
+from laif.compute.balance import balances_of
+from laif.compute.budget import Balance
 from laif.compute.models import Allocation, AllocationRequest
 from laif.compute.permissions import can_import_awards
 from laif.config.apitypes import Id
@@ -21,13 +24,27 @@ from laif.config.apitypes import Id
 router = Router(tags=["compute"])
 
 
-def allocation_out(a: Allocation) -> s.AllocationOut:
+def balance_fields(b: Balance) -> dict[str, Any]:
+    return {"granted_gpu_hours": b.granted // 60, "used_gpu_hours": str(b.used_hours),
+            "reserved_gpu_hours": str(b.reserved_hours), "left_gpu_hours": str(b.left_hours),
+            "granted_gpu_minutes": b.granted, "used_gpu_minutes": b.used,
+            "reserved_gpu_minutes": b.reserved, "left_gpu_minutes": b.left}
+
+
+def allocations_out(allocations: Iterable[Allocation]) -> list[s.AllocationOut]:
+    items = list(allocations)
+    figures = balances_of(items)
+    return [allocation_out(a, figures[a.pk]) for a in items]
+
+
+def allocation_out(a: Allocation, b: Balance) -> s.AllocationOut:
     return s.AllocationOut(
         id=a.pk, project_id=a.project_id, project_code=a.project.code, pool=a.pool.kind,
         period_start=a.pool.period.start, period_end=a.pool.period.end,
         access_type=a.access_type, title=a.title, granted_gpu_hours=a.granted_gpu_hours,
         start=a.start, end=a.end, state=a.state, request_id=a.request_id,
         eurohpc_reference=a.eurohpc_reference, renews_id=a.renews_id,
+        balance=s.BalanceFiguresOut(**balance_fields(b)),
     )
 
 
@@ -52,7 +69,7 @@ def _request_detail(r: AllocationRequest) -> s.RequestDetailOut:
         **_request_fields(r),
         events=[s.EventOut(at=e.at, actor=e.actor_label, decision=e.decision,
                            gpu_hours=e.gpu_hours, comment=e.comment) for e in r.events.all()],
-        allocation=allocation_out(allocation) if allocation is not None else None,
+        allocation=allocations_out([allocation])[0] if allocation is not None else None,
     )
 
 
@@ -174,8 +191,8 @@ def request_review(request: HttpRequest, request_id: Id, data: s.ReviewIn) -> s.
 @router.get("/compute/allocations", response=list[s.AllocationOut],
             summary="Granted GPU-hours you may see (your projects; all for staff)")
 def allocation_list(request: HttpRequest, project_id: Id | None = None) -> list[s.AllocationOut]:
-    return [allocation_out(a)
-            for a in selectors.allocations_for(access_of(request), project_id=project_id)[:500]]
+    return allocations_out(
+        selectors.allocations_for(access_of(request), project_id=project_id)[:500])
 
 
 @router.get("/compute/allocations/{allocation_id}", response=s.AllocationDetailOut,
@@ -184,7 +201,7 @@ def allocation_detail(request: HttpRequest, allocation_id: Id) -> s.AllocationDe
     a = selectors.allocation_get(access=access_of(request, refresh=True),
                                  actor=actor_of(request), allocation_id=allocation_id)
     return s.AllocationDetailOut(
-        **allocation_out(a).dict(),
+        **allocations_out([a])[0].dict(),
         changes=[s.ChangeOut(kind=c.kind, at=c.at, by=c.actor_label, request_id=c.request_id,
                              gpu_hours_before=c.gpu_hours_before,
                              gpu_hours_after=c.gpu_hours_after, end_before=c.end_before,
@@ -224,5 +241,5 @@ def eurohpc_import(request: HttpRequest, data: s.AwardsIn) -> s.ImportOut:
         raise DomainError("; ".join(exc.problems), field="awards") from exc
     result = services.eurohpc_import(access=access_of(request), actor=actor_of(request),
                                      awards=awards)
-    return s.ImportOut(created=[allocation_out(a) for a in result.created],
+    return s.ImportOut(created=allocations_out(result.created),
                        unchanged=result.unchanged)

@@ -26,6 +26,7 @@ from laif.accounts.services.identities import cluster_identity_ensure
 from laif.compute import capacity, ledger, review, services, statements
 from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import Allocation, AllocationRequest
+from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.statement_models import Statement
 
 CLUSTER = "meluxina-ai"
@@ -56,9 +57,10 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
     people = [cluster_identity_ensure(user_id=m.user_id).username
               for m in project.memberships.order_by("pk")]
     records_new = 0
+    account = slurm_account_name(project)
     if not UsageRecord.objects.filter(cluster=CLUSTER, job_id__gte=FIRST_JOB_ID,
-                                      account=project.code.lower()).exists():
-        data = demo_sacct_json(account=project.code.lower(), users=people,
+                                      account=account).exists():
+        data = demo_sacct_json(account=account, users=people,
                                start=_local_midnight(last_month), end=now - timedelta(hours=1))
         records_new = ledger.usage_ingest_sacct(data=data).records_new
     operator = User.objects.get(email=accounts_demo.OPERATOR)

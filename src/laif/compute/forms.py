@@ -110,7 +110,8 @@ class JobForm(BaseForm):
                             strip=False, widget=forms.Textarea(attrs={"rows": 10,
                                                                       "spellcheck": "false"}),
                             help_text=_("A bash batch script; it runs as you, in the job's "
-                                        "own directory."))
+                                        "own directory. Its resources come from the fields "
+                                        "below: no #SBATCH lines."))
     gpus = forms.IntegerField(label=_("GPUs"), min_value=0, max_value=64, required=False)
     time_limit_minutes = forms.IntegerField(label=_("Time limit (minutes)"), min_value=1,
                                             max_value=100_000, required=False)
@@ -118,6 +119,10 @@ class JobForm(BaseForm):
     array_size = forms.IntegerField(
         label=_("Array tasks"), min_value=1, max_value=100_000, required=False,
         help_text=_("Run the script this many times, each with its own SLURM_ARRAY_TASK_ID."))
+    array_throttle = forms.IntegerField(
+        label=_("Tasks at a time"), min_value=0, max_value=100_000, required=False,
+        help_text=_("At most this many tasks of the array run at the same time (0: no limit). "
+                    "The budget still counts every task."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,8 +15,10 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
-from laif.compute import forms, jobs, selectors
+from laif.compute import balance, forms, job_state, jobs, selectors
+from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
+from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 
@@ -28,12 +30,14 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
     project = account_selectors.project_get(access=access, actor=actor_of(request),
                                             project_id=project_id)
     found = list(selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
-    jobs.job_refresh(found)
+    job_state.job_refresh_web(found)
     for job in found:
         job.__dict__["reason_text"] = plain_reason(job.reason) if job.state == "pending" else ""
+        job.__dict__["state_stale"] = job_state.state_is_stale(job)
     return render(request, "compute/jobs.html", {
         "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
-        "allocations": list(jobs.allocations_in_force(project.pk)),
+        "allocations": list(balance.allocations_in_force(project.pk)),
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -52,7 +56,8 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                 access=access, actor=actor_of(request), project_id=project.pk,
                 data=jobs.JobData(name=d["name"], script=d["script"], template=d["template"],
                                   gpus=d["gpus"], time_limit_minutes=d["time_limit_minutes"],
-                                  partition=d["partition"], array_size=d["array_size"]))
+                                  partition=d["partition"], array_size=d["array_size"],
+                                  array_throttle=d["array_throttle"]))
         except NotFound:
             raise
         except (PermissionDenied, DomainError) as exc:
@@ -62,6 +67,10 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                 messages.warning(request, _("The scheduler cannot be reached: your job is kept "
                                             "in the platform and will be submitted as soon as "
                                             "it answers."))
+            elif job.state == "confirming":
+                messages.warning(request, _("The scheduler did not answer in time: the platform "
+                                            "is checking whether it received your job before "
+                                            "submitting it again, so that it runs once."))
             else:
                 messages.success(request, _("Your job is submitted."))
             return redirect("compute_job", job_id=job.pk)
@@ -69,6 +78,7 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/job_form.html", {
         "project": project, "form": form,
         "templates": [(t, t.title_in(language)) for t in job_templates().templates],
+        "unisolated": jobs_unisolated(),
     })
 
 
@@ -77,11 +87,14 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     access = access_of(request)
     job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
-    jobs.job_refresh([job])
+    job_state.job_refresh_web([job])
+    output = job_output(job, max_bytes=200_000)
     return render(request, "compute/job_detail.html", {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
-        "output": jobs.job_output(job, max_bytes=200_000),
+        "state_stale": job_state.state_is_stale(job),
+        "output": output.text, "output_notes": output_notes(output),
+        "unisolated": jobs_unisolated(),
         "can_cancel": not job.is_finished and (
             job.submitted_by_id == access.user_id
             or access.can_manage_project(job.project_id, job.project.organisation_id)),

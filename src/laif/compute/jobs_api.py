@@ -10,8 +10,9 @@ from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
-from laif.compute import jobs, selectors
+from laif.compute import job_state, jobs, selectors
 from laif.compute import schemas as s
+from laif.compute.job_files import job_output, output_notes
 from laif.compute.models import Job
 from laif.compute.reasons import plain_reason
 from laif.config.apitypes import Id
@@ -23,20 +24,23 @@ def job_fields(j: Job) -> dict[str, Any]:
     return {
         "id": j.pk, "project_id": j.project_id, "project_code": j.project.code, "name": j.name,
         "template": j.template, "gpus": j.gpus, "time_limit_minutes": j.time_limit_minutes,
-        "partition": j.partition, "array_size": j.array_size,
+        "partition": j.partition, "array_size": j.array_size, "array_throttle": j.array_throttle,
         "worst_case_gpu_minutes": j.worst_case_gpu_minutes, "state": j.state,
         "scheduler": j.scheduler, "scheduler_id": j.scheduler_id, "reason": j.reason,
         "reason_text": plain_reason(j.reason) if j.state == "pending" else "",
-        "queued_reason": j.queued_reason, "submitted_by": j.submitted_by.email,
+        "queued_reason": j.queued_reason, "submit_attempts": j.submit_attempts,
+        "next_attempt_at": j.next_attempt_at if j.state in ("queued", "confirming") else None,
+        "submitted_by": j.submitted_by.email,
         "created_at": j.created_at, "submitted_at": j.submitted_at,
         "started_at": j.started_at, "ended_at": j.ended_at, "exit_code": j.exit_code,
+        "state_checked_at": j.state_checked_at,
     }
 
 
 def _detail(request: HttpRequest, job_id: int) -> s.JobDetailOut:
     job = selectors.job_get(access=access_of(request, refresh=True), actor=actor_of(request),
                             job_id=job_id)
-    jobs.job_refresh([job])
+    job_state.job_refresh_web([job])
     return s.JobDetailOut(**job_fields(job), script=job.script)
 
 
@@ -46,21 +50,26 @@ def template_list(request: HttpRequest) -> list[s.JobTemplateOut]:
     language = get_language() or "en"
     return [s.JobTemplateOut(key=t.key, title=t.title_in(language), gpus=t.gpus,
                              time_limit_minutes=t.time_limit_minutes, array_size=t.array_size,
-                             script=t.script)
+                             array_throttle=t.array_throttle, script=t.script)
             for t in job_templates().templates]
 
 
 @router.post("/projects/{project_id}/jobs", response={201: s.JobDetailOut},
              summary="Submit a batch job (project members; it runs as you)",
-             description="Refused (409) when its worst case (array size x GPUs x time limit) "
-             "does not fit in what remains of the project's GPU budget, with the figures; kept "
-             "as queued when the scheduler cannot be reached, and submitted once it is back.")
+             description="Every resource comes from these fields: a script with scheduler "
+             "directives (#SBATCH lines asking for resources or options) is refused (400, the "
+             "message names the line). Refused (409) when its worst case (array size x GPUs x "
+             "time limit, every task counted whatever the throttle) does not fit in what remains "
+             "of the project's GPU budget, with the figures; kept as queued when the scheduler "
+             "cannot be reached, and submitted once it is back; confirming when the scheduler's "
+             "answer was lost, until the platform knows whether it received the job.")
 def job_submit(request: HttpRequest, project_id: Id, data: s.JobIn) -> Status[Any]:
     job = jobs.job_submit(
         access=access_of(request), actor=actor_of(request), project_id=project_id,
         data=jobs.JobData(name=data.name, script=data.script, template=data.template or "",
                           gpus=data.gpus, time_limit_minutes=data.time_limit_minutes,
-                          partition=data.partition or "", array_size=data.array_size))
+                          partition=data.partition or "", array_size=data.array_size,
+                          array_throttle=data.array_throttle))
     return Status(201, _detail(request, job.pk))
 
 
@@ -70,7 +79,7 @@ def job_list(request: HttpRequest, project_id: Id | None = None,
              state: s.JobStateName | None = None) -> list[s.JobOut]:
     found = list(selectors.jobs_for(access_of(request), project_id=project_id,
                                     state=state)[:500])
-    jobs.job_refresh(found)
+    job_state.job_refresh_web(found)
     return [s.JobOut(**job_fields(j)) for j in found]
 
 
@@ -80,11 +89,16 @@ def job_detail(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
 
 
 @router.get("/compute/jobs/{job_id}/logs", response=s.JobLogOut,
-            summary="The job's output so far (the last megabyte)")
+            summary="The job's output so far (the last megabyte)",
+            description="Only the job's own regular files are read: an output file that is a "
+            "link, a device, a FIFO, a directory or another user's file is named in `notes` and "
+            "not shown.")
 def job_logs(request: HttpRequest, job_id: Id) -> s.JobLogOut:
     job = selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
-    jobs.job_refresh([job])
-    return s.JobLogOut(id=job.pk, state=job.state, output=jobs.job_output(job))
+    job_state.job_refresh_web([job])
+    output = job_output(job)
+    return s.JobLogOut(id=job.pk, state=job.state, output=output.text,
+                       truncated=output.truncated, notes=output_notes(output))
 
 
 @router.post("/compute/jobs/{job_id}/cancel", response=s.JobDetailOut,

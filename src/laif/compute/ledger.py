@@ -7,9 +7,9 @@ runner's finished jobs. All go through ``usage_ingest_records``:
 1. parse (``sacct.parse_sacct_json``) and keep the runs that are over (``finished_only``): malformed
    input raises ``SacctFormatError`` before anything is written;
 2. resolve, by polars joins against lookup frames read in one query each: the Slurm account to the
-   project whose code it is (lowercased, ``accounts_sync.slurm_account_name``) and its
-   organisation, the Unix user to the person (``ClusterIdentity.username``); unknown ones stay
-   null (kept in the ledger, shown to staff as unassigned);
+   project whose account it is (``slurm_accounts.project_accounts``) and its organisation, the
+   Unix user to the person (``ClusterIdentity.username``); unknown ones stay null (kept in the
+   ledger, shown to staff as unassigned);
 3. split each run by calendar month of the site's time zone (``usage_split.split_by_month``,
    ``LAIF_SITE_TIME_ZONE``) and charge each part to the project's allocation whose dates contain
    the part's last second (local date); when several do, the one that started first (then the lowest
@@ -27,14 +27,17 @@ runner's finished jobs. All go through ``usage_ingest_records``:
      writing use two cores. A malformed batch, a key printed twice or a crash rolls it all back:
      a file is in the ledger whole or not at all, and re-running it writes it whole.
 
-Periodic ingestion reads from its checkpoint minus ``LAIF_USAGE_OVERLAP_HOURS`` (records reach
-slurmdbd late), which the key makes safe.
+Periodic ingestion reads the platform's accounts only (``sacct -A``, ``platform_accounts``) from
+its checkpoint minus ``LAIF_USAGE_OVERLAP_HOURS`` (records reach slurmdbd late), which the key
+makes safe; the first one from the platform's start (``platform_start``), not the machine's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,11 +53,12 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import DomainError, PermissionDenied
-from laif.accounts.models import ClusterIdentity, Project, StaffRoleName
+from laif.accounts.models import ClusterIdentity, StaffRoleName
 from laif.compute import ledger_bulk
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
 from laif.compute.models import FINISHED_JOB_STATES, Allocation, Job
 from laif.compute.sacct import (
+    SCHEMA,
     SacctFormatError,
     check_unique_keys,
     finished_only,
@@ -63,11 +67,12 @@ from laif.compute.sacct import (
 )
 from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import Scheduler
+from laif.compute.slurm_accounts import platform_accounts, platform_start, project_accounts
+from laif.compute.slurm_names import accounting_chunks
 from laif.compute.usage_split import split_by_month
 
 CHUNK_RECORDS = 100_000
-FIRST_WINDOW_START = datetime(2000, 1, 1, tzinfo=UTC)
-"""Where the first periodic ingestion (no checkpoint yet) starts reading."""
+LOCAL_FIRST = datetime(2000, 1, 1, tzinfo=UTC)  # the local runner's jobs are all the platform's
 
 _UTC = pl.Datetime("us", "UTC")
 _KEY = ("cluster", "job_id", "submit_time")
@@ -133,7 +138,7 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
         first = next(batches)  # the envelope is checked before anything is recorded
         run = IngestRun.objects.create(
             source=source, cluster=(cluster or "-")[:64], window_start=window_start,
-            window_end=window_end, started_at=timezone.now())
+            window_end=window_end, started_at=timezone.now(), **_runner())
         read = new_records = new_entries = 0
         keys: list[pl.DataFrame] = []
         try:
@@ -204,11 +209,13 @@ def usage_ingest_window(*, start: datetime | None = None, end: datetime | None =
     if sched.name == "local":
         return usage_ingest_local(end=end, actor=actor)
     until = end or timezone.now()
-    since = start or _since(UsageSource.SLURM, sched.name)
-    data = sched.accounting_json(since, until)
-    return usage_ingest_sacct(data=data, source=UsageSource.SLURM, window_start=since,
-                              window_end=until, cluster=sched.name, checkpoint=True,
-                              progress=progress, actor=actor)
+    since = min(start or _since(UsageSource.SLURM, sched.name, first=platform_start()), until)
+    frames = [finished_only(parse_sacct_json(sched.accounting_json(since, until, chunk)))
+              for chunk in accounting_chunks(platform_accounts())]  # sacct -A, in pieces
+    return usage_ingest_records(records=pl.concat([SCHEMA.to_frame(), *frames]),
+                                source=UsageSource.SLURM, window_start=since, window_end=until,
+                                cluster=sched.name, checkpoint=True, progress=progress,
+                                actor=actor)
 
 
 def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) -> IngestResult:
@@ -216,26 +223,26 @@ def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) ->
     cluster ``local``, job id = the job's id, submit time = when it was created, its GPUs, no
     CPU count (0) and no energy (not reported), elapsed from its start and end."""
     until = end or timezone.now()
-    since = _since(UsageSource.LOCAL, "local")
+    since = min(_since(UsageSource.LOCAL, "local", first=LOCAL_FIRST), until)
     rows = list(
         Job.objects.filter(scheduler="local", state__in=FINISHED_JOB_STATES,
                            ended_at__isnull=False, ended_at__gte=since, ended_at__lte=until)
-        .values_list("pk", "created_at", "project_id", "submitted_by_id", "project__code",
+        .values_list("pk", "created_at", "project_id", "submitted_by_id",
                      "submitted_by__cluster_identity__username", "partition", "state",
                      "started_at", "ended_at", "gpus")
     )
     jobs = pl.DataFrame(rows, orient="row", schema={
         "job_id": pl.Int64, "submit_time": _UTC, "project_id": pl.Int64, "user_id": pl.Int64,
-        "code": pl.String, "user": pl.String, "partition": pl.String, "state": pl.String,
+        "user": pl.String, "partition": pl.String, "state": pl.String,
         "start_time": _UTC, "end_time": _UTC, "gpus": pl.Int64,
-    })
+    }).join(_projects().select("project_id", code="account"), on="project_id", how="left")
     start = pl.min_horizontal("start_time", "end_time")
     elapsed = pl.when(pl.col("start_time").is_null()).then(0).otherwise(
         (pl.col("end_time") - start).dt.total_seconds()).cast(pl.Int64)
     records = jobs.select(
         cluster=pl.lit("local"), job_id="job_id", submit_time="submit_time",
         array_job_id=pl.lit(None, dtype=pl.Int64), array_task_id=pl.lit(None, dtype=pl.Int64),
-        user=pl.col("user").fill_null(""), account=pl.col("code").str.to_lowercase(),
+        user=pl.col("user").fill_null(""), account=pl.col("code").fill_null(""),
         partition=pl.col("partition").fill_null(""), state=pl.col("state").str.to_uppercase(),
         start_time=pl.when(pl.col("start_time").is_not_null()).then(start),
         end_time="end_time", elapsed_s=elapsed, cpus=pl.lit(0, dtype=pl.Int64), gpus="gpus",
@@ -260,7 +267,7 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
     label = (cluster or _cluster_label(records))[:64]
     run = IngestRun.objects.create(
         source=source, cluster=label, window_start=window_start, window_end=window_end,
-        records_read=records.height, started_at=timezone.now())
+        records_read=records.height, started_at=timezone.now(), **_runner())
     new_records = new_entries = 0
     until: datetime | None = None
     try:
@@ -281,7 +288,8 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
                 new_records, new_entries = new_records + added[0], new_entries + added[1]
                 if checkpoint and mark is not None:
                     until = _checkpoint_advance(source=source, cluster=label, until=mark, run=run)
-                IngestRun.objects.filter(pk=run.pk).update(records_new=new_records)
+                IngestRun.objects.filter(pk=run.pk).update(records_new=new_records,
+                                                           heartbeat_at=timezone.now())
             if progress is not None:
                 progress(min(hi, prepared.height), prepared.height)
     except BaseException as exc:
@@ -292,6 +300,12 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
                   records_new=new_records)
     return IngestResult(run_id=run.pk, records_read=records.height, records_new=new_records,
                         entries_new=new_entries, ingested_until=until)
+
+
+def _runner() -> dict[str, object]:
+    """Who runs an ingestion (host, process) and its first sign of life (laif.ops.liveness)."""
+    return {"host": socket.gethostname()[:255], "pid": os.getpid(),
+            "heartbeat_at": timezone.now()}
 
 
 def _run_done(run: IngestRun, *, actor: Actor, source: str, cluster: str, records_read: int,
@@ -348,12 +362,13 @@ def usage_prepare(records: pl.DataFrame, *, tz: str, lookups: Lookups | None = N
     return df, parts
 
 
+def _projects() -> pl.DataFrame:
+    return pl.DataFrame(project_accounts(), orient="row", schema={
+        "account": pl.String, "project_id": pl.Int64, "organisation_id": pl.Int64,
+    }).unique("account", keep="first", maintain_order=True)
+
+
 def _lookups() -> Lookups:
-    projects = pl.DataFrame(
-        list(Project.objects.values_list("id", "code", "organisation_id")), orient="row",
-        schema={"project_id": pl.Int64, "code": pl.String, "organisation_id": pl.Int64},
-    ).select(account=pl.col("code").str.to_lowercase(), project_id="project_id",
-             organisation_id="organisation_id").unique("account", keep="first")
     identities = pl.DataFrame(
         list(ClusterIdentity.objects.values_list("username", "user_id")), orient="row",
         schema={"user": pl.String, "user_id": pl.Int64},
@@ -363,7 +378,7 @@ def _lookups() -> Lookups:
         schema={"allocation_id": pl.Int64, "project_id": pl.Int64, "start": pl.Date,
                 "end": pl.Date},
     )
-    return projects, identities, allocations
+    return _projects(), identities, allocations
 
 
 def _cluster_label(records: pl.DataFrame) -> str:
@@ -371,10 +386,10 @@ def _cluster_label(records: pl.DataFrame) -> str:
     return ",".join(names) or "-"
 
 
-def _since(source: str, cluster: str) -> datetime:
+def _since(source: str, cluster: str, *, first: datetime | None) -> datetime:
     found = IngestCheckpoint.objects.filter(source=source, cluster=cluster).first()
-    if found is None:
-        return FIRST_WINDOW_START
+    if found is None:  # the first ingestion (without a start: nothing to read before now)
+        return first or timezone.now()
     return found.ingested_until - timedelta(hours=settings.LAIF_USAGE_OVERLAP_HOURS)
 
 

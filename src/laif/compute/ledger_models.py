@@ -50,6 +50,11 @@ class IngestRun(models.Model):
     error = models.TextField(blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # who runs it and its last sign of life: a run left "running" by a killed process is shown
+    # as interrupted (laif.ops.liveness), not as running forever
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-started_at", "-id"]

@@ -5,8 +5,7 @@ organisation, a person and an allocation), read from the ledger's running totals
 (``UsageTotal``, ``ledger_totals``: a few rows per project and month, kept by the ingestion), so
 that no page sums every entry:
 
-- allocation balances: granted GPU-hours against the GPU-seconds of the entries charged to the
-  allocation;
+- allocation balances: granted, used, reserved and left (``compute.balance``);
 - a project's usage (total, per month, per member), an organisation's (total, per month, per
   project), a pool's consumption (entries of its allocations);
 - energy: a total over the entries that reported it, with the number of entries that did not.
@@ -34,6 +33,8 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import Organisation, Project
 from laif.accounts.selectors import audit_staff_read
+from laif.compute.balance import balances_of
+from laif.compute.budget import Balance
 from laif.compute.ledger_models import UsageEntry, UsageTotal
 from laif.compute.models import Allocation
 from laif.compute.permissions import sees_pools
@@ -105,31 +106,19 @@ def entries_for(access: Access, *, project_id: int | None = None) -> QuerySet[Us
 
 @dataclass(frozen=True)
 class AllocationBalance:
+    """An allocation and its balance (``compute.balance``: the same figures everywhere)."""
+
     allocation: Allocation
-    used: Usage
-
-    @property
-    def granted_gpu_hours(self) -> int:
-        return int(self.allocation.granted_gpu_hours)
-
-    @property
-    def used_gpu_hours(self) -> Decimal:
-        return self.used.gpu_hours
-
-    @property
-    def left_gpu_hours(self) -> Decimal:
-        return Decimal(self.granted_gpu_hours) - self.used.gpu_hours
+    figures: Balance
 
 
 def allocation_balances(*, access: Access, project_id: int | None = None
                         ) -> list[AllocationBalance]:
-    """Granted against used GPU-hours of every allocation the requester sees."""
+    """Granted, used, reserved and left GPU-hours of every allocation the requester sees."""
     allocations = list(_in_scope(Allocation.objects.select_related("project", "pool"), access,
                                  project_id).order_by("start", "id"))
-    used = dict(_grouped(UsageTotal.objects.filter(allocation__in=[a.pk for a in allocations]),
-                         "allocation_id"))
-    return [AllocationBalance(allocation=a, used=used.get((a.pk,), Usage()))
-            for a in allocations]
+    figures = balances_of(allocations)
+    return [AllocationBalance(allocation=a, figures=figures[a.pk]) for a in allocations]
 
 
 @dataclass(frozen=True)

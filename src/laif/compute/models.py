@@ -183,7 +183,8 @@ class AllocationState(models.TextChoices):
 
 # States in which an allocation still takes new jobs (within its dates).
 IN_FORCE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING)
-# States whose grant still backs the scheduler's limit (running jobs finish during the grace).
+# States of an allocation that has not expired: it can still be extended or topped up, and its
+# running jobs finish (in the grace period it takes no new job).
 LIMIT_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING, AllocationState.GRACE)
 
 
@@ -206,7 +207,6 @@ class Allocation(models.Model):
                              default=AllocationState.ACTIVE)
     renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="renewal")
-    usage_reset_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
@@ -272,6 +272,7 @@ class AllocationNotice(models.Model):
 class JobState(models.TextChoices):
     QUEUED = "queued", _("Queued in the platform")
     SUBMITTING = "submitting", _("Being submitted")
+    CONFIRMING = "confirming", _("Being confirmed")
     PENDING = "pending", _("Waiting in the scheduler")
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
@@ -280,20 +281,23 @@ class JobState(models.TextChoices):
     TIMEOUT = "timeout", _("Time limit reached")
     REFUSED = "refused", _("Refused by the scheduler")
     UNKNOWN = "unknown", _("Unknown")
+    LOST = "lost", _("Lost by the scheduler")
 
 
 # States whose worst case still counts against the budget (not yet finished).
-ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING,
-                     JobState.UNKNOWN)
+ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.SUBMITTING, JobState.CONFIRMING,
+                     JobState.PENDING, JobState.RUNNING, JobState.UNKNOWN)
 FINISHED_JOB_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
-                       JobState.TIMEOUT, JobState.REFUSED)
+                       JobState.TIMEOUT, JobState.REFUSED, JobState.LOST)
 
 
 class Job(models.Model):
     """A batch job of a project, run as the person who submitted it, charged to an allocation.
 
     ``queued`` jobs are held by the platform (the scheduler was unreachable: ``queued_reason``
-    says so) and submitted exactly once by the task queue; ``reason`` is the scheduler's own
+    says so) and submitted exactly once by the task queue, next at ``next_attempt_at``;
+    ``confirming`` jobs may have reached the scheduler without an answer: the platform looks
+    them up by their tag before it submits them again. ``reason`` is the scheduler's own
     pending reason (e.g. ``AssocGrpGRESMinutes``), shown in plain words."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
@@ -307,6 +311,7 @@ class Job(models.Model):
     time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"))
     partition = models.CharField(_("partition"), max_length=32, blank=True)
     array_size = models.PositiveIntegerField(_("array size"), default=1)
+    array_throttle = models.PositiveIntegerField(_("array tasks at a time"), default=0)
     state = models.CharField(_("state"), max_length=12, choices=JobState.choices,
                              default=JobState.QUEUED, db_index=True)
     scheduler = models.CharField(max_length=10)
@@ -315,11 +320,14 @@ class Job(models.Model):
     queued_reason = models.CharField(_("why the platform holds it"), max_length=500, blank=True)
     submit_attempts = models.PositiveIntegerField(default=0)
     submitting_since = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
+    # when the state was last read from the scheduler (job_state.job_refresh)
+    state_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -328,6 +336,8 @@ class Job(models.Model):
                                    name="job_time_limit_positive"),
             models.CheckConstraint(condition=models.Q(array_size__gt=0),
                                    name="job_array_size_positive"),
+            models.CheckConstraint(condition=models.Q(array_throttle__lte=models.F("array_size")),
+                                   name="job_array_throttle_within_size"),
         ]
 
     def __str__(self) -> str:
@@ -342,7 +352,19 @@ class Job(models.Model):
         return self.state in FINISHED_JOB_STATES
 
 
+class Installation(models.Model):
+    """This installation of the platform: a random key made once, which every job carries in its
+    scheduler name (``laif-<key>-<job id>``), so that a job is told apart from those of another
+    installation, or of an earlier database whose job ids were the same, on one cluster."""
+
+    key = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"installation {self.key}"
+
+
 
 # The usage ledger, statements and credit notes live in their own modules; imported here so that
 # Django registers their models.
-from laif.compute import ledger_models, statement_models  # noqa: E402,F401
+from laif.compute import ledger_models, slurm_models, statement_models  # noqa: E402,F401

@@ -9,27 +9,31 @@ with one row per job allocation **run** (``sacct -X`` level; steps are ignored):
 - an array task is a record of its own: ``job_id`` is the task's raw id, ``array_job_id`` the
   master's id and ``array_task_id`` the index (both null when the job is not an array task);
 - instants are timezone-aware UTC (``submit_time``, ``start_time``, ``end_time``); a job cancelled
-  before it started has a null ``start_time``; ``elapsed_s`` is Slurm's own elapsed time in seconds
+  before it started has a null ``start_time`` (22.05 prints null, 24.11 0 or 4294967294); ``elapsed_s`` is Slurm's own elapsed time in seconds
   (suspended time excluded); ``time_limit_s`` is the limit in **seconds** (the JSON gives minutes),
   null when unlimited;
 - resources are the ALLOCATED ones (``tres.allocated``, not ``tres.requested``): ``cpus``; ``gpus``
   from the untyped ``gres/gpu`` entry, which already counts every GPU (with
   ``AccountingStorageTRES=gres/gpu,gres/gpu:h200`` each GPU also appears as ``gpu:h200``; adding
   both would count it twice); only when no untyped entry exists are the typed ``gpu:<type>`` entries
-  summed; ``energy_j`` in joules, null when Slurm did not report it (``count: null``, or no energy
-  entry), never 0 for "not reported";
+  summed; ``energy_j`` in joules, null when Slurm did not report it (``count: null``, 24.11's
+  ``-2``, or no energy entry), never 0 for "not reported";
 - ``cpu_seconds = cpus x elapsed_s`` and ``gpu_seconds = gpus x elapsed_s`` (exact integers);
 - ``account`` is lowercased (Slurm stores account names lowercased).
 
 ``finished_only(df)`` keeps the runs whose state is final (``FINISHED_STATES``): only those belong
 in a usage ledger. Malformed input (not JSON, truncated, wrong types, missing key fields) and
 unsupported formats raise ``SacctFormatError``; errors that sacct itself reported in the output
-raise ``SacctReportedError``.
+raise ``SacctReportedError``, except "Nothing found" (error 9003, which 22.05 reports for a window
+without any record, e.g. ``-A`` of accounts that ran nothing): no records.
 
-Formats: the JSON layout depends on Slurm's OpenAPI plugin (``meta.plugin.type``). Each supported
-plugin has one parser in ``_PARSERS``, with the Slurm releases it was verified on and fixtures of
-its own (``tests/fixtures/slurm/``). Slurm 22.05 prints ``openapi/dbv0.0.38``; the data_parser
-formats of newer releases (v0.0.40+) need a parser and fixtures of their own.
+Formats: every layout of ``laif.compute.slurm_json.LAYOUTS`` that sacct prints (22.05's
+``openapi/dbv0.0.38`` to 24.11's ``data_parser/v0.0.42``), each only from the releases listed there;
+anything else is refused (ADR 0013). The envelope names the layout (sniffed at the start or the end:
+24.11 prints it after the jobs, then checked on the parsed envelope); each shape has its pyarrow
+schema (``_format``: plain numbers or ``{set, infinite, number}`` objects, one state name or a list
+of flags), and ``slurm_json``'s polars expressions read them the same way. Fixtures of each
+version: ``tests/fixtures/slurm/`` (22.05) and ``tests/fixtures/slurm/24.11/``.
 
 Speed: pyarrow's JSON reader parses the document with an explicit schema (fields the ledger does not
 need are skipped, never turned into Python objects); large documents in sacct's own pretty layout are
@@ -43,7 +47,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +55,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
+
+from laif.compute import slurm_json
 
 DEFAULT_CLUSTER = "meluxina-ai"
 """Used only for records whose ``cluster`` is missing or empty; sacct always prints it."""
@@ -96,7 +102,7 @@ SCHEMA = pl.Schema({
 """The columns of ``parse_sacct_json``'s result, in order."""
 
 
-class SacctFormatError(ValueError):
+class SacctFormatError(slurm_json.SlurmJsonError):
     """The bytes are not ``sacct --json`` output that this module can read."""
 
 
@@ -132,14 +138,14 @@ def iter_sacct_json(data: bytes | bytearray, *, cluster_default: str = DEFAULT_C
     batch_bytes = BATCH_BYTES if batch_bytes is None else batch_bytes
     if batch_bytes < 1:
         raise ValueError("batch_bytes must be positive")
-    plugin = _sniff_plugin(data)
-    fmt = _PARSERS.get(plugin)
+    name = _sniff_layout(data)
+    fmt = _FORMATS.get(name)
     if fmt is None:
-        supported = ", ".join(sorted(_PARSERS))
-        raise SacctFormatError(
-            f"unsupported sacct --json format {plugin!r} (supported: {supported}); "
-            "capture fixtures from that Slurm release and add a parser for it"
-        )
+        try:
+            slurm_json.check_layout(name, "", "sacct")
+        except slurm_json.SlurmJsonError as exc:
+            raise SacctFormatError(str(exc)) from exc
+        raise AssertionError(name)  # check_layout refuses what _FORMATS lacks
     pieces = _pieces(data)
     groups: list[list[_Piece]] = [[]]
     size = 0
@@ -176,7 +182,7 @@ def _batches(groups: list[list[_Piece]], fmt: _Format,
             continue
         series = pl.from_arrow(pa.chunked_array(jobs, type=fmt.job_type))
         assert isinstance(series, pl.Series)
-        batch = fmt.records(series.struct.unnest(), cluster_default)
+        batch = _records(series.struct.unnest(), cluster_default, fmt.layout)
         check_unique_keys(batch)
         yield batch
 
@@ -201,104 +207,112 @@ def finished_only(df: pl.DataFrame) -> pl.DataFrame:
 # --- format detection --------------------------------------------------------------------------
 
 _SNIFF_BYTES = 64 * 1024
-_PLUGIN_TYPE = re.compile(rb'"plugin"\s*:\s*\{[^{}]*?"type"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_PLUGIN = re.compile(rb'"plugins?"\s*:\s*\{([^{}]*)\}')
+_PLUGIN_KEY = re.compile(rb'"(type|data_parser)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-def _sniff_plugin(data: bytes | bytearray) -> str:
-    """``meta.plugin.type``, read from the start (or the end) of the document to choose a parser.
-    The parser checks the parsed envelope again: this is only a dispatch hint."""
+def _sniff_layout(data: bytes | bytearray) -> str:
+    """The layout the envelope names (``meta.plugin.type`` up to 22.05, ``meta.plugin(s)
+    .data_parser`` after), read from the start (22.05) or the end (24.11 prints the envelope after
+    the jobs) of the document to choose a schema. The parsed envelope is checked again: this is
+    only a dispatch hint."""
     head = bytes(data[:_SNIFF_BYTES])
     if not head.strip():
         raise SacctFormatError("empty sacct output")
     if not head.lstrip().startswith(b"{"):
         raise SacctFormatError("sacct --json output must be a JSON object")
     for part in (head, bytes(data[-_SNIFF_BYTES:])):
-        match = _PLUGIN_TYPE.search(part)
-        if match:
-            return match.group(1).replace(b"\\/", b"/").decode("utf-8", "replace")
-    raise SacctFormatError("no meta.plugin.type: not sacct --json output")
+        for plugin in _PLUGIN.finditer(part):
+            keys: dict[bytes, bytes] = {k: v for k, v in _PLUGIN_KEY.findall(plugin.group(1)) if v}
+            name = keys.get(b"type") or keys.get(b"data_parser")
+            if name:
+                return name.replace(b"\\/", b"/").decode("utf-8", "replace")
+    raise SacctFormatError("no meta.plugin.type or meta.plugin.data_parser: not sacct --json output")
 
 
-# --- openapi/dbv0.0.38 (Slurm 22.05) -----------------------------------------------------------
+# --- the layouts (laif.compute.slurm_json): one schema per shape -------------------------------
 
 @dataclass(frozen=True)
 class _Format:
-    plugin: str
-    releases: tuple[str, ...]  # verified Slurm release prefixes ("22.05.")
+    layout: slurm_json.Layout
     schema: pa.Schema  # the document, only the fields the ledger needs
     job_type: pa.DataType  # one element of its jobs list
-    records: Callable[[pl.DataFrame, str], pl.DataFrame]  # its unnested jobs -> SCHEMA
 
 
-_TRES_0038 = pa.list_(pa.struct([
-    ("type", pa.string()),
-    ("name", pa.string()),
-    ("count", pa.int64()),
-]))
-_JOB_0038 = pa.struct([
-    ("cluster", pa.string()),
-    ("job_id", pa.int64()),
-    ("user", pa.string()),
-    ("account", pa.string()),
-    ("partition", pa.string()),
-    ("array", pa.struct([("job_id", pa.int64()), ("task_id", pa.int64())])),
-    ("state", pa.struct([("current", pa.string())])),
-    ("time", pa.struct([
-        ("submission", pa.int64()),
-        ("start", pa.int64()),
-        ("end", pa.int64()),
-        ("elapsed", pa.int64()),
-        ("limit", pa.int64()),
-    ])),
-    ("tres", pa.struct([("allocated", _TRES_0038)])),
+_NUMBER = pa.struct([("set", pa.bool_()), ("infinite", pa.bool_()), ("number", pa.int64())])
+_TRES = pa.list_(pa.struct([("type", pa.string()), ("name", pa.string()), ("count", pa.int64())]))
+_META = pa.struct([  # every layout's envelope: the fields a layout lacks are null
+    ("plugin", pa.struct([("type", pa.string()), ("data_parser", pa.string())])),
+    ("plugins", pa.struct([("data_parser", pa.string())])),
+    ("Slurm", pa.struct([("release", pa.string())])),
+    ("slurm", pa.struct([("release", pa.string())])),
 ])
-_DOC_0038 = pa.schema([
-    ("meta", pa.struct([
-        ("plugin", pa.struct([("type", pa.string())])),
-        ("Slurm", pa.struct([("release", pa.string())])),
-    ])),
-    ("errors", pa.list_(pa.struct([
-        ("error", pa.string()),
-        ("error_number", pa.int64()),
-        ("description", pa.string()),
-        ("source", pa.string()),
-    ]))),
-    ("jobs", pa.list_(_JOB_0038)),
-])
+_ERRORS = pa.list_(pa.struct([("error", pa.string()), ("description", pa.string()),
+                               ("error_number", pa.int64())]))
 
-# Slurm's "unlimited" / "not set" 32-bit markers (INFINITE, NO_VAL) for time limits.
+
+def _format(layout: slurm_json.Layout) -> _Format:
+    """The pyarrow schema of a layout's document: plain numbers (22.05) or number objects, one
+    state name (up to 23.02) or a list of flags."""
+    number = _NUMBER if layout.numbers else pa.int64()
+    job = pa.struct([
+        ("cluster", pa.string()),
+        ("job_id", pa.int64()),
+        ("user", pa.string()),
+        ("account", pa.string()),
+        ("partition", pa.string()),
+        ("array", pa.struct([("job_id", pa.int64()), ("task_id", number)])),
+        ("state", pa.struct([
+            ("current", pa.list_(pa.string()) if layout.state_lists else pa.string()),
+        ])),
+        ("time", pa.struct([
+            ("submission", pa.int64()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("elapsed", pa.int64()),
+            ("limit", number),
+        ])),
+        ("tres", pa.struct([("allocated", _TRES)])),
+    ])
+    schema = pa.schema([("meta", _META), ("errors", _ERRORS), ("jobs", pa.list_(job))])
+    return _Format(layout, schema, job)
+
+
+_FORMATS = {name: _format(layout) for name, layout in slurm_json.LAYOUTS.items()
+            if "sacct" in layout.commands}
+
+# 22.05's "unlimited" / "not set" 32-bit markers (INFINITE, NO_VAL) for time limits.
 _TIME_LIMIT_UNSET = (0xFFFFFFFF, 0xFFFFFFFE)
 
 
-def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
+def _records(raw: pl.DataFrame, cluster_default: str, layout: slurm_json.Layout) -> pl.DataFrame:
     time = pl.col("time")
     array = pl.col("array")
+    limit = slurm_json.number_expr(time.struct.field("limit"), layout)
     df = raw.select(
         cluster=pl.col("cluster"),
         job_id=pl.col("job_id"),
-        submission=time.struct.field("submission"),
+        submission=slurm_json.seconds_expr(time.struct.field("submission")),
         array_job_id=array.struct.field("job_id"),
-        array_task_id=array.struct.field("task_id"),
+        array_task_id=slurm_json.number_expr(array.struct.field("task_id"), layout),
         # null when the uid no longer maps to a name (the person's Unix account was removed):
         # the run still counts, charged to its account, with no person ("")
         user=pl.col("user").fill_null(""),
         account=pl.col("account"),
         partition=pl.col("partition"),
-        state=pl.col("state").struct.field("current"),
-        start=time.struct.field("start"),
-        end=time.struct.field("end"),
+        state=slurm_json.state_expr(pl.col("state").struct.field("current"), layout),
+        start=slurm_json.seconds_expr(time.struct.field("start")),
+        end=slurm_json.seconds_expr(time.struct.field("end")),
         elapsed_s=time.struct.field("elapsed"),
-        limit_min=time.struct.field("limit"),
+        limit_min=limit if layout.numbers else pl.when(limit.is_in(_TIME_LIMIT_UNSET).not_())
+        .then(limit),
     )
-    _validate_0038(df)
-    resources = _allocated_0038(raw)
+    _validate(df)
+    resources = _allocated(raw)
 
-    def instant(col: str) -> pl.Expr:  # epoch seconds -> UTC; 0 (or null) means "not set"
-        seconds = pl.col(col)
-        return pl.when(seconds > 0).then(pl.from_epoch(seconds, time_unit="s")) \
-            .dt.replace_time_zone("UTC")
+    def instant(col: str) -> pl.Expr:  # epoch seconds -> UTC; null means "not set"
+        return pl.from_epoch(pl.col(col), time_unit="s").dt.replace_time_zone("UTC")
 
-    limit = pl.col("limit_min")
     cluster = pl.col("cluster")
     out = df.hstack(resources.get_columns()).select(
         cluster=pl.when(cluster.is_null() | (cluster == "")).then(pl.lit(cluster_default))
@@ -314,7 +328,7 @@ def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
         start_time=instant("start"),
         end_time=instant("end"),
         elapsed_s=pl.col("elapsed_s"),
-        time_limit_s=pl.when(limit.is_in(_TIME_LIMIT_UNSET).not_()).then(limit * 60),
+        time_limit_s=pl.col("limit_min") * 60,
         cpus=pl.col("cpus"),
         gpus=pl.col("gpus"),
         energy_j=pl.col("energy_j"),
@@ -324,22 +338,20 @@ def _records_0038(raw: pl.DataFrame, cluster_default: str) -> pl.DataFrame:
     return out.cast(SCHEMA)
 
 
-def _validate_0038(df: pl.DataFrame) -> None:
+def _validate(df: pl.DataFrame) -> None:
     """Every record must carry its key, its state, its account and a usable elapsed time;
-    a finished run must have ended. Reports the first offending record."""
+    a finished run must have ended. Reports the first offending record. Instants are already
+    null where not set (``slurm_json.seconds_expr``)."""
     finished = pl.col("state").is_in(sorted(FINISHED_STATES))
     checks: Sequence[tuple[str, pl.Expr]] = (
         ("no job_id", pl.col("job_id").is_null() | (pl.col("job_id") <= 0)),
-        ("no time.submission", pl.col("submission").is_null() | (pl.col("submission") <= 0)),
+        ("no time.submission", pl.col("submission").is_null()),
         ("no state.current", pl.col("state").is_null() | (pl.col("state") == "")),
         ("no account", pl.col("account").is_null()),
         ("no or negative time.elapsed", pl.col("elapsed_s").is_null() | (pl.col("elapsed_s") < 0)),
-        ("a finished run without time.end",
-         finished & (pl.col("end").is_null() | (pl.col("end") <= 0))),
-        ("time.end before time.start",
-         (pl.col("start") > 0) & (pl.col("end") > 0) & (pl.col("end") < pl.col("start"))),
-        ("time.elapsed but never started",
-         (pl.col("start").is_null() | (pl.col("start") <= 0)) & (pl.col("elapsed_s") > 0)),
+        ("a finished run without time.end", finished & pl.col("end").is_null()),
+        ("time.end before time.start", pl.col("end") < pl.col("start")),
+        ("time.elapsed but never started", pl.col("start").is_null() & (pl.col("elapsed_s") > 0)),
     )
     found = df.select(
         [expr.arg_true().first().alias(str(i)) for i, (_, expr) in enumerate(checks)]
@@ -350,10 +362,11 @@ def _validate_0038(df: pl.DataFrame) -> None:
             raise SacctFormatError(f"record {index} (job {job_id}): {problem}")
 
 
-def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
+def _allocated(raw: pl.DataFrame) -> pl.DataFrame:
     """cpus, gpus and energy_j of each record from its ``tres.allocated`` list, one row per record
     in order. GPUs: the untyped ``gres/gpu`` entry when there is one, else the sum of the typed
-    ``gres/gpu:<type>`` entries (never both). Energy: null when not reported."""
+    ``gres/gpu:<type>`` entries (never both). Energy: null when not reported (null, or a negative
+    count: 24.11 prints -2)."""
     entries = (
         raw.select(
             row=pl.int_range(pl.len(), dtype=pl.UInt32),
@@ -367,7 +380,9 @@ def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
     is_gpu = (kind == "gres") & (name == "gpu")
     is_typed_gpu = (kind == "gres") & name.str.starts_with("gpu:")
     is_energy = kind == "energy"
-    bad = entries.select(((is_cpu | is_gpu | is_typed_gpu) & count.is_null()).arg_true().first()).item()
+    bad = entries.select(
+        ((is_cpu | is_gpu | is_typed_gpu) & (count.is_null() | (count < 0))).arg_true().first()
+    ).item()
     if bad is not None:
         raise SacctFormatError(f"record {entries.item(bad, 'row')}: a cpu or gpu TRES without a count")
     per_row = entries.group_by("row", maintain_order=True).agg(
@@ -382,7 +397,7 @@ def _allocated_0038(raw: pl.DataFrame) -> pl.DataFrame:
     return per_row.select(
         cpus=pl.col("cpus"),
         gpus=pl.when(pl.col("has_untyped")).then(pl.col("untyped")).otherwise(pl.col("typed")),
-        energy_j=pl.col("energy_j"),
+        energy_j=pl.when(pl.col("energy_j") >= 0).then(pl.col("energy_j")),
     )
 
 
@@ -392,7 +407,8 @@ def _metas(tables: list[pa.Table]) -> list[dict[str, Any]]:
 
 def _check_body(tables: list[pa.Table]) -> None:
     """No errors reported by sacct (in any piece) and a jobs list in every piece."""
-    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()]
+    errors = [e for t in tables for es in t.column("errors").to_pylist() for e in es or ()
+              if (e or {}).get("error_number") != slurm_json.NOTHING_FOUND]
     if errors:
         texts = "; ".join(
             str((e or {}).get("description") or (e or {}).get("error") or e) for e in errors
@@ -403,16 +419,13 @@ def _check_body(tables: list[pa.Table]) -> None:
 
 
 def _check_meta(meta: dict[str, Any], fmt: _Format) -> None:
-    plugin = (meta.get("plugin") or {}).get("type") or ""
-    release = (meta.get("Slurm") or {}).get("release") or ""
-    if plugin != fmt.plugin:
-        raise SacctFormatError(f"meta.plugin.type is {plugin!r}, expected {fmt.plugin!r}")
-    if not release.startswith(fmt.releases):
-        verified = ", ".join(r + "x" for r in fmt.releases)
-        raise SacctFormatError(
-            f"Slurm release {release!r} is not supported by the {fmt.plugin} parser "
-            f"(verified: {verified}); capture fixtures from it first"
-        )
+    name = slurm_json.layout_name(meta)
+    if name != fmt.layout.name:
+        raise SacctFormatError(f"the envelope names {name!r}, expected {fmt.layout.name!r}")
+    try:
+        slurm_json.check_layout(name, slurm_json.release_of(meta), "sacct")
+    except slurm_json.SlurmJsonError as exc:
+        raise SacctFormatError(str(exc)) from exc
 
 
 # --- reading: one or many documents, in parallel ----------------------------------------------
@@ -515,13 +528,3 @@ def _cpu_count() -> int:
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
 
-
-_PARSERS: dict[str, _Format] = {
-    "openapi/dbv0.0.38": _Format(
-        plugin="openapi/dbv0.0.38",
-        releases=("22.05.",),
-        schema=_DOC_0038,
-        job_type=_JOB_0038,
-        records=_records_0038,
-    ),
-}

@@ -110,6 +110,21 @@ class EventOut(Schema):
     comment: str
 
 
+class BalanceFiguresOut(Schema):
+    """An allocation's balance (``compute.balance``): the figures every page, the CLI and the
+    job pre-check use, in GPU-hours (two decimals) and in whole GPU-minutes."""
+
+    granted_gpu_hours: int
+    used_gpu_hours: str = Field(description="The ledger's usage charged to the allocation, and "
+                                "its jobs finished since the last ingestion.")
+    reserved_gpu_hours: str = Field(description="Worst case of its unfinished jobs.")
+    left_gpu_hours: str = Field(description="Granted - used - reserved (negative when over).")
+    granted_gpu_minutes: int
+    used_gpu_minutes: int
+    reserved_gpu_minutes: int
+    left_gpu_minutes: int
+
+
 class AllocationOut(Schema):
     id: int
     project_id: int
@@ -126,6 +141,7 @@ class AllocationOut(Schema):
     request_id: int | None
     eurohpc_reference: str | None
     renews_id: int | None
+    balance: BalanceFiguresOut
 
 
 class ChangeOut(Schema):
@@ -215,8 +231,8 @@ class ImportOut(Schema):
 
 # ---------------------------------------------------------------- jobs
 
-JobStateName = Literal["queued", "submitting", "pending", "running", "completed", "failed",
-                       "cancelled", "timeout", "refused", "unknown"]
+JobStateName = Literal["queued", "submitting", "confirming", "pending", "running", "completed",
+                       "failed", "cancelled", "timeout", "refused", "unknown", "lost"]
 TemplateKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 PartitionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
@@ -232,6 +248,9 @@ class JobIn(Schema):
     time_limit_minutes: Annotated[int, Field(ge=1, le=100_000)] | None = None
     partition: PartitionName | None = None
     array_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    array_throttle: Annotated[int, Field(
+        ge=0, le=100_000, description="At most this many tasks of the array at a time (0: no "
+        "limit); the budget still counts every task.")] | None = None
 
 
 class JobOut(Schema):
@@ -244,19 +263,28 @@ class JobOut(Schema):
     time_limit_minutes: int
     partition: str
     array_size: int
+    array_throttle: int = Field(description="Tasks of the array at a time (0: no limit).")
     worst_case_gpu_minutes: int
     state: str
     scheduler: str
     scheduler_id: str
     reason: str = Field(description="The scheduler's own pending reason code.")
     reason_text: str = Field(description="Why the job waits, in plain words.")
-    queued_reason: str = Field(description="Why the platform still holds the job (queued).")
+    queued_reason: str = Field(description="Why the platform still holds the job (queued, or "
+                               "confirming: the scheduler's answer to its submission was lost).")
+    submit_attempts: int = Field(description="Attempts to submit it so far.")
+    next_attempt_at: datetime | None = Field(
+        description="When the platform next tries to submit it (queued) or to confirm that the "
+        "scheduler received it (confirming).")
     submitted_by: str
     created_at: datetime
     submitted_at: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
     exit_code: int | None
+    state_checked_at: datetime | None = Field(
+        description="When the state was last read from the scheduler (null: never; an "
+        "unfinished job's state may be older when the scheduler does not answer).")
 
 
 class JobDetailOut(JobOut):
@@ -267,6 +295,8 @@ class JobLogOut(Schema):
     id: int
     state: str
     output: str
+    truncated: bool = Field(description="Earlier output was left out (the last megabyte shown).")
+    notes: list[str] = Field(description="What was not shown and why, in plain words.")
 
 
 class JobTemplateOut(Schema):
@@ -275,4 +305,5 @@ class JobTemplateOut(Schema):
     gpus: int
     time_limit_minutes: int
     array_size: int
+    array_throttle: int
     script: str

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
+from django.conf import settings
 from django_tasks import task
 
 from laif.compute.accounts_sync import slurm_account_sync
+from laif.compute.dispatch import job_confirm, job_dispatch, job_recover_stuck
 from laif.compute.expiry import allocations_tick
-from laif.compute.jobs import job_dispatch, job_recover_stuck
+from laif.compute.housekeeping import jobs_poll
 from laif.compute.ledger import usage_ingest_window
+from laif.compute.models import Allocation
 
 
 @task()
@@ -17,6 +21,13 @@ def job_dispatch_task(job_id: int) -> str:
     """Submit a queued job once the scheduler answers again; a job already submitted is left as
     it is (the state transition under a row lock makes this safe to run twice)."""
     return str(job_dispatch(job_id=job_id).state)
+
+
+@task()
+def job_confirm_task(job_id: int) -> str:
+    """Check whether the scheduler received a job whose submission got no answer: adopted if it
+    did, submitted again if it surely did not, checked again later otherwise (idempotent)."""
+    return job_confirm(job_id=job_id) or "settled"
 
 
 @task()
@@ -34,7 +45,8 @@ def allocations_tick_task(day: str | None = None) -> int:
 
 @task()
 def job_recover_stuck_task() -> int:
-    """Recover the submissions a crashed worker left half-done (safe to run twice)."""
+    """Settle the submissions a crashed worker left half-done and those whose answer was lost
+    (safe to run twice)."""
     return len(job_recover_stuck())
 
 
@@ -46,3 +58,27 @@ def usage_ingest_task(start: str | None = None, end: str | None = None) -> int:
         start=datetime.fromisoformat(start) if start else None,
         end=datetime.fromisoformat(end) if end else None,
     ).records_new
+
+
+# ------------------------------------------------------------------- the schedule (ADR 0015)
+# laif.ops.schedule enqueues these on their LAIF_SCHEDULE_* triggers.
+
+
+@task()
+def jobs_poll_task() -> dict[str, int]:
+    """Recover interrupted submissions, submit queued jobs, refresh unfinished ones
+    (``manage.py jobs_poll``); safe to run twice."""
+    return dataclasses.asdict(jobs_poll())
+
+
+@task()
+def slurm_accounts_reconcile_task() -> int:
+    """Enqueue the reconciliation of the Slurm account of every project with an allocation, so
+    that limits follow approvals, top-ups, expiry and leavers even when an enqueue was lost.
+    Nothing to do for the local runner (no accounts). The number of projects."""
+    if settings.LAIF_EXECUTOR != "slurm":
+        return 0
+    project_ids = sorted(set(Allocation.objects.values_list("project_id", flat=True)))
+    for project_id in project_ids:
+        slurm_account_sync_task.enqueue(project_id)
+    return len(project_ids)

@@ -14,7 +14,10 @@ from ninja.files import UploadedFile
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.compute import ledger, ledger_selectors
 from laif.compute import usage_schemas as s
+from laif.compute.api import balance_fields
+from laif.compute.budget import Balance
 from laif.compute.ledger_selectors import Usage
+from laif.compute.models import Allocation
 from laif.config.apitypes import Id
 
 router = Router(tags=["usage"])
@@ -24,6 +27,11 @@ def _usage(u: Usage) -> dict[str, Any]:
     return {"gpu_seconds": u.gpu_seconds, "cpu_seconds": u.cpu_seconds,
             "gpu_hours": str(u.gpu_hours), "cpu_hours": str(u.cpu_hours), "energy_j": u.energy_j,
             "energy_unreported": u.energy_unreported, "entries": u.entries}
+
+
+def balance_out(allocation: Allocation, b: Balance) -> s.BalanceOut:
+    return s.BalanceOut(allocation_id=allocation.pk, pool=allocation.pool.kind,
+                        start=allocation.start, end=allocation.end, **balance_fields(b))
 
 
 def _month(text: str | None) -> date | None:
@@ -44,11 +52,7 @@ def project_usage(request: HttpRequest, project_id: Id, month_from: s.Month | No
         project_id=u.project.pk, project_code=u.project.code, total=s.UsageOut(**_usage(u.total)),
         by_month=[s.MonthUsageOut(month=m, **_usage(x)) for m, x in u.by_month],
         by_member=[s.MemberUsageOut(user_id=i, email=e, **_usage(x)) for i, e, x in u.by_member],
-        balances=[s.BalanceOut(allocation_id=b.allocation.pk, pool=b.allocation.pool.kind,
-                               start=b.allocation.start, end=b.allocation.end,
-                               granted_gpu_hours=b.granted_gpu_hours,
-                               used_gpu_hours=str(b.used_gpu_hours),
-                               left_gpu_hours=str(b.left_gpu_hours)) for b in u.balances],
+        balances=[balance_out(b.allocation, b.figures) for b in u.balances],
     )
 
 

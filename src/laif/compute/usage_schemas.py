@@ -8,6 +8,8 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
+from laif.compute.schemas import BalanceFiguresOut
+
 Month = Annotated[str, Field(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
                              description="a month, YYYY-MM")]
 
@@ -37,14 +39,13 @@ class ProjectRowOut(UsageOut):
     project_code: str
 
 
-class BalanceOut(Schema):
+class BalanceOut(BalanceFiguresOut):
+    """An allocation's balance: the figures the pages, the CLI and the job pre-check use."""
+
     allocation_id: int
     pool: str
     start: date
     end: date
-    granted_gpu_hours: int
-    used_gpu_hours: str
-    left_gpu_hours: str
 
 
 class ProjectUsageOut(Schema):

@@ -22,8 +22,10 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.compute import awards as award_files
 from laif.compute import forms, review, selectors, services
+from laif.compute.balance import balances_of
 from laif.compute.models import Allocation, AllocationRequest, RequestStatus
 from laif.compute.permissions import can_import_awards, can_review, sees_pools
+from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 
@@ -40,6 +42,13 @@ def _titled(items: Iterable[AllocationRequest | Allocation]) -> list[Any]:
     for item in out:
         item.__dict__["access_title"] = titles.get(item.access_type, item.access_type)
     return out
+
+
+def _with_balances(allocations: list[Any]) -> list[Any]:
+    figures = balances_of(allocations)
+    for item in allocations:
+        item.__dict__["balance"] = figures[item.pk]
+    return allocations
 
 
 def _no_client_data(request: HttpRequest) -> None:
@@ -69,12 +78,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "access_types": [(a, a.title_in(language), a.summary_in(language))
                          for a in services.cluster().access_types],
         "requests": _titled(selectors.requests_for(access)[:LIST_LIMIT]),
-        "allocations": _titled(selectors.allocations_for(access)[:LIST_LIMIT]),
+        "allocations": _with_balances(_titled(selectors.allocations_for(access)[:LIST_LIMIT])),
         "manageable_projects": projects,
         "job_projects": [p for p in visible if p.pk in access.project_roles
                          or access.can_manage_project(p.pk, p.organisation_id)],
         "is_staff_view": access.sees_all_clients,
         "can_review": can_review(access),
+        "unisolated": jobs_unisolated(),
     })
 
 

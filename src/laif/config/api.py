@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -36,6 +37,9 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    # LAIF_API_DOCS_ACCESS: public, staff (laif.ops.middleware.StaffOnlyMiddleware) or off
+    docs_url=None if settings.LAIF_API_DOCS_ACCESS == "off" else "/docs",
+    openapi_url=None if settings.LAIF_API_DOCS_ACCESS == "off" else "/openapi.json",
 )
 
 
@@ -44,7 +48,11 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

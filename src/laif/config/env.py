@@ -9,12 +9,17 @@ Secrets may come from ``NAME_FILE`` (a path whose content is the value), as cont
 from __future__ import annotations
 
 import builtins
+import ipaddress
+import os
 import re
+import shlex
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -96,6 +101,12 @@ class Env:
     ) -> builtins.list[builtins.str]:
         return self._typed(name, default, parse_list)
 
+    def command(self, name: builtins.str) -> tuple[builtins.str, ...]:
+        return self._typed(name, (), parse_command)
+    def networks(self, name: builtins.str, default: builtins.str = "") -> builtins.list[Network]:
+        """A comma-separated list of IP addresses or networks (CIDR); ``default`` when unset."""
+        return self._typed(name, parse_networks(default), parse_networks)
+
     def require(self, name: builtins.str, problem: builtins.str) -> None:
         self.errors.append(SettingError(name, problem))
 
@@ -133,6 +144,38 @@ def parse_choice(value: str, choices: tuple[str, ...]) -> str:
 
 def parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_command(value: str) -> tuple[str, ...]:
+    """A command line split as a POSIX shell would (quotes, no expansion); its program must be an
+    absolute path to an executable file or a name found on PATH. Blank: no command."""
+    _check_no_nul(value)
+    try:
+        words = tuple(shlex.split(value))
+    except ValueError as exc:
+        raise ValueError(f"not a command line ({exc}): {value!r}") from exc
+    if not words:
+        return ()
+    program = words[0]
+    if os.path.isabs(program):
+        found = os.path.isfile(program) and os.access(program, os.X_OK)
+    else:
+        found = "/" not in program and shutil.which(program) is not None
+    if not found:
+        raise ValueError(f"{program!r} is not an executable (an absolute path, or a name on PATH)")
+    return words
+def parse_networks(value: str) -> list[Network]:
+    """``10.0.0.1, 192.0.2.0/24, ::1`` -> networks (an address is a network of one)."""
+    networks: list[Network] = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"expected IP addresses or networks separated by commas (e.g. 10.0.0.5, "
+                f"192.0.2.0/24), got {item!r}"
+            ) from None
+    return networks
 
 
 def format_errors(errors: list[SettingError]) -> str:

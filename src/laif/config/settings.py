@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from laif.catalogue import CatalogueError
 from laif.catalogue.cluster import (
@@ -20,7 +22,10 @@ from laif.catalogue.cluster import (
     with_policy,
 )
 from laif.catalogue.prices import PriceCatalogue, load_prices
+from laif.compute.slurm_names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
+from laif.ops.logs import logging_config
+from laif.ops.schedule_spec import Spec, env_schedule
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -60,6 +65,29 @@ LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
 # Each job's directory (script and output) lies under it; it must be reachable by the jobs' users.
 LAIF_JOBS_DIR = Path(env.str("LAIF_JOBS_DIR", str(DATA_DIR / "jobs")))
 LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)
+# A page or API call waits at most this long for the scheduler; an unreachable scheduler is not
+# asked again for LAIF_SCHEDULER_BACKOFF seconds (the last known state is shown with its time),
+# and a job's state read less than LAIF_JOB_STATE_MAX_AGE seconds ago is not read again.
+LAIF_SLURM_WEB_TIMEOUT = env.int("LAIF_SLURM_WEB_TIMEOUT", 5, minimum=1, maximum=60)
+LAIF_SCHEDULER_BACKOFF = env.int("LAIF_SCHEDULER_BACKOFF", 30, minimum=0, maximum=3600)
+LAIF_JOB_STATE_MAX_AGE = env.int("LAIF_JOB_STATE_MAX_AGE", 10, minimum=0, maximum=3600)
+# The local executor runs each job as its submitter when the platform runs as root; otherwise only
+# as the platform's own user, without isolation, which this allows (a developer's machine).
+LAIF_LOCAL_UNISOLATED = env.bool("LAIF_LOCAL_UNISOLATED", not PRODUCTION)
+# Resource limits of each process of a local job; memory 0: three quarters of the machine's.
+LAIF_LOCAL_MAX_PROCESSES = env.int("LAIF_LOCAL_MAX_PROCESSES", 4096, minimum=16,
+                                   maximum=4_194_304)
+LAIF_LOCAL_MAX_FILE_MB = env.int("LAIF_LOCAL_MAX_FILE_MB", 65_536, minimum=1, maximum=1 << 30)
+LAIF_LOCAL_MEMORY_MB = env.int("LAIF_LOCAL_MEMORY_MB", 0, minimum=0, maximum=1 << 30)
+# Words put before every Slurm command (e.g. `chroot /var/lib/laif-slurm24/root`): ADR 0013.
+LAIF_SLURM_COMMAND_PREFIX = env.command("LAIF_SLURM_COMMAND_PREFIX")
+# The platform's Slurm accounts are named <prefix><project code> (docs/adr/0011): reserved for it.
+LAIF_SLURM_ACCOUNT_PREFIX = env.str("LAIF_SLURM_ACCOUNT_PREFIX", DEFAULT_PREFIX)
+try:
+    check_prefix(LAIF_SLURM_ACCOUNT_PREFIX)
+except ValueError as exc:
+    env.require("LAIF_SLURM_ACCOUNT_PREFIX", str(exc))
+    LAIF_SLURM_ACCOUNT_PREFIX = DEFAULT_PREFIX
 
 _database_url = env.raw("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'laif.sqlite3'}"
 try:
@@ -113,8 +141,26 @@ if LAIF_UID_MAX <= LAIF_UID_MIN:
 
 LAIF_TOKEN_TTL_DAYS = env.int("LAIF_TOKEN_TTL_DAYS", 90, minimum=1, maximum=730)
 LAIF_INVITATION_TTL_DAYS = env.int("LAIF_INVITATION_TTL_DAYS", 14, minimum=1, maximum=90)
+
+# --- Accounts: recovery, e-mail verification, login throttling (ADR 0016) ----------------------
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated);
+# the client address of audit entries and login throttling (laif/accounts/forwarded.py).
+LAIF_TRUSTED_PROXIES = env.networks("LAIF_TRUSTED_PROXIES")
+# Password login throttling (django-axes, laif/accounts/throttle.py): after MAX_FAILURES failures
+# of one account from one address, a client account waits LOCKOUT_MINUTES after each further
+# failure; a staff account waits STAFF_DELAY_SECONDS, doubling at each failure, up to
+# LOCKOUT_MINUTES.
 LAIF_LOGIN_MAX_FAILURES = env.int("LAIF_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
 LAIF_LOGIN_LOCKOUT_MINUTES = env.int("LAIF_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440)
+LAIF_LOGIN_STAFF_DELAY_SECONDS = env.int("LAIF_LOGIN_STAFF_DELAY_SECONDS", 30, minimum=1,
+                                         maximum=3600)
+# A password reset link works once, for this long (Django's PASSWORD_RESET_TIMEOUT).
+LAIF_PASSWORD_RESET_MINUTES = env.int("LAIF_PASSWORD_RESET_MINUTES", 60, minimum=10,
+                                      maximum=7 * 24 * 60)
+PASSWORD_RESET_TIMEOUT = LAIF_PASSWORD_RESET_MINUTES * 60
+# The sign-up's e-mail confirmation link is valid for this many days.
+LAIF_EMAIL_VERIFICATION_DAYS = env.int("LAIF_EMAIL_VERIFICATION_DAYS", 3, minimum=1, maximum=30)
+# --- end of accounts ------------------------------------------------------------------------
 
 # The cluster as data (partitions, access types, allocation policy): src/laif/catalogue/cluster.json
 # or another file of the same shape (e.g. a single-node test cluster); the policy's figures can be
@@ -162,7 +208,10 @@ LAIF_CASHBACK_CAP_EUR = env.int("LAIF_CASHBACK_CAP_EUR", 100_000, minimum=0,
 LAIF_ALLOCATION_GRACE_DAYS = env.int("LAIF_ALLOCATION_GRACE_DAYS", 14, minimum=0, maximum=365)
 
 # E-mail (invitations, notices) through Django's mail backend.
-_email = env.choice("LAIF_EMAIL_BACKEND", "console", ("console", "smtp", "locmem", "file"))
+# Development writes mail to files under $LAIF_DATA_DIR/mail (never to the logs: invitation and
+# reset links are secrets); production refuses console, file and locmem (see "Running for real").
+_email = env.choice("LAIF_EMAIL_BACKEND", "smtp" if PRODUCTION else "file",
+                    ("console", "smtp", "locmem", "file"))
 EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if _email == 'file' else _email}.EmailBackend"
 EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 EMAIL_HOST = env.str("LAIF_EMAIL_HOST", "localhost")
@@ -197,6 +246,69 @@ if LAIF_OIDC_ISSUER:
         env.require("LAIF_OIDC_CLIENT_SECRET",
                     "needed because LAIF_OIDC_ISSUER is set (or LAIF_OIDC_CLIENT_SECRET_FILE)")
 
+# ------------------------------------------------------------------------------------------------
+# Running for real (issue 17, docs/adr/0015-running-the-platform.md, docs/OPERATIONS.md): what
+# production refuses, the proxy in front, who reaches the admin, the API docs and /metrics, logs,
+# the schedule of the periodic work and the health thresholds. Kept together for easy merges.
+if PRODUCTION:
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        env.require("DATABASE_URL", "SQLite is refused in production (one machine, no backups "
+                    "while it runs); use PostgreSQL, e.g. postgres://laif@db.internal:5432/laif")
+    if LAIF_EXECUTOR == "local":
+        env.require("LAIF_EXECUTOR", "the local executor is refused in production (jobs would run "
+                    "on the web server as its user); set LAIF_EXECUTOR=slurm")
+    if _email != "smtp":
+        env.require("LAIF_EMAIL_BACKEND", f"{_email!r} is refused in production (mail would be "
+                    "printed, kept in files or lost, with the links it carries); use smtp")
+    if not LAIF_SITE_URL.startswith("https://"):
+        env.require("LAIF_SITE_URL", "must be an https:// address in production (links in "
+                    "e-mails, the OpenID Connect redirect)")
+
+
+# The reverse proxy in front (deploy/nginx/laif.conf): the client address is read from
+# X-Forwarded-For only through LAIF_TRUSTED_PROXIES (above); the scheme from this header (empty:
+# not behind TLS).
+_proxy_header = env.str("LAIF_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "").strip()
+if _proxy_header:
+    if not all(part.isalnum() for part in _proxy_header.split("-")):
+        env.require("LAIF_PROXY_SSL_HEADER", f"not a header name: {_proxy_header!r}")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env.bool("LAIF_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over plain HTTP on the loopback
+SECURE_HSTS_SECONDS = env.int("LAIF_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0,
+                              minimum=0, maximum=2 * 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LAIF_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("LAIF_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment (hstspreload.org), not a default: ADR 0015.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Staff networks reach /metrics, and the admin and the API docs when those are "staff" only.
+LAIF_STAFF_NETWORKS = env.networks("LAIF_STAFF_NETWORKS", "127.0.0.0/8,::1/128")
+_ACCESS_CHOICES = ("public", "staff", "off")
+LAIF_API_DOCS_ACCESS = env.choice("LAIF_API_DOCS_ACCESS", "staff" if PRODUCTION else "public",
+                                  _ACCESS_CHOICES)
+LAIF_ADMIN_ACCESS = env.choice("LAIF_ADMIN_ACCESS", "staff" if PRODUCTION else "public",
+                               _ACCESS_CHOICES)
+LAIF_METRICS_TOKEN = env.raw("LAIF_METRICS_TOKEN") or ""
+if LAIF_METRICS_TOKEN and len(LAIF_METRICS_TOKEN) < 32:
+    env.require("LAIF_METRICS_TOKEN", "must be at least 32 characters long")
+
+LAIF_LOG_FORMAT = env.choice("LAIF_LOG_FORMAT", "json" if PRODUCTION else "text", ("text", "json"))
+LAIF_LOG_LEVEL = env.choice("LAIF_LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+
+# The periodic work (laif.ops.schedule): LAIF_SCHEDULE_<ENTRY>, an interval, a crontab line or off.
+LAIF_SCHEDULE: dict[str, Spec] = env_schedule(env)
+LAIF_TASK_RESULTS_KEEP_DAYS = env.int("LAIF_TASK_RESULTS_KEEP_DAYS", 14, minimum=1, maximum=3650)
+# /health: a heartbeat older than this is a failure; the data directory needs this much room.
+LAIF_HEALTH_MAX_AGE_SECONDS = env.int("LAIF_HEALTH_MAX_AGE_SECONDS", 300, minimum=30,
+                                      maximum=86_400)
+LAIF_HEALTH_MIN_FREE_MB = env.int("LAIF_HEALTH_MIN_FREE_MB", 1024, minimum=0,
+                                  maximum=10_000_000)
+# A usage ingestion without a sign of life for this long is shown as interrupted.
+LAIF_INGEST_STALE_MINUTES = env.int("LAIF_INGEST_STALE_MINUTES", 60, minimum=1, maximum=10_080)
+# ------------------------------------------------------------------------------------------------
+
 if env.errors:
     sys.stderr.write(format_errors(env.errors) + "\n")
     raise SystemExit(2)
@@ -216,13 +328,21 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "social_django",
+    "axes",  # login throttling (ADR 0016)
+    "django_guid",  # request ids (ADR 0015)
+    "csp",
     "laif.accounts",
     "laif.compute",
     "laif.fund",
+    "laif.ops",
 ]
 
 MIDDLEWARE = [
+    "laif.ops.middleware.HealthMiddleware",  # /health: before host checks and the TLS redirect
+    "django_guid.middleware.guid_middleware",
+    "laif.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -230,10 +350,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "laif.ops.middleware.StaffOnlyMiddleware",  # the admin and API docs as configured
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "laif.accounts.oidc.OIDCMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (ADR 0016)
 ]
 
 ROOT_URLCONF = "laif.config.urls"
@@ -259,6 +381,7 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked (account, address)
     "laif.accounts.oidc.LaifOIDCBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -320,12 +443,39 @@ SOCIAL_AUTH_PIPELINE = (
     "laif.accounts.oidc.record_login",
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"laif": {"level": "INFO"}},
+# Running for real: logs (text or JSON lines with the request id, secret paths redacted),
+# request ids, the content security policy. See ADR 0015.
+LOGGING = logging_config(fmt=LAIF_LOG_FORMAT, level=LAIF_LOG_LEVEL)
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "RETURN_HEADER": True,
+               "EXPOSE_HEADER": False, "IGNORE_URLS": ["health"]}
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+# No inline script or style anywhere (htmx's own indicator style is off: base.html); the
+# OpenID Connect provider is a form's redirect target.
+_form_action = [SELF]
+if LAIF_OIDC_ISSUER:
+    _form_action.append(f"{_issuer.scheme}://{_issuer.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF], "script-src": [SELF], "style-src": [SELF],
+        "img-src": [SELF, "data:"], "font-src": [SELF], "connect-src": [SELF],
+        "object-src": [NONE], "base-uri": [SELF], "frame-ancestors": [NONE],
+        "form-action": _form_action,
+    },
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# django-axes (ADR 0016): laif's waits are in laif/accounts/throttle.py; these wire it in.
+AXES_HANDLER = "laif.accounts.throttle.LaifAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, never one alone
+AXES_FAILURE_LIMIT = "laif.accounts.throttle.failure_limit"
+AXES_USERNAME_CALLABLE = "laif.accounts.throttle.username_of"
+AXES_CLIENT_IP_CALLABLE = "laif.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "laif.accounts.throttle.lockout_response"
+# How long failures are remembered (the waits themselves are shorter: throttle_rules.py).
+AXES_COOLOFF_TIME = timedelta(days=1, minutes=LAIF_LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try does not extend the wait
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in laif's audit log already
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
+AXES_HTTP_RESPONSE_CODE = 429

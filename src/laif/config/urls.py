@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401
 from django.contrib import admin
 from django.urls import include, path
@@ -8,15 +9,20 @@ from laif.compute import statement_urls
 from laif.compute import urls as compute_urls
 from laif.config.api import api
 from laif.fund import urls as fund_urls
+from laif.ops import urls as ops_urls
 
 urlpatterns = [
     path("api/", api.urls),
     # Django's set_language view, which also saves a logged-in person's choice to their account.
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("sso/", include("social_django.urls", namespace="social")),
-    path("django-admin/", admin.site.urls),
+    path("", include(ops_urls)),
     path("", include(accounts_urls)),
     path("", include(compute_urls)),
     path("", include(statement_urls)),
     path("", include(fund_urls)),
 ]
+
+# The Django admin: everywhere, to staff only (laif.ops.middleware.StaffOnlyMiddleware), or off.
+if settings.LAIF_ADMIN_ACCESS != "off":
+    urlpatterns.insert(3, path("django-admin/", admin.site.urls))

@@ -5,11 +5,11 @@ One module per part of the domain, all re-exported here: callers use
 ``laif.accounts.services.<name>``."""
 
 from laif.accounts.services._common import RCS_RE, TOKEN_PREFIX
+from laif.accounts.services._email_links import verification_token
 from laif.accounts.services.auth import (
     api_token_authenticate,
     api_token_create,
     api_token_revoke,
-    login_check_throttle,
     login_record,
     staff_role_grant,
     user_set_language,
@@ -30,13 +30,22 @@ from laif.accounts.services.members import (
 )
 from laif.accounts.services.organisations import (
     OrganisationData,
+    organisation_register,
     organisation_sign_up,
     organisation_update,
+    pending_organisation_data,
 )
+from laif.accounts.services.passwords import user_password_set
 from laif.accounts.services.projects import (
     project_create,
     project_member_add,
     project_member_remove,
+)
+from laif.accounts.services.verification import (
+    Verified,
+    email_mark_verified,
+    email_verification_send,
+    email_verify,
 )
 
 __all__ = [
@@ -44,19 +53,24 @@ __all__ = [
     "SSH_KEY_MESSAGES",
     "TOKEN_PREFIX",
     "OrganisationData",
+    "Verified",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",
     "cluster_identity_ensure",
+    "email_mark_verified",
+    "email_verification_send",
+    "email_verify",
     "invitation_accept",
     "invitation_create",
     "invitation_get_open",
     "invitation_revoke",
-    "login_check_throttle",
     "login_record",
     "membership_set_role",
+    "organisation_register",
     "organisation_sign_up",
     "organisation_update",
+    "pending_organisation_data",
     "project_create",
     "project_member_add",
     "project_member_remove",
@@ -64,5 +78,7 @@ __all__ = [
     "ssh_key_error_message",
     "ssh_key_remove",
     "staff_role_grant",
+    "user_password_set",
     "user_set_language",
+    "verification_token",
 ]

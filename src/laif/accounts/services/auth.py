@@ -1,4 +1,4 @@
-"""API tokens, password-login throttling and audit, language preference, staff roles."""
+"""API tokens, password-login audit, language preference, staff roles."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.audit import Actor, audit_record
-from laif.accounts.errors import Conflict, DomainError, NotFound, Throttled
+from laif.accounts.errors import Conflict, DomainError, NotFound
 from laif.accounts.language import offered as language_offered
 from laif.accounts.models import (
     ApiToken,
-    LoginFailure,
     Membership,
     StaffRole,
     User,
@@ -73,30 +72,14 @@ def api_token_authenticate(*, secret: str) -> User | None:
     return token.user
 
 
-def login_check_throttle(*, email: str, ip: str) -> None:
-    """Refuse a login attempt while the account or the address has too many recent failures."""
-    since = timezone.now() - timedelta(minutes=settings.LAIF_LOGIN_LOCKOUT_MINUTES)
-    limit = settings.LAIF_LOGIN_MAX_FAILURES
-    recent = LoginFailure.objects.filter(at__gte=since)
-    by_account = recent.filter(email=email.strip().lower()).count()
-    by_ip = recent.filter(ip=ip).count() if ip else 0
-    if by_account >= limit or by_ip >= limit * 4:
-        raise Throttled(
-            _("Too many failed logins. Try again in %(min)d minutes.")
-            % {"min": settings.LAIF_LOGIN_LOCKOUT_MINUTES}
-        )
-
-
 def login_record(*, email: str, ip: str, user: User | None) -> None:
-    """Audit a login attempt; a failure also counts towards throttling."""
+    """Audit a password login attempt (throttling is django-axes', see ``throttle.py``)."""
     email = email.strip().lower()[:254]
     with transaction.atomic():
         if user is None:
-            LoginFailure.objects.create(email=email, ip=ip, at=timezone.now())
             audit_record(actor=Actor(None, "anonymous", ip), action="login.failed",
                          target=f"email:{email}")
         else:
-            LoginFailure.objects.filter(email=email).delete()
             audit_record(actor=Actor(user.pk, user.email, ip), action="login.succeeded",
                          target=f"user:{user.pk}")
 

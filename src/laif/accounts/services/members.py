@@ -24,6 +24,7 @@ from laif.accounts.models import (
     User,
 )
 from laif.accounts.services._common import _token_hash, _validate_password
+from laif.accounts.services.verification import email_mark_verified
 
 
 def invitation_create(
@@ -111,6 +112,13 @@ def invitation_accept(
                 )
             if StaffRole.objects.filter(user=user).exists():
                 raise Conflict(_("Factory staff cannot join a client organisation."))
+            if user.email_verified_at is None:
+                # An unverified account may be someone else's squat of this address: only the
+                # owner of the mailbox (confirmation link, or a password reset) may join with it.
+                raise Conflict(_(
+                    "Confirm your e-mail address first: open the link we mailed to %(email)s "
+                    "(or ask for a new one), then accept the invitation."
+                ) % {"email": user.email})
             member = user
         else:
             existing = User.objects.filter(email__iexact=invitation.email).first()
@@ -118,10 +126,12 @@ def invitation_accept(
                 raise Conflict(_("An account exists for this address: log in, then accept."))
             candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
             _validate_password(password, candidate)
+            # The invitation's link was mailed to this address: following it proves the mailbox.
             member = User.objects.create_user(
                 invitation.email, password, first_name=first_name.strip(),
                 last_name=last_name.strip(), language=active_language(),
             )
+            email_mark_verified(user=member, method="invitation", ip=ip)
         membership, _created = Membership.objects.get_or_create(
             user=member, organisation=invitation.organisation, defaults={"role": invitation.role}
         )

@@ -1,12 +1,15 @@
-"""Organisations: sign-up of a new organisation and its first admin, legal data updates."""
+"""Organisations: sign-up of a new organisation's first admin, registration once their address
+is verified, legal data updates."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -20,9 +23,11 @@ from laif.accounts.models import (
     Membership,
     Organisation,
     OrgRole,
+    PendingOrganisation,
     User,
 )
 from laif.accounts.services._common import RCS_RE, _validate_password
+from laif.accounts.services._email_links import schedule_verification_mail
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,24 @@ def _apply_organisation(org: Organisation, data: OrganisationData) -> None:
 
 
 
+def _stored(data: OrganisationData) -> dict[str, str | int]:
+    """The cleaned data as JSON (amounts as strings: exact decimals)."""
+    return {key: str(value) if isinstance(value, Decimal) else value
+            for key, value in asdict(data).items()}
+
+
+def _restored(stored: dict[str, Any]) -> OrganisationData:
+    values = dict(stored)
+    for key in ("annual_turnover_eur", "balance_sheet_eur"):
+        values[key] = Decimal(values[key])
+    return OrganisationData(**values)
+
+
+def _vat_taken(data: OrganisationData) -> bool:
+    return bool(data.vat_number) and Organisation.objects.filter(
+        country=data.country, vat_number=data.vat_number).exists()
+
+
 def organisation_sign_up(
     *,
     organisation: OrganisationData,
@@ -95,36 +118,68 @@ def organisation_sign_up(
     first_name: str,
     last_name: str,
     ip: str = "",
-) -> tuple[Organisation, User]:
-    """Register a new organisation and its first admin."""
+) -> tuple[PendingOrganisation, User]:
+    """Create the account of a new organisation's first admin, its address not yet verified,
+    and mail the confirmation link. The organisation itself is registered only when the link is
+    followed (``email_verify``): nobody registers a company under someone else's address."""
     data = _clean_organisation(organisation)
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(_("An account with this e-mail address already exists."), field="email")
+    if _vat_taken(data):
+        raise Conflict(_("This organisation (VAT number) is already registered."),
+                       field="vat_number")
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _validate_password(password, candidate)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
                 email, password, first_name=first_name.strip(), last_name=last_name.strip(),
-                language=active_language(),
+                language=active_language(), email_verification_sent_at=timezone.now(),
             )
-            org = Organisation()
-            _apply_organisation(org, data)
-            org.save()
-            Membership.objects.create(user=user, organisation=org, role=OrgRole.ADMIN)
+            pending = PendingOrganisation.objects.create(user=user, data=_stored(data))
             audit_record(
                 actor=Actor(user.pk, user.email, ip),
+                action="user.signed_up",
+                target=f"user:{user.pk}",
+                detail={"organisation": data.name, "vat_number": data.vat_number},
+            )
+            schedule_verification_mail(user, data.name)
+    except IntegrityError as exc:
+        raise Conflict(_("An account with this e-mail address already exists."),
+                       field="email") from exc
+    return pending, user
+
+
+def organisation_register(*, admin: User, data: OrganisationData, ip: str = "") -> Organisation:
+    """Register an organisation with ``admin`` as its first admin. Only a person whose e-mail
+    address is verified may: else anyone could register a company under a colleague's address."""
+    if admin.email_verified_at is None:
+        raise PermissionDenied(
+            _("Confirm your e-mail address before registering an organisation."))
+    clean = _clean_organisation(data)
+    try:
+        with transaction.atomic():
+            org = Organisation()
+            _apply_organisation(org, clean)
+            org.save()
+            Membership.objects.create(user=admin, organisation=org, role=OrgRole.ADMIN)
+            audit_record(
+                actor=Actor(admin.pk, admin.email, ip),
                 action="organisation.signed_up",
                 target=f"organisation:{org.pk}",
                 organisation_id=org.pk,
                 detail={"name": org.name, "sme_class": org.sme_class},
             )
     except IntegrityError as exc:
-        raise Conflict(
-            _("This organisation (VAT number) or e-mail address is already registered.")
-        ) from exc
-    return org, user
+        raise Conflict(_("This organisation (VAT number) is already registered."),
+                       field="vat_number") from exc
+    return org
+
+
+def pending_organisation_data(user: User) -> OrganisationData | None:
+    pending = PendingOrganisation.objects.filter(user=user).first()
+    return _restored(pending.data) if pending is not None else None
 
 
 def organisation_update(

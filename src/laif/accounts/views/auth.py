@@ -13,7 +13,7 @@ from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
-from laif.accounts import forms, selectors, services
+from laif.accounts import forms, selectors, services, throttle
 from laif.accounts.errors import DomainError
 from laif.accounts.language import offered as language_offered
 from laif.accounts.models import (
@@ -24,7 +24,6 @@ from laif.accounts.views._base import (
     MODEL_BACKEND,
     _safe_next,
     page,
-    sme_label,
 )
 from laif.accounts.views.projects import project_cards
 from laif.catalogue import load_pillars
@@ -35,26 +34,30 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if current_user(request) is not None:
         return redirect(_safe_next(request, "home"))
     form = forms.LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        password = form.cleaned_data["password"]
+        email = form.cleaned_data["email"].strip().lower()
         ip = client_ip(request)
-        try:
-            services.login_check_throttle(email=email, ip=ip)
-            user = authenticate(request, email=email.lower(), password=password)
-            services.login_record(email=email, ip=ip,
-                                  user=user if isinstance(user, User) else None)
-            if isinstance(user, User):
-                login(request, user, backend=MODEL_BACKEND)
-                return redirect(_safe_next(request, "home"))
+        # django-axes (first authentication backend) refuses a locked (account, address) and
+        # counts the failure otherwise: laif/accounts/throttle.py.
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
+        if isinstance(user, User):
+            services.login_record(email=email, ip=ip, user=user)
+            login(request, user, backend=MODEL_BACKEND)
+            return redirect(_safe_next(request, "home"))
+        if throttle.password_was_checked(request):
+            services.login_record(email=email, ip=ip, user=None)
+        locked = throttle.refused(request, {"email": email})
+        if locked is not None:
+            form.add_error(None, locked.message)
+            status = 429
+        else:
             form.add_error(None, _("Wrong e-mail address or password."))
-        except DomainError as exc:
-            form.add_domain_error(exc)
     return render(request, "accounts/login.html", {
         "form": form,
         "next": request.GET.get("next", ""),
         "sso_failed": request.GET.get("sso") == "failed",
-    })
+    }, status=status)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
@@ -83,7 +86,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            org, user = services.organisation_sign_up(
+            _pending, user = services.organisation_sign_up(
                 organisation=form.organisation_data(),
                 email=data["email"], password=data["password"],
                 first_name=data["first_name"], last_name=data["last_name"],
@@ -93,9 +96,10 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
         else:
             login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, _(
-                "Welcome! %(org)s is registered; its EU SME class is: %(sme)s."
-            ) % {"org": org.name, "sme": sme_label(org.sme_class)})
+            messages.info(request, _(
+                "One more step: we sent a link to %(email)s. Open it to confirm your address; "
+                "%(org)s is registered then."
+            ) % {"email": user.email, "org": form.cleaned_data["name"]})
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 

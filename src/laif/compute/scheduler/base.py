@@ -4,9 +4,14 @@ Pure Python (no Django). A scheduler submits a job described by a ``JobSpec`` an
 its own id; it reports states as ``JobStatus`` in the platform's vocabulary (``STATES``), keeping
 the scheduler's raw pending reason for the plain-words translation. It also reconciles the
 accounting side: one account per project with a GPU-minute limit, one user association per member.
+The platform's accounts carry its tag (``AccountTag``); ``ensure_account`` refuses an account that
+exists with another tag or none (``ForeignAccount``), and the other account methods are only
+called on an account ``ensure_account`` accepted (docs/adr/0011-slurm-account-naming.md).
 
-Errors: ``SchedulerUnavailable`` when the scheduler cannot be reached (the platform keeps the job
-as queued and retries later); ``SubmitRefused`` when it answered and refused the job.
+Errors: ``SchedulerUnavailable`` when the scheduler certainly did not get the request (it cannot
+be reached: the platform keeps the job as queued and retries later); ``SubmitRefused`` when it
+answered and refused the job; ``SubmitUncertain`` when a submission may have reached it but no
+answer came back (the platform looks the job up by its tag before it ever submits it again).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from laif.compute.scheduler.output import OUTPUT_NAME as OUTPUT_NAME  # re-exported
+from laif.compute.scheduler.output import JobOutput as JobOutput
+
 PENDING = "pending"
 RUNNING = "running"
 COMPLETED = "completed"
@@ -26,8 +34,6 @@ TIMEOUT = "timeout"
 UNKNOWN = "unknown"
 STATES = (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, UNKNOWN)
 FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
-
-OUTPUT_NAME = "output.txt"
 
 
 class SchedulerError(Exception):
@@ -42,12 +48,45 @@ class SubmitRefused(SchedulerError):
     """The scheduler answered and refused the job (policy, invalid request)."""
 
 
+class SubmitUncertain(SchedulerError):
+    """The request may have reached the scheduler, but no answer came back (the client timed out,
+    the connection broke after sending): the job may exist. Never submit it again before the
+    scheduler says it has no job with this spec's tag (``Scheduler.find``)."""
+
+
+@dataclass(frozen=True)
+class AccountTag:
+    """Whose an account is, as the scheduler shows it: its ``Organization`` and ``Description``
+    (Slurm stores both lowercased; so do the platform's tags)."""
+
+    organization: str
+    description: str
+
+
+class ForeignAccount(SchedulerError):
+    """The account exists but is not this platform installation's (another tag, or none): the
+    platform changes nothing in it."""
+
+    def __init__(self, account: str, found: AccountTag) -> None:
+        super().__init__(
+            f"Slurm account {account} exists but is not this platform's (organization "
+            f"{found.organization!r}, description {found.description!r}): it is left as it is")
+        self.account = account
+        self.found = found
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """What to run, as whom, on which account, with which resources.
 
-    ``workdir`` is the job's own directory: the scheduler writes the script and the output there
-    (``output.txt``, or ``output-<task>.txt`` for each task of an array)."""
+    ``workdir`` is the job's own directory under the jobs root, made by the scheduler
+    (``workdir.make_job_dir``) and given to ``uid``/``gid``: the job's output goes there
+    (``output.txt``, or ``output-<task>.txt`` for each task of an array). Every resource is
+    given here and passed to the scheduler explicitly (one node, one task, ``cpus`` CPUs,
+    ``memory_mb`` of memory, ``gpus`` GPUs including none, the time limit, the partition, the
+    array and its throttle: at most ``array_throttle`` tasks at a time, 0 for no limit).
+    ``tag`` (``laif-<installation>-<job id>``) starts the job's name in the scheduler: how the
+    platform finds a job whose submission it is not sure of."""
 
     name: str
     script: str
@@ -61,6 +100,10 @@ class JobSpec:
     partition: str = ""
     array_size: int = 1
     env: Mapping[str, str] = field(default_factory=dict)
+    cpus: int = 1
+    memory_mb: int = 4096
+    array_throttle: int = 0
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +120,14 @@ class JobStatus:
         return self.state in FINISHED
 
 
+@dataclass(frozen=True)
+class AccountUsage:
+    """What the scheduler counts against an account's GPU-minute limit."""
+
+    used_minutes: int  # recorded usage (finished runs and the elapsed part of running ones)
+    running_minutes: int  # what its running jobs may still use (time left x GPUs)
+
+
 class Scheduler(Protocol):
     name: str
 
@@ -89,11 +140,21 @@ class Scheduler(Protocol):
     def cancel(self, scheduler_id: str) -> None:
         """Cancel a job (pending or running); cancelling a finished job does nothing."""
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        """The job's output so far (the last ``max_bytes`` of it)."""
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        """The job's output so far (the last ``max_bytes`` of it), from the files of the job's
+        directory that are regular files owned by the uid the job ran as (``uid``: the
+        submitter's cluster identity; the scheduler knows when it ran the job as another)."""
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
-        """Make the account exist with this GPU-minute limit; True if anything changed."""
+    def account_tag(self, account: str) -> AccountTag | None:
+        """The account's tag, or None when there is no such account."""
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        """Tag an existing account (the adoption of an account of before the prefix)."""
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
+        """Make the account exist with this GPU-minute limit, created with ``tag``; True if
+        anything changed. ``ForeignAccount``, with nothing changed, when it exists with another
+        tag."""
 
     def ensure_user(self, account: str, username: str) -> bool:
         """Associate the user with the account (under the budget QOS); True if anything changed."""
@@ -106,40 +167,20 @@ class Scheduler(Protocol):
         was removed, False if there was none. ``SchedulerError`` while they still have jobs
         there (the next reconciliation tries again)."""
 
-    def find(self, spec: JobSpec) -> str | None:
-        """The id of a job submitted earlier from this spec (same name and account), if the
-        scheduler has it: how a submission interrupted by a crash is recognised."""
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
+        """The id of a job submitted earlier from this spec (its tag, or its name without one;
+        the same account and user), submitted after ``since`` if given, if the scheduler has it:
+        how a submission interrupted by a crash or a lost answer is recognised. ``None`` only when
+        the scheduler answered and has no such job; ``SchedulerError`` when it did not answer."""
 
-    def reset_usage(self, account: str) -> None:
-        """Set the account's recorded usage back to 0 (at renewal); the history is kept."""
+    def usage(self, account: str) -> AccountUsage | None:
+        """What the scheduler counts against the account's limit, or None when it has no
+        limits (the platform's pre-check is then the only gate)."""
 
-    def usage(self, account: str) -> int | None:
-        """GPU-minutes the account has used, or None when the platform counts them itself."""
-
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
-        """The raw ``sacct --json -X -D`` output of every run that ended between ``start`` and
-        ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no accounting."""
-
-
-def read_output(workdir: Path, max_bytes: int = 1_000_000) -> str:
-    """The job's output files (array tasks in task order), the last ``max_bytes`` of them."""
-    files = sorted(workdir.glob("output*.txt"), key=_task_order)
-    parts: list[bytes] = []
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if len(files) > 1:
-            data = f"==> {path.name} <==\n".encode() + data
-        parts.append(data)
-    blob = b"".join(parts)
-    return blob[-max_bytes:].decode("utf-8", errors="replace")
-
-
-def _task_order(path: Path) -> tuple[int, str]:
-    stem = path.stem.rpartition("-")[2]
-    return (int(stem), path.name) if stem.isdigit() else (-1, path.name)
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """The raw ``sacct --json -X -D`` output of the runs on ``accounts`` that ended between
+        ``start`` and ``end`` (the usage ledger's input); ``EMPTY_ACCOUNTING`` where there is no
+        accounting, or no account."""
 
 
 EMPTY_ACCOUNTING = (b'{"meta": {"plugin": {"type": "openapi/dbv0.0.38"}, '

@@ -1,8 +1,14 @@
 """An in-memory scheduler for unit tests: records what it is asked, and can be made unavailable
-or refusing. ``set_state`` moves a job along as a test needs."""
+or refusing, or lose its answer to a submission (``lose_answer``: "accepted" keeps the job,
+"dropped" does not; either way ``submit`` raises ``SubmitUncertain``, as sbatch does when it times
+out). ``set_state`` moves a job along as a test needs. Its accounts carry tags like Slurm's
+(``FakeAccount.tag``; an account someone else made has another one), and its accounting is
+``accounting_data`` filtered by account, as ``sacct -A`` does."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -13,13 +19,20 @@ from laif.compute.scheduler.base import (
     EMPTY_ACCOUNTING,
     FINISHED,
     PENDING,
+    AccountTag,
+    AccountUsage,
+    ForeignAccount,
     JobSpec,
     JobStatus,
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
-    read_output,
+    SubmitUncertain,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
+
+UNTAGGED = AccountTag("", "")
+"""The tag of an account made without one."""
 
 
 @dataclass
@@ -27,6 +40,8 @@ class FakeAccount:
     gpu_minutes_limit: int
     users: set[str] = field(default_factory=set)
     used: int = 0
+    running: int = 0
+    tag: AccountTag = UNTAGGED
 
 
 class FakeScheduler:
@@ -35,6 +50,7 @@ class FakeScheduler:
     def __init__(self) -> None:
         self.available = True
         self.refuse: str = ""
+        self.lose_answer: str = ""  # "", "accepted" or "dropped"
         self.submitted: list[JobSpec] = []
         self.jobs: dict[str, JobStatus] = {}
         self.specs: dict[str, JobSpec] = {}
@@ -51,11 +67,15 @@ class FakeScheduler:
         self._check("submit")
         if self.refuse:
             raise SubmitRefused(self.refuse)
+        if self.lose_answer == "dropped":
+            raise SubmitUncertain("the fake scheduler did not answer (request lost)")
         self._next += 1
         job_id = str(self._next)
         self.submitted.append(spec)
         self.specs[job_id] = spec
         self.jobs[job_id] = JobStatus(scheduler_id=job_id, state=PENDING, reason="Priority")
+        if self.lose_answer == "accepted":
+            raise SubmitUncertain("the fake scheduler did not answer (job accepted)")
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
@@ -71,15 +91,27 @@ class FakeScheduler:
         if job is not None and job.state not in FINISHED:
             self.jobs[scheduler_id] = replace(job, state=CANCELLED, reason="")
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        """Its jobs run nowhere: the files a test wrote as itself are the job's."""
+        return read_output(workdir, uid=os.geteuid(), max_bytes=max_bytes)
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        self._check("account_tag")
+        found = self.accounts.get(account)
+        return found.tag if found is not None else None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        self._check("set_account_tag")
+        self.accounts[account].tag = tag
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
         self._check("ensure_account")
         current = self.accounts.get(account)
         if current is None:
-            self.accounts[account] = FakeAccount(gpu_minutes_limit)
+            self.accounts[account] = FakeAccount(gpu_minutes_limit, tag=tag)
             return True
+        if current.tag != tag:
+            raise ForeignAccount(account, current.tag)
         if current.gpu_minutes_limit != gpu_minutes_limit:
             current.gpu_minutes_limit = gpu_minutes_limit
             return True
@@ -110,26 +142,34 @@ class FakeScheduler:
         found.users.discard(username)
         return True
 
-    def find(self, spec: JobSpec) -> str | None:
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
         self._check("find")
         for job_id, known in self.specs.items():
-            if known.name == spec.name and known.account == spec.account:
+            same = known.tag == spec.tag if spec.tag else known.name == spec.name
+            if same and known.account == spec.account and known.username == spec.username:
                 return job_id
         return None
 
-    def reset_usage(self, account: str) -> None:
-        self._check("reset_usage")
-        self.accounts[account].used = 0
-
-    def usage(self, account: str) -> int | None:
+    def usage(self, account: str) -> AccountUsage | None:
         self._check("usage")
         found = self.accounts.get(account)
-        return found.used if found is not None else 0
+        if found is None:
+            return AccountUsage(used_minutes=0, running_minutes=0)
+        return AccountUsage(used_minutes=found.used, running_minutes=found.running)
 
     accounting_data: bytes = EMPTY_ACCOUNTING
     accounting_windows: tuple[tuple[datetime, datetime], ...] = ()
+    accounting_accounts: tuple[tuple[str, ...], ...] = ()
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """``accounting_data``'s jobs on ``accounts`` (every window: the test chooses the data)."""
         self._check("accounting_json")
         self.accounting_windows = (*self.accounting_windows, (start, end))
-        return self.accounting_data
+        self.accounting_accounts = (*self.accounting_accounts, tuple(accounts))
+        if not accounts:
+            return EMPTY_ACCOUNTING
+        document = json.loads(self.accounting_data)
+        wanted = {a.lower() for a in accounts}
+        document["jobs"] = [job for job in document.get("jobs") or []
+                            if str(job.get("account", "")).lower() in wanted]
+        return json.dumps(document).encode()

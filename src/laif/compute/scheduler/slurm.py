@@ -3,12 +3,26 @@
 
 - A job is submitted as its owner (``sbatch --uid/--gid`` of the person's cluster identity; the
   platform runs it as root or as Slurm's user), never as the platform's own uid, on the project's
-  account; its directory and script belong to that person so that Slurm can write the output.
+  account. Its directory (``workdir.make_job_dir``) belongs to that person so that Slurm writes
+  the output there as them; the script goes to ``sbatch`` on its standard input, so the platform
+  writes no file where the person could have placed a link. Output is appended
+  (``--open-mode=append``): a requeued job keeps the output of each run, in order, each requeue
+  marked by Slurm's own ``*** JOB ... DUE TO JOB REQUEUE ***`` line.
 - Accounts: one per project with ``GrpTRESMins=gres/gpu=N``, one user association per member, the
   ``budget`` QOS (``DenyOnLimit``) as the associations' only QOS, so that ``--qos`` cannot get
-  around the limit; ``RawUsage=0`` at renewal.
+  around the limit; ``RawUsage=0`` at renewal. Created with the platform's tag
+  (``Organization``/``Description``); an existing account with another tag is refused before
+  anything changes (``ForeignAccount``). Accounting is read only for the accounts given
+  (``sacct -A``).
 - Every command has a timeout; a controller or database that does not answer raises
-  ``SchedulerUnavailable``, a refusal ``SubmitRefused``.
+  ``SchedulerUnavailable``, a refusal ``SubmitRefused``. A submission that may have reached
+  slurmctld without an answer (sbatch timed out, "socket timed out") raises ``SubmitUncertain``.
+- Every resource is on sbatch's command line (which wins over ``#SBATCH`` lines of the script),
+  and the commands run without the platform's ``SBATCH_*``/``SLURM_*`` variables (which sbatch
+  would read as options); ADR 0010.
+- Every command runs behind ``command_prefix`` (``LAIF_SLURM_COMMAND_PREFIX``, e.g. a chroot with a
+  newer Slurm's clients); their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11),
+  and output it does not read raises ``SlurmOutputError`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -17,27 +31,35 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from laif.compute import slurm_json
 from laif.compute.scheduler.base import (
     CANCELLED,
     COMPLETED,
+    EMPTY_ACCOUNTING,
     FAILED,
     FINISHED,
     PENDING,
     RUNNING,
     TIMEOUT,
     UNKNOWN,
+    AccountTag,
+    AccountUsage,
+    ForeignAccount,
     JobSpec,
     JobStatus,
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
-    read_output,
+    SubmitUncertain,
 )
+from laif.compute.scheduler.output import JobOutput, read_output
+from laif.compute.scheduler.workdir import make_job_dir, refuse_root
+from laif.compute.slurm_names import is_account_name
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
@@ -49,6 +71,14 @@ _UNREACHABLE = (
     "communication connection failure", "slurm_persist_conn_open", "could not establish",
     "unable to establish", "slurmctld not responding", "no such file or directory",
 )
+# sbatch failed after its request may have reached slurmctld: the job may exist.
+_MAYBE_RECEIVED = ("socket timed out", "zero bytes were transmitted",
+                   "communication connection failure", "connection reset", "broken pipe")
+# Variables the Slurm commands read as options or settings; the platform's own are not passed on
+# (SLURM_CONF, where the configuration is, is kept).
+_COMMAND_VARIABLES = ("SBATCH_", "SLURM_", "SALLOC_", "SRUN_", "SQUEUE_", "SACCT_", "SACCTMGR_",
+                      "SCANCEL_", "SCONTROL_", "SINFO_", "SSHARE_")
+_KEPT_VARIABLES = frozenset({"SLURM_CONF"})
 _STATES = {
     "PENDING": PENDING, "CONFIGURING": PENDING, "REQUEUED": PENDING, "REQUEUE_HOLD": PENDING,
     "REQUEUE_FED": PENDING, "RESIZING": PENDING, "RUNNING": RUNNING, "COMPLETING": RUNNING,
@@ -62,10 +92,6 @@ _STATES = {
 def slurm_state(raw: str) -> str:
     """The platform's state for a Slurm state (``CANCELLED by 0`` counts as ``CANCELLED``)."""
     return _STATES.get((raw.split() or [""])[0].upper(), UNKNOWN)
-
-
-def _epoch(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int) and value > 0 else None
 
 
 def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, datetime | None,
@@ -91,44 +117,85 @@ def combine(scheduler_id: str, tasks: Sequence[tuple[str, str, datetime | None, 
                      started_at=started, ended_at=max(ends) if ends and state != UNKNOWN else None)
 
 
-def parse_squeue(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
-    """Statuses of the wanted jobs from ``squeue --json`` (which lists every job it holds)."""
+SQUEUE_FORMAT = "%F|%T|%r|%S|%e"
+"""``squeue -o``: the array's (or the job's) id, state, reason, start and end (UTC with TZ=UTC).
+The plain output honours ``-j`` on every Slurm version (22.05's ``--json`` prints the whole
+cluster whatever the filter)."""
+_CHUNK = 200
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start:start + _CHUNK])
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:  # N/A, Unknown, None
+        return None
+
+
+def parse_squeue_lines(text: str, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue -h -r -o SQUEUE_FORMAT`` (one line per job or
+    array task)."""
     wanted = set(ids)
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
-    for job in data.get("jobs", []):
-        master = str(job.get("array_job_id") or job.get("job_id"))
-        if master not in wanted:
+    for line in text.splitlines():
+        fields = line.strip().split("|")
+        if len(fields) != 5 or fields[0] not in wanted:
             continue
-        reason = str(job.get("state_reason") or "")
-        state = slurm_state(str(job.get("job_state", "")))
-        started = _epoch(job.get("start_time")) if state != PENDING else None
-        ended = _epoch(job.get("end_time")) if state in FINISHED else None
+        master, raw_state, reason, start, end = fields
+        state = slurm_state(raw_state)
+        started = _instant(start) if state != PENDING else None
+        ended = _instant(end) if state in FINISHED else None
         grouped.setdefault(master, []).append(
             (state, "" if reason == "None" else reason, started, ended, None))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
-def parse_sacct(data: dict[str, Any], ids: Iterable[str]) -> dict[str, JobStatus]:
-    """Statuses of the wanted jobs from ``sacct --json -X`` (the last run of each record)."""
+
+
+class SlurmOutputError(SchedulerError):
+    """Slurm answered in a form laif does not read (a layout or release of ``slurm_json`` it does
+    not know, or an answer without the figure asked for): nothing is guessed from it, so a job is
+    never read as UNKNOWN for ever, nor a budget as unused."""
+
+
+def _read(read: Callable[[Any], list[slurm_json.JobRecord]], data: Any) -> list[slurm_json.JobRecord]:
+    try:
+        return read(data)
+    except slurm_json.SlurmJsonError as exc:
+        raise SlurmOutputError(str(exc)) from exc
+
+
+def parse_squeue(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``squeue --json`` (every layout of ``slurm_json``)."""
     wanted = set(ids)
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for job in data.get("jobs", []):
-        array_id = (job.get("array") or {}).get("job_id") or 0
-        master = str(array_id or job.get("job_id"))
+    grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
+    for job in _read(slurm_json.squeue_jobs, data):
+        master = str(job.array_job_id or job.job_id)
         if master not in wanted:
             continue
-        latest[(master, str(job.get("job_id")))] = job  # later runs replace requeued ones
+        state = slurm_state(job.state)
+        started = job.start if state != PENDING else None
+        ended = job.end if state in FINISHED else None
+        grouped.setdefault(master, []).append((state, job.reason, started, ended, None))
+    return {master: combine(master, tasks) for master, tasks in grouped.items()}
+
+
+def parse_sacct(data: Any, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """Statuses of the wanted jobs from ``sacct --json -X`` (the last run of each record)."""
+    wanted = set(ids)
+    latest: dict[tuple[str, int], slurm_json.JobRecord] = {}
+    for job in _read(slurm_json.sacct_jobs, data):
+        master = str(job.array_job_id or job.job_id)
+        if master in wanted:
+            latest[(master, job.job_id)] = job  # later runs replace requeued ones
     grouped: dict[str, list[tuple[str, str, datetime | None, datetime | None, int | None]]] = {}
     for (master, _raw_id), job in latest.items():
-        state = slurm_state(str((job.get("state") or {}).get("current", "")))
-        reason = str((job.get("state") or {}).get("reason") or "")
-        times = job.get("time") or {}
-        code = (job.get("exit_code") or {}).get("return_code")
-        # sacct --json of Slurm 22.05 reports 0 for a failed job: trust the state, not the code.
-        exit_code = code if isinstance(code, int) and (code != 0 or state == COMPLETED) else None
         grouped.setdefault(master, []).append(
-            (state, "" if reason == "None" else reason, _epoch(times.get("start")),
-             _epoch(times.get("end")), exit_code))
+            (slurm_state(job.state), job.reason, job.start, job.end, job.exit_code))
     return {master: combine(master, tasks) for master, tasks in grouped.items()}
 
 
@@ -138,39 +205,67 @@ def parse_gpu_minutes(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_used_minutes(assoc_mgr: str) -> int:
-    """Used GPU-minutes of the account's own association in ``scontrol show assoc_mgr``
-    (``GrpTRESMins=...,gres/gpu=LIMIT(USED)``)."""
+def parse_account_usage(assoc_mgr: str, account: str) -> AccountUsage:
+    """The GPU-minutes the account's own association has used and may still use for its running
+    jobs, from ``scontrol show assoc_mgr accounts=A flags=assoc``: ``GrpTRESMins=...,
+    gres/gpu=LIMIT(USED)`` and ``GrpTRESRunMins=...,gres/gpu=N(RUNNING)``. An account the
+    controller has no association of has used nothing; one whose figures cannot be read raises
+    ``SchedulerError`` (fails closed: never read as 0)."""
     block: list[str] = []
     for line in assoc_mgr.splitlines():
         if line.startswith("ClusterName="):
             if block:
                 break
-            if " UserName= " in line + " ":
+            fields = dict(part.partition("=")[::2] for part in line.split())
+            if fields.get("Account", "").lower() == account.lower() and not fields.get(
+                    "UserName") and "UserName" in fields:
                 block = [line]
         elif block:
-            block.append(line)
+            block.append(line.strip())
+    figures: dict[str, int] = {}
     for line in block:
-        match = re.search(r"GrpTRESMins=.*?(?:^|,|=)gres/gpu=[^(,]*\((\d+)\)", line.strip())
-        if match:
-            return int(match.group(1))
-    return 0
+        for key in ("GrpTRESMins", "GrpTRESRunMins"):
+            match = re.match(rf"{key}=(?:.*,)?gres/gpu=[^(,]*\((\d+)\)", line)
+            if match:
+                figures[key] = int(match.group(1))
+    if not block and f"account={account.lower()} " not in assoc_mgr.lower():
+        return AccountUsage(used_minutes=0, running_minutes=0)  # no association yet: nothing used
+    if len(figures) != 2:
+        raise SlurmOutputError(
+            f"scontrol show assoc_mgr gave no GPU usage of account {account}")
+    return AccountUsage(used_minutes=figures["GrpTRESMins"],
+                        running_minutes=figures["GrpTRESRunMins"])
 
 
 class SlurmScheduler:
     name = "slurm"
 
-    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None) -> None:
+    def __init__(self, *, timeout: float = 30, jobs_root: Path | None = None,
+                 command_prefix: Sequence[str] = ()) -> None:
+        """``command_prefix`` comes before every Slurm command it runs (``LAIF_SLURM_COMMAND_PREFIX``,
+        e.g. ``chroot /var/lib/laif-slurm24/root``); paths given to sbatch are then the prefix's."""
         self.timeout = timeout
         self.jobs_root = jobs_root
+        self.command_prefix = tuple(command_prefix)
 
-    def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def _argv(self, args: Sequence[str]) -> list[str]:
+        return [*self.command_prefix, *args]
+
+    def _not_installed(self, command: str) -> str:
+        if self.command_prefix:
+            return f"{self.command_prefix[0]} (LAIF_SLURM_COMMAND_PREFIX) is not installed"
+        return f"{command} is not installed"
+
+    def _run(self, *args: str, timeout: float | None = None,
+             env: dict[str, str] | None = None,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's commands, arguments as a list
-                list(args), capture_output=True, text=True, check=False,
-                timeout=timeout or self.timeout)
+                self._argv(args), input=stdin, capture_output=True, text=True, check=False,
+                timeout=timeout or self.timeout,
+                env={**command_env(), **env} if env else command_env())
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable(f"{args[0]} is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed(args[0])) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(
                 f"{args[0]} did not answer within {timeout or self.timeout:g} s") from exc
@@ -192,40 +287,40 @@ class SlurmScheduler:
 
     def submit(self, spec: JobSpec) -> str:
         _prepare_workdir(spec)
-        output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
-        args = [
-            "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}", "-A", spec.account,
-            "-J", job_name(spec),
-            f"--time={spec.time_limit_minutes}", f"--chdir={spec.workdir}",
-            "-o", str(spec.workdir / output), "--export=NONE",
-        ]
-        if spec.gpus:
-            args.append(f"--gres=gpu:{spec.gpus}")
-        if spec.partition:
-            args.append(f"--partition={spec.partition}")
-        if spec.array_size > 1:
-            args.append(f"--array=0-{spec.array_size - 1}")
-        args.append(str(spec.workdir / "job.sh"))
-        try:
-            done = self._run(*args)
-        except SchedulerUnavailable:
-            raise
-        except SchedulerError as exc:  # an answer: the job is refused
-            raise SubmitRefused(str(exc)) from exc
-        job_id = done.stdout.strip().split(";")[0]
-        if not job_id.isdigit():
-            raise SubmitRefused(f"sbatch gave no job id ({done.stdout.strip()[:200]!r})")
-        return job_id
+        try:  # the script on sbatch's standard input: no file to write
+            done = subprocess.run(  # noqa: S603 - sbatch, arguments as a list
+                self._argv(sbatch_args(spec)), input=spec.script, capture_output=True,
+                text=True, check=False, timeout=self.timeout, env=command_env())
+        except FileNotFoundError as exc:
+            raise SchedulerUnavailable(self._not_installed("sbatch")) from exc
+        except subprocess.TimeoutExpired as exc:  # slurmctld may have queued it all the same
+            raise SubmitUncertain(f"sbatch did not answer within {self.timeout:g} s") from exc
+        if done.returncode == 0:
+            job_id = done.stdout.strip().split(";")[0]
+            if not job_id.isdigit():
+                raise SubmitUncertain(f"sbatch gave no job id ({done.stdout.strip()[:200]!r})")
+            return job_id
+        message = _last_error(done.stderr) or f"sbatch exited {done.returncode}"
+        stderr = done.stderr.lower()
+        if done.returncode < 0 or any(marker in stderr for marker in _MAYBE_RECEIVED):
+            raise SubmitUncertain(message)  # killed, or the answer was lost after sending
+        if any(marker in stderr for marker in _UNREACHABLE):
+            raise SchedulerUnavailable(message)  # slurmctld never got it (connect failure)
+        raise SubmitRefused(message)
 
     def status(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        """The jobs in question only: ``squeue -j`` for those the controller holds, then
+        ``sacct -j`` for the others (finished and purged from the controller), in chunks."""
         wanted = [i for i in ids if i.isdigit()]
-        if not wanted:
-            return {}
-        found = parse_squeue(self._json("squeue", "--json"), wanted)
+        found: dict[str, JobStatus] = {}
+        for chunk in _chunks(wanted):
+            queued = self._run("squeue", "-h", "-a", "-r", "-t", "all", "-j", ",".join(chunk),
+                               "-o", SQUEUE_FORMAT, env={"TZ": "UTC"})
+            found.update(parse_squeue_lines(queued.stdout, chunk))
         rest = [i for i in wanted if i not in found or found[i].finished]
-        if rest:
+        for chunk in _chunks(rest):
             accounted = parse_sacct(
-                self._json("sacct", "--json", "-X", "-a", "-j", ",".join(rest)), rest)
+                self._json("sacct", "--json", "-X", "-a", "-j", ",".join(chunk)), chunk)
             for job_id, status in accounted.items():
                 # slurmdbd gets a job's end asynchronously: keep squeue's view until it has it
                 if job_id not in found or status.finished:
@@ -236,8 +331,8 @@ class SlurmScheduler:
         if scheduler_id.isdigit():
             self._run("scancel", scheduler_id)
 
-    def output(self, workdir: Path, max_bytes: int = 1_000_000) -> str:
-        return read_output(workdir, max_bytes)
+    def output(self, workdir: Path, *, uid: int, max_bytes: int = 1_000_000) -> JobOutput:
+        return read_output(workdir, uid=uid, max_bytes=max_bytes)
 
     # ---------------------------------------------------------------------------- accounts
 
@@ -259,16 +354,34 @@ class SlurmScheduler:
             return True
         return False
 
-    def ensure_account(self, account: str, gpu_minutes_limit: int) -> bool:
+    def account_tag(self, account: str) -> AccountTag | None:
+        done = self._run("sacctmgr", "-n", "-P", "show", "account", "where",
+                         f"name={_account_arg(account)}", "format=Account,Organization,Description")
+        for line in done.stdout.splitlines():
+            name, _, rest = line.partition("|")
+            if name == account.lower():
+                organization, _, description = rest.partition("|")
+                return AccountTag(organization.strip().lower(), description.strip().lower())
+        return None
+
+    def set_account_tag(self, account: str, tag: AccountTag) -> None:
+        self._run("sacctmgr", "-i", "modify", "account", "where", f"name={_account_arg(account)}",
+                  "set", f"Organization={tag.organization}", f"Description={tag.description}")
+
+    def ensure_account(self, account: str, gpu_minutes_limit: int, *, tag: AccountTag) -> bool:
+        found = self.account_tag(account)
+        if found is not None and found != tag:
+            raise ForeignAccount(account, found)  # before anything changes, the QOS included
         changed = self._ensure_qos()
-        rows = [row for row in self._assoc(account) if not row[1]]
-        if not rows:
-            self._run("sacctmgr", "-i", "add", "account", account,
-                      f"Description=laif project {account}", "Organization=laif",
+        if found is None:
+            self._run("sacctmgr", "-i", "add", "account", _account_arg(account),
+                      f"Description={tag.description}", f"Organization={tag.organization}",
                       f"QOS={BUDGET_QOS}", f"DefaultQOS={BUDGET_QOS}")
             changed = True
             rows = [[account, "", "", "", BUDGET_QOS, BUDGET_QOS]]
-        row = rows[0]
+        else:
+            rows = [row for row in self._assoc(account) if not row[1]]
+        row = rows[0] if rows else [account, "", "", "", "", ""]
         if parse_gpu_minutes(row[3]) != gpu_minutes_limit:
             self._run("sacctmgr", "-i", "modify", "account", account, "set",
                       f"GrpTRESMins=gres/gpu={gpu_minutes_limit}")
@@ -301,41 +414,56 @@ class SlurmScheduler:
         self._run("sacctmgr", "-i", "delete", "user", f"name={username}", f"account={account}")
         return True
 
-    def find(self, spec: JobSpec) -> str | None:
-        name = job_name(spec)
-        queued = self._run("squeue", "-h", "-a", "-o", "%A|%a", f"--name={name}")
+    def find(self, spec: JobSpec, *, since: datetime | None = None) -> str | None:
+        """Among the account's jobs, the one of this spec's user whose name is its tag or starts
+        with the tag and a dash (the exact name for a spec without a tag): first those slurmctld
+        still holds (``squeue -t all``), then the accounting records since ``since`` (7 days
+        without it). The base id for an array."""
+        def mine(user: str, name: str) -> bool:
+            if user != spec.username:
+                return False
+            if spec.tag:
+                return name == spec.tag or name.startswith(f"{spec.tag}-")
+            return name == job_name(spec)
+
+        queued = self._run("squeue", "-h", "-a", "-t", "all", "-A", spec.account,
+                           "-o", "%F|%u|%j")
         for line in queued.stdout.splitlines():
-            job_id, _, account = line.strip().partition("|")
-            if job_id.isdigit() and account.lower() == spec.account.lower():
+            job_id, user, name = [*line.strip().split("|", 2), "", ""][:3]
+            if job_id.isdigit() and mine(user, name):
                 return job_id
-        done = self._run("sacct", "-X", "-n", "-P", "-a", "-o", "JobID,Account",
-                         f"--name={name}", "-S", "now-7days")
+        start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if since else "now-7days"
+        done = self._run("sacct", "-X", "-n", "-P", "-a", "-A", spec.account, "-S", start,
+                         "-E", "now", "-o", "JobID,User,JobName",
+                         env={**command_env(), "TZ": "UTC"})
         for line in done.stdout.splitlines():
-            job_id, _, account = line.strip().partition("|")
+            job_id, user, name = [*line.strip().split("|", 2), "", ""][:3]
             base = job_id.split("_")[0]
-            if base.isdigit() and account.lower() == spec.account.lower():
+            if base.isdigit() and mine(user, name):
                 return base
         return None
 
-    def reset_usage(self, account: str) -> None:
-        self._run("sacctmgr", "-i", "modify", "account", account, "set", "RawUsage=0")
-
-    def usage(self, account: str) -> int | None:
+    def usage(self, account: str) -> AccountUsage | None:
         done = self._run("scontrol", "show", "assoc_mgr", f"accounts={account}", "flags=assoc")
-        return parse_used_minutes(done.stdout)
+        return parse_account_usage(done.stdout, account)
 
-    def accounting_json(self, start: datetime, end: datetime) -> bytes:
-        """``sacct --json -X -D -a`` of the runs that reached a final state in [start, end]. Times
-        are given in UTC (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw."""
+    def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
+        """``sacct --json -X -D -a -A <accounts>`` of the runs that reached a final state in
+        [start, end]; no command (no accounting) without an account. Times are given in UTC
+        (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in whichever layout
+        the cluster prints (``laif.compute.sacct`` reads and checks it)."""
+        if not accounts:
+            return EMPTY_ACCOUNTING
         fmt = "%Y-%m-%dT%H:%M:%S"
         args = ["sacct", "--json", "-X", "-D", "-a", "-s", ",".join(ACCOUNTING_STATES),
+                "-A", ",".join(_account_arg(a) for a in accounts),
                 "-S", start.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)]
         try:
             done = subprocess.run(  # noqa: S603 - Slurm's command, arguments as a list
-                args, capture_output=True, check=False, timeout=self.timeout * 4,
-                env={**os.environ, "TZ": "UTC"})
+                self._argv(args), capture_output=True, check=False, timeout=self.timeout * 4,
+                env={**command_env(), "TZ": "UTC"})
         except FileNotFoundError as exc:
-            raise SchedulerUnavailable("sacct is not installed") from exc
+            raise SchedulerUnavailable(self._not_installed("sacct")) from exc
         except subprocess.TimeoutExpired as exc:
             raise SchedulerUnavailable(f"sacct did not answer within {self.timeout * 4:g} s") from exc
         if done.returncode != 0:
@@ -347,10 +475,49 @@ class SlurmScheduler:
         return done.stdout
 
 
+def sbatch_args(spec: JobSpec) -> list[str]:
+    """sbatch's command line for a spec: every resource explicit (one node, one task, its CPUs,
+    memory, GPUs or ``--gres=none``, time limit, partition; ``--array`` only for an array, with
+    ``%N`` for its throttle), as the job's owner, on the project's account. Options given here
+    win over the script's ``#SBATCH`` lines (which the platform refuses anyway)."""
+    output = "output-%a.txt" if spec.array_size > 1 else "output.txt"
+    args = [
+        "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}",
+        f"--account={spec.account}", f"--job-name={job_name(spec)}",
+        f"--chdir={spec.workdir}", f"--output={spec.workdir / output}", "--open-mode=append",
+        "--export=NONE",
+        "--nodes=1", "--ntasks=1", f"--cpus-per-task={spec.cpus}", f"--mem={spec.memory_mb}M",
+        f"--gres=gpu:{spec.gpus}" if spec.gpus else "--gres=none",
+        f"--time={spec.time_limit_minutes}",
+    ]
+    if spec.partition:
+        args.append(f"--partition={spec.partition}")
+    if spec.array_size > 1:
+        throttle = f"%{spec.array_throttle}" if spec.array_throttle > 0 else ""
+        args.append(f"--array=0-{spec.array_size - 1}{throttle}")
+    return args  # the script follows on sbatch's standard input
+
+
+def command_env() -> dict[str, str]:
+    """The platform's environment without the variables Slurm's commands read as options
+    (``SBATCH_GRES``, ``SBATCH_PARTITION``, ``SLURM_TIME_FORMAT`` ...); ``SLURM_CONF`` is kept."""
+    return {key: value for key, value in os.environ.items()
+            if key in _KEPT_VARIABLES or not key.startswith(_COMMAND_VARIABLES)}
+
+
 def job_name(spec: JobSpec) -> str:
     """The Slurm job name of a spec: its name with only the characters Slurm keeps as they are.
-    It starts with the platform's job id, so it finds the job again after a crash."""
+    It starts with the spec's tag (installation and platform job id), so it finds the job again
+    after a crash or a lost answer."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name)[:64] or "job"
+
+
+def _account_arg(account: str) -> str:
+    """An account name as one argument of ``sacctmgr``/``sacct``: never a list (comma), an
+    assignment (``=``), a keyword's value or an option (leading ``-``)."""
+    if not is_account_name(account.lower()):
+        raise SchedulerError(f"{account[:60]!r} is not a Slurm account name the platform uses")
+    return account.lower()
 
 
 def _last_error(stderr: str) -> str:
@@ -362,13 +529,8 @@ def _last_error(stderr: str) -> str:
 
 
 def _prepare_workdir(spec: JobSpec) -> None:
-    """The job's directory and script, owned by the job's user (Slurm writes the output as them).
-    Parent directories must let that user through (mode 0755)."""
-    spec.workdir.mkdir(parents=True, exist_ok=True)
-    script = spec.workdir / "job.sh"
-    script.write_text(spec.script)
-    script.chmod(0o755)
-    if os.geteuid() == 0:
-        spec.workdir.chmod(0o700)
-        os.chown(spec.workdir, spec.uid, spec.gid)
-        os.chown(script, spec.uid, spec.gid)
+    """The job's directory, made fresh under the jobs root (or the one an earlier attempt at the
+    same job made) and given to the job's user, who must be able to pass through the root's
+    parents (0755): Slurm writes the output there as them. Nothing else is written there."""
+    refuse_root(spec.uid, spec.gid)
+    make_job_dir(spec.workdir.parent, spec.workdir.name, uid=spec.uid, gid=spec.gid)

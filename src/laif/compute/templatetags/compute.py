@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
+from laif.compute.balance import hours_and_minutes_text, hours_text
 from laif.compute.services import hours
 
 register = template.Library()
@@ -13,3 +15,12 @@ register = template.Library()
 def gpu_hours(value: int | None) -> str:
     """A number of GPU-hours grouped by thousands in the page's language (12,000 / 12 000)."""
     return "—" if value is None else hours(int(value))
+
+
+@register.filter
+def gpu_minutes_as_hours(value: int | None) -> str:
+    """A balance figure (GPU-minutes) as GPU-hours with two decimals, the minutes in a tooltip."""
+    if value is None:
+        return "—"
+    return format_html('<span title="{}">{}</span>', hours_and_minutes_text(int(value)),
+                       hours_text(int(value)))

@@ -1,7 +1,9 @@
-"""``manage.py jobs_poll``: one pass of the job housekeeping, for cron or a systemd timer.
+"""``manage.py jobs_poll``: one pass of the job housekeeping, by hand (the schedule runs it as
+``jobs_poll_task``, every minute by default: ``LAIF_SCHEDULE_JOBS_POLL``).
 
-Recovers the jobs a crashed worker left ``submitting`` (adopted if the scheduler has them,
-submitted again if not), submits the jobs the platform still holds as queued (the scheduler was
+Settles the jobs a crashed worker left ``submitting`` and those whose submission got no answer
+(``confirming``): adopted if the scheduler has them (by their tag), submitted again if it surely
+does not. Submits the jobs the platform still holds as queued (the scheduler was
 unreachable), exactly once each, and refreshes the state of the unfinished jobs from the
 scheduler. Safe to run while the task queue's workers also retry queued jobs.
 """
@@ -12,23 +14,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from laif.compute import jobs
-from laif.compute.models import ACTIVE_JOB_STATES, Job
-
-BATCH = 500
+from laif.compute.housekeeping import jobs_poll
 
 
 class Command(BaseCommand):
     help = "Submit the queued jobs and refresh the unfinished ones from the scheduler."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        recovered = jobs.job_recover_stuck()
-        sent = jobs.job_dispatch_queued()
-        live = list(Job.objects.filter(state__in=ACTIVE_JOB_STATES)
-                    .exclude(scheduler_id="").select_related("project").order_by("id")[:BATCH])
-        before = {job.pk: job.state for job in live}
-        jobs.job_refresh(live)
-        changed = sum(1 for job in live if before[job.pk] != job.state)
-        self.stdout.write(f"{len(recovered)} interrupted submission(s) recovered; {sent} queued "
-                          f"job(s) submitted; {changed} of {len(live)} unfinished job(s) changed "
-                          "state")
+        result = jobs_poll()
+        self.stdout.write(f"{result.recovered} interrupted submission(s) recovered; "
+                          f"{result.submitted} queued job(s) submitted; {result.changed} of "
+                          f"{result.unfinished} unfinished job(s) changed state")

@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         def progress(done: int, total: int) -> None:
-            self.stdout.write(f"{done:,} / {total:,} records written")
+            self.stdout.write(f"{done:,} / {total:,} records processed")
 
         try:
             if options["sacct_json"]:

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_notice'),
-        ('compute', '0008_ledger_bulk_keys'),
+        ('compute', '0012_ingestrun_liveness'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from laif.ops import views
+
+urlpatterns = [
+    path("metrics", views.metrics_view, name="metrics"),
+    path("staff/background/", views.background, name="background"),
+]
