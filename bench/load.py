@@ -8,10 +8,11 @@ demo``), optionally adds ``--entries`` ledger entries to this month through the 
 (synthetic ``sacct --json``), logs in as the demo organisation admin over HTTP (a session cookie
 and an API token), then starts each server itself and drives it:
 
-- ``gunicorn laif.config.wsgi`` (``--workers``, 2 x cores + 1 sync workers by default; with
-  ``--threads`` above 1, gthread workers), the production server;
-- Django's development server as ``laif serve`` runs it today (the baseline, in the same run,
-  with ``LAIF_DB_CONN_MAX_AGE=0``: one database connection per request, as before).
+- gunicorn as ``laif serve`` runs its web process (``-c python:laif.config.gunicorn``; 2 x cores
+  + 1 sync workers by default; with ``--threads`` above 1, gthread workers);
+- the baseline, in the same run: Django's development server (``manage.py runserver``), what
+  ``laif serve`` ran before issue 17, with ``LAIF_DB_CONN_MAX_AGE=0``: a thread and a new database
+  connection per client, as then.
 
 Endpoints: the project list (``/api/projects`` with the token, ``/projects/``), the project's
 usage page, its jobs page, the organisation's statements page and the login page. For each:
@@ -134,14 +135,15 @@ def free_port() -> int:
 def start(kind: str, env: dict[str, str], args: argparse.Namespace,
           log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    if kind == "gunicorn":
-        cmd = [str(VENV / "gunicorn"), "laif.config.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(args.workers), "--threads", str(args.threads),
-               "--worker-class", "gthread" if args.threads > 1 else "sync",
-               "--backlog", "2048", "--log-level", "warning",
-               *(["--worker-tmp-dir", "/dev/shm"] if Path("/dev/shm").is_dir() else [])]  # noqa: S108 - gunicorn heartbeat files
-    else:  # what `laif serve` runs today: Django's development server, a thread per client
-        cmd = [str(VENV / "laif"), "serve", "--addr", f"127.0.0.1:{port}"]
+    if kind == "gunicorn":  # as `laif serve` runs its web process (laif.ops.runner)
+        cmd = [str(VENV / "python"), "-m", "gunicorn", "-c", "python:laif.config.gunicorn",
+               "--bind", f"127.0.0.1:{port}", "laif.config.wsgi:application",
+               "--workers", str(args.workers), "--backlog", "2048",
+               *(["--threads", str(args.threads), "--worker-class", "gthread"]
+                 if args.threads > 1 else [])]
+    else:  # what `laif serve` ran before issue 17: Django's development server, a thread and a
+        # database connection per client
+        cmd = [str(VENV / "python"), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
         env = {**env, "LAIF_DB_CONN_MAX_AGE": "0"}
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out,  # noqa: S603 - our servers
