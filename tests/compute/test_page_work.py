@@ -127,3 +127,11 @@ def test_the_draft_and_the_statements_follow_the_totals_with_late_usage(world: W
     assert ledger_totals.totals_differences() == []
     assert UsageEntry.objects.filter(billed__isnull=True).count() == 0
     assert Statement.objects.count() == 2
+
+
+def test_a_server_keeps_its_database_connection_and_checks_it_before_reuse() -> None:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    assert database["CONN_MAX_AGE"] == 60  # LAIF_DB_CONN_MAX_AGE; 0 was one per request
+    assert database["CONN_HEALTH_CHECKS"] is True
