@@ -5,8 +5,8 @@ scheduler's limit take their figures from here (ADR 0017).
 Reads only, without access checks: callers are services that hold the allocations' row locks,
 or selectors that have already checked what the requester may see.
 
-- used: the ledger's GPU-seconds charged to the allocation, plus the platform's own finished
-  jobs charged to it that ended after the ledger's last ingestion of their scheduler (the
+- used: the ledger's GPU-seconds charged to the allocation (from its running totals,
+  ``ledger_totals``), plus the platform's own finished jobs charged to it that ended after the ledger's last ingestion of their scheduler (the
   ledger's checkpoint), counted from their start and end until the ledger has them;
 - reserved: the worst case of the allocation's jobs that have not finished.
 """
