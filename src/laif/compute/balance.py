@@ -6,8 +6,9 @@ Reads only, without access checks: callers are services that hold the allocation
 or selectors that have already checked what the requester may see.
 
 - used: the ledger's GPU-seconds charged to the allocation (from its running totals,
-  ``ledger_totals``), plus the platform's own finished jobs charged to it that ended after the ledger's last ingestion of their scheduler (the
-  ledger's checkpoint), counted from their start and end until the ledger has them;
+  ``ledger_totals``), plus the platform's own finished jobs charged to it that ended after the
+  ledger's last ingestion of their scheduler (the ledger's checkpoint), counted from their start
+  and end until the ledger has them;
 - reserved: the worst case of the allocation's jobs that have not finished.
 """
 
