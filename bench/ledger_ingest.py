@@ -56,7 +56,12 @@ from laif.accounts.models import (  # noqa: E402
     User,
 )
 from laif.compute import ledger, ledger_selectors  # noqa: E402
-from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord  # noqa: E402
+from laif.compute.ledger_models import (  # noqa: E402
+    IngestRun,
+    UsageEntry,
+    UsageRecord,
+    UsageTotal,
+)
 from laif.compute.models import (  # noqa: E402
     Allocation,
     AllocationPeriod,
@@ -99,6 +104,7 @@ def _wipe() -> None:
     with transaction.atomic():
         UsageEntry.objects.all().delete()
         UsageRecord.objects.all().delete()
+        UsageTotal.objects.all().delete()
 
 
 def _ledger_totals() -> Totals:

@@ -53,6 +53,8 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
     ("database-url-bad-port", {"DATABASE_URL": "postgres://laif:hunter2@db:notaport/laif"},
      "DATABASE_URL", "not a database URL"),
     ("uid-min-abc", {"LAIF_UID_MIN": "abc"}, "LAIF_UID_MIN", "expected an integer"),
+    ("conn-max-age-negative", {"LAIF_DB_CONN_MAX_AGE": "-1"}, "LAIF_DB_CONN_MAX_AGE",
+     "between 0 and 3600"),
     ("uid-max-below-min", {"LAIF_UID_MIN": "300000", "LAIF_UID_MAX": "200000"}, "LAIF_UID_MAX",
      "greater than LAIF_UID_MIN"),
     ("env-unknown", {"LAIF_ENV": "staging"}, "LAIF_ENV", "expected one of"),

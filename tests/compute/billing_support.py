@@ -11,7 +11,7 @@ from django.utils import timezone
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
-from laif.compute import statements
+from laif.compute import ledger_totals, statements
 from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord, UsageSource
 from laif.compute.statement_models import Statement
 from laif.fund import services as fund
@@ -32,16 +32,20 @@ def entry(project: Project, user: User | None, month: date, *, gpu_s: int = 0, c
         start_time=end, end_time=end, elapsed_s=max(gpu_s, cpu_s), cpus=1, gpus=1,
         cpu_seconds=cpu_s, gpu_seconds=gpu_s, energy_j=energy_j, project=project, user=user,
         run=run)
-    return UsageEntry.objects.create(
+    made = UsageEntry.objects.create(
         record=record, month=month, project=project, organisation_id=project.organisation_id,
         user=user, partition=partition, elapsed_s=max(gpu_s, cpu_s), cpu_seconds=cpu_s,
         gpu_seconds=gpu_s, energy_j=energy_j)
+    ledger_totals.totals_add(UsageEntry.objects.filter(pk=made.pk))  # as the ingestion does
+    return made
 
 
 def issue(operator: User, project: Project, month: date) -> Statement:
-    return statements.statement_issue(access=access_for(operator), actor=Actor.of(operator),
-                                      organisation_id=project.organisation_id, month=month,
-                                      now=NOW)
+    statement = statements.statement_issue(
+        access=access_for(operator), actor=Actor.of(operator),
+        organisation_id=project.organisation_id, month=month, now=NOW)
+    assert ledger_totals.totals_differences() == []  # the billed part of the totals follows
+    return statement
 
 
 def billing_ids(w: World) -> dict[str, int]:

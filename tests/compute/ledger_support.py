@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from laif.accounts.models import ClusterIdentity, Project, User
-from laif.compute.ledger_models import UsageEntry, UsageRecord
+from laif.compute import ledger_totals
+from laif.compute.ledger_models import UsageEntry, UsageRecord, UsageTotal
 from laif.compute.models import Allocation
 from laif.compute.slurm_models import SlurmAccount
 from tests.factories import World
@@ -91,13 +92,21 @@ def cover(allocation: Allocation, start: date, end: date) -> Allocation:
     return allocation
 
 
+def wipe_ledger() -> None:
+    """Empty the ledger (tests only: the platform never deletes entries) and its totals."""
+    UsageEntry.objects.all().delete()
+    UsageRecord.objects.all().delete()
+    UsageTotal.objects.all().delete()
+
+
 def totals() -> dict[str, Any]:
-    """Counts and sums of the whole ledger (records and entries must agree)."""
+    """Counts and sums of the whole ledger (records, entries and running totals must agree)."""
     records = UsageRecord.objects.aggregate(n=Count("id"), gpu=Sum("gpu_seconds"),
                                             cpu=Sum("cpu_seconds"), elapsed=Sum("elapsed_s"))
     entries = UsageEntry.objects.aggregate(n=Count("id"), gpu=Sum("gpu_seconds"),
                                            cpu=Sum("cpu_seconds"), elapsed=Sum("elapsed_s"))
     assert (records["gpu"], records["cpu"], records["elapsed"]) == \
         (entries["gpu"], entries["cpu"], entries["elapsed"])
+    assert ledger_totals.totals_differences() == []  # the running totals follow the entries
     return {"records": records["n"], "entries": entries["n"], "gpu_s": records["gpu"] or 0,
             "cpu_s": records["cpu"] or 0}

@@ -34,6 +34,7 @@ def test_two_jobs_that_together_exceed_the_grant(tmp_path: Path) -> None:
             w.project, w.project_lead, name=f"job {i}", gpus=4, time_limit_minutes=1000))
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(refused) == 1, results
-    assert "only 2,000 remain of the project's 6,000 GPU-minutes" in refused[0].message
+    assert ("only 33.33 GPU-hours (2,000 GPU-minutes) remain of the project's 100.00 GPU-hours"
+            in refused[0].message)
     assert Job.objects.count() == 1
     assert len(fake.submitted) == 1

@@ -31,6 +31,7 @@ from tests.compute.ledger_support import (
     moved,
     raw,
     totals,
+    wipe_ledger,
     with_jobs,
 )
 from tests.factories import World
@@ -110,8 +111,7 @@ def test_month_spanning_replayed_job_is_split_in_site_time(charged: World) -> No
     assert entries[date(2026, 10, 1)].allocation_id == october.pk
     assert entries[date(2026, 11, 1)].allocation_id is None
     with override_settings(LAIF_SITE_TIME_ZONE="UTC"):
-        UsageEntry.objects.all().delete()
-        UsageRecord.objects.all().delete()
+        wipe_ledger()
         ledger.usage_ingest_sacct(data=with_jobs([job]))
     assert sorted(e.gpu_seconds for e in UsageEntry.objects.all()) == [2 * 1800, 2 * 5400]
 
@@ -134,8 +134,7 @@ def test_a_crash_midway_through_a_file_leaves_nothing_and_a_rerun_gives_the_same
     everything = combined(*ALL_SACCT)
     ledger.usage_ingest_sacct(data=everything)
     expected = totals()
-    UsageEntry.objects.all().delete()
-    UsageRecord.objects.all().delete()
+    wipe_ledger()
     monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)  # many small batches
     monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
     written: list[int] = []

@@ -1,4 +1,5 @@
-"""Who may do what: a user's roles, loaded once per request, and the rules over them.
+"""Who may do what: a user's roles, loaded once per request (in one query), and the rules over
+them.
 
 Rules (see docs/ARCHITECTURE.md, "Tenancy"):
 - client data of an organisation is visible to its members and to staff with a client-facing role
@@ -11,9 +12,13 @@ Rules (see docs/ARCHITECTURE.md, "Tenancy"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BigIntegerField, CharField, Count, QuerySet, Subquery, Value
 
 from laif.accounts.models import (
     Membership,
+    Notice,
     OrgRole,
     ProjectMembership,
     ProjectRole,
@@ -70,13 +75,51 @@ class Access:
 
 
 def access_for(user: User | None) -> Access:
+    """The user's roles, read in one query (see ``access_and_unread``)."""
+    return _load(user, with_unread=False)[0]
+
+
+def access_and_unread(user: User | None) -> tuple[Access, int]:
+    """The user's roles and their number of unread notices, read together in one query: what
+    every page needs about its requester (``requestinfo.access_of``, the header's bell)."""
+    return _load(user, with_unread=True)
+
+
+_STAFF, _ORG, _PROJECT, _UNREAD = "s", "o", "p", "n"
+
+
+def _load(user: User | None, *, with_unread: bool) -> tuple[Access, int]:
     if user is None or not user.is_authenticated or not user.is_active:
-        return Access(user_id=None)
-    return Access(
-        user_id=user.pk,
-        staff_roles=frozenset(StaffRole.objects.filter(user=user).values_list("role", flat=True)),
-        org_roles=dict(Membership.objects.filter(user=user).values_list("organisation_id", "role")),
-        project_roles=dict(
-            ProjectMembership.objects.filter(user=user).values_list("project_id", "role")
-        ),
-    )
+        return Access(user_id=None), 0
+
+    def tagged(qs: QuerySet[Any], tag: str, role: Any, ref: Any) -> QuerySet[Any]:
+        return qs.order_by().values_list(Value(tag, output_field=CharField()), role, ref)
+
+    none = Value(0, output_field=BigIntegerField())
+    parts = [
+        tagged(Membership.objects.filter(user=user), _ORG, "role", "organisation_id"),
+        tagged(ProjectMembership.objects.filter(user=user), _PROJECT, "role", "project_id"),
+    ]
+    if with_unread:
+        unread = Notice.objects.filter(recipient=user, read_at__isnull=True).order_by().values(
+            "recipient").annotate(n=Count("id")).values("n")
+        parts.append(tagged(User.objects.filter(pk=user.pk), _UNREAD,
+                            Value("", output_field=CharField()),
+                            Subquery(unread, output_field=BigIntegerField())))
+    rows = tagged(StaffRole.objects.filter(user=user), _STAFF, "role", none).union(
+        *parts, all=True)
+    staff: set[str] = set()
+    org_roles: dict[int, str] = {}
+    project_roles: dict[int, str] = {}
+    unread_count = 0
+    for tag, role, ref in rows:
+        if tag == _STAFF:
+            staff.add(role)
+        elif tag == _ORG:
+            org_roles[int(ref)] = role
+        elif tag == _PROJECT:
+            project_roles[int(ref)] = role
+        else:
+            unread_count = int(ref or 0)
+    return Access(user_id=user.pk, staff_roles=frozenset(staff), org_roles=org_roles,
+                  project_roles=project_roles), unread_count

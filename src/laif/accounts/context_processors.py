@@ -5,9 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from laif.accounts.access import access_for
-from laif.accounts.models import User
-from laif.accounts.notices import unread_count
+from laif.accounts.requestinfo import access_of, current_user, unread_notices_of
 
 _PROJECT_PAGES = frozenset({
     "projects", "project", "project_create", "project_member_add", "project_member_remove",
@@ -33,17 +31,14 @@ def nav_section(url_name: str | None) -> str:
 
 
 def laif(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
-    access = getattr(request, "laif_access", None)
-    if access is None and user is not None:
-        access = access_for(user)
-        request.laif_access = access  # type: ignore[attr-defined]
+    """What every page's header needs: the requester's roles and unread notices, from the one
+    query of ``access_of`` (shared with the view that rendered the page)."""
+    signed_in = current_user(request) is not None
     return {
-        "access": access,
+        "access": access_of(request),
         "nav": nav_section(getattr(getattr(request, "resolver_match", None), "url_name", None)),
         "oidc_enabled": bool(settings.LAIF_OIDC_ISSUER),
         "oidc_name": settings.LAIF_OIDC_NAME,
         "laif_env": settings.LAIF_ENV,
-        "unread_notices": (unread_count(user) if isinstance(user, User) and user.is_authenticated
-                           else 0),
+        "unread_notices": unread_notices_of(request) if signed_in else 0,
     }

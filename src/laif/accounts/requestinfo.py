@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from laif.accounts.access import Access, access_for
+from laif.accounts.access import Access, access_and_unread
 from laif.accounts.audit import Actor
 from laif.accounts.forwarded import client_address
 from laif.accounts.models import User
@@ -31,12 +31,23 @@ def current_user(request: HttpRequest) -> User | None:
 
 
 def access_of(request: HttpRequest, *, refresh: bool = False) -> Access:
-    """The requester's roles, loaded once per request (``refresh`` after a change of roles)."""
+    """The requester's roles, loaded once per request (``refresh`` after a change of roles),
+    together with their unread notices (``unread_notices_of``) in the same query."""
     access = None if refresh else getattr(request, "laif_access", None)
     if access is None:
-        access = access_for(current_user(request))
+        access, unread = access_and_unread(current_user(request))
         request.laif_access = access  # type: ignore[attr-defined]
+        request.laif_unread = unread  # type: ignore[attr-defined]
     return access
+
+
+def unread_notices_of(request: HttpRequest) -> int:
+    """The requester's unread notices (the header's bell), read with their roles."""
+    unread = getattr(request, "laif_unread", None)
+    if unread is None:
+        access_of(request, refresh=True)
+        unread = request.laif_unread  # type: ignore[attr-defined]
+    return int(unread)
 
 
 def actor_of(request: HttpRequest) -> Actor:

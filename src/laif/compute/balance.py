@@ -5,9 +5,10 @@ scheduler's limit take their figures from here (ADR 0017).
 Reads only, without access checks: callers are services that hold the allocations' row locks,
 or selectors that have already checked what the requester may see.
 
-- used: the ledger's GPU-seconds charged to the allocation, plus the platform's own finished
-  jobs charged to it that ended after the ledger's last ingestion of their scheduler (the
-  ledger's checkpoint), counted from their start and end until the ledger has them;
+- used: the ledger's GPU-seconds charged to the allocation (from its running totals,
+  ``ledger_totals``), plus the platform's own finished jobs charged to it that ended after the
+  ledger's last ingestion of their scheduler (the ledger's checkpoint), counted from their start
+  and end until the ledger has them;
 - reserved: the worst case of the allocation's jobs that have not finished.
 """
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from laif.compute import budget
 from laif.compute.budget import Balance
-from laif.compute.ledger_models import IngestCheckpoint, UsageEntry, UsageSource
+from laif.compute.ledger_models import IngestCheckpoint, UsageSource, UsageTotal
 from laif.compute.models import (
     ACTIVE_JOB_STATES,
     FINISHED_JOB_STATES,
@@ -89,7 +90,7 @@ def _reserved(ids: Sequence[int]) -> dict[int, int]:
 
 
 def _ledger(ids: Sequence[int]) -> dict[int, int]:
-    rows = (UsageEntry.objects.filter(allocation_id__in=ids).order_by()
+    rows = (UsageTotal.objects.filter(allocation_id__in=ids).order_by()
             .values("allocation_id").annotate(total=Sum("gpu_seconds")))
     return {row["allocation_id"]: int(row["total"] or 0) for row in rows}
 

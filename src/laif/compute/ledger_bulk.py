@@ -22,6 +22,10 @@ writes the previous batch:
   above the highest id before the insert: the transaction holds the write lock
   (``BEGIN IMMEDIATE``), so those are exactly the records this statement inserted.
 
+Both add the new entries to the ledger's running totals (``ledger_totals``) in the same
+transaction: PostgreSQL in the same statement (a CTE over the entries the insert returned),
+SQLite over the entries above the highest id before the insert.
+
 Nothing here loops over records in Python except the database driver's own ``executemany``.
 """
 
@@ -33,6 +37,7 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
+from laif.compute import ledger_totals
 from laif.compute.ledger_models import UsageEntry, UsageRecord
 
 RECORD_COLUMNS = (
@@ -133,6 +138,8 @@ _ENTRY_VALUES = ("r.id, p.month, t.project_id, t.organisation_id, t.user_id, p.a
 _FIRST_ENTRY_VALUES = ("r.id, t.month, t.project_id, t.organisation_id, t.user_id, "
                        "t.allocation_id, t.partition, t.part_elapsed_s, "
                        "t.cpus * t.part_elapsed_s, t.gpus * t.part_elapsed_s, t.part_energy_j")
+_TOTAL_COLUMNS = (*ledger_totals.KEY, "gpu_seconds", "cpu_seconds", "energy_j")
+"""What the running totals take from each new entry (``ledger_totals``)."""
 _RECORD_VALUES = ", ".join(f"t.{_PRODUCTS[c]} * t.elapsed_s" if c in _PRODUCTS else f"t.{c}"
                            for c in RECORD_COLUMNS)
 
@@ -172,7 +179,9 @@ def _insert_postgresql(batch: Batch, *, run_id: int, source: str) -> tuple[int, 
             f"e AS (INSERT INTO {_table(UsageEntry)} ({_columns(_ENTRY_COLUMNS)}) "
             f"SELECT {_FIRST_ENTRY_VALUES.replace('r.id', 't.id')} FROM n t UNION ALL "
             f"SELECT {_ENTRY_VALUES.replace('r.id', 't.id')} FROM n t "
-            "JOIN laif_parts_in p ON p._row = t._row RETURNING 1) "
+            "JOIN laif_parts_in p ON p._row = t._row "
+            f"RETURNING {_columns(_TOTAL_COLUMNS)}), "
+            f"s AS ({ledger_totals.upsert_sql('e')} RETURNING 1) "
             "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM e)",
             [source, run_id])
         new_records, new_entries = cursor.fetchone()
@@ -222,6 +231,17 @@ def _insert_sqlite(batch: Batch, *, run_id: int, source: str) -> tuple[int, int]
                     batch.part_data.iter_rows())
     cols = _columns(RECORD_COLUMNS)
     (before,) = raw.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_table(UsageRecord)}").fetchone()  # noqa: S608 - the model's table
+    (entries_before,) = raw.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_table(UsageEntry)}").fetchone()  # noqa: S608 - the model's table
+    new_records, new_entries = _insert_sqlite_rows(batch, run_id=run_id, source=source, cols=cols,
+                                                   before=before)
+    # the write lock is held (BEGIN IMMEDIATE): the entries above the old highest id are ours
+    ledger_totals.totals_add(UsageEntry.objects.filter(pk__gt=entries_before))
+    return new_records, new_entries
+
+
+def _insert_sqlite_rows(batch: Batch, *, run_id: int, source: str, cols: str,
+                        before: int) -> tuple[int, int]:
+    raw = connection.connection
     inserted = raw.execute(
         f"INSERT OR IGNORE INTO {_table(UsageRecord)} (source, run_id, {cols}) "  # noqa: S608 - names from the model
         f"SELECT ?, ?, {_RECORD_VALUES} FROM laif_usage_in t ORDER BY t._row", (source, run_id))

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from laif.accounts.models import Organisation, Project
@@ -161,3 +162,53 @@ class UsageEntry(models.Model):
 
     def __str__(self) -> str:
         return f"usage of record {self.record_id} in {self.month:%Y-%m}"
+
+
+class UsageTotal(models.Model):
+    """The ledger's running totals: its entries summed per organisation, project, member,
+    allocation, partition and month, with the part of them billed on issued statements.
+
+    Written only in the transactions that write entries (the ingestion, ``ledger_totals``) and
+    bill them (``statement_issue``), by adding to the sums in SQL: a committed state always equals
+    ``GROUP BY`` over the entries (and their ``BilledEntry``). Pages and balances read these few
+    rows instead of summing every entry, so their work does not grow with the month's entries
+    (issue 17). ``manage.py usage_totals --check`` compares them with the entries, ``--rebuild``
+    makes them again from the entries. ``energy_j`` is summed over the entries that reported
+    energy (``energy_reported`` of them): none reported is "not reported", never 0."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+", db_index=False,
+                                     db_constraint=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", db_index=False, db_constraint=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+", db_index=False, db_constraint=False)
+    allocation = models.ForeignKey("compute.Allocation", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", db_constraint=False)
+    partition = models.CharField(max_length=64)
+    month = models.DateField()
+    entries = models.BigIntegerField()
+    gpu_seconds = models.BigIntegerField()
+    cpu_seconds = models.BigIntegerField()
+    energy_j = models.BigIntegerField()
+    energy_reported = models.BigIntegerField()
+    billed_entries = models.BigIntegerField()
+    billed_gpu_seconds = models.BigIntegerField()
+    billed_cpu_seconds = models.BigIntegerField()
+    billed_energy_j = models.BigIntegerField()
+    billed_energy_reported = models.BigIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            # one row per key; a missing project, member or allocation is a key of its own
+            models.UniqueConstraint(
+                Coalesce("organisation", 0), Coalesce("project", 0), Coalesce("user", 0),
+                Coalesce("allocation", 0), "partition", "month", name="usagetotal_key"),
+        ]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["organisation", "month"], name="usagetotal_org_month"),
+            models.Index(fields=["project", "month"], name="usagetotal_project_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"usage totals of project {self.project_id} in {self.month:%Y-%m}"

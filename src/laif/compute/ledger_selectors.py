@@ -1,7 +1,9 @@
 """Reads of the usage ledger, scoped by the requester's ``Access`` like ``compute.selectors``.
 
-Everything is a sum over ``UsageEntry`` (one row per record and month, charged to a project, its
-organisation, a person and an allocation), computed by the database:
+Everything is a sum of ``UsageEntry`` (one row per record and month, charged to a project, its
+organisation, a person and an allocation), read from the ledger's running totals
+(``UsageTotal``, ``ledger_totals``: a few rows per project and month, kept by the ingestion), so
+that no page sums every entry:
 
 - allocation balances: granted, used, reserved and left (``compute.balance``);
 - a project's usage (total, per month, per member), an organisation's (total, per month, per
@@ -23,7 +25,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -33,7 +35,7 @@ from laif.accounts.models import Organisation, Project
 from laif.accounts.selectors import audit_staff_read
 from laif.compute.balance import balances_of
 from laif.compute.budget import Balance
-from laif.compute.ledger_models import UsageEntry
+from laif.compute.ledger_models import UsageEntry, UsageTotal
 from laif.compute.models import Allocation
 from laif.compute.permissions import sees_pools
 from laif.compute.selectors import _in_scope
@@ -71,23 +73,25 @@ class Usage:
 
 _SUMS: dict[str, Any] = {
     "gpu": Sum("gpu_seconds"), "cpu": Sum("cpu_seconds"), "energy": Sum("energy_j"),
-    "unreported": Count("id", filter=Q(energy_j__isnull=True)), "n": Count("id"),
+    "reported": Sum("energy_reported"), "n": Sum("entries"),
 }
+"""Sums over ``UsageTotal`` rows (the ledger's running totals, ``ledger_totals``)."""
 
 
 def _usage(row: dict[str, Any]) -> Usage:
+    entries, reported = int(row["n"] or 0), int(row["reported"] or 0)
     return Usage(gpu_seconds=int(row["gpu"] or 0), cpu_seconds=int(row["cpu"] or 0),
-                 energy_j=None if row["energy"] is None else int(row["energy"]),
-                 energy_unreported=int(row["unreported"] or 0), entries=int(row["n"] or 0))
+                 energy_j=int(row["energy"] or 0) if reported else None,
+                 energy_unreported=entries - reported, entries=entries)
 
 
-def _grouped(qs: QuerySet[UsageEntry], *by: str) -> list[tuple[tuple[Any, ...], Usage]]:
+def _grouped(qs: QuerySet[UsageTotal], *by: str) -> list[tuple[tuple[Any, ...], Usage]]:
     rows = qs.order_by().values(*by).annotate(**_SUMS).order_by(*by)
     return [(tuple(row[k] for k in by), _usage(row)) for row in rows]
 
 
-def _months(qs: QuerySet[UsageEntry], month_from: date | None,
-            month_to: date | None) -> QuerySet[UsageEntry]:
+def _months(qs: QuerySet[UsageTotal], month_from: date | None,
+            month_to: date | None) -> QuerySet[UsageTotal]:
     if month_from is not None:
         qs = qs.filter(month__gte=month_from.replace(day=1))
     if month_to is not None:
@@ -132,7 +136,7 @@ def project_usage(*, access: Access, actor: Actor, project_id: int,
     if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Project not found."))
     audit_staff_read(access, actor, f"usage:project:{project.pk}", project.organisation_id)
-    qs = _months(UsageEntry.objects.filter(project_id=project.pk), month_from, month_to)
+    qs = _months(UsageTotal.objects.filter(project_id=project.pk), month_from, month_to)
     total = _usage(qs.order_by().aggregate(**_SUMS))
     by_month = [(key[0], usage) for key, usage in _grouped(qs, "month")]
     by_member = [(key[0], key[1] or "", usage)
@@ -159,7 +163,7 @@ def organisation_usage(*, access: Access, actor: Actor, organisation_id: int,
     if not (access.is_org_admin(org.pk) or access.sees_all_clients):
         raise PermissionDenied(_("Only the organisation's admins see its usage."))
     audit_staff_read(access, actor, f"usage:organisation:{org.pk}", org.pk)
-    qs = _months(UsageEntry.objects.filter(organisation_id=org.pk), month_from, month_to)
+    qs = _months(UsageTotal.objects.filter(organisation_id=org.pk), month_from, month_to)
     return OrganisationUsage(
         organisation=org, total=_usage(qs.order_by().aggregate(**_SUMS)),
         by_month=[(key[0], usage) for key, usage in _grouped(qs, "month")],
@@ -172,6 +176,6 @@ def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
     """GPU-seconds consumed per pool (entries of the pool's allocations)."""
     if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
-    rows = (UsageEntry.objects.filter(allocation__isnull=False).order_by()
+    rows = (UsageTotal.objects.filter(allocation__isnull=False).order_by()
             .values_list("allocation__pool_id").annotate(total=Sum("gpu_seconds")))
     return {int(pool): int(total or 0) for pool, total in rows}

@@ -1,5 +1,5 @@
-"""Reads of statements: the draft of a month (computed on demand from the unbilled ledger
-entries, summed in the database), issued statements, their lines and ledger entries, credit notes.
+"""Reads of statements: the draft of a month (computed on demand from the unbilled part of the
+ledger's running totals, ``ledger_totals``), issued statements, their lines and ledger entries, credit notes.
 
 Who sees what: an organisation's members and the client-facing staff (operators, reviewers,
 auditors) read its statements and credit notes; a staff read is recorded in the audit log as data
@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -23,7 +24,7 @@ from laif.accounts.models import Organisation, Project, User
 from laif.accounts.selectors import audit_staff_read
 from laif.catalogue.prices import PriceCatalogue
 from laif.compute import pricing
-from laif.compute.ledger_models import UsageEntry
+from laif.compute.ledger_models import UsageEntry, UsageTotal
 from laif.compute.statement_models import CreditNote, Statement, StatementLine
 
 FIRST_MONTH = date(2000, 1, 1)
@@ -96,18 +97,38 @@ class Draft:
     energy_j: int | None
     energy_unreported: int
     price_assumption: bool
-    max_entry_id: int
     issued: Statement | None = None
 
 
-def billable_entries(org_id: int, month: date, max_id: int | None = None) -> QuerySet[UsageEntry]:
-    """Unbilled entries a statement of ``month`` bills: those of the month, and those of earlier
-    months whose statement is already issued (late usage: adjustments). Entries of an earlier
-    month not yet issued wait for that month's own statement."""
+def _billable(month: date, issued: QuerySet[Statement, Any]) -> Q:
+    """What a statement of ``month`` bills: unbilled usage of the month, and of earlier months
+    whose statement is already issued (late usage: adjustments). Usage of an earlier month not
+    yet issued waits for that month's own statement."""
+    return Q(month=month) | Q(month__lt=month, month__in=issued)
+
+
+def billable_entries(org_id: int, month: date) -> QuerySet[UsageEntry]:
+    """The unbilled ledger entries a statement of ``month`` bills (``_billable``)."""
     issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
-    qs = UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).filter(
-        Q(month=month) | Q(month__lt=month, month__in=issued))
-    return qs if max_id is None else qs.filter(id__lte=max_id)
+    return UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).filter(
+        _billable(month, issued))
+
+
+def billable_groups(org_id: int, month: date) -> list[dict[str, Any]]:
+    """The sums of ``billable_entries`` per project, member, partition and month, read from the
+    ledger's running totals (``ledger_totals``): a few rows whatever the number of entries."""
+    issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
+    rows = (
+        UsageTotal.objects.filter(organisation_id=org_id, entries__gt=F("billed_entries"))
+        .filter(_billable(month, issued)).order_by()
+        .values("project_id", "user_id", "partition", "month")
+        .annotate(gpu=Sum(F("gpu_seconds") - F("billed_gpu_seconds")),
+                  cpu=Sum(F("cpu_seconds") - F("billed_cpu_seconds")),
+                  energy=Sum(F("energy_j") - F("billed_energy_j")),
+                  reported=Sum(F("energy_reported") - F("billed_energy_reported")),
+                  n=Sum(F("entries") - F("billed_entries")))
+        .order_by("month", "project_id", "user_id", "partition"))
+    return [dict(row) for row in rows]
 
 
 def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
@@ -117,14 +138,9 @@ def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], 
 
 
 def draft_compute(org: Organisation, month: date) -> Draft:
-    """The statement of ``month`` as it would be issued now (nothing is written)."""
-    max_id = billable_entries(org.pk, month).aggregate(m=Max("id"))["m"] or 0
-    groups = list(
-        billable_entries(org.pk, month, max_id)
-        .values("project_id", "user_id", "partition", "month")
-        .annotate(gpu=Sum("gpu_seconds"), cpu=Sum("cpu_seconds"), energy=Sum("energy_j"),
-                  reported=Count("energy_j"), n=Count("id"))
-        .order_by("month", "project_id", "user_id", "partition"))
+    """The statement of ``month`` as it would be issued now (nothing is written): what the page
+    shows and what ``statement_issue`` writes, from the running totals of the ledger."""
+    groups = billable_groups(org.pk, month)
     usage = [
         pricing.Usage((g["project_id"], g["user_id"], i), g["month"], g["partition"], resource,
                       int(g["gpu"] if resource is pricing.Resource.GPU else g["cpu"]))
@@ -163,7 +179,7 @@ def draft_compute(org: Organisation, month: date) -> Draft:
         entries_count=entries,
         energy_j=(sum(int(g["energy"]) for g in groups if g["reported"]) if reported else None),
         energy_unreported=entries - reported,
-        price_assumption=any(ln.price_assumption for ln in lines), max_entry_id=max_id)
+        price_assumption=any(ln.price_assumption for ln in lines))
 
 
 def statement_draft(*, access: Access, actor: Actor | None, organisation_id: int,

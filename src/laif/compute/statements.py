@@ -2,9 +2,12 @@
 
 ``statement_issue`` locks the organisation row (``SELECT ... FOR UPDATE``), refuses a month
 already issued (and a unique constraint on organisation and month backs it), computes the draft
-in the database, writes the statement and its lines, and links every billed ledger entry to its
-lines in bulk (``BilledEntry.entry`` is unique: an entry is billed once, ever). If usage arrived
-while issuing, the links would not match the lines: it stops and nothing is written.
+(from the ledger's running totals, as the page shows it), writes the statement and its lines,
+links every billed ledger entry to its lines in bulk (``BilledEntry.entry`` is unique: an entry
+is billed once, ever), checks that the entries linked to each line add up to it, and moves the
+billed sums to the billed part of the totals. If usage arrived while issuing (or the totals ever
+disagreed with the entries), the links would not match the lines: it stops and nothing is
+written.
 
 Issued statements are immutable: no service changes them (``statement_immutable`` is the guard
 every writer calls); a correction is a credit note, which credits at most what is left of each
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,8 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Organisation
-from laif.compute.ledger_models import UsageEntry
+from laif.compute import ledger_totals
+from laif.compute.ledger_models import UsageTotal
 from laif.compute.permissions import can_bill
 from laif.compute.statement_models import (
     BilledEntry,
@@ -117,7 +121,7 @@ def _write(org: Organisation, month: date, actor: Actor, now: datetime) -> State
         for ln in draft.lines])
     by_key = {(ln.project_id, ln.user_id, ln.partition, ln.usage_month, ln.resource): ln.pk
               for ln in lines}
-    rows = billable_entries(org.pk, month, draft.max_entry_id).values_list(
+    rows = billable_entries(org.pk, month).values_list(
         "id", "project_id", "user_id", "partition", "month")
     BilledEntry.objects.bulk_create([
         BilledEntry(entry_id=entry_id, statement=statement,
@@ -125,14 +129,31 @@ def _write(org: Organisation, month: date, actor: Actor, now: datetime) -> State
                     cpu_line_id=by_key.get((project, user, partition, usage_month, "cpu")))
         for entry_id, project, user, partition, usage_month in rows.iterator(chunk_size=5000)
     ], batch_size=2000)
-    linked = BilledEntry.objects.filter(statement=statement).aggregate(
-        n=Count("id"), gpu=Sum("entry__gpu_seconds"), cpu=Sum("entry__cpu_seconds"))
-    lines_gpu = sum(ln.seconds for ln in draft.lines if ln.resource == "gpu")
-    lines_cpu = sum(ln.seconds for ln in draft.lines if ln.resource == "cpu")
-    if (int(linked["n"] or 0), int(linked["gpu"] or 0), int(linked["cpu"] or 0)) != (
-            draft.entries_count, lines_gpu, lines_cpu):
+    if _linked(statement) != _expected(draft.entries_count, lines):
         raise Conflict(_("Usage arrived while the statement was being issued: try again."))
+    ledger_totals.totals_bill(statement.pk)
     return statement
+
+
+Links = tuple[int, dict[tuple[str, int], tuple[int, int]]]
+"""Entries billed, and (entries, seconds) per (resource, line)."""
+
+
+def _linked(statement: Statement) -> Links:
+    """What the statement's links to ledger entries add up to, line by line."""
+    per_line: dict[tuple[str, int], tuple[int, int]] = {}
+    for resource in ("gpu", "cpu"):
+        for line, n, seconds in (
+                BilledEntry.objects.filter(statement=statement, **{f"{resource}_line__isnull":
+                                                                   False})
+                .order_by().values_list(f"{resource}_line")
+                .annotate(n=Count("id"), s=Sum(f"entry__{resource}_seconds"))):
+            per_line[(resource, int(line))] = (int(n), int(seconds or 0))
+    return BilledEntry.objects.filter(statement=statement).count(), per_line
+
+
+def _expected(entries: int, lines: list[StatementLine]) -> Links:
+    return entries, {(ln.resource, ln.pk): (ln.entries_count, ln.seconds) for ln in lines}
 
 
 # ------------------------------------------------------------------------------ credit notes
@@ -188,4 +209,6 @@ def credit_note_issue(*, access: Access, actor: Actor, statement_id: int, reason
 
 def entries_unbilled(org_id: int) -> int:
     """Ledger entries of an organisation not yet on any statement (for staff pages)."""
-    return UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).count()
+    total = UsageTotal.objects.filter(organisation_id=org_id).aggregate(
+        n=Sum(F("entries") - F("billed_entries")))["n"]
+    return int(total or 0)
