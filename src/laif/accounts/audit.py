@@ -71,7 +71,7 @@ def audit_keys() -> Keys:
 
 def audit_keyring() -> Keyring:
     """``LAIF_AUDIT_KEY`` and the retired keys (``LAIF_AUDIT_KEYS_RETIRED``), for verifying."""
-    return keyring_of(settings.LAIF_AUDIT_KEY, settings.LAIF_AUDIT_KEYS_RETIRED)
+    return keyring_of(settings.LAIF_AUDIT_KEY, tuple(settings.LAIF_AUDIT_KEYS_RETIRED))
 
 
 def rotations() -> list[Rotation]:

@@ -74,7 +74,8 @@ class Keyring:
         return Keyring(current=old, retired=tuple(k for k in self.retired if k != old))
 
 
-def keyring_of(current: bytes, retired: Sequence[bytes] = ()) -> Keyring:
+@lru_cache(maxsize=8)
+def keyring_of(current: bytes, retired: tuple[bytes, ...] = ()) -> Keyring:
     return Keyring(derive_keys(current), tuple(derive_keys(k) for k in retired))
 
 
