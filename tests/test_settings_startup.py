@@ -62,6 +62,10 @@ BAD: list[tuple[str, dict[str, str], str, str]] = [
     ("oidc-without-client", {"LAIF_OIDC_ISSUER": "https://sso.example.lu/realms/x"},
      "LAIF_OIDC_CLIENT_ID", "LAIF_OIDC_ISSUER is set"),
     ("short-audit-key", {**PROD, "LAIF_AUDIT_KEY": "x"}, "LAIF_AUDIT_KEY", "at least 32"),
+    ("short-retired-audit-key", {**PROD, "LAIF_AUDIT_KEYS_RETIRED": "r" * 40 + ",tiny-old-key"},
+     "LAIF_AUDIT_KEYS_RETIRED", "key 2 of 2 is 12 characters long"),
+    ("audit-key-also-retired", {**PROD, "LAIF_AUDIT_KEYS_RETIRED": "r" * 40 + "\n" + "a" * 40},
+     "LAIF_AUDIT_KEYS_RETIRED", "a key in force cannot be retired"),
     ("token-ttl-out-of-range", {"LAIF_TOKEN_TTL_DAYS": "10000"}, "LAIF_TOKEN_TTL_DAYS",
      "between 1 and 730"),
     ("cashback-cap-negative", {"LAIF_CASHBACK_CAP_EUR": "-5"}, "LAIF_CASHBACK_CAP_EUR",
@@ -126,6 +130,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
         "LAIF_ENV": "production",
         "LAIF_SECRET_KEY_FILE": _file(tmp, "prod-secret", GOOD_SECRET + "\n"),
         "LAIF_AUDIT_KEY_FILE": _file(tmp, "prod-audit", "b" * 40 + "\n"),
+        "LAIF_AUDIT_KEYS_RETIRED_FILE": _file(tmp, "prod-audit-retired",
+                                              "c" * 40 + "\n" + "d" * 40 + "\n"),
         **PROD_SITE,
         "DATABASE_URL": "postgres://laif:hunter2@db.internal:5432/laif",
     }
@@ -150,6 +156,12 @@ def test_bad_value_stops_start_up(results: dict[str, subprocess.CompletedProcess
 def test_database_password_is_not_echoed(
         results: dict[str, subprocess.CompletedProcess[str]]) -> None:
     assert "hunter2" not in results["database-url-bad-port"].stderr
+
+
+def test_retired_audit_keys_are_not_echoed(
+        results: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    assert "tiny-old-key" not in results["short-retired-audit-key"].stderr
+    assert "r" * 40 not in results["audit-key-also-retired"].stderr
 
 
 def test_secret_and_secret_file_together_are_refused(

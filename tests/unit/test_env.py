@@ -175,3 +175,27 @@ def test_directory_as_secret_file_is_an_error(tmp_path: Path) -> None:
     assert env.raw("LAIF_SECRET_KEY") is None
     assert [e.name for e in env.errors] == ["LAIF_SECRET_KEY_FILE"]
     assert "cannot read" in env.errors[0].problem
+
+
+def test_retired_keys_one_per_line_or_comma_separated(tmp_path: Path) -> None:
+    one, two = "k" * 32, "an older key that may have leaked: B"
+    path = tmp_path / "retired"
+    path.write_text(f"{one}\n\n  {two}  \n")
+    env = Env({"LAIF_AUDIT_KEYS_RETIRED_FILE": str(path)})
+    assert env.keys("LAIF_AUDIT_KEYS_RETIRED", minimum_length=32) == [one, two]
+    assert Env({"X": f"{one},{'j' * 40}"}).keys("X", minimum_length=32) == [one, "j" * 40]
+    assert Env({}).keys("X", minimum_length=32) == []
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("k" * 32 + ",tiny-secret", "key 2 of 2 is 11 characters long; each must be at least 32 "
+     "characters long"),
+    ("k" * 32 + "\n" + "k" * 32, "key 2 of 2 is listed twice"),
+])
+def test_retired_keys_are_checked_and_never_echoed(value: str, message: str) -> None:
+    env = Env({"LAIF_AUDIT_KEYS_RETIRED": value})
+    assert env.keys("LAIF_AUDIT_KEYS_RETIRED", minimum_length=32) == []
+    [error] = env.errors
+    assert str(error) == f"LAIF_AUDIT_KEYS_RETIRED: {message}"
+    assert "tiny-secret" not in str(error)
+    assert "k" * 32 not in str(error)

@@ -20,6 +20,7 @@ from laif.accounts.audit import (
     audit_keys,
     audit_record,
     head_problem,
+    head_schedule,
     locked_head,
     reseal,
 )
@@ -47,7 +48,7 @@ def audit_anchor(*, start_new_file: bool = False) -> AnchorResult:
     keys = audit_keys()
     with transaction.atomic():
         head = locked_head()
-        last = anchor_file_last(path, keys.anchor)
+        last = anchor_file_last(path, head_schedule().anchor_check)  # the key in force there
         problem = head_problem(head) or _against_file(head, last, start_new_file)
         written = False
         if problem is None:

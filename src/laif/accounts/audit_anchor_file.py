@@ -9,7 +9,15 @@ import syslog
 from dataclasses import dataclass
 from pathlib import Path
 
-from laif.accounts.audit_anchors import Anchor, AnchorFile, last_line, parse_anchors, parse_line
+from laif.accounts.audit_anchors import (
+    Anchor,
+    AnchorFile,
+    MacCheck,
+    check_line,
+    last_line,
+    one_key,
+    parse_anchors,
+)
 
 TAIL_BYTES = 4096  # an anchor line is under 200 bytes
 
@@ -23,8 +31,9 @@ class LastAnchor:
     damaged: bool = False
 
 
-def anchor_file_read(path: Path, key: bytes) -> AnchorFile | None:
-    """Every anchor of the file, checked; None when there is no file."""
+def anchor_file_read(path: Path, key: bytes | MacCheck) -> AnchorFile | None:
+    """Every anchor of the file, checked (``key``: one anchor sub-key, or a check that uses the
+    key in force at each entry); None when there is no file."""
     try:
         with path.open("rb") as fh:
             text = fh.read().decode("utf-8", "replace")
@@ -41,7 +50,7 @@ def anchor_file_read(path: Path, key: bytes) -> AnchorFile | None:
     return result
 
 
-def anchor_file_last(path: Path, key: bytes) -> LastAnchor:
+def anchor_file_last(path: Path, key: bytes | MacCheck) -> LastAnchor:
     """The newest anchor, reading only the end of the file."""
     try:
         with path.open("rb") as fh:
@@ -53,7 +62,9 @@ def anchor_file_last(path: Path, key: bytes) -> LastAnchor:
     if not tail:
         return LastAnchor(exists=True)
     line = last_line(tail)
-    anchor = parse_line(key, line) if line is not None and tail.endswith(b"\n") else None
+    check = one_key(key) if isinstance(key, bytes) else key
+    anchor = (check_line(check, line)[0] if line is not None and tail.endswith(b"\n")
+              else None)
     return LastAnchor(exists=True, anchor=anchor, damaged=anchor is None)
 
 

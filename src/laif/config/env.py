@@ -103,6 +103,12 @@ class Env:
 
     def command(self, name: builtins.str) -> tuple[builtins.str, ...]:
         return self._typed(name, (), parse_command)
+    def keys(self, name: builtins.str, *, minimum_length: builtins.int
+             ) -> builtins.list[builtins.str]:
+        """Secret keys, one per line or separated by commas (also from NAME_FILE); none when
+        unset. Never echoed in an error."""
+        return self._typed(name, [], lambda v: parse_keys(v, minimum_length))
+
     def networks(self, name: builtins.str, default: builtins.str = "") -> builtins.list[Network]:
         """A comma-separated list of IP addresses or networks (CIDR); ``default`` when unset."""
         return self._typed(name, parse_networks(default), parse_networks)
@@ -164,6 +170,20 @@ def parse_command(value: str) -> tuple[str, ...]:
     if not found:
         raise ValueError(f"{program!r} is not an executable (an absolute path, or a name on PATH)")
     return words
+def parse_keys(value: str, minimum_length: int) -> list[str]:
+    """Keys separated by newlines or commas (blanks around each ignored); each at least
+    ``minimum_length`` characters, none twice. Errors say which key (by position), never what."""
+    _check_no_nul(value)
+    keys = [item.strip() for item in re.split(r"[,\n]", value) if item.strip()]
+    for number, key in enumerate(keys, start=1):
+        if len(key) < minimum_length:
+            raise ValueError(f"key {number} of {len(keys)} is {len(key)} characters long; each "
+                             f"must be at least {minimum_length} characters long")
+        if key in keys[:number - 1]:
+            raise ValueError(f"key {number} of {len(keys)} is listed twice")
+    return keys
+
+
 def parse_networks(value: str) -> list[Network]:
     """``10.0.0.1, 192.0.2.0/24, ::1`` -> networks (an address is a network of one)."""
     networks: list[Network] = []

@@ -57,6 +57,13 @@ elif _audit_key is not None and len(_audit_key) < 32:
                 "audit checkpoint be forged)")
 # HMAC key that seals the audit chain's checkpoint; kept outside the database it protects.
 LAIF_AUDIT_KEY = (_audit_key or "audit:" + SECRET_KEY).encode()
+# Keys LAIF_AUDIT_KEY replaced, kept only to verify what they keyed before `manage.py
+# audit_rotate_key` recorded the rotation (ADR 0018); never used to write.
+_retired_keys = env.keys("LAIF_AUDIT_KEYS_RETIRED", minimum_length=32)
+if LAIF_AUDIT_KEY.decode() in _retired_keys:
+    env.require("LAIF_AUDIT_KEYS_RETIRED", "LAIF_AUDIT_KEY is also listed among the retired keys; "
+                "a key in force cannot be retired")
+LAIF_AUDIT_KEYS_RETIRED = tuple(key.encode() for key in _retired_keys)
 # The sealed head of the audit chain is appended to this file every few minutes (ADR 0012); keep
 # it where database writers cannot write (another volume, WORM storage), and back it up.
 _anchor_file = env.str("LAIF_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.log")).strip()
