@@ -26,7 +26,7 @@ from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_jobs import slurm_jobs
 from tests.compute.test_slurm_scheduler import jobs_root
 from tests.factories import add_member, create_project, sign_up
-from tests.slurm_support import drop_account, ensure_unix_user, slurm
+from tests.slurm_support import CLUSTER, drop_account, ensure_unix_user, slurm
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "slurm_jobs"]
@@ -127,9 +127,12 @@ def test_a_requeued_slurm_job_keeps_the_output_of_each_run(
     while "run 1 ends" not in _logs(api_as, lead, job)["output"]:
         assert time.monotonic() < deadline, (_logs(api_as, lead, job), slurm(
             "squeue", "-h", "-j", job.scheduler_id, "-o", "%T %r"))
-        # a requeued job waits about two minutes before it may start again: not in a test
-        subprocess.run(["scontrol", "update", f"JobId={job.scheduler_id}", "StartTime=now"],
-                       capture_output=True, timeout=30, check=False)
+        # a requeued job waits about two minutes before it may start again: not in a test. Only
+        # once its first run is cleaned up (PENDING, no longer COMPLETING): started earlier,
+        # Slurm kills it as "non-startable batch job: Job credential revoked" (a FAILED job).
+        if slurm("squeue", "-h", "-j", job.scheduler_id, "-o", "%T").strip() == "PENDING":
+            subprocess.run([*CLUSTER.prefix, "scontrol", "update", f"JobId={job.scheduler_id}",
+                            "StartTime=now"], capture_output=True, timeout=30, check=False)
         time.sleep(1)
     output = _logs(api_as, lead, job)["output"]
     assert output.index("run 0 starts") < output.index("DUE TO JOB REQUEUE") \
