@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
+from rich.console import Console
 
 from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
+from laif.cli import main
 from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import jobs_dir
 from laif.compute.scheduler.fake import FakeScheduler
 from tests.cli_support import run_cli
-from tests.compute.jobs_support import fake, grant
+from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 
 __all__ = ["fake"]
@@ -76,3 +80,22 @@ def test_jobs_refusals_are_shown(world: World, fake: FakeScheduler, token: str) 
     result = run_cli(["jobs", "show", "999999"], token)
     assert result.exit_code == 1
     assert "404" in result.output
+
+
+def test_jobs_list_never_cuts_a_state_at_80_columns(world: World, fake: FakeScheduler,
+                                                    token: str) -> None:
+    """At the width of a plain terminal (80 columns), a long name, project and reason wrap; the
+    id and the state are shown whole (the list cut "confirming" to "confi…" before)."""
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    fake.available = False
+    job = submit_job(world.project, world.project_lead, today=None,
+                     name="fine-tune a very long model name " * 2)
+    Job.objects.filter(pk=job.pk).update(state=JobState.CONFIRMING)
+    with mock.patch.object(main, "console", Console(width=80)):
+        result = run_cli(["jobs", "list"], token)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.output
+    row = next(line for line in lines if line.startswith(f"│ {job.pk} "))
+    assert " confirming " in row, result.output
+    assert "…" not in result.output
