@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,16 @@ def test_the_platform_splits_directives_as_sbatch_does(line: str, tmp_path: Path
 def _tres(job_id: str) -> tuple[dict[str, str], dict[str, str], str]:
     """AllocTRES and ReqTRES (as dicts) and Timelimit of a job's accounting record. Memory is
     in ReqTRES only where it is not a consumable resource (the test cluster's CR_Core)."""
-    out = slurm("sacct", "-X", "-n", "-P", "-j", job_id, "-o", "AllocTRES,ReqTRES,Timelimit")
-    alloc, req, limit = out.strip().splitlines()[-1].split("|")
+    # slurmdbd writes the record in steps: read it once it says COMPLETED with the requested
+    # memory (read right after the job ended, ReqTRES sometimes lacked mem=)
+    deadline = time.monotonic() + 30
+    while True:
+        out = slurm("sacct", "-X", "-n", "-P", "-j", job_id, "-o",
+                    "State,AllocTRES,ReqTRES,Timelimit")
+        state, alloc, req, limit = (out.strip().splitlines() or ["|||"])[-1].split("|")
+        if (state == "COMPLETED" and "mem=" in req) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     return ({k: v for k, _, v in (i.partition("=") for i in alloc.split(",") if i)},
             {k: v for k, _, v in (i.partition("=") for i in req.split(",") if i)}, limit)
 
