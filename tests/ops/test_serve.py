@@ -5,6 +5,7 @@ Ctrl-C stops every process of it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -32,6 +33,10 @@ def test_serve_runs_web_worker_and_schedule_and_ctrl_c_leaves_no_process(tmp_pat
                           and run.health(all_checks=True))
         assert status[1]["status"] == "ok"
         assert "gunicorn" in run.http.get("/login/").headers.get("server", "")
+        # routes, catalogues and templates loaded once in gunicorn's master, before any worker
+        log = run.output()
+        assert re.search(r"warm-up: \d+ routes, 2 languages, \d{2,} templates", log), log[-3000:]
+        assert log.index("warm-up:") < log.index("Booting worker")
         css = run.http.get("/static/laif/laif.css")
         assert css.status_code == 200
         assert "text/css" in css.headers["content-type"]

@@ -52,3 +52,11 @@ def child_exit(server: Any, worker: Any) -> None:
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 control_socket_disable = True
+
+
+def when_ready(server: Any) -> None:
+    """Before the workers are forked: URL patterns, catalogues and templates loaded once in the
+    preloaded application (laif.ops.warmup), so no worker's first visitor waits for them."""
+    from laif.ops.warmup import warm_up
+
+    warm_up()
