@@ -20,10 +20,11 @@ usage page, its jobs page, the organisation's statements page and the login page
 1. ``wrk`` (Debian package ``wrk``; installed with apt-get when missing and run as root) with
    ``--connections`` connections (100) for ``--duration`` seconds: requests/s, errors (socket
    errors, timeouts past 2 s, non-2xx/3xx answers), p50 and p99 latency, ratio to the baseline;
-2. ``locust`` at a fixed rate (``--rate`` users each asking once a second, spawned evenly over
-   the first second): p50/p99 latency and failures. wrk2 (fixed rate in wrk) is not packaged by
-   Debian; ``hey -q`` ticks all its workers in step (bursts of ``-c`` requests at once, not an
-   even rate); locust's ``constant_throughput`` users spread over the second and report
+2. ``locust`` at a fixed rate (``--rate`` users each asking once a second, each in its own slot
+   of the second: ``bench/locustfile.py``): p50/p99 latency and failures. wrk2 (fixed rate in
+   wrk) is not packaged by Debian; ``hey -q`` ticks all its workers in step (bursts of ``-c``
+   requests at once, not an even rate), and so do locust's ``constant_throughput`` users when
+   they start in one batch (which is why the locustfile gives each its slot); locust reports
    percentiles, and at 50 requests/s its own CPU use is small next to the server's.
 
 The goals (issue 17): no error at 100 connections; at least 300 req/s on the API list and 100 on
@@ -240,7 +241,8 @@ def run_locust(base: str, path: str, headers: str, args: argparse.Namespace, tmp
         [str(VENV / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
          "-u", str(args.rate), "-r", str(args.rate), "-t", f"{args.rate_duration}s",
          "--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
-        env={**os.environ, "LOAD_PATH": path, "LOAD_HEADERS": headers}, capture_output=True,
+        env={**os.environ, "LOAD_PATH": path, "LOAD_HEADERS": headers,
+             "LOAD_RATE": str(args.rate)}, capture_output=True,
         check=False, timeout=args.rate_duration + 120)
     stats = Path(f"{prefix}_stats.csv")
     rows = [r for r in csv.DictReader(stats.open()) if r["Name"] == "page"] \
