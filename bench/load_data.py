@@ -32,6 +32,7 @@ from laif.accounts import demo as accounts_demo  # noqa: E402
 from laif.accounts.models import ClusterIdentity, Project  # noqa: E402
 from laif.compute import ledger  # noqa: E402
 from laif.compute.ledger_models import UsageEntry  # noqa: E402
+from laif.compute.slurm_accounts import slurm_account_name  # noqa: E402
 
 FIRST_JOB_ID = 10_000_000
 
@@ -58,6 +59,7 @@ def _job(job_id: int, account: str, user: str, partition: str, end: int,
 def month_sacct_json(count: int, *, now: datetime, first_id: int = FIRST_JOB_ID) -> bytes:
     """``count`` finished runs of the demo project, each inside this month (site time)."""
     project = demo_project()
+    account = slurm_account_name(project)  # the platform's account (prefixed, ADR 0011)
     users = list(ClusterIdentity.objects.filter(
         user__project_memberships__project=project).values_list("username", flat=True))
     zone = ZoneInfo(settings.LAIF_SITE_TIME_ZONE)
@@ -70,7 +72,7 @@ def month_sacct_json(count: int, *, now: datetime, first_id: int = FIRST_JOB_ID)
     for k in range(count):
         seconds = rng.randint(1, max(1, min(3600, (latest - month_start) // 2)))
         end = rng.randint(month_start + seconds + 1, max(month_start + seconds + 1, latest))
-        jobs.append(_job(first_id + k, project.code.lower(), users[k % len(users)],
+        jobs.append(_job(first_id + k, account, users[k % len(users)],
                          "gpu-dev" if k % 5 == 0 else "gpu", end, seconds,
                          rng.choice((1, 4, 8)), rng.randint(1, 9) * 3_600_000 if k % 3 else None))
     return json.dumps({
@@ -84,8 +86,14 @@ def add_month_entries(count: int, *, first_id: int = FIRST_JOB_ID) -> int:
     """Ingest ``count`` runs of this month; the new entries."""
     if count <= 0:
         return 0
+    before = ids()["month_entries"]
     data = month_sacct_json(count, now=datetime.now(UTC), first_id=first_id)
-    return ledger.usage_ingest_sacct(data=data).entries_new
+    new = ledger.usage_ingest_sacct(data=data).entries_new
+    landed = ids()["month_entries"] - before
+    if landed != count:  # e.g. runs on an account the ledger does not give to the project
+        raise SystemExit(f"{count} runs replayed but {landed} entries landed on the demo "
+                         f"project this month ({new} new entries in the ledger)")
+    return new
 
 
 def ids() -> dict[str, int]:
