@@ -28,12 +28,11 @@ from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.ledger_models import IngestRun, UsageRecord
 from laif.compute.models import Allocation
 from laif.compute.scheduler import base
-from laif.compute.scheduler.slurm import SlurmScheduler
 from laif.compute.slurm_accounts import installation_key
 from laif.compute.slurm_models import SlurmAccount
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _spec, _until_finished, jobs_root, team
-from tests.slurm_support import drop_account, slurm
+from tests.slurm_support import CLUSTER, drop_account, slurm, slurm_scheduler
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
@@ -88,7 +87,7 @@ def test_a_project_named_after_an_account_of_the_machine_cannot_change_it(
     assert before == {"": "gres/gpu=77", "laif_u1": ""}
     try:
         result = slurm_account_sync(project_id=project.pk, today=TODAY,
-                                    scheduler=SlurmScheduler(timeout=30))
+                                    scheduler=slurm_scheduler(30))
         assert _assoc(foreign) == before  # its limit and its users, as they were
         assert result.account == slurm_account_name(project) == f"laif_{foreign}"
         assert _assoc(result.account)[""] == "gres/gpu=6000"
@@ -105,7 +104,7 @@ def test_an_untagged_account_with_the_platforms_name_is_refused(
     slurm("sacctmgr", "-i", "modify", "account", name, "set", "GrpTRESMins=gres/gpu=33")
     before = (_assoc(name), _tag(name))
     result = slurm_account_sync(project_id=project.pk, today=TODAY,
-                                scheduler=SlurmScheduler(timeout=30))
+                                scheduler=slurm_scheduler(30))
     assert (_assoc(name), _tag(name)) == before  # no limit, user or tag changed
     assert "is not this platform's" in result.refused
     assert AuditEntry.objects.filter(action="compute.scheduler_account_refused",
@@ -115,7 +114,7 @@ def test_an_untagged_account_with_the_platforms_name_is_refused(
 def test_the_platforms_account_carries_its_tag_and_an_old_one_is_adopted(
         team: tuple[Project, User, User]) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     result = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert _tag(result.account) == ("laif", f"laif project {project.code} {installation_key()}")
     drop_account(result.account)
@@ -145,7 +144,7 @@ def create_old_account(project: Project) -> str:
 def test_a_job_on_another_account_of_the_same_person_is_not_in_the_ledger(
         team: tuple[Project, User, User], foreign: str, jobs_root: Path) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     since = datetime.now(UTC) - timedelta(minutes=1)
     account = slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched).account
     username = ClusterIdentity.objects.get(user=lead).username
@@ -175,7 +174,8 @@ def _window(since: datetime, end: datetime, *accounts: str) -> set[str]:
     of sacct finds them (slurmdbd answers ``-j`` with a finished job some seconds before it)."""
     fmt = "%Y-%m-%dT%H:%M:%S"
     done = subprocess.run(
-        ["sacct", "--json", "-X", "-D", "-a", "-s", "COMPLETED", "-A", ",".join(accounts),
+        [*CLUSTER.prefix, "sacct", "--json", "-X", "-D", "-a", "-s", "COMPLETED", "-A",
+         ",".join(accounts),
          "-S", since.astimezone(UTC).strftime(fmt), "-E", end.astimezone(UTC).strftime(fmt)],
         capture_output=True, text=True, timeout=30, check=True, env={**os.environ, "TZ": "UTC"})
     return {str(job["job_id"]) for job in json.loads(done.stdout)["jobs"]}
@@ -183,7 +183,7 @@ def _window(since: datetime, end: datetime, *accounts: str) -> set[str]:
 
 def test_the_first_ingestion_starts_at_the_platforms_start(
         team: tuple[Project, User, User]) -> None:
-    sched = SlurmScheduler(timeout=60)
+    sched = slurm_scheduler(60)
     slurm_account_sync(project_id=team[0].pk, today=TODAY, scheduler=sched)
     result = ledger.usage_ingest_window(scheduler=sched)
     run = IngestRun.objects.get(pk=result.run_id)

@@ -16,7 +16,7 @@ from laif.compute.scheduler import base
 from laif.compute.scheduler.slurm import SlurmScheduler
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _spec, _until_finished, jobs_root, team
-from tests.slurm_support import slurm
+from tests.slurm_support import CLUSTER, slurm, slurm_scheduler
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
@@ -41,22 +41,19 @@ def _until(sched: SlurmScheduler, job_id: str, state: str, timeout: float = 30) 
 
 
 def test_job_states_are_asked_by_their_ids_only(
-        team: tuple[Project, User, User], jobs_root: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        team: tuple[Project, User, User], jobs_root: Path, tmp_path: Path) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     first = sched.submit(_spec(project, lead, jobs_root / "a", script="#!/bin/bash\nsleep 3\n"))
     second = sched.submit(_spec(project, lead, jobs_root / "b", array_size=2))
-    wrappers, log = tmp_path / "bin", tmp_path / "calls.log"
-    wrappers.mkdir()
-    for command in ("squeue", "sacct"):
-        real = slurm("sh", "-c", f"command -v {command}").strip()
-        (wrappers / command).write_text(
-            f'#!/bin/sh\necho "{command} $*" >> {log}\nexec {real} "$@"\n')
-        (wrappers / command).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrappers}:/usr/bin:/bin")
-    found = sched.status([first, second])
+    # a command put before the cluster's prefix logs each Slurm command and its arguments
+    wrapper, log = tmp_path / "log-calls", tmp_path / "calls.log"
+    wrapper.write_text(f'#!/bin/bash\necho "${{@:{len(CLUSTER.prefix) + 1}}}" >> {log}\n'
+                       'exec "$@"\n')
+    wrapper.chmod(0o755)
+    logged = SlurmScheduler(timeout=30, command_prefix=[str(wrapper), *CLUSTER.prefix])
+    found = logged.status([first, second])
     assert found[first].state in {base.PENDING, base.RUNNING, base.COMPLETED}
     assert found[second].state in {base.PENDING, base.RUNNING, base.COMPLETED}
     calls = log.read_text().splitlines()
@@ -71,7 +68,7 @@ def test_a_grant_runs_whole_whatever_the_account_used_before(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, _member = team
     account = slurm_account_name(project)
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     assert _limit(account) == 6_000
     # a run of 1 GPU for a little over a minute: Slurm counts it against the account

@@ -5,8 +5,6 @@ platform's job, recorded with its id."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +22,7 @@ from laif.compute.scheduler import use_scheduler
 from laif.compute.scheduler.slurm import SlurmScheduler
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
-from tests.slurm_support import slurm
+from tests.slurm_support import CLUSTER, slurm, slurm_scheduler
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
@@ -34,24 +32,29 @@ CLIENT_TIMEOUT = 6
 
 
 @pytest.fixture
-def late_sbatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A directory first on PATH whose ``sbatch`` runs the real one, then answers only after the
-    platform's client timeout (``exec sleep``: the platform kills it, as it would a stuck
-    sbatch). Its ``mode`` file: "late" (that), "drop" (never calls the real sbatch, then hangs),
-    "direct" (the real sbatch, answering at once)."""
-    real = shutil.which("sbatch")
-    assert real is not None
+def late_sbatch(tmp_path: Path) -> Path:
+    """A command put before the cluster's own prefix (``command_prefix``: the platform runs every
+    Slurm command through it) that runs the real sbatch, then answers only after the platform's
+    client timeout (``exec sleep``: the platform kills it, as it would a stuck sbatch); every
+    other command runs at once. Its ``mode`` file: "late" (that), "drop" (never calls the real
+    sbatch, then hangs), "direct" (the real sbatch, answering at once)."""
     (tmp_path / "mode").write_text("late")
-    wrapper = tmp_path / "sbatch"
+    wrapper = tmp_path / "late"
     wrapper.write_text(
         "#!/bin/bash\n"
+        f'command=${{@:{len(CLUSTER.prefix) + 1}:1}}\n'
+        'if [ "$command" != sbatch ]; then exec "$@"; fi\n'
         f'mode=$(cat {tmp_path}/mode)\n'
-        f'if [ "$mode" = direct ]; then exec {real} "$@"; fi\n'
-        f'if [ "$mode" = late ]; then {real} "$@" || exit $?; fi\n'
+        'if [ "$mode" = direct ]; then exec "$@"; fi\n'
+        'if [ "$mode" = late ]; then "$@" || exit $?; fi\n'
         "exec sleep 120\n")
     wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     return tmp_path
+
+
+def _scheduler(late: Path, timeout: float) -> SlurmScheduler:
+    """The platform's Slurm scheduler on the test cluster, its sbatch through the wrapper."""
+    return SlurmScheduler(timeout=timeout, command_prefix=[str(late / "late"), *CLUSTER.prefix])
 
 
 def _slurm_jobs_of(account: str) -> set[str]:
@@ -77,16 +80,16 @@ def test_an_answer_after_the_client_timeout_leaves_one_job(
     grant(project, lead, 10, today=timezone.localdate())
     account = slurm_account_name(project)
     with override_settings(LAIF_JOBS_DIR=jobs_root):
-        slurm_account_sync(project_id=project.pk, scheduler=SlurmScheduler(timeout=30))
+        slurm_account_sync(project_id=project.pk, scheduler=slurm_scheduler(30))
         started = time.monotonic()
-        with use_scheduler(SlurmScheduler(timeout=CLIENT_TIMEOUT)):
+        with use_scheduler(_scheduler(late_sbatch, CLIENT_TIMEOUT)):
             job = submit_job(project, lead, today=None, script=SCRIPT, gpus=1,
                              time_limit_minutes=1)
         assert time.monotonic() - started >= CLIENT_TIMEOUT  # sbatch did time out
         # the platform looked the job up by its tag and recorded it; later passes, with an
         # sbatch that answers, submit nothing more
         (late_sbatch / "mode").write_text("direct")
-        with use_scheduler(SlurmScheduler(timeout=30)):
+        with use_scheduler(_scheduler(late_sbatch, 30)):
             assert jobs.job_recover_stuck() == []
             assert jobs.job_dispatch_queued() == 0
             assert job.state == JobState.PENDING, (job.state, job.queued_reason)
@@ -106,15 +109,15 @@ def test_a_request_that_never_arrived_is_submitted_once_after_checking(
     account = slurm_account_name(project)
     (late_sbatch / "mode").write_text("drop")
     with override_settings(LAIF_JOBS_DIR=jobs_root):
-        slurm_account_sync(project_id=project.pk, scheduler=SlurmScheduler(timeout=30))
-        with use_scheduler(SlurmScheduler(timeout=CLIENT_TIMEOUT)):
+        slurm_account_sync(project_id=project.pk, scheduler=slurm_scheduler(30))
+        with use_scheduler(_scheduler(late_sbatch, CLIENT_TIMEOUT)):
             job = submit_job(project, lead, today=None, script=SCRIPT, gpus=0,
                              time_limit_minutes=1)
         assert job.state == JobState.CONFIRMING
         assert "did not answer" in job.queued_reason
         assert _slurm_jobs_of(account) == set()
         (late_sbatch / "mode").write_text("direct")
-        with use_scheduler(SlurmScheduler(timeout=30)):
+        with use_scheduler(_scheduler(late_sbatch, 30)):
             assert jobs.job_dispatch_queued() == 0  # never submitted while unconfirmed
             assert jobs.job_recover_stuck() == []  # too early to say it never came
             Job.objects.filter(pk=job.pk).update(

@@ -17,10 +17,10 @@ from laif.accounts.models import ClusterIdentity, Project, User
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.job_script import arguments, refused_lines
 from laif.compute.scheduler import base
-from laif.compute.scheduler.slurm import SlurmScheduler, command_env
+from laif.compute.scheduler.slurm import command_env
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _until_finished, jobs_root, team
-from tests.slurm_support import slurm
+from tests.slurm_support import slurm, slurm_scheduler
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db]
 __all__ = ["jobs_root", "team"]
@@ -91,7 +91,7 @@ def _spec(project: Project, user: User, workdir: Path, **changes: object) -> bas
 def test_the_command_line_wins_over_the_script_and_zero_gpus_grants_none(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     one = sched.submit(_spec(project, lead, jobs_root / "one"))
     none = sched.submit(_spec(project, lead, jobs_root / "none", gpus=0))
@@ -112,7 +112,7 @@ def test_the_throttle_is_passed_and_sbatch_variables_are_not(
         team: tuple[Project, User, User], jobs_root: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     project, lead, _member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     array = sched.submit(_spec(project, lead, jobs_root / "array", gpus=0, array_size=3,
                                array_throttle=1, script="#!/bin/bash\ntrue\n"))
@@ -134,7 +134,7 @@ def test_the_throttle_is_passed_and_sbatch_variables_are_not(
 def test_a_job_is_found_by_this_installations_tag_only(
         team: tuple[Project, User, User], jobs_root: Path) -> None:
     project, lead, member = team
-    sched = SlurmScheduler(timeout=30)
+    sched = slurm_scheduler(30)
     slurm_account_sync(project_id=project.pk, today=TODAY, scheduler=sched)
     script = "#!/bin/bash\ntrue\n"
     # a job of another installation (or an earlier database) with the same platform job id
