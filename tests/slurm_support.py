@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,11 @@ def record_state(job: dict[str, Any]) -> str:
     return state_name(job["state"]["current"])
 
 
-def slurm_scheduler(timeout: float = 30) -> SlurmScheduler:
-    """The platform's Slurm scheduler, talking to the test cluster."""
-    return SlurmScheduler(timeout=timeout, command_prefix=CLUSTER.prefix)
+def slurm_scheduler(timeout: float = 30, *, before: Sequence[str] = ()) -> SlurmScheduler:
+    """The platform's Slurm scheduler, talking to the test cluster; ``before``: a command put in
+    front of the cluster's prefix (a test's wrapper, which finds the Slurm command itself at
+    argument ``len(CLUSTER.prefix) + 1``)."""
+    return SlurmScheduler(timeout=timeout, command_prefix=[*before, *CLUSTER.prefix])
 
 
 def job_tempdir(prefix: str) -> Path:

@@ -52,7 +52,7 @@ def test_job_states_are_asked_by_their_ids_only(
     wrapper.write_text(f'#!/bin/bash\necho "${{@:{len(CLUSTER.prefix) + 1}}}" >> {log}\n'
                        'exec "$@"\n')
     wrapper.chmod(0o755)
-    logged = SlurmScheduler(timeout=30, command_prefix=[str(wrapper), *CLUSTER.prefix])
+    logged = slurm_scheduler(30, before=[str(wrapper)])
     found = logged.status([first, second])
     assert found[first].state in {base.PENDING, base.RUNNING, base.COMPLETED}
     assert found[second].state in {base.PENDING, base.RUNNING, base.COMPLETED}

@@ -19,7 +19,6 @@ from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.dispatch import job_tag
 from laif.compute.models import Job, JobState
 from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.slurm import SlurmScheduler
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
 from tests.slurm_support import CLUSTER, slurm, slurm_scheduler
@@ -52,11 +51,6 @@ def late_sbatch(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _scheduler(late: Path, timeout: float) -> SlurmScheduler:
-    """The platform's Slurm scheduler on the test cluster, its sbatch through the wrapper."""
-    return SlurmScheduler(timeout=timeout, command_prefix=[str(late / "late"), *CLUSTER.prefix])
-
-
 def _slurm_jobs_of(account: str) -> set[str]:
     """The ids of every job slurmctld holds for the account, finished ones included."""
     out = slurm("squeue", "-h", "-a", "-t", "all", "-A", account, "-o", "%F")
@@ -82,14 +76,14 @@ def test_an_answer_after_the_client_timeout_leaves_one_job(
     with override_settings(LAIF_JOBS_DIR=jobs_root):
         slurm_account_sync(project_id=project.pk, scheduler=slurm_scheduler(30))
         started = time.monotonic()
-        with use_scheduler(_scheduler(late_sbatch, CLIENT_TIMEOUT)):
+        with use_scheduler(slurm_scheduler(CLIENT_TIMEOUT, before=[str(late_sbatch / "late")])):
             job = submit_job(project, lead, today=None, script=SCRIPT, gpus=1,
                              time_limit_minutes=1)
         assert time.monotonic() - started >= CLIENT_TIMEOUT  # sbatch did time out
         # the platform looked the job up by its tag and recorded it; later passes, with an
         # sbatch that answers, submit nothing more
         (late_sbatch / "mode").write_text("direct")
-        with use_scheduler(_scheduler(late_sbatch, 30)):
+        with use_scheduler(slurm_scheduler(30, before=[str(late_sbatch / "late")])):
             assert jobs.job_recover_stuck() == []
             assert jobs.job_dispatch_queued() == 0
             assert job.state == JobState.PENDING, (job.state, job.queued_reason)
@@ -110,14 +104,14 @@ def test_a_request_that_never_arrived_is_submitted_once_after_checking(
     (late_sbatch / "mode").write_text("drop")
     with override_settings(LAIF_JOBS_DIR=jobs_root):
         slurm_account_sync(project_id=project.pk, scheduler=slurm_scheduler(30))
-        with use_scheduler(_scheduler(late_sbatch, CLIENT_TIMEOUT)):
+        with use_scheduler(slurm_scheduler(CLIENT_TIMEOUT, before=[str(late_sbatch / "late")])):
             job = submit_job(project, lead, today=None, script=SCRIPT, gpus=0,
                              time_limit_minutes=1)
         assert job.state == JobState.CONFIRMING
         assert "did not answer" in job.queued_reason
         assert _slurm_jobs_of(account) == set()
         (late_sbatch / "mode").write_text("direct")
-        with use_scheduler(_scheduler(late_sbatch, 30)):
+        with use_scheduler(slurm_scheduler(30, before=[str(late_sbatch / "late")])):
             assert jobs.job_dispatch_queued() == 0  # never submitted while unconfirmed
             assert jobs.job_recover_stuck() == []  # too early to say it never came
             Job.objects.filter(pk=job.pk).update(
