@@ -10,8 +10,8 @@ from typing import Any
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.compute import statements
-from laif.compute.statement_models import CreditNote, Statement
+from laif.billing import services as statements
+from laif.billing.models import CreditNote, Statement
 from laif.fund import services as fund
 from laif.fund.models import CashbackClaim, ClaimState
 from tests.compute.billing_support import NOW, entry, issue

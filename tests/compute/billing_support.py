@@ -11,9 +11,10 @@ from django.utils import timezone
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
-from laif.compute import ledger_totals, statements
+from laif.billing import services as statements
+from laif.billing.models import Statement
+from laif.compute import ledger_totals
 from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord, UsageSource
-from laif.compute.statement_models import Statement
 from laif.fund import services as fund
 from tests.factories import World
 

@@ -12,13 +12,14 @@ from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
+from laif.billing.demo import billing_demo_load
+from laif.billing.models import Statement
 from laif.compute import ledger_selectors, sacct
 from laif.compute.budget import minutes_of
-from laif.compute.demo import CLUSTER, compute_demo_load, demo_sacct_json
+from laif.compute.demo import CLUSTER, demo_sacct_json
 from laif.compute.ledger_models import UsageEntry, UsageRecord
 from laif.compute.models import Allocation
 from laif.compute.slurm_accounts import slurm_account_name
-from laif.compute.statement_models import Statement
 from laif.fund import services as fund_services
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def loaded() -> tuple[Project, User]:
     accounts_demo.demo_load()
-    compute_demo_load(now=NOW)
+    billing_demo_load(now=NOW)
     project = Project.objects.get(name=accounts_demo.DEMO_PROJECT)
     return project, User.objects.get(email=accounts_demo.ORG_ADMIN)
 
@@ -80,8 +81,8 @@ def test_the_ledger_equals_the_replayed_sacct_output(loaded: tuple[Project, User
 def test_a_second_load_changes_nothing(loaded: tuple[Project, User]) -> None:
     before = (UsageRecord.objects.count(), UsageEntry.objects.count(),
               Statement.objects.count(), Allocation.objects.count())
-    again = compute_demo_load(now=NOW)
-    assert again.records_new == 0
+    again = billing_demo_load(now=NOW)
+    assert again.usage.records_new == 0
     assert (UsageRecord.objects.count(), UsageEntry.objects.count(),
             Statement.objects.count(), Allocation.objects.count()) == before
 

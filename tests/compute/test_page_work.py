@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.compute import ledger, ledger_totals, statements
+from laif.billing import services as statements
+from laif.billing.models import Statement
+from laif.compute import ledger, ledger_totals
 from laif.compute.ledger_models import UsageEntry
-from laif.compute.statement_models import Statement
 from tests.api_support import client_as
 from tests.compute.billing_support import issue
 from tests.compute.jobs_support import grant

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.compute import statements
-from laif.compute.statement_pdf import FetchRefused, local_fetcher
+from laif.billing import services as statements
+from laif.billing.pdf import FetchRefused, local_fetcher
 from tests.api_support import client_as
 from tests.compute.billing_support import NOW, entry, issue
 from tests.factories import World

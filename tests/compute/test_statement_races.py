@@ -17,7 +17,7 @@ from django.test import override_settings
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
 from laif.accounts.errors import Conflict
-from laif.compute.statement_models import BilledEntry, Statement
+from laif.billing.models import BilledEntry, Statement
 from laif.fund import services as fund
 from laif.fund.models import CashbackClaim
 from tests.compute.billing_support import NOW, entry, issue

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from laif.accounts.models import User
-from laif.compute.pricing import euros_to_cents
-from laif.compute.statement_models import CreditNote, Statement
+from laif.billing.models import CreditNote, Statement
+from laif.billing.pricing import euros_to_cents
 from tests.compute.billing_support import entry, issue
 from tests.factories import World
 

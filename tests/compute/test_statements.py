@@ -12,9 +12,9 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry
-from laif.compute import statement_selectors as sel
-from laif.compute import statements
-from laif.compute.statement_models import BilledEntry, Statement, StatementImmutable, StatementLine
+from laif.billing import selectors as sel
+from laif.billing import services as statements
+from laif.billing.models import BilledEntry, Statement, StatementImmutable, StatementLine
 from tests.compute.billing_support import NOW, entry, issue
 from tests.factories import World, staff
 

@@ -14,7 +14,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry, Notice, Organisation
-from laif.compute.statement_models import Statement
+from laif.billing.models import Statement
 from laif.fund import selectors, services
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from tests.compute.billing_support import NOW, entry, issue

@@ -13,8 +13,8 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, PermissionDenied
 from laif.accounts.models import AuditEntry, User
-from laif.compute import statements
-from laif.compute.statement_models import Statement
+from laif.billing import services as statements
+from laif.billing.models import Statement
 from laif.fund import selectors, services
 from laif.fund.models import CashbackClaim, ClaimState
 from tests.compute.billing_support import NOW, entry, issue

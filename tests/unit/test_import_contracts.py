@@ -33,6 +33,9 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
+LAYERS = "Layers of the apps (wiring, CLI, fund | ops, billing, compute, accounts, catalogue)"
+
+
 @pytest.mark.parametrize(
     ("module", "wrong_import", "contract"),
     [
@@ -41,8 +44,10 @@ def test_the_project_keeps_its_contracts() -> None:
         ("cli/client.py", "from laif.compute import services", "The CLI talks to the REST API only"),
         ("ops/beats.py", "from laif.compute.models import Allocation",
          "No app imports another app's models"),
-        ("compute/views.py", "from laif.fund import selectors",
-         "Layers: the wiring, the CLI, fund and ops, compute, accounts, the catalogue"),
+        ("compute/views.py", "from laif.fund import selectors", LAYERS),
+        ("compute/ledger_totals.py", "from laif.billing import selectors", LAYERS),
+        ("fund/services.py", "from laif.billing.models import BilledEntry",
+         "No app imports another app's models"),
     ],
 )
 def test_a_wrong_import_breaks_its_contract(
@@ -57,5 +62,6 @@ def test_a_wrong_import_breaks_its_contract(
     result = lint_imports(tmp_path, pythonpath=src)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{contract} BROKEN" in result.stdout
+    # the report wraps long contract names: compare with the whitespace made single spaces
+    assert f"{contract} BROKEN" in " ".join(result.stdout.split())
     assert "1 broken" in result.stdout

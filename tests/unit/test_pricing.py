@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from laif.catalogue import CATALOGUE_DIR, CatalogueError
-from laif.catalogue.prices import load_prices, parse_prices
-from laif.compute.pricing import (
+from laif.billing.pricing import (
     NoPrice,
     Resource,
     Usage,
@@ -22,6 +20,8 @@ from laif.compute.pricing import (
     price_lines,
     price_on,
 )
+from laif.catalogue import CATALOGUE_DIR, CatalogueError
+from laif.catalogue.prices import load_prices, parse_prices
 
 PARTITIONS = frozenset({"gpu", "gpu-dev"})
 

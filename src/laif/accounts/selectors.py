@@ -38,6 +38,11 @@ def audit_staff_read(access: Access, actor: Actor, target: str, org_id: int) -> 
         audit_record(actor=actor, action="data.accessed", target=target, organisation_id=org_id)
 
 
+def user_by_email(email: str) -> User:
+    """The login with this e-mail address (``User.DoesNotExist`` when there is none)."""
+    return User.objects.get(email=email)
+
+
 def organisations_for(access: Access) -> QuerySet[Organisation]:
     qs = Organisation.objects.annotate(
         member_count=Count("memberships", distinct=True),

@@ -305,12 +305,12 @@ def demo() -> None:
     and last month's statement (idempotent)."""
     _django()
     from laif.accounts.demo import demo_load
-    from laif.compute.demo import compute_demo_load
+    from laif.billing.demo import billing_demo_load
 
     logins = demo_load()
-    usage = compute_demo_load()
-    console.print(f"demo usage: {usage.records_new} new records; statement of last month: "
-                  f"{usage.statement_number}")
+    billing = billing_demo_load()
+    console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
+                  f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")
     table.add_column("role")
     table.add_column("e-mail")

@@ -1,8 +1,8 @@
 """Demo compute data for the embedded single-machine setup, on top of ``accounts.demo``: an
-allocation for the demo project, cluster identities for its people, a month and a half of GPU
-usage replayed as ``sacct --json`` output, and the issued statement of last month.
+allocation for the demo project, cluster identities for its people and a month and a half of GPU
+usage replayed as ``sacct --json`` output (``billing.demo`` issues last month's statement).
 
-Everything goes through the services a real factory uses (request, review, ingestion, statement),
+Everything goes through the services a real factory uses (request, review, ingestion),
 so the demo shows what those produce. Idempotent: what exists already is left as it is. Never run
 in production (refused there).
 """
@@ -23,11 +23,10 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, ProjectRole, User
 from laif.accounts.services.identities import cluster_identity_ensure
-from laif.compute import capacity, ledger, review, services, statements
+from laif.compute import capacity, ledger, review, services
 from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import Allocation, AllocationRequest
 from laif.compute.slurm_accounts import slurm_account_name
-from laif.compute.statement_models import Statement
 
 CLUSTER = "meluxina-ai"
 FIRST_JOB_ID = 700_001
@@ -37,14 +36,15 @@ FIRST_JOB_ID = 700_001
 @dataclass(frozen=True)
 class DemoUsage:
     allocation_id: int
+    project_id: int
+    organisation_id: int
+    last_month: date
     records_new: int
-    statement_number: str
 
 
 def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
     """Give the demo project of ``accounts.demo`` an approved allocation from the first day of
-    last month, usage from then until ``now`` and the statement of last month (issued by the demo
-    operator). Needs ``accounts.demo.demo_load`` first."""
+    last month and usage from then until ``now``. Needs ``accounts.demo.demo_load`` first."""
     if settings.PRODUCTION:
         raise RuntimeError("demo data is refused in production (LAIF_ENV=production)")
     now = now or timezone.now()
@@ -63,15 +63,9 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
         data = demo_sacct_json(account=account, users=people,
                                start=_local_midnight(last_month), end=now - timedelta(hours=1))
         records_new = ledger.usage_ingest_sacct(data=data).records_new
-    operator = User.objects.get(email=accounts_demo.OPERATOR)
-    statement = Statement.objects.filter(organisation_id=project.organisation_id,
-                                         month=last_month).first()
-    if statement is None:
-        statement = statements.statement_issue(
-            access=access_for(operator), actor=Actor.of(operator),
-            organisation_id=project.organisation_id, month=last_month, now=now)
-    return DemoUsage(allocation_id=allocation.pk, records_new=records_new,
-                     statement_number=statement.number)
+    return DemoUsage(allocation_id=allocation.pk, project_id=project.pk,
+                     organisation_id=project.organisation_id, last_month=last_month,
+                     records_new=records_new)
 
 
 def _site() -> ZoneInfo:

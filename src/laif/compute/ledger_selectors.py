@@ -25,7 +25,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -179,3 +179,41 @@ def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
     rows = (UsageTotal.objects.filter(allocation__isnull=False).order_by()
             .values_list("allocation__pool_id").annotate(total=Sum("gpu_seconds")))
     return {int(pool): int(total or 0) for pool, total in rows}
+
+
+# --- the unbilled part of the ledger, for billing (which owns what "issued" means) ---------
+
+def _billable(month: date, issued_months: Any) -> Q:
+    """Usage a statement of ``month`` bills: the month's, and that of earlier months in
+    ``issued_months`` (months whose statement is issued: late usage, billed as adjustments).
+    ``issued_months``: dates, or a query of them (one SQL statement then)."""
+    return Q(month=month) | Q(month__lt=month, month__in=issued_months)
+
+
+def entries_unbilled_for(org_id: int, month: date, issued_months: Any) -> QuerySet[UsageEntry]:
+    """An organisation's entries on no statement yet that a statement of ``month`` bills."""
+    return UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).filter(
+        _billable(month, issued_months))
+
+
+def unbilled_groups(org_id: int, month: date, issued_months: Any) -> list[dict[str, Any]]:
+    """The sums of ``entries_unbilled_for`` per project, member, partition and month, read from
+    the running totals (``ledger_totals``): a few rows whatever the number of entries."""
+    rows = (
+        UsageTotal.objects.filter(organisation_id=org_id, entries__gt=F("billed_entries"))
+        .filter(_billable(month, issued_months)).order_by()
+        .values("project_id", "user_id", "partition", "month")
+        .annotate(gpu=Sum(F("gpu_seconds") - F("billed_gpu_seconds")),
+                  cpu=Sum(F("cpu_seconds") - F("billed_cpu_seconds")),
+                  energy=Sum(F("energy_j") - F("billed_energy_j")),
+                  reported=Sum(F("energy_reported") - F("billed_energy_reported")),
+                  n=Sum(F("entries") - F("billed_entries")))
+        .order_by("month", "project_id", "user_id", "partition"))
+    return [dict(row) for row in rows]
+
+
+def entries_billed_on_line(line_id: int) -> QuerySet[UsageEntry]:
+    """The entries a statement line bills, with their accounting records, oldest first."""
+    return UsageEntry.objects.select_related("record").filter(
+        Q(billed__gpu_line_id=line_id) | Q(billed__cpu_line_id=line_id)
+    ).order_by("record__end_time", "id")

@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from laif.compute.ledger_models import UsageEntry, UsageTotal
-from laif.compute.statement_models import BilledEntry
 
 KEY = ("organisation_id", "project_id", "user_id", "allocation_id", "partition", "month")
 """A row's key: the columns an entry and its total share."""
@@ -79,11 +78,10 @@ def _key_filter(row: Any) -> dict[str, Any]:
 def totals_bill(statement_id: int) -> None:
     """Move what a statement just billed (its linked entries) to the billed part of the totals,
     in ``statement_issue``'s transaction. One ``UPDATE`` per key the statement touched."""
-    groups = (BilledEntry.objects.filter(statement_id=statement_id).order_by()
-              .values(**{c: F(f"entry__{c}") for c in KEY})
-              .annotate(n=Count("id"), gpu=Sum("entry__gpu_seconds"),
-                        cpu=Sum("entry__cpu_seconds"), energy=Sum("entry__energy_j"),
-                        reported=Count("entry__energy_j"))
+    groups = (UsageEntry.objects.filter(billed__statement_id=statement_id).order_by()
+              .values(*KEY)
+              .annotate(n=Count("id"), gpu=Sum("gpu_seconds"), cpu=Sum("cpu_seconds"),
+                        energy=Sum("energy_j"), reported=Count("energy_j"))
               .order_by(*KEY))
     for row in groups:
         updated = UsageTotal.objects.filter(**_key_filter(row)).update(

@@ -365,6 +365,6 @@ class Installation(models.Model):
 
 
 
-# The usage ledger, statements and credit notes live in their own modules; imported here so that
+# The usage ledger and the Slurm accounts live in their own modules; imported here so that
 # Django registers their models.
-from laif.compute import ledger_models, slurm_models, statement_models  # noqa: E402,F401
+from laif.compute import ledger_models, slurm_models  # noqa: E402,F401

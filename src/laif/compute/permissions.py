@@ -23,8 +23,3 @@ def can_import_awards(access: Access) -> bool:
 def sees_pools(access: Access) -> bool:
     """Pool figures and the review queue: the client-facing staff (not trainers)."""
     return access.sees_all_clients
-
-
-def can_bill(access: Access) -> bool:
-    """Issue statements and credit notes, mark cashback claims paid: operators."""
-    return StaffRoleName.OPERATOR in access.staff_roles

@@ -348,6 +348,7 @@ INSTALLED_APPS = [
     "csp",
     "laif.accounts",
     "laif.compute",
+    "laif.billing",
     "laif.fund",
     "laif.ops",
 ]

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from laif.accounts import urls as accounts_urls
 from laif.accounts import views
-from laif.compute import statement_urls
+from laif.billing import urls as statement_urls
 from laif.compute import urls as compute_urls
 from laif.config.api import api
 from laif.fund import urls as fund_urls

@@ -30,7 +30,7 @@ class ClaimState(models.TextChoices):
 class CashbackClaim(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                      related_name="cashback_claims")
-    statement = models.OneToOneField("compute.Statement", on_delete=models.PROTECT,
+    statement = models.OneToOneField("billing.Statement", on_delete=models.PROTECT,
                                      related_name="cashback_claim")
     month = models.DateField()  # the statement's month (the cap's window is its year)
     state = models.CharField(max_length=10, choices=ClaimState.choices,

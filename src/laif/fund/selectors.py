@@ -16,9 +16,9 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import audit_staff_read
+from laif.billing import selectors as statement_selectors
+from laif.billing.models import Statement
 from laif.catalogue.cashback import CashbackRule, load_cashback
-from laif.compute import statement_selectors
-from laif.compute.statement_models import Statement
 from laif.fund import rules
 from laif.fund.models import AidRecord, CashbackClaim, ClaimState
 

@@ -25,9 +25,9 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import Organisation
 from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.accounts.selectors import org_admins
-from laif.compute import statement_selectors
-from laif.compute.permissions import can_bill
-from laif.compute.pricing import euros_text
+from laif.billing import selectors as statement_selectors
+from laif.billing.pricing import euros_text
+from laif.billing.selectors import can_bill
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from laif.fund.selectors import cashback_rule, claim_preview_of, credited_since
 

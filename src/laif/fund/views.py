@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
-from laif.compute.permissions import can_bill
-from laif.compute.statement_selectors import organisation_of
+from laif.billing.selectors import can_bill, organisation_of
 from laif.fund import selectors, services
 
 

@@ -12,8 +12,8 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from laif.compute.statement_models import CreditNote, Statement
-from laif.compute.statement_selectors import credited_cents, statement_lines
+from laif.billing.models import CreditNote, Statement
+from laif.billing.selectors import credited_cents, statement_lines
 
 STATIC_PREFIX = "/static/"
 
@@ -44,7 +44,7 @@ def _pdf(html: str) -> bytes:
 
 def statement_pdf(statement: Statement) -> bytes:
     lines = list(statement_lines(statement))
-    return _pdf(render_to_string("compute/statement_pdf.html", {
+    return _pdf(render_to_string("billing/statement_pdf.html", {
         "statement": statement, "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],
         "credit_notes": list(statement.credit_notes.all()),
@@ -52,7 +52,7 @@ def statement_pdf(statement: Statement) -> bytes:
 
 
 def credit_note_pdf(note: CreditNote) -> bytes:
-    return _pdf(render_to_string("compute/credit_note_pdf.html", {
+    return _pdf(render_to_string("billing/credit_note_pdf.html", {
         "note": note, "statement": note.statement,
         "lines": list(note.lines.select_related("line"))}))
 

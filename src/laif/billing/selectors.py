@@ -14,18 +14,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound
-from laif.accounts.models import Organisation, Project, User
+from laif.accounts.models import Organisation, Project, StaffRoleName, User
 from laif.accounts.selectors import audit_staff_read
+from laif.billing import pricing
+from laif.billing.models import CreditNote, Statement, StatementLine
 from laif.catalogue.prices import PriceCatalogue
-from laif.compute import pricing
-from laif.compute.ledger_models import UsageEntry, UsageTotal
-from laif.compute.statement_models import CreditNote, Statement, StatementLine
+from laif.compute import ledger_selectors
+
+
+def can_bill(access: Access) -> bool:
+    """Issue statements and credit notes, mark cashback claims paid: operators."""
+    return StaffRoleName.OPERATOR in access.staff_roles
+
 
 FIRST_MONTH = date(2000, 1, 1)
 LAST_MONTH = date(2100, 12, 1)
@@ -100,35 +106,21 @@ class Draft:
     issued: Statement | None = None
 
 
-def _billable(month: date, issued: QuerySet[Statement, Any]) -> Q:
-    """What a statement of ``month`` bills: unbilled usage of the month, and of earlier months
-    whose statement is already issued (late usage: adjustments). Usage of an earlier month not
-    yet issued waits for that month's own statement."""
-    return Q(month=month) | Q(month__lt=month, month__in=issued)
+def _issued_before(org_id: int, month: date) -> QuerySet[Statement, Any]:
+    """The months before ``month`` whose statement is issued: their late usage is billed by the
+    statement of ``month`` as adjustments; an earlier month not yet issued waits for its own."""
+    return Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
 
 
-def billable_entries(org_id: int, month: date) -> QuerySet[UsageEntry]:
-    """The unbilled ledger entries a statement of ``month`` bills (``_billable``)."""
-    issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
-    return UsageEntry.objects.filter(organisation_id=org_id, billed__isnull=True).filter(
-        _billable(month, issued))
+def billable_entries(org_id: int, month: date) -> QuerySet[Any]:
+    """The unbilled ledger entries a statement of ``month`` bills."""
+    return ledger_selectors.entries_unbilled_for(org_id, month, _issued_before(org_id, month))
 
 
 def billable_groups(org_id: int, month: date) -> list[dict[str, Any]]:
     """The sums of ``billable_entries`` per project, member, partition and month, read from the
-    ledger's running totals (``ledger_totals``): a few rows whatever the number of entries."""
-    issued = Statement.objects.filter(organisation_id=org_id, month__lt=month).values("month")
-    rows = (
-        UsageTotal.objects.filter(organisation_id=org_id, entries__gt=F("billed_entries"))
-        .filter(_billable(month, issued)).order_by()
-        .values("project_id", "user_id", "partition", "month")
-        .annotate(gpu=Sum(F("gpu_seconds") - F("billed_gpu_seconds")),
-                  cpu=Sum(F("cpu_seconds") - F("billed_cpu_seconds")),
-                  energy=Sum(F("energy_j") - F("billed_energy_j")),
-                  reported=Sum(F("energy_reported") - F("billed_energy_reported")),
-                  n=Sum(F("entries") - F("billed_entries")))
-        .order_by("month", "project_id", "user_id", "partition"))
-    return [dict(row) for row in rows]
+    ledger's running totals: a few rows whatever the number of entries."""
+    return ledger_selectors.unbilled_groups(org_id, month, _issued_before(org_id, month))
 
 
 def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
@@ -218,14 +210,13 @@ def statement_lines(statement: Statement) -> QuerySet[StatementLine]:
 
 
 def line_entries(*, access: Access, actor: Actor | None, statement_id: int,
-                 line_id: int) -> QuerySet[UsageEntry]:
+                 line_id: int) -> QuerySet[Any]:
     """The ledger entries a statement line bills (its traceability to accounting)."""
     statement = statement_get(access=access, actor=actor, statement_id=statement_id)
     line = statement.lines.filter(pk=line_id).first()
     if line is None:
         raise NotFound(_("Statement line not found."))
-    return UsageEntry.objects.select_related("record").filter(
-        Q(billed__gpu_line=line) | Q(billed__cpu_line=line)).order_by("record__end_time", "id")
+    return ledger_selectors.entries_billed_on_line(line.pk)
 
 
 def credited_cents(statement: Statement) -> int:

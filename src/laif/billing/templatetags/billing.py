@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from laif.compute.pricing import euros_text
+from laif.billing.pricing import euros_text
 
 register = template.Library()
 

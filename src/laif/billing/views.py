@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
-from laif.compute import pricing, statement_pdf, statements
-from laif.compute import statement_selectors as sel
-from laif.compute.permissions import can_bill
-from laif.compute.statement_models import Statement
+from laif.billing import pdf as statement_pdf
+from laif.billing import pricing
+from laif.billing import selectors as sel
+from laif.billing import services as statements
+from laif.billing.models import Statement
+from laif.billing.selectors import can_bill
 
 
 def _previous_month() -> str:
@@ -42,7 +44,7 @@ def statement_list(request: HttpRequest, org_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.warning(request, exc.message)
     org = sel.organisation_of(org_id)
-    return render(request, "compute/statement_list.html", {
+    return render(request, "billing/statement_list.html", {
         "org": org, "statements": found, "draft": draft, "can_bill": can_bill(access),
         "previous_month": _previous_month(), "is_admin": access.is_org_admin(org_id)})
 
@@ -69,7 +71,7 @@ def _detail(request: HttpRequest, st: Statement, *, posted: dict[str, str] | Non
     posted = posted or {}
     credit_rows = [(ln, ln.amount_cents - int(getattr(ln, "credited_cents", 0) or 0),
                     posted.get(f"credit-{ln.pk}", "")) for ln in lines]
-    return render(request, "compute/statement_detail.html", {
+    return render(request, "billing/statement_detail.html", {
         "statement": st, "org": st.organisation,
         "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],

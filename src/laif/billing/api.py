@@ -10,10 +10,11 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
-from laif.compute import statement_pdf, statements
-from laif.compute import statement_schemas as s
-from laif.compute import statement_selectors as sel
-from laif.compute.statement_models import CreditNote, Statement
+from laif.billing import pdf as statement_pdf
+from laif.billing import schemas as s
+from laif.billing import selectors as sel
+from laif.billing import services as statements
+from laif.billing.models import CreditNote, Statement
 from laif.config.apitypes import Id
 
 router = Router(tags=["statements"])

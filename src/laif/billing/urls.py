@@ -1,6 +1,6 @@
 from django.urls import path
 
-from laif.compute import statement_views as v
+from laif.billing import views as v
 
 urlpatterns = [
     path("organisations/<int:org_id>/statements/", v.statement_list, name="statement_list"),

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +28,7 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Organisation
-from laif.compute import ledger_totals
-from laif.compute.ledger_models import UsageTotal
-from laif.compute.permissions import can_bill
-from laif.compute.statement_models import (
+from laif.billing.models import (
     BilledEntry,
     CreditNote,
     CreditNoteLine,
@@ -39,7 +36,8 @@ from laif.compute.statement_models import (
     StatementImmutable,
     StatementLine,
 )
-from laif.compute.statement_selectors import billable_entries, draft_compute
+from laif.billing.selectors import billable_entries, can_bill, draft_compute
+from laif.compute import ledger_totals
 
 MAX_REASON = 2000
 
@@ -205,10 +203,3 @@ def credit_note_issue(*, access: Access, actor: Actor, statement_id: int, reason
                      detail={"number": note.number, "statement": statement.number,
                              "total_cents": note.total_cents, "reason": reason[:200]})
     return note
-
-
-def entries_unbilled(org_id: int) -> int:
-    """Ledger entries of an organisation not yet on any statement (for staff pages)."""
-    total = UsageTotal.objects.filter(organisation_id=org_id).aggregate(
-        n=Sum(F("entries") - F("billed_entries")))["n"]
-    return int(total or 0)

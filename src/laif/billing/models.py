@@ -61,6 +61,7 @@ class Statement(models.Model):
     price_assumption = models.BooleanField(default=False)
 
     class Meta:
+        db_table = "compute_statement"  # the name from before the split (ADR 0020)
         ordering: ClassVar[list[str]] = ["-month", "organisation_id"]
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["organisation", "month"], name="statement_once"),
@@ -99,6 +100,7 @@ class StatementLine(models.Model):
     price_assumption = models.BooleanField(default=False)
 
     class Meta:
+        db_table = "compute_statementline"  # the name from before the split (ADR 0020)
         ordering: ClassVar[list[str]] = ["is_adjustment", "usage_month", "project_label",
                                          "user_label", "partition", "resource", "id"]
         constraints: ClassVar[list[Any]] = [
@@ -126,6 +128,9 @@ class BilledEntry(models.Model):
     cpu_line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="cpu_entries")
 
+    class Meta:
+        db_table = "compute_billedentry"  # the name from before the split (ADR 0020)
+
     def __str__(self) -> str:
         return f"entry {self.entry_id} billed on {self.statement_id}"
 
@@ -141,6 +146,7 @@ class CreditNote(models.Model):
                                   related_name="+")
 
     class Meta:
+        db_table = "compute_creditnote"  # the name from before the split (ADR 0020)
         ordering: ClassVar[list[str]] = ["-issued_at", "-id"]
         constraints: ClassVar[list[Any]] = [
             models.CheckConstraint(condition=models.Q(total_cents__gt=0),
@@ -157,6 +163,7 @@ class CreditNoteLine(models.Model):
     amount_cents = models.BigIntegerField()
 
     class Meta:
+        db_table = "compute_creditnoteline"  # the name from before the split (ADR 0020)
         constraints: ClassVar[list[Any]] = [
             models.CheckConstraint(condition=models.Q(amount_cents__gt=0),
                                    name="creditline_amount_positive"),
