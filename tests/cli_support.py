@@ -12,7 +12,7 @@ import httpx
 from django.core.wsgi import get_wsgi_application
 from typer.testing import CliRunner, Result
 
-from laif.cli import main
+from laif.cli import main, session
 from tests.wsgi_support import connections_kept_open
 
 
@@ -24,6 +24,6 @@ def run_cli(args: list[str], token: str, config_dir: str | None = None) -> Resul
            "LAIF_CONFIG_DIR": config_dir or tempfile.mkdtemp(prefix="laif-cli-")}
     # A real server closes the database connection at the end of each request; inside a test
     # that would end the test's transaction (Django's test client does the same as here).
-    with connections_kept_open(), mock.patch.object(main, "TRANSPORT", transport), \
+    with connections_kept_open(), mock.patch.object(session, "TRANSPORT", transport), \
             mock.patch.dict(os.environ, env):
         return CliRunner().invoke(main.app, args)

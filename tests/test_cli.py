@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from laif.accounts.models import ApiToken
 from laif.cli import main as cli
+from laif.cli import session
 from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(cli, "TRANSPORT", httpx.WSGITransport(app=get_wsgi_application()))
+    monkeypatch.setattr(session, "TRANSPORT", httpx.WSGITransport(app=get_wsgi_application()))
     monkeypatch.setenv("LAIF_CONFIG_DIR", str(tmp_path / "cfg"))
     monkeypatch.delenv("LAIF_TOKEN", raising=False)
     monkeypatch.setenv("LAIF_URL", "http://localhost")
@@ -71,7 +72,7 @@ def test_commands_need_a_login(cli_env: Path) -> None:
 def test_unreachable_server_is_reported(
     world: World, cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "TRANSPORT", None)
+    monkeypatch.setattr(session, "TRANSPORT", None)
     monkeypatch.setenv("LAIF_TOKEN", "laif_x")
     monkeypatch.setenv("LAIF_URL", "http://127.0.0.1:9")
     result = CliRunner().invoke(cli.app, ["whoami"])

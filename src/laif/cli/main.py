@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from laif.cli import session
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
 from laif.cli.statements import cashback_app, statements_app
 from laif.cli.usage import usage_app
@@ -35,25 +34,8 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(usage_app, name="usage")
 app.add_typer(statements_app, name="statements")
 app.add_typer(cashback_app, name="cashback")
-console = Console()
-err = Console(stderr=True)
-
-# Tests inject an in-process transport here (httpx.WSGITransport over the Django app).
-TRANSPORT: httpx.BaseTransport | None = None
-
-
-def _client() -> Client:
-    creds = Credentials.load()
-    if creds is None:
-        err.print("[red]Not logged in.[/red] Run [bold]laif login[/bold] first "
-                  "(or set LAIF_TOKEN and LAIF_URL).")
-        raise typer.Exit(2)
-    return Client(creds.url, creds.token, transport=TRANSPORT)
-
-
-def _fail(exc: ApiError) -> typer.Exit:
-    err.print(f"[red]Error[/red] ({exc.status or 'network'}): {escape(str(exc.detail))}")
-    return typer.Exit(1)
+console = session.console
+err = session.err
 
 
 @app.command()
@@ -64,14 +46,14 @@ def login(
     days: Annotated[int, typer.Option(min=1, max=730, help="Token lifetime in days")] = 30,
 ) -> None:
     """Log in and keep a personal API token (only its hash is stored on the server)."""
-    client = Client(url, transport=TRANSPORT)
+    client = Client(url, transport=session.TRANSPORT)
     try:
         token = client.post("/auth/token", json={
             "email": email, "password": password, "name": f"cli@{os.uname().nodename}"[:100],
             "expires_days": days,
         })
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     path = Credentials(url, token["token"]).save()
     console.print(f"Logged in as [bold]{email}[/bold]; token {token['prefix']}... valid until "
                   f"{token['expires_at'][:10]}, saved in {path}")
@@ -81,9 +63,9 @@ def login(
 def whoami() -> None:
     """Show who you are logged in as, your organisations, projects and cluster identity."""
     try:
-        me = _client().get("/me")
+        me = session.client().get("/me")
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     console.print(f"[bold]{me['user']['email']}[/bold]")
     for org in me["organisations"]:
         console.print(f"  organisation: {escape(org['name'])} ({org['role']})")
@@ -103,7 +85,7 @@ def audit_verify() -> None:
 
     The server checks the heads it anchored outside its database; the head of each successful
     verification is also remembered on this machine and checked the next time."""
-    client = _client()
+    client = session.client()
     heads = HeadStore.load()
     known = heads.get(client.url)
     params = {"known_seq": known[0], "known_hash": known[1]} if known else {}
@@ -111,7 +93,7 @@ def audit_verify() -> None:
         with console.status("Verifying the audit chain..."):
             result = client.get("/audit/verify", params=params)
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     if result["ok"]:
         if result["head_seq"]:
             heads.put(client.url, result["head_seq"], result["head_hash"])
@@ -139,9 +121,9 @@ def identities_export(
         err.print("[red]--format must be json, csv or passwd[/red]")
         raise typer.Exit(2)
     try:
-        records = _client().get("/identities/export")
+        records = session.client().get("/identities/export")
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     out = output.open("w", newline="") if output else sys.stdout
     try:
         if fmt == "json":
@@ -218,10 +200,10 @@ def jobs_submit(
                             "array_size": array, "array_throttle": throttle,
                             "script": script.read_text() if script is not None else ""}
     try:
-        job = _client().post(f"/projects/{project}/jobs",
+        job = session.client().post(f"/projects/{project}/jobs",
                              json={k: v for k, v in body.items() if v is not None})
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     console.print(escape(_job_line(job)))
 
 
@@ -233,9 +215,9 @@ def jobs_list(
     """Your projects' jobs, newest first."""
     params = {k: v for k, v in {"project_id": project, "state": state}.items() if v is not None}
     try:
-        found = _client().get("/compute/jobs", params=params)
+        found = session.client().get("/compute/jobs", params=params)
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     table = Table(title=f"{len(found)} jobs")
     # nothing is cut at 80 columns: identifiers and states never wrap, the rest wraps, and why
     # a job waits goes under its name
@@ -257,9 +239,9 @@ def jobs_list(
 def jobs_show(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     """A job's state, why it waits, its resources and times."""
     try:
-        job = _client().get(f"/compute/jobs/{job_id}")
+        job = session.client().get(f"/compute/jobs/{job_id}")
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     console.print(f"[bold]{escape(_job_line(job))}[/bold]")
     for key in ("name", "project_code", "template", "gpus", "time_limit_minutes", "partition",
                 "array_size", "array_throttle", "worst_case_gpu_minutes", "scheduler",
@@ -274,9 +256,9 @@ def jobs_show(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
 def jobs_logs(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     """The job's output so far."""
     try:
-        logs = _client().get(f"/compute/jobs/{job_id}/logs")
+        logs = session.client().get(f"/compute/jobs/{job_id}/logs")
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     sys.stdout.write(logs["output"])
     for note in logs.get("notes") or []:
         err.print(escape(str(note)))
@@ -286,9 +268,9 @@ def jobs_logs(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
 def jobs_cancel(job_id: Annotated[int, typer.Argument(help="Job id")]) -> None:
     """Cancel a job (yours, or any of your project's if you lead it)."""
     try:
-        job = _client().post(f"/compute/jobs/{job_id}/cancel")
+        job = session.client().post(f"/compute/jobs/{job_id}/cancel")
     except ApiError as exc:
-        raise _fail(exc) from exc
+        raise session.fail(exc) from exc
     console.print(escape(_job_line(job)))
 
 

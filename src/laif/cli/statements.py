@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from laif.cli import session
 from laif.cli.client import ApiError, Client
 
 statements_app = typer.Typer(help="Monthly statements (list, show, pdf).", no_args_is_help=True)
@@ -53,34 +54,32 @@ def _org(client: Client, org: int | None) -> int:
 @statements_app.command("list")
 def statements_list(org: OrgOption = None) -> None:
     """Issued statements of the organisation, newest first."""
-    from laif.cli import main as cli
 
-    client = cli._client()
+    client = session.client()
     try:
         found = client.get(f"/organisations/{_org(client, org)}/statements")
     except ApiError as exc:
-        raise cli._fail(exc) from exc
+        raise session.fail(exc) from exc
     table = Table(title="Statements")
     for column in ("Id", "Month", "Number", "Total (full price)", "Adjustments", "Credited"):
         table.add_column(column)
     for s in found:
         table.add_row(str(s["id"]), s["month"][:7], escape(s["number"]), euros(s["total_cents"]),
                       euros(s["adjustment_cents"]), euros(s["credited_cents"]))
-    cli.console.print(table)
+    session.console.print(table)
 
 
 @statements_app.command("show")
 def statements_show(statement_id: Annotated[int, typer.Argument(min=1, max=2_147_483_647)]
                     ) -> None:
     """A statement's lines, adjustments and totals."""
-    from laif.cli import main as cli
 
-    client = cli._client()
+    client = session.client()
     try:
         s = client.get(f"/statements/{statement_id}")
         notes = client.get(f"/statements/{statement_id}/credit-notes")
     except ApiError as exc:
-        raise cli._fail(exc) from exc
+        raise session.fail(exc) from exc
     table = Table(title=f"Statement {escape(s['number'])} ({s['month'][:7]})")
     for column in ("Project", "Member", "Partition", "Resource", "Month of use", "Hours",
                    "EUR/h", "Amount", "Energy"):
@@ -91,12 +90,12 @@ def statements_show(statement_id: Annotated[int, typer.Argument(min=1, max=2_147
                       "GPU-hours" if ln["resource"] == "gpu" else "CPU-hours", month,
                       ln["hours"], ln["unit_price_eur"], euros(ln["amount_cents"]),
                       energy(ln["energy_j"]) if ln["resource"] == "gpu" else "—")
-    cli.console.print(table)
-    cli.console.print(f"Usage of the month: {euros(s['usage_cents'])}")
-    cli.console.print(f"Adjustments: {euros(s['adjustment_cents'])}")
-    cli.console.print(f"[bold]Total (full price): {euros(s['total_cents'])}[/bold]")
+    session.console.print(table)
+    session.console.print(f"Usage of the month: {euros(s['usage_cents'])}")
+    session.console.print(f"Adjustments: {euros(s['adjustment_cents'])}")
+    session.console.print(f"[bold]Total (full price): {euros(s['total_cents'])}[/bold]")
     for n in notes:
-        cli.console.print(f"Credit note {escape(n['number'])}: -{euros(n['total_cents'])} "
+        session.console.print(f"Credit note {escape(n['number'])}: -{euros(n['total_cents'])} "
                           f"({escape(n['reason'])})")
 
 
@@ -108,31 +107,29 @@ def statements_pdf(
     = None,
 ) -> None:
     """Write a statement's PDF to a file."""
-    from laif.cli import main as cli
 
-    client = cli._client()
+    client = session.client()
     try:
         number = client.get(f"/statements/{statement_id}")["number"]
         content = client.get_bytes(f"/statements/{statement_id}/pdf")
     except ApiError as exc:
-        raise cli._fail(exc) from exc
+        raise session.fail(exc) from exc
     target = output or Path(f"{number}.pdf")
     target.write_bytes(content)
-    cli.console.print(f"Wrote {escape(str(target))} ({len(content):,} bytes)")
+    session.console.print(f"Wrote {escape(str(target))} ({len(content):,} bytes)")
 
 
 @cashback_app.command("list")
 def cashback_list(org: OrgOption = None) -> None:
     """Cashback claims of the organisation and its de minimis total."""
-    from laif.cli import main as cli
 
-    client = cli._client()
+    client = session.client()
     try:
         org_id = _org(client, org)
         claims = client.get(f"/organisations/{org_id}/cashback-claims")
         total = client.get(f"/organisations/{org_id}/de-minimis")
     except ApiError as exc:
-        raise cli._fail(exc) from exc
+        raise session.fail(exc) from exc
     table = Table(title="Cashback claims (a reimbursement: statements stay at full price)")
     for column in ("Id", "Month", "Statement (full price)", "Eligible", "Claimed", "State"):
         table.add_column(column)
@@ -141,7 +138,7 @@ def cashback_list(org: OrgOption = None) -> None:
                                               if c["limited_by"] else "")
         table.add_row(str(c["id"]), c["month"][:7], euros(c["statement_total_cents"]),
                       euros(c["eligible_cents"]), claimed, c["state"])
-    cli.console.print(table)
-    cli.console.print(f"De minimis since {total['since']}: received "
+    session.console.print(table)
+    session.console.print(f"De minimis since {total['since']}: received "
                       f"{euros(total['received_cents'])}, pending {euros(total['pending_cents'])}"
                       f", left {euros(total['left_cents'])} of {euros(total['ceiling_cents'])}")

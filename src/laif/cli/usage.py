@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from laif.cli import session
 from laif.cli.client import ApiError
 
 usage_app = typer.Typer(help="Usage of the cluster: the ledger of finished jobs.",
@@ -62,12 +63,11 @@ def usage_ingest(
                                              help="sacct --json -X -D output to replay")],
 ) -> None:
     """Send sacct --json output to the usage ledger (operators); safe to send twice."""
-    from laif.cli import main as cli
 
-    client = cli._client()
+    client = session.client()
     data = sacct_json.read_bytes()
     read = new = 0
-    with Progress(console=cli.err, transient=True) as progress:
+    with Progress(console=session.err, transient=True) as progress:
         bar = progress.add_task("ingesting", total=len(data))
         for piece in pieces(data):
             try:
@@ -75,11 +75,11 @@ def usage_ingest(
                                      files={"sacct_json": ("sacct.json", piece,
                                                            "application/json")})
             except ApiError as exc:
-                raise cli._fail(exc) from exc
+                raise session.fail(exc) from exc
             read += result["records_read"]
             new += result["records_new"]
             progress.advance(bar, len(piece))
-    cli.console.print(f"{read:,} finished job runs read, {new:,} new in the ledger.")
+    session.console.print(f"{read:,} finished job runs read, {new:,} new in the ledger.")
 
 
 @usage_app.command("show")
@@ -89,37 +89,36 @@ def usage_show(
     month_to: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM")] = None,
 ) -> None:
     """A project's usage: GPU-hours, CPU-hours and energy per month and per member."""
-    from laif.cli import main as cli
 
     for value in (month_from, month_to):
         if value is not None and not _MONTH.match(value):
-            cli.err.print(f"[red]Not a month (YYYY-MM):[/red] {escape(value)}")
+            session.err.print(f"[red]Not a month (YYYY-MM):[/red] {escape(value)}")
             raise typer.Exit(2)
-    client = cli._client()
+    client = session.client()
     try:
         found = [p for p in client.get("/projects") if p["code"].lower() == project.lower()]
         if not found:
-            cli.err.print(f"[red]No project {escape(project)} among yours.[/red]")
+            session.err.print(f"[red]No project {escape(project)} among yours.[/red]")
             raise typer.Exit(1)
         params = {k: v for k, v in (("month_from", month_from), ("month_to", month_to)) if v}
         usage = client.get(f"/projects/{found[0]['id']}/usage", params=params)
     except ApiError as exc:
-        raise cli._fail(exc) from exc
+        raise session.fail(exc) from exc
     table = Table(title=f"Usage of {escape(usage['project_code'])}")
     for column in ("Month", "GPU-hours", "CPU-hours", "Energy"):
         table.add_column(column)
     for row in usage["by_month"]:
         table.add_row(row["month"][:7], *_usage_cells(row))
     table.add_row("total", *_usage_cells(usage["total"]))
-    cli.console.print(table)
+    session.console.print(table)
     members = Table(title="Per member")
     for column in ("Member", "GPU-hours", "CPU-hours", "Energy"):
         members.add_column(column)
     for row in usage["by_member"]:
         members.add_row(escape(row["email"] or "unknown cluster user"), *_usage_cells(row))
-    cli.console.print(members)
+    session.console.print(members)
     for b in usage["balances"]:
-        cli.console.print(f"allocation {b['allocation_id']} ({b['pool']}, {b['start']} to "
+        session.console.print(f"allocation {b['allocation_id']} ({b['pool']}, {b['start']} to "
                           f"{b['end']}): {b['granted_gpu_hours']} GPU-hours granted, "
                           f"{b['used_gpu_hours']} used, {b['reserved_gpu_hours']} reserved by "
                           f"unfinished jobs, {b['left_gpu_hours']} left "
