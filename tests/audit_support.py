@@ -9,8 +9,7 @@ import hashlib
 from typing import Any
 
 from laif.accounts import audit_chain
-from laif.accounts.audit import CHECKPOINT_ID, Actor, audit_record
-from laif.accounts.audit import _content as audit_content
+from laif.accounts.audit import CHECKPOINT_ID, Actor, audit_content, audit_record
 from laif.accounts.models import AuditCheckpoint, AuditEntry
 
 

@@ -13,8 +13,14 @@ from django.test import Client
 
 from laif.accounts import audit_chain, selectors, services
 from laif.accounts.access import access_for
-from laif.accounts.audit import CHECKPOINT_ID, SYSTEM, Actor, audit_record, audit_verify
-from laif.accounts.audit import _content as audit_content
+from laif.accounts.audit import (
+    CHECKPOINT_ID,
+    SYSTEM,
+    Actor,
+    audit_content,
+    audit_record,
+    audit_verify,
+)
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import AuditCheckpoint, AuditEntry
 from tests.cli_support import run_cli

@@ -15,8 +15,7 @@ from django.conf import settings
 from pytest_django import Settings
 
 from laif.accounts import audit_chain
-from laif.accounts.audit import CHECKPOINT_ID, SYSTEM, audit_record, audit_verify
-from laif.accounts.audit import _content as audit_content
+from laif.accounts.audit import CHECKPOINT_ID, SYSTEM, audit_content, audit_record, audit_verify
 from laif.accounts.models import AuditCheckpoint, AuditEntry
 from tests.audit_support import build_log, head, sha256_hash
 

@@ -16,8 +16,7 @@ from django.test import Client
 from pytest_django import Settings
 
 from laif.accounts import audit_chain, services
-from laif.accounts.audit import SYSTEM, audit_record, audit_verify
-from laif.accounts.audit import _content as audit_content
+from laif.accounts.audit import SYSTEM, audit_content, audit_record, audit_verify
 from laif.accounts.audit_anchor import audit_anchor
 from laif.accounts.audit_anchors import Anchor, anchor_line
 from laif.accounts.models import AuditCheckpoint, AuditEntry, Notice

@@ -22,7 +22,7 @@ from laif.config.apitypes import Id, ShortText
 router = Router(tags=["accounts"])
 
 
-def _user(request: HttpRequest) -> User:
+def api_user(request: HttpRequest) -> User:
     user = current_user(request)
     assert user is not None  # every authenticated route
     return user
@@ -126,7 +126,7 @@ def token_login(request: HttpRequest, data: s.TokenLoginIn) -> Status[Any]:
 
 @router.get("/me", response=s.MeOut, summary="Who am I: roles, organisations, projects")
 def me(request: HttpRequest) -> s.MeOut:
-    user = _user(request)
+    user = api_user(request)
     access = access_of(request)
     orgs = Membership.objects.filter(user=user).select_related("organisation")
     projects = user.project_memberships.select_related("project")
@@ -286,7 +286,7 @@ def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> 
 @router.get("/me/identity", response={200: s.IdentityOut, 404: s.Message},
             summary="My cluster identity (POSIX username and uid)")
 def my_identity(request: HttpRequest) -> Status[Any]:
-    identity = selectors.identity_of(_user(request))
+    identity = selectors.identity_of(api_user(request))
     if identity is None:
         return Status(404, s.Message(detail="No cluster identity yet: it is allocated when you "
                                      "join a project."))
@@ -295,19 +295,19 @@ def my_identity(request: HttpRequest) -> Status[Any]:
 
 @router.get("/me/ssh-keys", response=list[s.SshKeyOut])
 def ssh_key_list(request: HttpRequest) -> list[s.SshKeyOut]:
-    return [s.SshKeyOut.from_orm(k) for k in selectors.ssh_keys_of(_user(request))]
+    return [s.SshKeyOut.from_orm(k) for k in selectors.ssh_keys_of(api_user(request))]
 
 
 @router.post("/me/ssh-keys", response={201: s.SshKeyOut})
 def ssh_key_add(request: HttpRequest, data: s.SshKeyIn) -> Status[Any]:
-    key = services.ssh_key_add(actor=actor_of(request), user=_user(request), title=data.title,
+    key = services.ssh_key_add(actor=actor_of(request), user=api_user(request), title=data.title,
                                public_key=data.public_key)
     return Status(201, s.SshKeyOut.from_orm(key))
 
 
 @router.delete("/me/ssh-keys/{key_id}", response={204: None})
 def ssh_key_remove(request: HttpRequest, key_id: Id) -> Status[Any]:
-    services.ssh_key_remove(actor=actor_of(request), user=_user(request), key_id=key_id)
+    services.ssh_key_remove(actor=actor_of(request), user=api_user(request), key_id=key_id)
     return Status(204, None)
 
 
@@ -323,19 +323,19 @@ def identities_export(request: HttpRequest) -> list[s.IdentityExportOut]:
 
 @router.get("/tokens", response=list[s.TokenOut])
 def token_list(request: HttpRequest) -> list[s.TokenOut]:
-    return [_token_out(t) for t in selectors.tokens_of(_user(request))]
+    return [_token_out(t) for t in selectors.tokens_of(api_user(request))]
 
 
 @router.post("/tokens", response={201: s.TokenCreatedOut})
 def token_create(request: HttpRequest, data: s.TokenIn) -> Status[Any]:
-    token, secret = services.api_token_create(actor=actor_of(request), user=_user(request),
+    token, secret = services.api_token_create(actor=actor_of(request), user=api_user(request),
                                               name=data.name, expires_days=data.expires_days)
     return Status(201, s.TokenCreatedOut(**_token_out(token).dict(), token=secret))
 
 
 @router.delete("/tokens/{token_id}", response=s.TokenOut)
 def token_revoke(request: HttpRequest, token_id: Id) -> s.TokenOut:
-    return _token_out(services.api_token_revoke(actor=actor_of(request), user=_user(request),
+    return _token_out(services.api_token_revoke(actor=actor_of(request), user=api_user(request),
                                                 token_id=token_id))
 
 

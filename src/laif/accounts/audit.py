@@ -51,7 +51,7 @@ class Actor:
 SYSTEM = Actor(None, "system")
 
 
-def _content(entry: AuditEntry) -> dict[str, Any]:
+def audit_content(entry: AuditEntry) -> dict[str, Any]:
     return {
         "at": entry.at.isoformat(),
         "actor": entry.actor_ref,
@@ -90,7 +90,7 @@ def head_schedule(ring: Keyring | None = None) -> KeySchedule:
 
 
 def chain_entry(entry: AuditEntry) -> audit_chain.ChainEntry:
-    return audit_chain.ChainEntry(seq=entry.seq, content=_content(entry),
+    return audit_chain.ChainEntry(seq=entry.seq, content=audit_content(entry),
                                   prev_hash=entry.prev_hash, hash=entry.hash)
 
 
@@ -159,7 +159,7 @@ def append(head: AuditCheckpoint, *, actor: Actor, action: str, target: str = ""
         detail=detail or {},
         prev_hash=head.hash,
     )
-    entry.hash = audit_chain.entry_hash(audit_keys(), entry.seq, _content(entry), entry.prev_hash)
+    entry.hash = audit_chain.entry_hash(audit_keys(), entry.seq, audit_content(entry), entry.prev_hash)
     entry.save()
     head.seq, head.hash = entry.seq, entry.hash
     reseal(head)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from laif.accounts import notices
-from laif.accounts.api import _user
+from laif.accounts.api import api_user
 from laif.accounts.models import Notice
 from laif.config.apitypes import Id
 
@@ -31,11 +31,11 @@ def _out(n: Notice) -> NoticeOut:
 
 @router.get("/notices", response=list[NoticeOut], summary="My notices, newest first")
 def notice_list(request: HttpRequest, unread: bool = False) -> list[NoticeOut]:
-    user = _user(request)
+    user = api_user(request)
     return [_out(n) for n in notices.notices_of(user, unread_only=unread)[:notices.MAX_LIST]]
 
 
 @router.post("/notices/{notice_id}/read", response=NoticeOut,
              summary="Mark one of my notices read")
 def notice_read(request: HttpRequest, notice_id: Id) -> NoticeOut:
-    return _out(notices.notice_mark_read(user=_user(request), notice_id=notice_id))
+    return _out(notices.notice_mark_read(user=api_user(request), notice_id=notice_id))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
-from laif.catalogue.cluster import _date, _int, _object, _text
+from laif.catalogue.fields import date_field, int_field, json_object, text_field
 
 SME_CLASSES = ("micro", "small", "medium", "large")
 KINDS = ("company", "startup", "research", "public")
@@ -45,22 +45,22 @@ def _names(value: Any, allowed: tuple[str, ...], where: str) -> frozenset[str]:
 
 
 def parse_cashback(data: Any, where: str = "cashback.json") -> CashbackRule:
-    root = _object(data, where)
+    root = json_object(data, where)
     version = root.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise CatalogueError(f"{where}: 'version' must be a positive integer")
-    dm = _object(root.get("de_minimis"), f"{where}: de_minimis")
+    dm = json_object(root.get("de_minimis"), f"{where}: de_minimis")
     return CashbackRule(
-        version=version, effective_date=_date(root, "effective_date", where),
-        rate_percent=_int(root, "rate_percent", where, 1, 100),
+        version=version, effective_date=date_field(root, "effective_date", where),
+        rate_percent=int_field(root, "rate_percent", where, 1, 100),
         eligible_sme_classes=_names(root.get("eligible_sme_classes"), SME_CLASSES,
                                     f"{where}: eligible_sme_classes"),
         eligible_kinds=_names(root.get("eligible_kinds"), KINDS, f"{where}: eligible_kinds"),
-        source=_text(root, "source", where),
+        source=text_field(root, "source", where),
         de_minimis=DeMinimis(
-            ceiling_eur=_int(dm, "ceiling_eur", f"{where}: de_minimis", 1, 10_000_000),
-            period_years=_int(dm, "period_years", f"{where}: de_minimis", 1, 10),
-            source=_text(dm, "source", f"{where}: de_minimis")),
+            ceiling_eur=int_field(dm, "ceiling_eur", f"{where}: de_minimis", 1, 10_000_000),
+            period_years=int_field(dm, "period_years", f"{where}: de_minimis", 1, 10),
+            source=text_field(dm, "source", f"{where}: de_minimis")),
     )
 
 

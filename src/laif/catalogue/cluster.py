@@ -18,6 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
+from laif.catalogue.fields import (
+    date_field,
+    int_field,
+    json_list,
+    json_object,
+    optional_int_field,
+    text_field,
+)
 
 POOL_KINDS = ("national", "eurohpc")
 # Slurm partition names; access type keys are stored in the database and used in URLs and the API.
@@ -110,52 +118,6 @@ class ClusterCatalogue:
         return next((a for a in self.access_types if a.key == key), None)
 
 
-# ------------------------------------------------------------------------------ field readers
-
-
-def _text(item: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
-    value = item.get(name, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise CatalogueError(f"{where}: {name!r} must be a non-empty string")
-    if "\x00" in value:
-        raise CatalogueError(f"{where}: {name!r} contains a NUL character")
-    return value.strip()
-
-
-def _int(item: dict[str, Any], name: str, where: str, minimum: int, maximum: int) -> int:
-    value = item.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CatalogueError(f"{where}: {name!r} must be an integer")
-    if not minimum <= value <= maximum:
-        raise CatalogueError(f"{where}: {name!r} must be between {minimum} and {maximum}, "
-                             f"got {value}")
-    return value
-
-
-def _optional_int(item: dict[str, Any], name: str, where: str, minimum: int,
-                  maximum: int) -> int | None:
-    return None if item.get(name) is None else _int(item, name, where, minimum, maximum)
-
-
-def _date(item: dict[str, Any], name: str, where: str) -> date:
-    try:
-        return date.fromisoformat(_text(item, name, where))
-    except ValueError as exc:
-        raise CatalogueError(f"{where}: {name!r} must be an ISO date (YYYY-MM-DD)") from exc
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CatalogueError(f"{where}: expected a JSON object")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list) or not value:
-        raise CatalogueError(f"{where}: expected a non-empty list")
-    return value
-
-
 def parse_overbooking(value: Any, where: str = "overbooking_factor") -> Decimal:
     """A factor such as ``"1.2"`` (or the JSON number 1.2), between 1.0 and 3.0, two decimals."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -176,8 +138,8 @@ def parse_overbooking(value: Any, where: str = "overbooking_factor") -> Decimal:
 
 
 def _partition(item: Any, where: str) -> Partition:
-    data = _object(item, where)
-    name = _text(data, "name", where)
+    data = json_object(item, where)
+    name = text_field(data, "name", where)
     if not PARTITION_RE.match(name):
         raise CatalogueError(f"{where}: 'name' must be a Slurm partition name "
                              f"(lower case letters, digits, - and _), got {name!r}")
@@ -187,39 +149,39 @@ def _partition(item: Any, where: str) -> Partition:
                              "figures come only from the public announcement)")
     return Partition(
         name=name,
-        purpose=_text(data, "purpose", where),
-        nodes=_int(data, "nodes", where, 1, 100_000),
-        gpus_per_node=_int(data, "gpus_per_node", where, 1, 64),
-        gpu_model=_text(data, "gpu_model", where),
-        gpu_memory_gb=_int(data, "gpu_memory_gb", where, 1, 10_000),
-        max_walltime_hours=_int(data, "max_walltime_hours", where, 1, 24 * 31),
+        purpose=text_field(data, "purpose", where),
+        nodes=int_field(data, "nodes", where, 1, 100_000),
+        gpus_per_node=int_field(data, "gpus_per_node", where, 1, 64),
+        gpu_model=text_field(data, "gpu_model", where),
+        gpu_memory_gb=int_field(data, "gpu_memory_gb", where, 1, 10_000),
+        max_walltime_hours=int_field(data, "max_walltime_hours", where, 1, 24 * 31),
         announced=announced,
-        note=_text(data, "note", where, required=False),
-        cpus_per_gpu=_optional_int(data, "cpus_per_gpu", where, 1, 1024),
-        memory_gb_per_gpu=_optional_int(data, "memory_gb_per_gpu", where, 1, 100_000),
+        note=text_field(data, "note", where, required=False),
+        cpus_per_gpu=optional_int_field(data, "cpus_per_gpu", where, 1, 1024),
+        memory_gb_per_gpu=optional_int_field(data, "memory_gb_per_gpu", where, 1, 100_000),
     )
 
 
 def _access_type(item: Any, where: str) -> AccessType:
-    data = _object(item, where)
-    key = _text(data, "key", where)
+    data = json_object(item, where)
+    key = text_field(data, "key", where)
     if not KEY_RE.match(key):
         raise CatalogueError(f"{where}: 'key' must be lower case letters, digits and _, "
                              f"got {key!r}")
     return AccessType(
         key=key,
-        title=_text(data, "title", where), title_fr=_text(data, "title_fr", where),
-        summary=_text(data, "summary", where), summary_fr=_text(data, "summary_fr", where),
-        max_gpu_hours=_int(data, "max_gpu_hours", where, 1, MAX_GPU_HOURS),
-        max_duration_months=_int(data, "max_duration_months", where, 1, MAX_PERIOD_MONTHS),
+        title=text_field(data, "title", where), title_fr=text_field(data, "title_fr", where),
+        summary=text_field(data, "summary", where), summary_fr=text_field(data, "summary_fr", where),
+        max_gpu_hours=int_field(data, "max_gpu_hours", where, 1, MAX_GPU_HOURS),
+        max_duration_months=int_field(data, "max_duration_months", where, 1, MAX_PERIOD_MONTHS),
     )
 
 
 def _shares(value: Any, where: str) -> dict[str, int]:
-    data = _object(value, where)
+    data = json_object(value, where)
     if set(data) != set(POOL_KINDS):
         raise CatalogueError(f"{where}: needs exactly the pools {', '.join(POOL_KINDS)}")
-    shares = {kind: _int(data, kind, where, 0, 100) for kind in POOL_KINDS}
+    shares = {kind: int_field(data, kind, where, 0, 100) for kind in POOL_KINDS}
     if sum(shares.values()) != 100:
         raise CatalogueError(f"{where}: the shares must add up to 100, got "
                              f"{sum(shares.values())}")
@@ -227,12 +189,12 @@ def _shares(value: Any, where: str) -> dict[str, int]:
 
 
 def _policy(value: Any, where: str) -> AllocationPolicy:
-    data = _object(value, where)
-    start = _date(data, "first_period_start", where)
+    data = json_object(value, where)
+    start = date_field(data, "first_period_start", where)
     if start.day != 1:
         raise CatalogueError(f"{where}: 'first_period_start' must be the first day of a month")
     return AllocationPolicy(
-        period_months=_int(data, "period_months", where, 1, MAX_PERIOD_MONTHS),
+        period_months=int_field(data, "period_months", where, 1, MAX_PERIOD_MONTHS),
         first_period_start=start,
         pool_shares_percent=_shares(data.get("pool_shares_percent"),
                                     f"{where}: pool_shares_percent"),
@@ -259,27 +221,27 @@ def check_cluster(cluster: ClusterCatalogue, where: str = "cluster.json") -> Clu
 
 
 def parse_cluster(data: Any, where: str = "cluster.json") -> ClusterCatalogue:
-    root = _object(data, where)
+    root = json_object(data, where)
     version = root.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise CatalogueError(f"{where}: 'version' must be a positive integer")
-    machine = _object(root.get("cluster"), f"{where}: cluster")
+    machine = json_object(root.get("cluster"), f"{where}: cluster")
     here = f"{where}: cluster"
     partitions = tuple(
         _partition(item, f"{here}.partitions[{i}]")
-        for i, item in enumerate(_list(machine.get("partitions"), f"{here}.partitions"))
+        for i, item in enumerate(json_list(machine.get("partitions"), f"{here}.partitions"))
     )
     access_types = tuple(
         _access_type(item, f"{where}: access_types[{i}]")
-        for i, item in enumerate(_list(root.get("access_types"), f"{where}: access_types"))
+        for i, item in enumerate(json_list(root.get("access_types"), f"{where}: access_types"))
     )
     return check_cluster(ClusterCatalogue(
         version=version,
-        effective_date=_date(root, "effective_date", where),
-        source=_text(root, "source", where),
-        name=_text(machine, "name", here),
-        operator=_text(machine, "operator", here),
-        location=_text(machine, "location", here),
+        effective_date=date_field(root, "effective_date", where),
+        source=text_field(root, "source", where),
+        name=text_field(machine, "name", here),
+        operator=text_field(machine, "operator", here),
+        location=text_field(machine, "location", here),
         partitions=partitions,
         access_types=access_types,
         policy=_policy(root.get("allocation_policy"), f"{where}: allocation_policy"),

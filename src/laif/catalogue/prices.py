@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
-from laif.catalogue.cluster import _date, _list, _object, _text, load_cluster
+from laif.catalogue.cluster import load_cluster
+from laif.catalogue.fields import date_field, json_list, json_object, text_field
 
 MAX_UNIT_PRICE = Decimal("10000")
 
@@ -62,11 +63,11 @@ def parse_unit_price(value: Any, where: str) -> Decimal:
 
 
 def _price(item: Any, where: str, partitions: frozenset[str]) -> Price:
-    data = _object(item, where)
-    partition = _text(data, "partition", where)
+    data = json_object(item, where)
+    partition = text_field(data, "partition", where)
     if partition not in partitions:
         raise CatalogueError(f"{where}: unknown partition {partition!r} (not in cluster.json)")
-    start = _date(data, "effective_from", where)
+    start = date_field(data, "effective_from", where)
     if start.day != 1:
         raise CatalogueError(f"{where}: 'effective_from' must be the first day of a month")
     assumption = data.get("assumption")
@@ -76,26 +77,26 @@ def _price(item: Any, where: str, partitions: frozenset[str]) -> Price:
     return Price(partition=partition, effective_from=start,
                  gpu_hour_eur=parse_unit_price(data.get("gpu_hour_eur"), f"{where}: gpu_hour_eur"),
                  cpu_hour_eur=parse_unit_price(data.get("cpu_hour_eur"), f"{where}: cpu_hour_eur"),
-                 assumption=assumption, source=_text(data, "source", where))
+                 assumption=assumption, source=text_field(data, "source", where))
 
 
 def parse_prices(data: Any, partitions: frozenset[str],
                  where: str = "prices.json") -> PriceCatalogue:
-    root = _object(data, where)
+    root = json_object(data, where)
     version = root.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise CatalogueError(f"{where}: 'version' must be a positive integer")
     if root.get("currency") != "EUR":
         raise CatalogueError(f"{where}: 'currency' must be \"EUR\"")
     prices = tuple(_price(item, f"{where}: prices[{i}]", partitions)
-                   for i, item in enumerate(_list(root.get("prices"), f"{where}: prices")))
+                   for i, item in enumerate(json_list(root.get("prices"), f"{where}: prices")))
     keys = [(p.partition, p.effective_from) for p in prices]
     if len(set(keys)) != len(keys):
         raise CatalogueError(f"{where}: two prices of one partition from the same month")
     missing = partitions - {p.partition for p in prices}
     if missing:
         raise CatalogueError(f"{where}: no price for partition(s) {', '.join(sorted(missing))}")
-    return PriceCatalogue(version=version, currency="EUR", source=_text(root, "source", where),
+    return PriceCatalogue(version=version, currency="EUR", source=text_field(root, "source", where),
                           prices=tuple(sorted(prices, key=lambda p: (p.partition,
                                                                      p.effective_from))))
 

@@ -15,13 +15,13 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.compute import changes, forms, selectors
 from laif.compute.balance import balances_of
-from laif.compute.views import _no_client_data, _titled
+from laif.compute.views import no_client_data, titled
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
-    _no_client_data(request)
+    no_client_data(request)
     access = access_of(request)
     allocation = selectors.allocation_get(access=access, actor=actor_of(request),
                                           allocation_id=allocation_id)
@@ -45,7 +45,7 @@ def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
                 messages.success(request, _("Your request is sent to the reviewers."))
                 return redirect("compute_request", request_id=req.pk)
     return render(request, "compute/allocation_detail.html", {
-        "allocation": _titled([allocation])[0],
+        "allocation": titled([allocation])[0],
         "balance": balances_of([allocation])[allocation.pk],
         "history": list(allocation.changes.all()),
         "change_requests": list(selectors.change_requests_of(allocation)),

@@ -38,7 +38,7 @@ from laif.compute.budget import Balance
 from laif.compute.ledger_models import UsageEntry, UsageTotal
 from laif.compute.models import Allocation
 from laif.compute.permissions import sees_pools
-from laif.compute.selectors import _in_scope
+from laif.compute.selectors import in_scope
 
 _HOUR = Decimal(3600)
 
@@ -101,7 +101,7 @@ def _months(qs: QuerySet[UsageTotal], month_from: date | None,
 
 def entries_for(access: Access, *, project_id: int | None = None) -> QuerySet[UsageEntry]:
     """Entries of the projects the requester sees (unassigned ones: client-data staff only)."""
-    return _in_scope(UsageEntry.objects.all(), access, project_id)
+    return in_scope(UsageEntry.objects.all(), access, project_id)
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class AllocationBalance:
 def allocation_balances(*, access: Access, project_id: int | None = None
                         ) -> list[AllocationBalance]:
     """Granted, used, reserved and left GPU-hours of every allocation the requester sees."""
-    allocations = list(_in_scope(Allocation.objects.select_related("project", "pool"), access,
+    allocations = list(in_scope(Allocation.objects.select_related("project", "pool"), access,
                                  project_id).order_by("start", "id"))
     figures = balances_of(allocations)
     return [AllocationBalance(allocation=a, figures=figures[a.pk]) for a in allocations]

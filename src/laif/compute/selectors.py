@@ -34,7 +34,7 @@ from laif.compute.permissions import sees_pools
 M = TypeVar("M", bound=Model)
 
 
-def _in_scope(qs: QuerySet[M], access: Access, project_id: int | None) -> QuerySet[M]:
+def in_scope(qs: QuerySet[M], access: Access, project_id: int | None) -> QuerySet[M]:
     """Rows of the projects the requester sees (all for client-data staff), optionally of one."""
     if not access.sees_all_clients:
         qs = qs.filter(Q(project_id__in=list(access.project_roles))
@@ -48,7 +48,7 @@ def requests_for(access: Access, *, project_id: int | None = None,
                  status: str | None = None) -> QuerySet[AllocationRequest]:
     qs = AllocationRequest.objects.select_related(
         "project", "project__organisation", "period", "pool", "submitted_by")
-    qs = _in_scope(qs, access, project_id)
+    qs = in_scope(qs, access, project_id)
     if status:
         qs = qs.filter(status=status)
     return qs
@@ -69,7 +69,7 @@ def allocations_for(access: Access, *,
                     project_id: int | None = None) -> QuerySet[Allocation]:
     qs = Allocation.objects.select_related("project", "project__organisation", "pool",
                                            "pool__period")
-    return _in_scope(qs, access, project_id)
+    return in_scope(qs, access, project_id)
 
 
 def allocation_get(*, access: Access, actor: Actor, allocation_id: int) -> Allocation:
@@ -162,7 +162,7 @@ def jobs_for(access: Access, *, project_id: int | None = None,
              state: str | None = None) -> QuerySet[Job]:
     """Jobs of the projects the requester sees (as for allocations), newest first."""
     qs = Job.objects.select_related("project", "project__organisation", "submitted_by")
-    qs = _in_scope(qs, access, project_id)
+    qs = in_scope(qs, access, project_id)
     if state:
         qs = qs.filter(state=state)
     return qs

@@ -35,7 +35,7 @@ def _access_titles() -> dict[str, str]:
     return {a.key: a.title_in(language) for a in services.cluster().access_types}
 
 
-def _titled(items: Iterable[AllocationRequest | Allocation]) -> list[Any]:
+def titled(items: Iterable[AllocationRequest | Allocation]) -> list[Any]:
     """Attach ``access_title`` (the access type's name in the page's language)."""
     titles = _access_titles()
     out = list(items)
@@ -51,7 +51,7 @@ def _with_balances(allocations: list[Any]) -> list[Any]:
     return allocations
 
 
-def _no_client_data(request: HttpRequest) -> None:
+def no_client_data(request: HttpRequest) -> None:
     access = access_of(request)
     if access.is_staff and not access.sees_all_clients:
         raise HttpForbidden(_("Your role gives no access to client allocations."))
@@ -68,7 +68,7 @@ def _period_label(bounds: tuple[Any, Any]) -> str:
 @page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    _no_client_data(request)
+    no_client_data(request)
     access = access_of(request)
     language = get_language() or "en"
     visible = list(account_selectors.projects_for(access))
@@ -77,8 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "cluster": services.cluster(),
         "access_types": [(a, a.title_in(language), a.summary_in(language))
                          for a in services.cluster().access_types],
-        "requests": _titled(selectors.requests_for(access)[:LIST_LIMIT]),
-        "allocations": _with_balances(_titled(selectors.allocations_for(access)[:LIST_LIMIT])),
+        "requests": titled(selectors.requests_for(access)[:LIST_LIMIT]),
+        "allocations": _with_balances(titled(selectors.allocations_for(access)[:LIST_LIMIT])),
         "manageable_projects": projects,
         "job_projects": [p for p in visible if p.pk in access.project_roles
                          or access.can_manage_project(p.pk, p.organisation_id)],
@@ -137,7 +137,7 @@ def _detail_page(request: HttpRequest, request_id: int,
     if reviewing:
         usage = selectors.pool_usage(access=access, period_id=req.period_id)
         pool = next((u for u in usage if u.pool.pk == req.pool_id), None)
-    _titled([req])
+    titled([req])
     allocation = getattr(req, "allocation", None)
     return render(request, "compute/request_detail.html", {
         "req": req,
@@ -246,7 +246,7 @@ def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     access = access_of(request)
     return render(request, "compute/review_queue.html", {
-        "requests": _titled(selectors.review_queue(access=access)[:LIST_LIMIT]),
+        "requests": titled(selectors.review_queue(access=access)[:LIST_LIMIT]),
         "can_review": can_review(access),
     })
 

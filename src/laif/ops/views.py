@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from laif.accounts.errors import PermissionDenied
 from laif.accounts.models import StaffRoleName
 from laif.accounts.requestinfo import access_of
-from laif.accounts.views._base import _is_htmx, page
+from laif.accounts.views import is_htmx, page
 from laif.ops import metrics, schedule, selectors
 from laif.ops.access import metrics_allowed
 from laif.ops.beats import SCHEDULE_PREFIX, SCHEDULER, WORKER
@@ -63,5 +63,5 @@ def background(request: HttpRequest) -> HttpResponse:
                          and bool(getattr(rows.get(SCHEDULER), "ok", False))),
         "periodic": _periodic(dict(rows)),
     }
-    template = "ops/_background.html" if _is_htmx(request) else "ops/background.html"
+    template = "ops/_background.html" if is_htmx(request) else "ops/background.html"
     return render(request, template, context)

@@ -16,12 +16,12 @@ from laif.accounts.models import (
 TOKEN_PREFIX = "laif_"
 RCS_RE = re.compile(r"^[A-Z]\d{1,7}$")
 
-def _validate_password(password: str, user: User | None = None) -> None:
+def password_check(password: str, user: User | None = None) -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="password") from exc
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

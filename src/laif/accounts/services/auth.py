@@ -19,7 +19,7 @@ from laif.accounts.models import (
     StaffRole,
     User,
 )
-from laif.accounts.services._common import TOKEN_PREFIX, _token_hash
+from laif.accounts.services._common import TOKEN_PREFIX, token_hash
 
 
 def api_token_create(
@@ -35,7 +35,7 @@ def api_token_create(
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user, name=(name.strip() or "cli")[:100], prefix=secret[:12],
-            token_hash=_token_hash(secret),
+            token_hash=token_hash(secret),
             expires_at=timezone.now() + timedelta(days=days),
         )
         audit_record(actor=actor, action="token.created", target=f"token:{token.pk}",
@@ -60,7 +60,7 @@ def api_token_authenticate(*, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200 or "\x00" in secret:
         return None
     token = (
-        ApiToken.objects.select_related("user").filter(token_hash=_token_hash(secret)).first()
+        ApiToken.objects.select_related("user").filter(token_hash=token_hash(secret)).first()
     )
     now = timezone.now()
     if token is None or token.revoked_at is not None or token.expires_at <= now:

@@ -23,7 +23,7 @@ from laif.accounts.models import (
     StaffRole,
     User,
 )
-from laif.accounts.services._common import _token_hash, _validate_password
+from laif.accounts.services._common import password_check, token_hash
 from laif.accounts.services.verification import email_mark_verified
 
 
@@ -53,7 +53,7 @@ def invitation_create(
             organisation=org,
             email=email,
             role=role,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             invited_by_id=actor.user_id,
             expires_at=timezone.now() + timedelta(days=settings.LAIF_INVITATION_TTL_DAYS),
         )
@@ -81,7 +81,7 @@ def invitation_create(
 def invitation_get_open(*, token: str) -> Invitation:
     invitation = (
         Invitation.objects.open().select_related("organisation")
-        .filter(token_hash=_token_hash(token))
+        .filter(token_hash=token_hash(token))
         .first()
     )
     if invitation is None:
@@ -125,7 +125,7 @@ def invitation_accept(
             if existing is not None:
                 raise Conflict(_("An account exists for this address: log in, then accept."))
             candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
-            _validate_password(password, candidate)
+            password_check(password, candidate)
             # The invitation's link was mailed to this address: following it proves the mailbox.
             member = User.objects.create_user(
                 invitation.email, password, first_name=first_name.strip(),

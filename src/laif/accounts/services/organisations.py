@@ -26,7 +26,7 @@ from laif.accounts.models import (
     PendingOrganisation,
     User,
 )
-from laif.accounts.services._common import RCS_RE, _validate_password
+from laif.accounts.services._common import RCS_RE, password_check
 from laif.accounts.services._email_links import schedule_verification_mail
 
 
@@ -98,7 +98,7 @@ def _stored(data: OrganisationData) -> dict[str, str | int]:
             for key, value in asdict(data).items()}
 
 
-def _restored(stored: dict[str, Any]) -> OrganisationData:
+def organisation_data_restored(stored: dict[str, Any]) -> OrganisationData:
     values = dict(stored)
     for key in ("annual_turnover_eur", "balance_sheet_eur"):
         values[key] = Decimal(values[key])
@@ -130,7 +130,7 @@ def organisation_sign_up(
         raise Conflict(_("This organisation (VAT number) is already registered."),
                        field="vat_number")
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    _validate_password(password, candidate)
+    password_check(password, candidate)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -179,7 +179,7 @@ def organisation_register(*, admin: User, data: OrganisationData, ip: str = "") 
 
 def pending_organisation_data(user: User) -> OrganisationData | None:
     pending = PendingOrganisation.objects.filter(user=user).first()
-    return _restored(pending.data) if pending is not None else None
+    return organisation_data_restored(pending.data) if pending is not None else None
 
 
 def organisation_update(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from laif.accounts import throttle
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.models import ApiToken, User
-from laif.accounts.services._common import _validate_password
+from laif.accounts.services._common import password_check
 from laif.accounts.services.verification import email_mark_verified
 
 
@@ -19,7 +19,7 @@ def user_password_set(*, actor: Actor, user: User, password: str, reset: bool) -
     tokens revoked."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        _validate_password(password, locked)
+        password_check(password, locked)
         locked.set_password(password)
         locked.save(update_fields=["password"])
         revoked = 0

@@ -16,7 +16,7 @@ from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, Throttled
 from laif.accounts.models import Organisation, PendingOrganisation, User
 from laif.accounts.services._email_links import schedule_verification_mail, verification_check
-from laif.accounts.services.organisations import _restored, organisation_register
+from laif.accounts.services.organisations import organisation_data_restored, organisation_register
 
 RESEND_INTERVAL = timedelta(minutes=1)
 
@@ -52,7 +52,7 @@ def email_verify(*, user: User, token: str, ip: str = "") -> Verified:
         pending = PendingOrganisation.objects.select_for_update().filter(user=locked).first()
         organisation, problem = None, ""
         if pending is not None:
-            data = _restored(pending.data)
+            data = organisation_data_restored(pending.data)
             try:
                 organisation = organisation_register(admin=locked, data=data, ip=ip)
             except DomainError as exc:

@@ -4,7 +4,7 @@ Service errors (``DomainError``) are shown on the form that caused them; ``NotFo
 404 page and ``PermissionDenied`` the 403 page (see ``domain_pages``). Fragments for htmx live in
 templates whose name starts with ``_``. One module per part of the portal, re-exported here."""
 
-from laif.accounts.views._base import domain_pages, page
+from laif.accounts.views._base import domain_pages, is_htmx, page
 from laif.accounts.views.account import (
     account,
     ssh_key_add,
@@ -51,6 +51,7 @@ __all__ = [
     "identities",
     "invitation_revoke",
     "invitation_view",
+    "is_htmx",
     "login_view",
     "logout_view",
     "membership_role",

@@ -55,7 +55,7 @@ def page(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _is_htmx(request) and current_user(request) is None:
+        if is_htmx(request) and current_user(request) is None:
             referer = request.headers.get("HX-Current-URL", "")
             target = reverse("login")
             path = urlsplit(referer).path if referer else ""
@@ -67,18 +67,18 @@ def page(view: View) -> View:
     return wrapper
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
     user = current_user(request)
     if user is None:  # pages are login_required
         raise Unauthenticated(_("Log in first."))
     return user
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
+def safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

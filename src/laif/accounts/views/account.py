@@ -18,13 +18,13 @@ from laif.accounts.models import (
 )
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views._base import (
-    _user,
     page,
+    request_user,
 )
 
 
 def _account_page(request: HttpRequest, form: forms.SshKeyForm | None = None) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = access_of(request)
     memberships = Membership.objects.none()
     if access.org_roles:
@@ -52,7 +52,7 @@ def ssh_key_add(request: HttpRequest) -> HttpResponse:
     form = forms.SshKeyForm(request.POST)
     if form.is_valid():
         try:
-            key = services.ssh_key_add(actor=actor_of(request), user=_user(request),
+            key = services.ssh_key_add(actor=actor_of(request), user=request_user(request),
                                        title=form.cleaned_data["title"],
                                        public_key=form.cleaned_data["public_key"])
         except DomainError as exc:
@@ -70,7 +70,7 @@ def ssh_key_add(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def ssh_key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
-    services.ssh_key_remove(actor=actor_of(request), user=_user(request), key_id=key_id)
+    services.ssh_key_remove(actor=actor_of(request), user=request_user(request), key_id=key_id)
     messages.success(request, _("SSH key deleted."))
     return redirect("account")
 
@@ -78,7 +78,7 @@ def ssh_key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
 @page
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = forms.TokenForm(request.POST or None,
                            initial={"expires_days": settings.LAIF_TOKEN_TTL_DAYS})
     secret = ""
@@ -104,7 +104,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = services.api_token_revoke(actor=actor_of(request), user=_user(request),
+    token = services.api_token_revoke(actor=actor_of(request), user=request_user(request),
                                       token_id=token_id)
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("tokens")

@@ -22,8 +22,8 @@ from laif.accounts.models import (
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
 from laif.accounts.views._base import (
     MODEL_BACKEND,
-    _safe_next,
     page,
+    safe_next,
 )
 from laif.accounts.views.projects import project_cards
 from laif.catalogue import load_pillars
@@ -32,7 +32,7 @@ from laif.catalogue import load_pillars
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if current_user(request) is not None:
-        return redirect(_safe_next(request, "home"))
+        return redirect(safe_next(request, "home"))
     form = forms.LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -45,7 +45,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if isinstance(user, User):
                 services.login_record(email=email, ip=ip, user=user)
                 login(request, user, backend=MODEL_BACKEND)
-                return redirect(_safe_next(request, "home"))
+                return redirect(safe_next(request, "home"))
             if throttle.password_was_checked(request):
                 services.login_record(email=email, ip=ip, user=None)
         except DomainError as exc:  # the audit log refuses writes (ADR 0012): nobody logs in

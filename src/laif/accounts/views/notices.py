@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from laif.accounts import notices
-from laif.accounts.views._base import _is_htmx, _user, page
+from laif.accounts.views._base import is_htmx, page, request_user
 
 
 @page
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     return render(request, "accounts/notices.html", {
         "notices": notices.notices_of(user)[:notices.MAX_LIST]})
 
@@ -22,8 +22,8 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
-    notice = notices.notice_mark_read(user=_user(request), notice_id=notice_id)
-    if _is_htmx(request):
+    notice = notices.notice_mark_read(user=request_user(request), notice_id=notice_id)
+    if is_htmx(request):
         return render(request, "accounts/_notice_row.html", {"n": notice})
     return redirect("notices")
 
@@ -31,5 +31,5 @@ def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
 @page
 @require_POST
 def notice_read_all(request: HttpRequest) -> HttpResponse:
-    notices.notices_of(_user(request), unread_only=True).update(read_at=timezone.now())
+    notices.notices_of(request_user(request), unread_only=True).update(read_at=timezone.now())
     return redirect("notices")

@@ -21,8 +21,8 @@ from laif.accounts.models import (
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
 from laif.accounts.views._base import (
     MODEL_BACKEND,
-    _is_htmx,
     domain_pages,
+    is_htmx,
     page,
     sme_label,
 )
@@ -149,7 +149,7 @@ def invitation_revoke(request: HttpRequest, org_id: int, invitation_id: int) -> 
     else:
         notice = _("The invitation of %(email)s is revoked; its link no longer works.") % {
             "email": invitation.email}
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "accounts/_invitations.html",
                       _invitations_context(request, org_id, error=error, notice=notice))
     if error:
@@ -178,7 +178,7 @@ def membership_role(request: HttpRequest, org_id: int, user_id: int) -> HttpResp
             error = exc.message
     else:
         error = _("Choose a valid role.")
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
         else:

@@ -17,7 +17,7 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Membership, Project, ProjectRole
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views._base import (
-    _is_htmx,
+    is_htmx,
     page,
 )
 
@@ -124,7 +124,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _members_response(request: HttpRequest, project_id: int, **kwargs: Any) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "accounts/_project_members.html",
                       _project_members_context(request, project_id, **kwargs))
     if kwargs.get("error"):

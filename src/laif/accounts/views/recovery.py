@@ -24,7 +24,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import User
 from laif.accounts.requestinfo import actor_of, client_ip
-from laif.accounts.views._base import _user, page, sme_label
+from laif.accounts.views._base import page, request_user, sme_label
 
 # --------------------------------------------------------------------------- password change
 
@@ -142,7 +142,7 @@ class PasswordResetConfirmView(_NewPasswordHelp, auth_views.PasswordResetConfirm
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     """The link of the confirmation mail, opened while logged in (anyone else is asked to log
     in first: a mail scanner that opens links confirms nothing)."""
-    user = _user(request)
+    user = request_user(request)
     if len(token) > 300:
         return render(request, "accounts/verify_email_failed.html",
                       {"message": _("This confirmation link is not valid: ask for a new one.")},
@@ -169,7 +169,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @page
 @require_POST
 def verify_email_resend(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         services.email_verification_send(user=user, ip=client_ip(request))
     except DomainError as exc:

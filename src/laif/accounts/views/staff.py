@@ -10,7 +10,7 @@ from laif.accounts import selectors
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views._base import (
     AUDIT_PAGE_SIZE,
-    _is_htmx,
+    is_htmx,
     page,
 )
 
@@ -41,7 +41,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_verify(request: HttpRequest) -> HttpResponse:
     result = selectors.audit_check(access=access_of(request))
-    template = "accounts/_audit_verify.html" if _is_htmx(request) else "accounts/audit_verify.html"
+    template = "accounts/_audit_verify.html" if is_htmx(request) else "accounts/audit_verify.html"
     return render(request, template, {"result": result})
 
 
