@@ -23,10 +23,10 @@ from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageRecord
 from laif.compute.models import Allocation, JobState
 from laif.compute.scheduler import base, use_scheduler
 from laif.compute.scheduler.fake import UNTAGGED, FakeAccount, FakeScheduler
+from laif.compute.scheduler.names import accounting_chunks, legacy_tag, platform_tag
 from laif.compute.scheduler.slurm import SlurmScheduler
 from laif.compute.slurm_accounts import installation_key, platform_accounts, slurm_account_name
 from laif.compute.slurm_models import SlurmAccount
-from laif.compute.slurm_names import accounting_chunks, legacy_tag, platform_tag
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.ledger_support import combined, slurm_project
 from tests.compute.support import TODAY

@@ -11,7 +11,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry
-from laif.compute import selectors, services
+from laif.compute import ledger_selectors, selectors, services
 from laif.compute.awards import Award
 from laif.compute.models import AllocationRequest
 from tests.api_support import client_as
@@ -117,7 +117,7 @@ def test_pool_figures_for_staff_only(world: World, requests: Requests) -> None:
     for role in ("operator", "reviewer", "auditor"):
         user = world.user(role)
         assert user is not None
-        usage = {u.pool.kind: u for u in selectors.pool_usage(access=access_for(user))}
+        usage = {u.pool.kind: u for u in ledger_selectors.pool_usage(access=access_for(user))}
         national, eurohpc = usage["national"], usage["eurohpc"]
         assert national.figures.granted == 800
         assert national.figures.consumed == 0
@@ -129,7 +129,7 @@ def test_pool_figures_for_staff_only(world: World, requests: Requests) -> None:
         user = world.user(role)
         assert user is not None
         with pytest.raises(PermissionDenied):
-            selectors.pool_usage(access=access_for(user))
+            ledger_selectors.pool_usage(access=access_for(user))
         with pytest.raises(PermissionDenied):
             selectors.review_queue(access=access_for(user))
     queue = selectors.review_queue(access=access_for(world.reviewer))

@@ -21,7 +21,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import User
 from laif.cli import usage as cli_usage
-from laif.compute import ledger, ledger_selectors, ledger_totals, selectors
+from laif.compute import ledger, ledger_selectors, ledger_totals
 from laif.compute.budget import minutes_of
 from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord
 from laif.compute.models import Job, JobState
@@ -116,7 +116,7 @@ def test_pool_consumption_comes_from_the_ledger(ingested: World,
     assert sum(consumed.values()) == totals()["gpu_s"]
     UsageEntry.objects.update(gpu_seconds=3600 * 7)  # make the rounded figure visible
     ledger_totals.totals_rebuild()  # entries edited behind the ingestion's back (tests only)
-    figures = {u.pool.pk: u.figures.consumed for u in selectors.pool_usage(access=staff)}
+    figures = {u.pool.pk: u.figures.consumed for u in ledger_selectors.pool_usage(access=staff)}
     assert sum(figures.values()) == 7 * UsageEntry.objects.filter(allocation__isnull=False).count()
     page = client_for(ingested.operator).get("/compute/pools/")
     assert page.status_code == 200

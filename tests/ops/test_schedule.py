@@ -115,7 +115,7 @@ def test_slurm_accounts_are_reconciled_for_every_project_with_an_allocation(
     settings.LAIF_EXECUTOR = "slurm"
     DBTaskResult.objects.all().delete()
     assert slurm_accounts_reconcile_task.call() == 1
-    queued = DBTaskResult.objects.get(task_path="laif.compute.tasks.slurm_account_sync_task")
+    queued = DBTaskResult.objects.get(task_path="laif.compute.accounts_sync.slurm_account_sync_task")
     assert queued.args_kwargs["args"] == [world.project.pk]
 
 
@@ -131,3 +131,15 @@ def test_old_finished_task_results_are_pruned(settings: Settings) -> None:
     assert task_results_prune_task.call() == 1
     assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {
         recent.id, waiting.id}
+
+
+@pytest.mark.parametrize("name", ["job_dispatch_task", "job_confirm_task",
+                                  "slurm_account_sync_task"])
+def test_a_task_queued_under_its_old_path_still_runs(name: str) -> None:
+    """Rows queued before the tasks moved next to their work name ``laif.compute.tasks``: the
+    worker finds the same task there (ADR 0020)."""
+    row: DBTaskResult[..., object] = DBTaskResult(
+        task_path=f"laif.compute.tasks.{name}", queue_name="default", backend_name="default",
+        priority=0)
+    assert row.task.name == name
+    assert not row.task.module_path.startswith("laif.compute.tasks.")

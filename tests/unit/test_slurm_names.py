@@ -1,4 +1,4 @@
-"""Names and tags of the platform's Slurm accounts (laif.compute.slurm_names): pure, no database.
+"""Names and tags of the platform's Slurm accounts (laif.compute.scheduler.names): pure, no database.
 What Slurm 22.05 does with names was checked on the test cluster (docs/adr/0011)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from laif.compute.scheduler.base import AccountTag
-from laif.compute.slurm_names import (
+from laif.compute.scheduler.names import (
     MAX_NAME,
     AccountNameError,
     account_name,

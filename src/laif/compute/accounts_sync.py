@@ -30,6 +30,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
@@ -42,6 +43,7 @@ from laif.compute.scheduler.base import (
     SchedulerUnavailable,
     SubmitRefused,
 )
+from laif.compute.scheduler.names import AccountNameError
 from laif.compute.slurm_accounts import (
     project_tag,
     slurm_account_checked,
@@ -49,7 +51,6 @@ from laif.compute.slurm_accounts import (
     slurm_account_record,
     slurm_account_resolve,
 )
-from laif.compute.slurm_names import AccountNameError
 
 __all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
            "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]
@@ -167,11 +168,15 @@ def slurm_account_sync_later(project_id: int) -> None:
         return
 
     def enqueue() -> None:
-        from laif.compute.tasks import slurm_account_sync_task
-
         try:
             slurm_account_sync_task.enqueue(project_id)
         except Exception:  # the grant is committed; the next submission reconciles on demand
             logger.exception("could not enqueue the Slurm sync of project %s", project_id)
 
     transaction.on_commit(enqueue)
+
+
+@task()
+def slurm_account_sync_task(project_id: int) -> bool:
+    """Reconcile a project's Slurm account, limit and associations (idempotent)."""
+    return slurm_account_sync(project_id=project_id).changed

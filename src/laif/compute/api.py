@@ -13,7 +13,7 @@ from ninja import Router, Status
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.compute import awards as award_files
-from laif.compute import changes, review, selectors, services
+from laif.compute import changes, ledger_selectors, review, selectors, services
 from laif.compute import schemas as s
 from laif.compute.balance import balances_of
 from laif.compute.budget import Balance
@@ -126,7 +126,7 @@ def pool_list(request: HttpRequest, period_id: Id | None = None) -> list[s.PoolO
             left_gpu_hours=u.figures.left, pending_gpu_hours=u.pending_gpu_hours,
             allocations=u.allocations,
         )
-        for u in selectors.pool_usage(access=access_of(request), period_id=period_id)
+        for u in ledger_selectors.pool_usage(access=access_of(request), period_id=period_id)
     ]
 
 

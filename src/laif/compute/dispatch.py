@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity
@@ -124,8 +125,6 @@ def job_dispatch(*, job_id: int, scheduler: Scheduler | None = None) -> Job:
 
 def _later(job_id: int, *, confirm: bool) -> None:
     """After the commit, enqueue the next dispatch (or check) of the job in ``RETRY_SECONDS``."""
-    from laif.compute.tasks import job_confirm_task, job_dispatch_task
-
     def enqueue() -> None:
         run_after = timezone.now() + timedelta(seconds=RETRY_SECONDS)
         task = job_confirm_task if confirm else job_dispatch_task
@@ -210,3 +209,17 @@ def job_recover_stuck(*, older_than: timedelta = STUCK_AFTER,
         if outcome in ("adopted", "requeued"):
             settled.append((job_id, outcome))
     return settled
+
+
+@task()
+def job_dispatch_task(job_id: int) -> str:
+    """Submit a queued job once the scheduler answers again; a job already submitted is left as
+    it is (the state transition under a row lock makes this safe to run twice)."""
+    return str(job_dispatch(job_id=job_id).state)
+
+
+@task()
+def job_confirm_task(job_id: int) -> str:
+    """Check whether the scheduler received a job whose submission got no answer: adopted if it
+    did, submitted again if it surely did not, checked again later otherwise (idempotent)."""
+    return job_confirm(job_id=job_id) or "settled"

@@ -67,8 +67,8 @@ from laif.compute.sacct import (
 )
 from laif.compute.scheduler import get_scheduler
 from laif.compute.scheduler.base import Scheduler
+from laif.compute.scheduler.names import accounting_chunks
 from laif.compute.slurm_accounts import platform_accounts, platform_start, project_accounts
-from laif.compute.slurm_names import accounting_chunks
 from laif.compute.usage_split import split_by_month
 
 CHUNK_RECORDS = 100_000

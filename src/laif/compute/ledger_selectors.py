@@ -25,7 +25,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -33,10 +33,11 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import Organisation, Project
 from laif.accounts.selectors import audit_staff_read
+from laif.compute import capacity
 from laif.compute.balance import balances_of
 from laif.compute.budget import Balance
 from laif.compute.ledger_models import UsageEntry, UsageTotal
-from laif.compute.models import Allocation
+from laif.compute.models import Allocation, AllocationRequest, Pool, RequestStatus
 from laif.compute.permissions import sees_pools
 from laif.compute.selectors import in_scope
 
@@ -179,6 +180,49 @@ def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
     rows = (UsageTotal.objects.filter(allocation__isnull=False).order_by()
             .values_list("allocation__pool_id").annotate(total=Sum("gpu_seconds")))
     return {int(pool): int(total or 0) for pool, total in rows}
+
+
+# --- pools: capacity and grants (allocations) with what the ledger consumed -----------------
+
+@dataclass(frozen=True)
+class PoolUsage:
+    pool: Pool
+    figures: capacity.PoolFigures
+    pending_gpu_hours: int  # asked for in requests awaiting review
+    allocations: int
+
+
+def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsage]:
+    """Capacity, granted, consumed and left per pool (of one period, or of all periods).
+    Consumption is the GPU-hours (rounded) of the usage ledger's entries charged to the pool's
+    allocations."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    pools = Pool.objects.select_related("period").annotate(
+        granted=Sum("allocations__granted_gpu_hours"))
+    if period_id is not None:
+        pools = pools.filter(period_id=period_id)
+    pending = dict(
+        AllocationRequest.objects.filter(status=RequestStatus.SUBMITTED).order_by()
+        .values("pool_id").annotate(total=Sum("requested_gpu_hours"))
+        .values_list("pool_id", "total")
+    )
+    counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
+                  .values_list("pool_id", "n"))
+    consumed = pool_consumed_gpu_seconds(access=access)  # GPU-seconds from the usage ledger
+    return [
+        PoolUsage(
+            pool=pool,
+            figures=capacity.PoolFigures(
+                capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
+                granted=int(pool.granted or 0),
+                consumed=(consumed.get(pool.pk, 0) + 1800) // 3600,
+            ),
+            pending_gpu_hours=int(pending.get(pool.pk) or 0),
+            allocations=int(counts.get(pool.pk) or 0),
+        )
+        for pool in pools
+    ]
 
 
 # --- the unbilled part of the ledger, for billing (which owns what "issued" means) ---------

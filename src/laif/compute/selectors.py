@@ -8,11 +8,10 @@ review queue are for operators, reviewers and auditors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,13 +19,11 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.compute import capacity
 from laif.compute.models import (
     Allocation,
     AllocationPeriod,
     AllocationRequest,
     Job,
-    Pool,
     RequestStatus,
 )
 from laif.compute.permissions import sees_pools
@@ -104,14 +101,6 @@ def review_queue(*, access: Access) -> QuerySet[AllocationRequest]:
     return requests_for(access, status=RequestStatus.SUBMITTED).order_by("created_at", "id")
 
 
-@dataclass(frozen=True)
-class PoolUsage:
-    pool: Pool
-    figures: capacity.PoolFigures
-    pending_gpu_hours: int  # asked for in requests awaiting review
-    allocations: int
-
-
 def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
     if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
@@ -121,41 +110,6 @@ def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
 def current_period(today: date | None = None) -> AllocationPeriod | None:
     day = today or timezone.localdate()
     return AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
-
-
-def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsage]:
-    """Capacity, granted, consumed and left per pool (of one period, or of all periods).
-    Consumption is the GPU-hours (rounded) of the usage ledger's entries charged to the pool's
-    allocations."""
-    if not sees_pools(access):
-        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
-    pools = Pool.objects.select_related("period").annotate(
-        granted=Sum("allocations__granted_gpu_hours"))
-    if period_id is not None:
-        pools = pools.filter(period_id=period_id)
-    pending = dict(
-        AllocationRequest.objects.filter(status=RequestStatus.SUBMITTED).order_by()
-        .values("pool_id").annotate(total=Sum("requested_gpu_hours"))
-        .values_list("pool_id", "total")
-    )
-    counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
-                  .values_list("pool_id", "n"))
-    from laif.compute.ledger_selectors import pool_consumed_gpu_seconds
-
-    consumed = pool_consumed_gpu_seconds(access=access)  # GPU-seconds from the usage ledger
-    return [
-        PoolUsage(
-            pool=pool,
-            figures=capacity.PoolFigures(
-                capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
-                granted=int(pool.granted or 0),
-                consumed=(consumed.get(pool.pk, 0) + 1800) // 3600,
-            ),
-            pending_gpu_hours=int(pending.get(pool.pk) or 0),
-            allocations=int(counts.get(pool.pk) or 0),
-        )
-        for pool in pools
-    ]
 
 
 def jobs_for(access: Access, *, project_id: int | None = None,

@@ -24,13 +24,13 @@ from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import Project
 from laif.compute.models import Allocation, Installation
 from laif.compute.scheduler.base import AccountTag, Scheduler
-from laif.compute.slurm_models import SlurmAccount
-from laif.compute.slurm_names import (
+from laif.compute.scheduler.names import (
     AccountNameError,
     account_name,
     legacy_tag,
     platform_tag,
 )
+from laif.compute.slurm_models import SlurmAccount
 
 
 def installation_key() -> str:

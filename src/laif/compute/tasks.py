@@ -8,32 +8,16 @@ from datetime import date, datetime
 from django.conf import settings
 from django_tasks import task
 
-from laif.compute.accounts_sync import slurm_account_sync
-from laif.compute.dispatch import job_confirm, job_dispatch, job_recover_stuck
+# tasks defined next to the work they enqueue themselves for, re-exported here: the schedule and
+# the rows already queued name them by this module
+from laif.compute.accounts_sync import slurm_account_sync_task as slurm_account_sync_task
+from laif.compute.dispatch import job_confirm_task as job_confirm_task
+from laif.compute.dispatch import job_dispatch_task as job_dispatch_task
+from laif.compute.dispatch import job_recover_stuck
 from laif.compute.expiry import allocations_tick
 from laif.compute.housekeeping import jobs_poll
 from laif.compute.ledger import usage_ingest_window
 from laif.compute.models import Allocation
-
-
-@task()
-def job_dispatch_task(job_id: int) -> str:
-    """Submit a queued job once the scheduler answers again; a job already submitted is left as
-    it is (the state transition under a row lock makes this safe to run twice)."""
-    return str(job_dispatch(job_id=job_id).state)
-
-
-@task()
-def job_confirm_task(job_id: int) -> str:
-    """Check whether the scheduler received a job whose submission got no answer: adopted if it
-    did, submitted again if it surely did not, checked again later otherwise (idempotent)."""
-    return job_confirm(job_id=job_id) or "settled"
-
-
-@task()
-def slurm_account_sync_task(project_id: int) -> bool:
-    """Reconcile a project's Slurm account, limit and associations (idempotent)."""
-    return slurm_account_sync(project_id=project_id).changed
 
 
 @task()

@@ -21,7 +21,7 @@ from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.compute import awards as award_files
-from laif.compute import forms, review, selectors, services
+from laif.compute import forms, ledger_selectors, review, selectors, services
 from laif.compute.balance import balances_of
 from laif.compute.models import Allocation, AllocationRequest, RequestStatus
 from laif.compute.permissions import can_import_awards, can_review, sees_pools
@@ -135,7 +135,7 @@ def _detail_page(request: HttpRequest, request_id: int,
     reviewing = can_review(access) and req.status == RequestStatus.SUBMITTED
     pool = None
     if reviewing:
-        usage = selectors.pool_usage(access=access, period_id=req.period_id)
+        usage = ledger_selectors.pool_usage(access=access, period_id=req.period_id)
         pool = next((u for u in usage if u.pool.pk == req.pool_id), None)
     titled([req])
     allocation = getattr(req, "allocation", None)
@@ -254,8 +254,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def _pools_page(request: HttpRequest, form: forms.AwardImportForm | None = None,
                 problems: list[str] | None = None, status: int = 200) -> HttpResponse:
     access = access_of(request)
-    usage = selectors.pool_usage(access=access)
-    periods: dict[int, list[selectors.PoolUsage]] = {}
+    usage = ledger_selectors.pool_usage(access=access)
+    periods: dict[int, list[ledger_selectors.PoolUsage]] = {}
     for u in usage:
         periods.setdefault(u.pool.period_id, []).append(u)
     current = selectors.current_period()

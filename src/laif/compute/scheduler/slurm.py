@@ -57,9 +57,9 @@ from laif.compute.scheduler.base import (
     SubmitRefused,
     SubmitUncertain,
 )
+from laif.compute.scheduler.names import is_account_name
 from laif.compute.scheduler.output import JobOutput, read_output
 from laif.compute.scheduler.workdir import make_job_dir, refuse_root
-from laif.compute.slurm_names import is_account_name
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
