@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from laif.compute.scheduler.slurm import SlurmScheduler
-from laif.compute.slurm_json import state_name
+from laif.cluster.scheduler.slurm import SlurmScheduler
+from laif.cluster.slurm_json import state_name
 
 REPO = Path(__file__).resolve().parent.parent
 USABLE_NODE_STATES = {"idle", "mixed", "allocated", "completing"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from laif.compute.slurm_json import exit_code
+from laif.cluster.slurm_json import exit_code
 from tests.slurm_support import job_tempdir, record_state, slurm, slurm_json, unavailable
 
 pytestmark = pytest.mark.slurm

@@ -33,7 +33,7 @@ BEFORE_SPLIT = {
 }
 """The newest migration of each app on the commit that made the fixture."""
 
-SPLIT_APPS = ("billing",)
+SPLIT_APPS = ("billing", "cluster")
 """Apps that did not exist then (migrated to zero first)."""
 
 MOVED = {
@@ -42,6 +42,8 @@ MOVED = {
     "compute.billedentry": "billing.billedentry",
     "compute.creditnote": "billing.creditnote",
     "compute.creditnoteline": "billing.creditnoteline",
+    "compute.installation": "cluster.installation",
+    "compute.slurmaccount": "cluster.slurmaccount",
 }
 """Old model label -> today's."""
 

@@ -31,8 +31,8 @@ from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ApiToken, Invitation, Notice, Project, SshKey, User
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from tests.api_support import client_as, ssh_public_key
 from tests.compute.billing_matrix import (
     BILLING_BODIES,

@@ -12,10 +12,10 @@ from django.test import override_settings
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from laif.compute import jobs
 from laif.compute.models import Allocation, Job
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
 from tests.compute.support import TODAY, review, submit
 from tests.factories import staff
 

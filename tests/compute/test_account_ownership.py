@@ -17,16 +17,17 @@ from django.db.models import Min
 from django.utils import timezone
 
 from laif.accounts.models import AuditEntry, Project
+from laif.cluster.models import SlurmAccount
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.fake import UNTAGGED, FakeAccount, FakeScheduler
+from laif.cluster.scheduler.names import accounting_chunks, legacy_tag, platform_tag
+from laif.cluster.scheduler.slurm import SlurmScheduler
+from laif.cluster.selectors import platform_accounts, slurm_account_name, use_scheduler
+from laif.cluster.services import installation_key
 from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_sync
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageRecord
 from laif.compute.models import Allocation, JobState
-from laif.compute.scheduler import base, use_scheduler
-from laif.compute.scheduler.fake import UNTAGGED, FakeAccount, FakeScheduler
-from laif.compute.scheduler.names import accounting_chunks, legacy_tag, platform_tag
-from laif.compute.scheduler.slurm import SlurmScheduler
-from laif.compute.slurm_accounts import installation_key, platform_accounts, slurm_account_name
-from laif.compute.slurm_models import SlurmAccount
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.ledger_support import combined, slurm_project
 from tests.compute.support import TODAY

@@ -22,8 +22,8 @@ from pytest_django import Settings
 from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from laif.config.wsgi import application
 from tests.compute.fuzz_support import call_rolled_back
 from tests.compute.jobs_support import grant, submit_job

@@ -15,6 +15,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import User
 from laif.accounts.services import project_member_add
+from laif.cluster.scheduler.fake import FakeScheduler
 from laif.compute import changes
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.expiry import allocations_tick
@@ -27,7 +28,6 @@ from laif.compute.models import (
     RequestKind,
     RequestStatus,
 )
-from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.services import RequestData, allocation_request_resubmit
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY, review, set_capacity

@@ -21,11 +21,12 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict
 from laif.accounts.models import User
+from laif.cluster.models import Installation
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.scheduler.slurm import SlurmScheduler, command_env
 from laif.compute import dispatch, jobs
-from laif.compute.models import Installation, Job, JobState
-from laif.compute.scheduler import base
-from laif.compute.scheduler.fake import FakeScheduler
-from laif.compute.scheduler.slurm import SlurmScheduler, command_env
+from laif.compute.models import Job, JobState
 from tests.api_support import Api
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

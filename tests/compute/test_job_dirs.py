@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from laif.compute.scheduler import base
-from laif.compute.scheduler.local import LocalScheduler
-from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.local import LocalScheduler
+from laif.cluster.scheduler.slurm import SlurmScheduler
 
 UID = 290_002  # no one's: the owner of the jobs of these tests
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving directories to users needs root")

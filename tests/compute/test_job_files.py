@@ -17,9 +17,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from laif.accounts.models import ClusterIdentity
+from laif.cluster.scheduler.local import LocalScheduler
 from laif.compute import job_state
 from laif.compute.models import Job, JobState
-from laif.compute.scheduler.local import LocalScheduler
 from tests.api_support import Api
 from tests.compute.jobs_support import grant, submit_job
 from tests.factories import World
@@ -191,7 +191,7 @@ def test_without_root_jobs_run_only_if_allowed(
     assert "LAIF_LOCAL_UNISOLATED" in refused.reason
     assert not (local / str(refused.pk)).exists()
 
-    with caplog.at_level(logging.WARNING, logger="laif.compute.scheduler.local"):
+    with caplog.at_level(logging.WARNING, logger="laif.cluster.scheduler.local"):
         job = run_job(world, "echo allowed; env | grep -c SECRET || true\n")
     assert job.state == JobState.COMPLETED
     assert "not isolated" in caplog.text

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import override_settings
 
 from laif.accounts.errors import Conflict
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from laif.compute.models import Job
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_races import in_threads
 from tests.factories import make_world

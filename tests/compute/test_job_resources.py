@@ -18,10 +18,10 @@ from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError
 from laif.accounts.models import User
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.scheduler.slurm import sbatch_args
 from laif.compute import dispatch
 from laif.compute.models import Job
-from laif.compute.scheduler.fake import FakeScheduler
-from laif.compute.scheduler.slurm import sbatch_args
 from tests.api_support import Api
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

@@ -14,11 +14,11 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import jobs_dir, slurm_account_name
 from laif.compute import job_state, jobs
 from laif.compute.models import JobState
-from laif.compute.scheduler import base, jobs_dir
-from laif.compute.scheduler.fake import FakeScheduler
-from laif.compute.slurm_accounts import slurm_account_name
 from laif.compute.tasks import job_dispatch_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY

@@ -12,10 +12,10 @@ from rich.console import Console
 from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
 from laif.cli import main
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import jobs_dir
 from laif.compute.job_files import job_output
 from laif.compute.models import Job, JobState
-from laif.compute.scheduler import jobs_dir
-from laif.compute.scheduler.fake import FakeScheduler
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World

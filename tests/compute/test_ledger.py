@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.test import override_settings
 
+from laif.cluster.scheduler.fake import FakeScheduler
 from laif.compute import ledger, sacct
 from laif.compute.ledger_models import (
     IngestCheckpoint,
@@ -18,7 +19,6 @@ from laif.compute.ledger_models import (
     UsageSource,
 )
 from laif.compute.sacct import SacctFormatError
-from laif.compute.scheduler.fake import FakeScheduler
 from tests.compute.jobs_support import grant
 from tests.compute.ledger_support import (
     ALL_SACCT,

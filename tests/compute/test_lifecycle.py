@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
+from laif.cluster.scheduler.fake import FakeScheduler
 from laif.compute import lifecycle
 from laif.compute.accounts_sync import (
     headroom_gpu_minutes,
@@ -23,7 +24,6 @@ from laif.compute.accounts_sync import (
 )
 from laif.compute.expiry import allocations_tick
 from laif.compute.models import Allocation, AllocationNotice, AllocationState
-from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.tasks import allocations_tick_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World

@@ -13,11 +13,11 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ClusterIdentity
 from laif.accounts.services import project_member_add, project_member_remove
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.fake import FakeScheduler
 from laif.compute import dispatch, jobs
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.models import Job, JobState
-from laif.compute.scheduler import base
-from laif.compute.scheduler.fake import FakeScheduler
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 

@@ -17,21 +17,22 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import AuditEntry
-from laif.compute.accounts_sync import (
-    headroom_gpu_minutes,
-    slurm_account_name,
-    slurm_account_sync,
-)
-from laif.compute.scheduler import base, get_scheduler, runner, use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
-from laif.compute.scheduler.local import LocalScheduler
-from laif.compute.scheduler.slurm import (
+from laif.cluster.scheduler import base, runner
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.scheduler.local import LocalScheduler
+from laif.cluster.scheduler.slurm import (
     SlurmScheduler,
     parse_account_usage,
     parse_gpu_minutes,
     parse_sacct,
     parse_squeue,
     slurm_state,
+)
+from laif.cluster.selectors import get_scheduler, use_scheduler
+from laif.compute.accounts_sync import (
+    headroom_gpu_minutes,
+    slurm_account_name,
+    slurm_account_sync,
 )
 from tests.compute.support import TODAY, review, submit
 from tests.factories import World

@@ -14,11 +14,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from laif.accounts.models import Project, User
+from laif.cluster.selectors import use_scheduler
 from laif.compute import job_state, jobs
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.dispatch import job_tag
 from laif.compute.models import Job, JobState
-from laif.compute.scheduler import use_scheduler
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
 from tests.slurm_support import CLUSTER, slurm, slurm_scheduler

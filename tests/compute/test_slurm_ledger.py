@@ -16,12 +16,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from laif.accounts.models import Project, User
+from laif.cluster.scheduler.slurm import SlurmScheduler
 from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_name
 from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import JobState
 from laif.compute.sacct import FINISHED_STATES
-from laif.compute.scheduler.slurm import SlurmScheduler
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_jobs import SCRIPT, _until_finished, slurm_jobs
 from tests.compute.test_slurm_scheduler import jobs_root, team

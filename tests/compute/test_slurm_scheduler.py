@@ -17,10 +17,10 @@ from laif.accounts import services as account_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.slurm import SlurmScheduler
+from laif.cluster.services import project_tag
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.scheduler import base
-from laif.compute.scheduler.slurm import SlurmScheduler
-from laif.compute.slurm_accounts import project_tag
 from tests.compute.support import TODAY, review, submit
 from tests.factories import add_member, create_project, sign_up, staff
 from tests.slurm_support import (

@@ -21,13 +21,13 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import User
 from laif.cli import usage as cli_usage
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from laif.compute import ledger, ledger_selectors, ledger_totals
 from laif.compute.budget import minutes_of
 from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord
 from laif.compute.models import Job, JobState
 from laif.compute.sacct import parse_sacct_json
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.tasks import usage_ingest_task
 from tests.api_support import client_as
 from tests.cli_support import run_cli

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.cluster.selectors import use_scheduler
 from laif.compute.models import JobState
-from laif.compute.scheduler import use_scheduler
-from laif.compute.scheduler.fake import FakeScheduler
 from laif.compute.tasks import jobs_poll_task, slurm_accounts_reconcile_task
 from laif.ops import schedule
 from laif.ops.beats import SCHEDULE_PREFIX, SCHEDULER, WORKER

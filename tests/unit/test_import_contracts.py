@@ -33,7 +33,8 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = "Layers of the apps (wiring, CLI, fund | ops, billing, compute, accounts, catalogue)"
+LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, cluster, accounts, "
+          "catalogue)")
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,9 @@ LAYERS = "Layers of the apps (wiring, CLI, fund | ops, billing, compute, account
          "No app imports another app's models"),
         ("compute/views.py", "from laif.fund import selectors", LAYERS),
         ("compute/ledger_totals.py", "from laif.billing import selectors", LAYERS),
+        ("cluster/services.py", "from laif.compute import jobs", LAYERS),
+        ("cluster/scheduler/__init__.py", "from django.conf import settings",
+         "Pure modules import no Django"),
         ("fund/services.py", "from laif.billing.models import BilledEntry",
          "No app imports another app's models"),
     ],

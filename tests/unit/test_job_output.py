@@ -1,4 +1,4 @@
-"""Reading a job's output files (laif.compute.scheduler.output): order, the size cap over all
+"""Reading a job's output files (laif.cluster.scheduler.output): order, the size cap over all
 files, and what is refused: links, FIFOs, directories, other people's files, a directory that is
 a link."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from laif.compute.scheduler.output import MAX_FILES, JobOutput, read_output
+from laif.cluster.scheduler.output import MAX_FILES, JobOutput, read_output
 
 ME = os.geteuid()
 

@@ -1,4 +1,4 @@
-"""The Slurm JSON layouts (laif.compute.slurm_json): envelopes of every version laif reads, the
+"""The Slurm JSON layouts (laif.cluster.slurm_json): envelopes of every version laif reads, the
 values that changed shape, and everything else refused. Pure: no database."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from laif.compute import slurm_json
-from laif.compute.slurm_json import (
+from laif.cluster import slurm_json
+from laif.cluster.slurm_json import (
     SlurmJsonError,
     exit_code,
     instant,

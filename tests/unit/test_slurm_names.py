@@ -1,12 +1,12 @@
-"""Names and tags of the platform's Slurm accounts (laif.compute.scheduler.names): pure, no database.
+"""Names and tags of the platform's Slurm accounts (laif.cluster.scheduler.names): pure, no database.
 What Slurm 22.05 does with names was checked on the test cluster (docs/adr/0011)."""
 
 from __future__ import annotations
 
 import pytest
 
-from laif.compute.scheduler.base import AccountTag
-from laif.compute.scheduler.names import (
+from laif.cluster.scheduler.base import AccountTag
+from laif.cluster.scheduler.names import (
     MAX_NAME,
     AccountNameError,
     account_name,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from laif.compute.scheduler import base
-from laif.compute.scheduler.slurm import SlurmScheduler
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.slurm import SlurmScheduler
 from laif.config.env import Env, parse_command
 
 V2411 = Path(__file__).resolve().parent.parent / "fixtures" / "slurm" / "24.11"

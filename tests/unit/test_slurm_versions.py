@@ -13,15 +13,15 @@ from typing import Any
 import polars as pl
 import pytest
 
-from laif.compute import sacct
-from laif.compute.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
-from laif.compute.scheduler import base
-from laif.compute.scheduler.slurm import (
+from laif.cluster.scheduler import base
+from laif.cluster.scheduler.slurm import (
     SlurmOutputError,
     parse_account_usage,
     parse_sacct,
     parse_squeue,
 )
+from laif.compute import sacct
+from laif.compute.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
 
 OLD = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
 NEW = OLD / "24.11"

@@ -34,23 +34,17 @@ from django_tasks import task
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity, Project
-from laif.compute import balance, budget
-from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import (
+from laif.cluster.scheduler.base import (
     ForeignAccount,
     Scheduler,
     SchedulerError,
     SchedulerUnavailable,
     SubmitRefused,
 )
-from laif.compute.scheduler.names import AccountNameError
-from laif.compute.slurm_accounts import (
-    project_tag,
-    slurm_account_checked,
-    slurm_account_name,
-    slurm_account_record,
-    slurm_account_resolve,
-)
+from laif.cluster.scheduler.names import AccountNameError
+from laif.cluster.selectors import get_scheduler, slurm_account_checked, slurm_account_name
+from laif.cluster.services import project_tag, slurm_account_record, slurm_account_resolve
+from laif.compute import balance, budget
 
 __all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
            "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]

@@ -23,10 +23,10 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, ProjectRole, User
 from laif.accounts.services.identities import cluster_identity_ensure
+from laif.cluster.selectors import slurm_account_name
 from laif.compute import capacity, ledger, review, services
 from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import Allocation, AllocationRequest
-from laif.compute.slurm_accounts import slurm_account_name
 
 CLUSTER = "meluxina-ai"
 FIRST_JOB_ID = 700_001

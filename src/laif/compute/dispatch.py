@@ -32,10 +32,7 @@ from django_tasks import task
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity
 from laif.catalogue.cluster import DEFAULT_CPUS_PER_GPU, DEFAULT_MEMORY_GB_PER_GPU
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
-from laif.compute.models import Job, JobState
-from laif.compute.scheduler import get_scheduler, jobs_dir
-from laif.compute.scheduler.base import (
+from laif.cluster.scheduler.base import (
     JobSpec,
     Scheduler,
     SchedulerError,
@@ -43,8 +40,11 @@ from laif.compute.scheduler.base import (
     SubmitRefused,
     SubmitUncertain,
 )
+from laif.cluster.selectors import get_scheduler, jobs_dir
+from laif.cluster.services import installation_key
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
+from laif.compute.models import Job, JobState
 from laif.compute.services import cluster
-from laif.compute.slurm_accounts import installation_key
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from laif.cluster.scheduler.base import Scheduler
 from laif.compute import job_state, jobs
 from laif.compute.models import ACTIVE_JOB_STATES, Job
-from laif.compute.scheduler.base import Scheduler
 
 BATCH = 500
 

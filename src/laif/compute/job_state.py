@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.audit import SYSTEM, audit_record
+from laif.cluster.scheduler.base import JobStatus, Scheduler, SchedulerError
+from laif.cluster.selectors import get_scheduler
 from laif.compute.models import ACTIVE_JOB_STATES, Job, JobState
-from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import JobStatus, Scheduler, SchedulerError
 
 logger = logging.getLogger(__name__)
 

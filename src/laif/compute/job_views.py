@@ -15,10 +15,10 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
+from laif.cluster.selectors import jobs_unisolated
 from laif.compute import balance, forms, job_state, jobs, selectors
 from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
-from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 

@@ -25,6 +25,8 @@ from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import ClusterIdentity, Project
 from laif.catalogue.job_templates import job_templates
+from laif.cluster.scheduler.base import Scheduler, SchedulerUnavailable
+from laif.cluster.selectors import get_scheduler
 from laif.compute import balance, budget, job_script, lifecycle
 from laif.compute.dispatch import RETRY_SECONDS as RETRY_SECONDS
 from laif.compute.dispatch import STUCK_AFTER as STUCK_AFTER
@@ -39,8 +41,6 @@ from laif.compute.models import (
     Job,
     JobState,
 )
-from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import Scheduler, SchedulerUnavailable
 from laif.compute.services import cluster
 
 MAX_SCRIPT = 100_000

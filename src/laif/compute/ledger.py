@@ -54,8 +54,12 @@ from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.models import ClusterIdentity, StaffRoleName
+from laif.cluster.scheduler.base import Scheduler
+from laif.cluster.scheduler.names import accounting_chunks
+from laif.cluster.selectors import get_scheduler, platform_accounts, project_accounts
 from laif.compute import ledger_bulk
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
+from laif.compute.ledger_selectors import platform_start
 from laif.compute.models import FINISHED_JOB_STATES, Allocation, Job
 from laif.compute.sacct import (
     SCHEMA,
@@ -65,10 +69,6 @@ from laif.compute.sacct import (
     iter_sacct_json,
     parse_sacct_json,
 )
-from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import Scheduler
-from laif.compute.scheduler.names import accounting_chunks
-from laif.compute.slurm_accounts import platform_accounts, platform_start, project_accounts
 from laif.compute.usage_split import split_by_month
 
 CHUNK_RECORDS = 100_000

@@ -21,11 +21,13 @@ Others get "not found" for what they cannot see.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -180,6 +182,19 @@ def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
     rows = (UsageTotal.objects.filter(allocation__isnull=False).order_by()
             .values_list("allocation__pool_id").annotate(total=Sum("gpu_seconds")))
     return {int(pool): int(total or 0) for pool, total in rows}
+
+
+
+def platform_start() -> datetime | None:
+    """Where the first periodic ingestion (no checkpoint yet) reads from: the platform's own
+    start, the earliest project creation or allocation start (local midnight); None without
+    either. No job ran on a project's account before the project existed."""
+    created = Project.objects.aggregate(first=Min("created_at"))["first"]
+    day = Allocation.objects.aggregate(first=Min("start"))["first"]
+    starts = [created] if created else []
+    if day is not None:
+        starts.append(datetime.combine(day, time(), tzinfo=ZoneInfo(settings.TIME_ZONE)))
+    return min(starts) if starts else None
 
 
 # --- pools: capacity and grants (allocations) with what the ledger consumed -----------------

@@ -352,19 +352,5 @@ class Job(models.Model):
         return self.state in FINISHED_JOB_STATES
 
 
-class Installation(models.Model):
-    """This installation of the platform: a random key made once, which every job carries in its
-    scheduler name (``laif-<key>-<job id>``), so that a job is told apart from those of another
-    installation, or of an earlier database whose job ids were the same, on one cluster."""
-
-    key = models.CharField(max_length=16, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"installation {self.key}"
-
-
-
-# The usage ledger and the Slurm accounts live in their own modules; imported here so that
-# Django registers their models.
-from laif.compute import ledger_models, slurm_models  # noqa: E402,F401
+# The usage ledger lives in its own module; imported here so that Django registers its models.
+from laif.compute import ledger_models  # noqa: E402,F401

@@ -27,7 +27,7 @@ unsupported formats raise ``SacctFormatError``; errors that sacct itself reporte
 raise ``SacctReportedError``, except "Nothing found" (error 9003, which 22.05 reports for a window
 without any record, e.g. ``-A`` of accounts that ran nothing): no records.
 
-Formats: every layout of ``laif.compute.slurm_json.LAYOUTS`` that sacct prints (22.05's
+Formats: every layout of ``laif.cluster.slurm_json.LAYOUTS`` that sacct prints (22.05's
 ``openapi/dbv0.0.38`` to 24.11's ``data_parser/v0.0.42``), each only from the releases listed there;
 anything else is refused (ADR 0013). The envelope names the layout (sniffed at the start or the end:
 24.11 prints it after the jobs, then checked on the parsed envelope); each shape has its pyarrow
@@ -56,7 +56,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from laif.compute import slurm_json
+from laif.cluster import slurm_json
 
 DEFAULT_CLUSTER = "meluxina-ai"
 """Used only for records whose ``cluster`` is missing or empty; sacct always prints it."""
@@ -230,7 +230,7 @@ def _sniff_layout(data: bytes | bytearray) -> str:
     raise SacctFormatError("no meta.plugin.type or meta.plugin.data_parser: not sacct --json output")
 
 
-# --- the layouts (laif.compute.slurm_json): one schema per shape -------------------------------
+# --- the layouts (laif.cluster.slurm_json): one schema per shape -------------------------------
 
 @dataclass(frozen=True)
 class _Format:

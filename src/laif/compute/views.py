@@ -20,12 +20,12 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
+from laif.cluster.selectors import jobs_unisolated
 from laif.compute import awards as award_files
 from laif.compute import forms, ledger_selectors, review, selectors, services
 from laif.compute.balance import balances_of
 from laif.compute.models import Allocation, AllocationRequest, RequestStatus
 from laif.compute.permissions import can_import_awards, can_review, sees_pools
-from laif.compute.scheduler import jobs_unisolated
 
 LIST_LIMIT = 200
 

@@ -22,7 +22,7 @@ from laif.catalogue.cluster import (
     with_policy,
 )
 from laif.catalogue.prices import PriceCatalogue, load_prices
-from laif.compute.scheduler.names import DEFAULT_PREFIX, check_prefix
+from laif.cluster.scheduler.names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
 from laif.ops.logs import logging_config
 from laif.ops.schedule_spec import Spec, env_schedule
@@ -347,6 +347,7 @@ INSTALLED_APPS = [
     "django_guid",  # request ids (ADR 0015)
     "csp",
     "laif.accounts",
+    "laif.cluster",
     "laif.compute",
     "laif.billing",
     "laif.fund",

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 
-from laif.compute.scheduler import get_scheduler
-from laif.compute.scheduler.base import SchedulerError
+from laif.cluster.scheduler.base import SchedulerError
+from laif.cluster.selectors import get_scheduler
 from laif.ops.beats import SCHEDULER, WORKER, beat_record
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from laif.compute.scheduler.base import AccountTag, SchedulerError
+from laif.cluster.scheduler.base import AccountTag, SchedulerError
 
 MAX_NAME = 42
 MAX_PREFIX = 10

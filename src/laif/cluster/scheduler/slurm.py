@@ -21,7 +21,7 @@
   and the commands run without the platform's ``SBATCH_*``/``SLURM_*`` variables (which sbatch
   would read as options); ADR 0010.
 - Every command runs behind ``command_prefix`` (``LAIF_SLURM_COMMAND_PREFIX``, e.g. a chroot with a
-  newer Slurm's clients); their JSON is read through ``laif.compute.slurm_json`` (22.05 to 24.11),
+  newer Slurm's clients); their JSON is read through ``laif.cluster.slurm_json`` (22.05 to 24.11),
   and output it does not read raises ``SlurmOutputError`` (ADR 0013).
 """
 
@@ -36,8 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from laif.compute import slurm_json
-from laif.compute.scheduler.base import (
+from laif.cluster import slurm_json
+from laif.cluster.scheduler.base import (
     CANCELLED,
     COMPLETED,
     EMPTY_ACCOUNTING,
@@ -57,9 +57,9 @@ from laif.compute.scheduler.base import (
     SubmitRefused,
     SubmitUncertain,
 )
-from laif.compute.scheduler.names import is_account_name
-from laif.compute.scheduler.output import JobOutput, read_output
-from laif.compute.scheduler.workdir import make_job_dir, refuse_root
+from laif.cluster.scheduler.names import is_account_name
+from laif.cluster.scheduler.output import JobOutput, read_output
+from laif.cluster.scheduler.workdir import make_job_dir, refuse_root
 
 BUDGET_QOS = "budget"
 # The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.

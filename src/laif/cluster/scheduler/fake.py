@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from laif.compute.scheduler.base import (
+from laif.cluster.scheduler.base import (
     CANCELLED,
     EMPTY_ACCOUNTING,
     FINISHED,
@@ -29,7 +29,7 @@ from laif.compute.scheduler.base import (
     SubmitRefused,
     SubmitUncertain,
 )
-from laif.compute.scheduler.output import JobOutput, read_output
+from laif.cluster.scheduler.output import JobOutput, read_output
 
 UNTAGGED = AccountTag("", "")
 """The tag of an account made without one."""

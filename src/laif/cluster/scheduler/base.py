@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from laif.compute.scheduler.output import OUTPUT_NAME as OUTPUT_NAME  # re-exported
-from laif.compute.scheduler.output import JobOutput as JobOutput
+from laif.cluster.scheduler.output import OUTPUT_NAME as OUTPUT_NAME  # re-exported
+from laif.cluster.scheduler.output import JobOutput as JobOutput
 
 PENDING = "pending"
 RUNNING = "running"

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from laif.compute.scheduler import runner
-from laif.compute.scheduler.base import (
+from laif.cluster.scheduler import runner
+from laif.cluster.scheduler.base import (
     CANCELLED,
     COMPLETED,
     EMPTY_ACCOUNTING,
@@ -52,8 +52,8 @@ from laif.compute.scheduler.base import (
     SchedulerUnavailable,
     SubmitRefused,
 )
-from laif.compute.scheduler.output import JobOutput, read_output
-from laif.compute.scheduler.workdir import make_job_dir, prepare_root, refuse_root
+from laif.cluster.scheduler.output import JobOutput, read_output
+from laif.cluster.scheduler.workdir import make_job_dir, prepare_root, refuse_root
 
 logger = logging.getLogger(__name__)
 

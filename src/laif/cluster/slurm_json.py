@@ -103,7 +103,7 @@ def check_layout(name: str, release: str, command: str) -> Layout:
         supported = ", ".join(layout_names(command))
         raise SlurmJsonError(
             f"unsupported {command} --json format {name!r} (supported: {supported}); capture "
-            "fixtures from that Slurm release and add its layout to laif.compute.slurm_json")
+            "fixtures from that Slurm release and add its layout to laif.cluster.slurm_json")
     if not release.startswith(layout.releases):
         accepted = ", ".join(r + "x" for r in layout.releases)
         raise SlurmJsonError(

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from laif.compute.scheduler.base import SchedulerUnavailable, SubmitRefused
+from laif.cluster.scheduler.base import SchedulerUnavailable, SubmitRefused
 
 ROOT_MODE = 0o711
 JOB_MODE = 0o700
