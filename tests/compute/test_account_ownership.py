@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Min
 from django.utils import timezone
 
@@ -144,7 +145,9 @@ def test_the_migration_records_existing_projects_as_legacy(world: World) -> None
     [path] = folder.glob("*slurm_accounts*.py")
     migration = importlib.import_module(f"laif.compute.migrations.{path.stem}")
     Project.objects.filter(pk=world.other_project.pk).update(code="Bad,Code")
-    migration.record_legacy_accounts(apps, None)
+    # the models as that migration saw them (SlurmAccount was compute's then, ADR 0020)
+    state = MigrationExecutor(connection).loader.project_state(("compute", path.stem))
+    migration.record_legacy_accounts(state.apps, None)
     rows = dict(SlurmAccount.objects.values_list("project__code", "name"))
     assert rows == {world.project.code: world.project.code}  # a code no account can have: none
     assert SlurmAccount.objects.get().legacy
