@@ -55,6 +55,7 @@ from laif.accounts.models import (  # noqa: E402
     Project,
     User,
 )
+from laif.allocations.models import Allocation, AllocationPeriod, Pool  # noqa: E402
 from laif.cluster.models import SlurmAccount  # noqa: E402
 from laif.compute import ledger, ledger_selectors  # noqa: E402
 from laif.compute.ledger_models import (  # noqa: E402
@@ -62,11 +63,6 @@ from laif.compute.ledger_models import (  # noqa: E402
     UsageEntry,
     UsageRecord,
     UsageTotal,
-)
-from laif.compute.models import (  # noqa: E402
-    Allocation,
-    AllocationPeriod,
-    Pool,
 )
 from laif.compute.sacct import FINISHED_STATES, finished_only, parse_sacct_json  # noqa: E402
 from laif.compute.usage_split import monthly_totals, split_by_month  # noqa: E402

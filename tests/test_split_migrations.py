@@ -33,7 +33,7 @@ BEFORE_SPLIT = {
 }
 """The newest migration of each app on the commit that made the fixture."""
 
-SPLIT_APPS = ("billing", "cluster")
+SPLIT_APPS = ("allocations", "billing", "cluster")
 """Apps that did not exist then (migrated to zero first)."""
 
 MOVED = {
@@ -44,6 +44,9 @@ MOVED = {
     "compute.creditnoteline": "billing.creditnoteline",
     "compute.installation": "cluster.installation",
     "compute.slurmaccount": "cluster.slurmaccount",
+    **{f"compute.{name}": f"allocations.{name}" for name in (
+        "allocationperiod", "pool", "allocationrequest", "reviewevent", "allocation",
+        "allocationchange", "allocationnotice")},
 }
 """Old model label -> today's."""
 
@@ -132,3 +135,8 @@ def test_every_row_of_the_old_demo_database_is_read_back_after_the_split() -> No
     assert statement.billed.count() == per_model["billing.billedentry"]
     assert statement.cashback_claim.statement_id == statement.pk
     assert statement.credit_notes.get().lines.count() == per_model["billing.creditnoteline"]
+    allocation = current_apps.get_model("allocations", "Allocation").objects.get()
+    assert allocation.jobs.count() == per_model["compute.job"]
+    assert allocation.changes.count() == per_model["allocations.allocationchange"]
+    assert allocation.request is not None
+    assert allocation.request.events.count() > 0

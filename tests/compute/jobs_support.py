@@ -12,10 +12,11 @@ from django.test import override_settings
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
+from laif.allocations.models import Allocation
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
 from laif.compute import jobs
-from laif.compute.models import Allocation, Job
+from laif.compute.models import Job
 from tests.compute.support import TODAY, review, submit
 from tests.factories import staff
 

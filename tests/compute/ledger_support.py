@@ -12,10 +12,10 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from laif.accounts.models import ClusterIdentity, Project, User
+from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
 from laif.compute import ledger_totals
 from laif.compute.ledger_models import UsageEntry, UsageRecord, UsageTotal
-from laif.compute.models import Allocation
 from tests.factories import World
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from laif.compute.models import Allocation, AllocationRequest, Job
+from laif.allocations.models import Allocation, AllocationRequest
+from laif.compute.models import Job
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.support import REQUEST, review, submit
 from tests.factories import World

@@ -18,6 +18,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from laif.accounts.models import AuditEntry, Project
+from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import UNTAGGED, FakeAccount, FakeScheduler
@@ -28,7 +29,7 @@ from laif.cluster.services import installation_key
 from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_sync
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageRecord
-from laif.compute.models import Allocation, JobState
+from laif.compute.models import JobState
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.ledger_support import combined, slurm_project
 from tests.compute.support import TODAY

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from laif.compute.models import Pool
+from laif.allocations.models import Pool
 from tests.api_support import client_as
 from tests.factories import World
 

@@ -16,13 +16,14 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts.models import AuditEntry
+from laif.allocations.models import Allocation
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.services import project_tag
 from laif.compute import balance, job_state, ledger
 from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
 from laif.compute.budget import minutes_of
-from laif.compute.models import Allocation, Job, JobState
+from laif.compute.models import Job, JobState
 from tests.api_support import client_as
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

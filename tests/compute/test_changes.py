@@ -15,11 +15,9 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import User
 from laif.accounts.services import project_member_add
-from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute import changes
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.expiry import allocations_tick
-from laif.compute.models import (
+from laif.allocations import changes
+from laif.allocations.expiry import allocations_tick
+from laif.allocations.models import (
     Allocation,
     AllocationChange,
     AllocationRequest,
@@ -28,7 +26,9 @@ from laif.compute.models import (
     RequestKind,
     RequestStatus,
 )
-from laif.compute.services import RequestData, allocation_request_resubmit
+from laif.allocations.services import RequestData, allocation_request_resubmit
+from laif.cluster.scheduler.fake import FakeScheduler
+from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY, review, set_capacity
 from tests.factories import World, staff
@@ -196,7 +196,7 @@ def test_a_change_on_which_changes_were_requested_is_resubmitted(world: World) -
 
 def test_a_eurohpc_award_is_not_topped_up_here(world: World) -> None:
     allocation = grant(world.project, world.project_lead, 1_000)
-    from laif.compute.models import Pool, PoolKind
+    from laif.allocations.models import Pool, PoolKind
 
     eurohpc = Pool.objects.get(period=allocation.pool.period, kind=PoolKind.EUROHPC)
     Allocation.objects.filter(pk=allocation.pk).update(pool=eurohpc)

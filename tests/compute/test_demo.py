@@ -12,6 +12,7 @@ from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
+from laif.allocations.models import Allocation
 from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
@@ -19,7 +20,6 @@ from laif.compute import ledger_selectors, sacct
 from laif.compute.budget import minutes_of
 from laif.compute.demo import CLUSTER, demo_sacct_json
 from laif.compute.ledger_models import UsageEntry, UsageRecord
-from laif.compute.models import Allocation
 from laif.fund import services as fund_services
 
 pytestmark = pytest.mark.django_db

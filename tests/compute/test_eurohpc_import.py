@@ -15,9 +15,9 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
 from laif.accounts.models import AuditEntry, User
-from laif.compute import services
-from laif.compute.awards import Award, parse_csv
-from laif.compute.models import Allocation, Pool
+from laif.allocations import services
+from laif.allocations.awards import Award, parse_csv
+from laif.allocations.models import Allocation, Pool
 from tests.api_support import client_as
 from tests.compute.support import pool_of, set_capacity
 from tests.factories import World

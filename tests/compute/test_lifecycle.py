@@ -15,15 +15,15 @@ from django.core.management import call_command
 
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
+from laif.allocations import lifecycle
+from laif.allocations.expiry import allocations_tick
+from laif.allocations.models import Allocation, AllocationNotice, AllocationState
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute import lifecycle
 from laif.compute.accounts_sync import (
     headroom_gpu_minutes,
     slurm_account_name,
     slurm_account_sync,
 )
-from laif.compute.expiry import allocations_tick
-from laif.compute.models import Allocation, AllocationNotice, AllocationState
 from laif.compute.tasks import allocations_tick_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World

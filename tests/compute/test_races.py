@@ -17,9 +17,9 @@ from django.db import connection
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
 from laif.accounts.errors import Conflict
-from laif.compute import services
-from laif.compute.awards import Award
-from laif.compute.models import Allocation
+from laif.allocations import services
+from laif.allocations.awards import Award
+from laif.allocations.models import Allocation
 from tests.compute.support import pool_of, review, set_capacity, submit
 from tests.concurrency import in_threads as run_in_threads
 from tests.factories import make_world
@@ -89,7 +89,7 @@ def test_the_same_file_imported_twice_at_once_gives_one_allocation() -> None:
 
 
 def test_a_top_up_and_an_approval_cannot_together_exceed_the_pool() -> None:
-    from laif.compute import changes
+    from laif.allocations import changes
 
     w = make_world()
     first = review(submit(w.project, w.project_lead, requested_gpu_hours=400), w.reviewer,

@@ -23,13 +23,13 @@ from django.conf import settings
 from django.db.models import Min
 
 from laif.accounts.models import AuditEntry, ClusterIdentity, Project, User
+from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
 from laif.cluster.scheduler import base
 from laif.cluster.services import installation_key
 from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.compute.ledger_models import IngestRun, UsageRecord
-from laif.compute.models import Allocation
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _spec, _until_finished, jobs_root, team
 from tests.slurm_support import CLUSTER, drop_account, slurm, slurm_scheduler

@@ -11,9 +11,10 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry
-from laif.compute import ledger_selectors, selectors, services
-from laif.compute.awards import Award
-from laif.compute.models import AllocationRequest
+from laif.allocations import selectors, services
+from laif.allocations.awards import Award
+from laif.allocations.models import AllocationRequest
+from laif.compute import ledger_selectors
 from tests.api_support import client_as
 from tests.compute.support import review, submit
 from tests.factories import World

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from laif.accounts.models import User
-from laif.compute.models import Allocation, AllocationRequest
+from laif.allocations.models import Allocation, AllocationRequest
 from tests.compute.support import review, set_capacity, submit
 from tests.factories import World
 

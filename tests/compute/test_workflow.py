@@ -16,8 +16,8 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry
-from laif.compute import services
-from laif.compute.models import (
+from laif.allocations import services
+from laif.allocations.models import (
     Allocation,
     AllocationPeriod,
     AllocationRequest,

@@ -1,4 +1,4 @@
-"""EuroHPC awards files (laif.compute.awards): JSON and CSV, every problem reported with its row.
+"""EuroHPC awards files (laif.allocations.awards): JSON and CSV, every problem reported with its row.
 Pure: no database."""
 
 from __future__ import annotations
@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from laif.compute.awards import Award, AwardFileError, parse_csv, parse_file, parse_json, parse_rows
+from laif.allocations.awards import (
+    Award,
+    AwardFileError,
+    parse_csv,
+    parse_file,
+    parse_json,
+    parse_rows,
+)
 
 ROW = {"reference": "EHPC-AIF-2026A01-001", "project": "vision-3", "gpu_hours": 20000,
        "start": "2026-02-01", "end": "2026-04-30", "access_type": "fast_lane",

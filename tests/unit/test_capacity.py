@@ -1,4 +1,4 @@
-"""Capacity arithmetic of the allocation pools (laif.compute.capacity). Pure: no database."""
+"""Capacity arithmetic of the allocation pools (laif.allocations.capacity). Pure: no database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from laif.compute.capacity import (
+from laif.allocations.capacity import (
     CapacityExceeded,
     PoolFigures,
     add_months,

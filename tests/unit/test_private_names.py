@@ -21,8 +21,8 @@ def private_imports(source: str) -> list[str]:
 
 
 def test_the_check_sees_a_private_import() -> None:
-    assert private_imports("from laif.compute.selectors import in_scope, _hidden\n") == [
-        "laif.compute.selectors: _hidden"]
+    assert private_imports("from laif.allocations.selectors import in_scope, _hidden\n") == [
+        "laif.allocations.selectors: _hidden"]
     assert private_imports("def f():\n    from laif.accounts.api import _user\n") == [
         "laif.accounts.api: _user"]
     assert private_imports("from laif.accounts.services import _email_links\n") == [

@@ -1,6 +1,6 @@
 """The page of one allocation: its figures, the history of its changes, and the form through
 which its project asks for a renewal, an extension or a top-up (thin: the rules are in
-``laif.compute.changes``)."""
+``laif.allocations.changes``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
-from laif.compute import changes, forms, selectors
+from laif.allocations import changes, selectors
+from laif.compute import forms
 from laif.compute.balance import balances_of
 from laif.compute.views import no_client_data, titled
 

@@ -12,13 +12,14 @@ from ninja import Router, Status
 
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
-from laif.compute import awards as award_files
-from laif.compute import changes, ledger_selectors, review, selectors, services
+from laif.allocations import awards as award_files
+from laif.allocations import changes, review, selectors, services
+from laif.allocations.models import Allocation, AllocationRequest
+from laif.allocations.permissions import can_import_awards
+from laif.compute import ledger_selectors
 from laif.compute import schemas as s
 from laif.compute.balance import balances_of
 from laif.compute.budget import Balance
-from laif.compute.models import Allocation, AllocationRequest
-from laif.compute.permissions import can_import_awards
 from laif.config.apitypes import Id
 
 router = Router(tags=["compute"])

@@ -5,11 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ComputeConfig(AppConfig):
     name = "laif.compute"
     label = "compute"
-    verbose_name = _("Compute allocations")
+    verbose_name = _("Jobs")
 
     def ready(self) -> None:
         from laif.accounts.hooks import on_project_members_changed
+        from laif.allocations.hooks import on_grants_changed
         from laif.compute.accounts_sync import slurm_account_sync_later
 
-        # someone joined or left a project: reconcile its scheduler account after the commit
+        # someone joined or left a project, or its grants changed: reconcile its scheduler
+        # account (members, limit) after the commit
         on_project_members_changed(slurm_account_sync_later)
+        on_grants_changed(slurm_account_sync_later)

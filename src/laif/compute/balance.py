@@ -23,17 +23,11 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from laif.allocations.models import IN_FORCE_STATES, Allocation
 from laif.compute import budget
 from laif.compute.budget import Balance
 from laif.compute.ledger_models import IngestCheckpoint, UsageSource, UsageTotal
-from laif.compute.models import (
-    ACTIVE_JOB_STATES,
-    FINISHED_JOB_STATES,
-    IN_FORCE_STATES,
-    Allocation,
-    Job,
-    JobState,
-)
+from laif.compute.models import ACTIVE_JOB_STATES, FINISHED_JOB_STATES, Job, JobState
 
 LOCAL = "local"
 

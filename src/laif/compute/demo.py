@@ -23,10 +23,11 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, ProjectRole, User
 from laif.accounts.services.identities import cluster_identity_ensure
+from laif.allocations import capacity, review, services
+from laif.allocations.models import Allocation, AllocationRequest
 from laif.cluster.selectors import slurm_account_name
-from laif.compute import capacity, ledger, review, services
+from laif.compute import ledger
 from laif.compute.ledger_models import UsageRecord
-from laif.compute.models import Allocation, AllocationRequest
 
 CLUSTER = "meluxina-ai"
 FIRST_JOB_ID = 700_001

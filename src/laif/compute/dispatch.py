@@ -31,6 +31,7 @@ from django_tasks import task
 
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.models import ClusterIdentity
+from laif.allocations.services import cluster
 from laif.catalogue.cluster import DEFAULT_CPUS_PER_GPU, DEFAULT_MEMORY_GB_PER_GPU
 from laif.cluster.scheduler.base import (
     JobSpec,
@@ -44,7 +45,6 @@ from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.cluster.services import installation_key
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
 from laif.compute.models import Job, JobState
-from laif.compute.services import cluster
 
 logger = logging.getLogger(__name__)
 

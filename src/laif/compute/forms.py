@@ -9,9 +9,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from laif.accounts.forms import BaseForm, NoNulCharField
-from laif.compute import services
-from laif.compute.awards import MAX_BYTES
-from laif.compute.models import DataSensitivity
+from laif.allocations import services
+from laif.allocations.awards import MAX_BYTES
+from laif.allocations.models import DataSensitivity
 from laif.config.apitypes import INT32_MAX
 
 
@@ -137,7 +137,7 @@ class JobForm(BaseForm):
 
 
 class ChangeRequestForm(BaseForm):
-    """Renewal, extension or top-up of an allocation (``laif.compute.changes``)."""
+    """Renewal, extension or top-up of an allocation (``laif.allocations.changes``)."""
 
     kind = forms.ChoiceField(label=_("What do you need?"), widget=forms.RadioSelect, choices=[
         ("top_up", _("A top-up: more GPU-hours before the allocation ends")),
@@ -161,7 +161,7 @@ class ChangeRequestForm(BaseForm):
         help_text=_("Left empty, those of the allocation's request are kept."))
 
     def data_for_service(self) -> Any:
-        from laif.compute.changes import ChangeData
+        from laif.allocations.changes import ChangeData
 
         d = self.cleaned_data
         return ChangeData(kind=d["kind"], justification=d["justification"],

@@ -16,7 +16,7 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.selectors import jobs_unisolated
-from laif.compute import balance, forms, job_state, jobs, selectors
+from laif.compute import balance, forms, job_selectors, job_state, jobs
 from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
 
@@ -29,7 +29,7 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_of(request)
     project = account_selectors.project_get(access=access, actor=actor_of(request),
                                             project_id=project_id)
-    found = list(selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
+    found = list(job_selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
     job_state.job_refresh_web(found)
     for job in found:
         job.__dict__["reason_text"] = plain_reason(job.reason) if job.state == "pending" else ""
@@ -86,7 +86,7 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     access = access_of(request)
-    job = selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
+    job = job_selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
     output = job_output(job, max_bytes=200_000)
     return render(request, "compute/job_detail.html", {

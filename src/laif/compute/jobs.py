@@ -24,10 +24,13 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import ClusterIdentity, Project
+from laif.allocations import lifecycle
+from laif.allocations.models import Allocation
+from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.scheduler.base import Scheduler, SchedulerUnavailable
 from laif.cluster.selectors import get_scheduler
-from laif.compute import balance, budget, job_script, lifecycle
+from laif.compute import balance, budget, job_script
 from laif.compute.dispatch import RETRY_SECONDS as RETRY_SECONDS
 from laif.compute.dispatch import STUCK_AFTER as STUCK_AFTER
 from laif.compute.dispatch import job_confirm as job_confirm
@@ -35,13 +38,7 @@ from laif.compute.dispatch import job_dispatch as job_dispatch
 from laif.compute.dispatch import job_dispatch_queued as job_dispatch_queued
 from laif.compute.dispatch import job_recover_stuck as job_recover_stuck
 from laif.compute.job_state import job_refresh
-from laif.compute.models import (
-    ACTIVE_JOB_STATES,
-    Allocation,
-    Job,
-    JobState,
-)
-from laif.compute.services import cluster
+from laif.compute.models import ACTIVE_JOB_STATES, Job, JobState
 
 MAX_SCRIPT = 100_000
 MAX_ARRAY = 1000

@@ -10,7 +10,7 @@ from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
-from laif.compute import job_state, jobs, selectors
+from laif.compute import job_selectors, job_state, jobs
 from laif.compute import schemas as s
 from laif.compute.job_files import job_output, output_notes
 from laif.compute.models import Job
@@ -38,7 +38,7 @@ def job_fields(j: Job) -> dict[str, Any]:
 
 
 def _detail(request: HttpRequest, job_id: int) -> s.JobDetailOut:
-    job = selectors.job_get(access=access_of(request, refresh=True), actor=actor_of(request),
+    job = job_selectors.job_get(access=access_of(request, refresh=True), actor=actor_of(request),
                             job_id=job_id)
     job_state.job_refresh_web([job])
     return s.JobDetailOut(**job_fields(job), script=job.script)
@@ -77,7 +77,7 @@ def job_submit(request: HttpRequest, project_id: Id, data: s.JobIn) -> Status[An
             summary="Jobs you may see (your projects; all for staff), newest first")
 def job_list(request: HttpRequest, project_id: Id | None = None,
              state: s.JobStateName | None = None) -> list[s.JobOut]:
-    found = list(selectors.jobs_for(access_of(request), project_id=project_id,
+    found = list(job_selectors.jobs_for(access_of(request), project_id=project_id,
                                     state=state)[:500])
     job_state.job_refresh_web(found)
     return [s.JobOut(**job_fields(j)) for j in found]
@@ -94,7 +94,7 @@ def job_detail(request: HttpRequest, job_id: Id) -> s.JobDetailOut:
             "link, a device, a FIFO, a directory or another user's file is named in `notes` and "
             "not shown.")
 def job_logs(request: HttpRequest, job_id: Id) -> s.JobLogOut:
-    job = selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
+    job = job_selectors.job_get(access=access_of(request), actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
     output = job_output(job)
     return s.JobLogOut(id=job.pk, state=job.state, output=output.text,

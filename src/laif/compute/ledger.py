@@ -54,13 +54,14 @@ from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.models import ClusterIdentity, StaffRoleName
+from laif.allocations.models import Allocation
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import accounting_chunks
 from laif.cluster.selectors import get_scheduler, platform_accounts, project_accounts
 from laif.compute import ledger_bulk
 from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
 from laif.compute.ledger_selectors import platform_start
-from laif.compute.models import FINISHED_JOB_STATES, Allocation, Job
+from laif.compute.models import FINISHED_JOB_STATES, Job
 from laif.compute.sacct import (
     SCHEMA,
     SacctFormatError,

@@ -142,7 +142,7 @@ class UsageEntry(models.Model):
                                      db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                              blank=True, related_name="+", db_index=False, db_constraint=False)
-    allocation = models.ForeignKey("compute.Allocation", on_delete=models.PROTECT, null=True,
+    allocation = models.ForeignKey("allocations.Allocation", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="usage_entries",
                                    db_constraint=False)
     partition = models.CharField(max_length=64)
@@ -183,7 +183,7 @@ class UsageTotal(models.Model):
                                 related_name="+", db_index=False, db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                              blank=True, related_name="+", db_index=False, db_constraint=False)
-    allocation = models.ForeignKey("compute.Allocation", on_delete=models.PROTECT, null=True,
+    allocation = models.ForeignKey("allocations.Allocation", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+", db_constraint=False)
     partition = models.CharField(max_length=64)
     month = models.DateField()

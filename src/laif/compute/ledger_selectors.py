@@ -35,13 +35,13 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import Organisation, Project
 from laif.accounts.selectors import audit_staff_read
-from laif.compute import capacity
+from laif.allocations import capacity
+from laif.allocations.models import Allocation, AllocationRequest, Pool, RequestStatus
+from laif.allocations.permissions import sees_pools
+from laif.allocations.selectors import in_scope
 from laif.compute.balance import balances_of
 from laif.compute.budget import Balance
 from laif.compute.ledger_models import UsageEntry, UsageTotal
-from laif.compute.models import Allocation, AllocationRequest, Pool, RequestStatus
-from laif.compute.permissions import sees_pools
-from laif.compute.selectors import in_scope
 
 _HOUR = Decimal(3600)
 

@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from laif.compute.awards import MAX_AWARDS
+from laif.allocations.awards import MAX_AWARDS
 from laif.config.apitypes import INT32_MAX, LongText, Name, NoNul, ShortText
 
 GpuHours = Annotated[int, Field(ge=1, le=INT32_MAX)]
 AccessKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 AwardReference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")]
 ProjectCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
-# Award dates are checked again (range, order) by laif.compute.awards.
+# Award dates are checked again (range, order) by laif.allocations.awards.
 AwardDate = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
 ChangeDate = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
 Text = Annotated[str, Field(min_length=1, max_length=5000), NoNul]

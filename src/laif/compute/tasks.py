@@ -8,16 +8,17 @@ from datetime import date, datetime
 from django.conf import settings
 from django_tasks import task
 
+from laif.allocations.expiry import allocations_tick
+from laif.allocations.models import Allocation
+
 # tasks defined next to the work they enqueue themselves for, re-exported here: the schedule and
 # the rows already queued name them by this module
 from laif.compute.accounts_sync import slurm_account_sync_task as slurm_account_sync_task
 from laif.compute.dispatch import job_confirm_task as job_confirm_task
 from laif.compute.dispatch import job_dispatch_task as job_dispatch_task
 from laif.compute.dispatch import job_recover_stuck
-from laif.compute.expiry import allocations_tick
 from laif.compute.housekeeping import jobs_poll
 from laif.compute.ledger import usage_ingest_window
-from laif.compute.models import Allocation
 
 
 @task()

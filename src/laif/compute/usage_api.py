@@ -12,12 +12,12 @@ from ninja import File, Router
 from ninja.files import UploadedFile
 
 from laif.accounts.requestinfo import access_of, actor_of
+from laif.allocations.models import Allocation
 from laif.compute import ledger, ledger_selectors
 from laif.compute import usage_schemas as s
 from laif.compute.api import balance_fields
 from laif.compute.budget import Balance
 from laif.compute.ledger_selectors import Usage
-from laif.compute.models import Allocation
 from laif.config.apitypes import Id
 
 router = Router(tags=["usage"])

@@ -20,12 +20,13 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
+from laif.allocations import awards as award_files
+from laif.allocations import review, selectors, services
+from laif.allocations.models import Allocation, AllocationRequest, RequestStatus
+from laif.allocations.permissions import can_import_awards, can_review, sees_pools
 from laif.cluster.selectors import jobs_unisolated
-from laif.compute import awards as award_files
-from laif.compute import forms, ledger_selectors, review, selectors, services
+from laif.compute import forms, ledger_selectors
 from laif.compute.balance import balances_of
-from laif.compute.models import Allocation, AllocationRequest, RequestStatus
-from laif.compute.permissions import can_import_awards, can_review, sees_pools
 
 LIST_LIMIT = 200
 

@@ -348,6 +348,7 @@ INSTALLED_APPS = [
     "csp",
     "laif.accounts",
     "laif.cluster",
+    "laif.allocations",
     "laif.compute",
     "laif.billing",
     "laif.fund",

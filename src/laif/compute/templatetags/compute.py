@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from laif.allocations.services import hours
 from laif.compute.balance import hours_and_minutes_text, hours_text
-from laif.compute.services import hours
 
 register = template.Library()
 

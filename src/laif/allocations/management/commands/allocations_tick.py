@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from laif.compute.expiry import allocations_tick
+from laif.allocations.expiry import allocations_tick
 
 
 class Command(BaseCommand):

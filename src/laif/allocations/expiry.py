@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.notices import mail_on_commit
 from laif.accounts.notices import site_link as link
-from laif.compute import lifecycle
-from laif.compute.accounts_sync import slurm_account_sync_later
-from laif.compute.models import LIMIT_STATES, Allocation, AllocationNotice, AllocationState
-from laif.compute.notices import project_people
-from laif.compute.services import hours
+from laif.allocations import lifecycle
+from laif.allocations.hooks import grants_changed
+from laif.allocations.models import LIMIT_STATES, Allocation, AllocationNotice, AllocationState
+from laif.allocations.notices import project_people
+from laif.allocations.services import hours
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _move(allocation: Allocation, state: str, day: date, result: TickResult) -> 
     if state in (AllocationState.GRACE, AllocationState.EXPIRED):
         # the limit keeps the grant during the grace and drops to 0 once expired (the
         # association itself is kept for the record)
-        slurm_account_sync_later(allocation.project_id)
+        grants_changed(allocation.project_id)
 
 
 def _notify(allocation: Allocation, days_before: int, grace: int) -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.compute.models import (
+from laif.allocations.models import (
     IN_FORCE_STATES,
     LIMIT_STATES,
     OPEN_STATUSES,
@@ -39,7 +39,7 @@ from laif.compute.models import (
     RequestKind,
     RequestStatus,
 )
-from laif.compute.services import (
+from laif.allocations.services import (
     RequestData,
     allocation_period_ensure,
     clean_request,

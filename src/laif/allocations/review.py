@@ -19,9 +19,9 @@ from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
 from laif.accounts.models import Project
 from laif.accounts.notices import mail_on_commit, site_link
-from laif.compute import capacity, lifecycle
-from laif.compute.accounts_sync import slurm_account_sync_later
-from laif.compute.models import (
+from laif.allocations import capacity, lifecycle
+from laif.allocations.hooks import grants_changed
+from laif.allocations.models import (
     LIMIT_STATES,
     Allocation,
     AllocationChange,
@@ -33,9 +33,9 @@ from laif.compute.models import (
     RequestStatus,
     ReviewEvent,
 )
-from laif.compute.notices import project_people
-from laif.compute.permissions import can_review
-from laif.compute.services import (
+from laif.allocations.notices import project_people
+from laif.allocations.permissions import can_review
+from laif.allocations.services import (
     MAX_TEXT,
     access_type_get,
     capacity_message,
@@ -177,7 +177,7 @@ def allocation_review(
             else:
                 granted, detail = _approve_new(req, actor, gpu_hours, day)
             req.status = RequestStatus.APPROVED
-            slurm_account_sync_later(req.project_id)
+            grants_changed(req.project_id)
             event = request_event(req, actor, Decision.APPROVED, gpu_hours=granted,
                                   comment=comment)
             action = ("allocation_request.approved" if req.kind == RequestKind.NEW

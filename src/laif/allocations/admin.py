@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from laif.accounts.admin import ReadOnlyAdmin
-from laif.compute import models as m
+from laif.allocations import models as m
 
 
 @admin.register(m.AllocationPeriod)

@@ -27,11 +27,10 @@ from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Project
 from laif.accounts.notices import mail_on_commit, site_link
-from laif.catalogue.cluster import AccessType, ClusterCatalogue
-from laif.compute import capacity
-from laif.compute.accounts_sync import slurm_account_sync_later
-from laif.compute.awards import Award
-from laif.compute.models import (
+from laif.allocations import capacity
+from laif.allocations.awards import Award
+from laif.allocations.hooks import grants_changed
+from laif.allocations.models import (
     Allocation,
     AllocationPeriod,
     AllocationRequest,
@@ -43,8 +42,9 @@ from laif.compute.models import (
     RequestStatus,
     ReviewEvent,
 )
-from laif.compute.notices import project_people, reviewers
-from laif.compute.permissions import can_import_awards
+from laif.allocations.notices import project_people, reviewers
+from laif.allocations.permissions import can_import_awards
+from laif.catalogue.cluster import AccessType, ClusterCatalogue
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +455,7 @@ def eurohpc_import(*, access: Access, actor: Actor, awards: Sequence[Award]) -> 
                         created_by_id=actor.user_id,
                     )
                     result.created.append(allocation)
-                    slurm_account_sync_later(project.pk)
+                    grants_changed(project.pk)
                     audit_record(
                         actor=actor, action="allocation.imported",
                         target=f"allocation:{allocation.pk}",

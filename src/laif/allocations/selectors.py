@@ -19,14 +19,8 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.compute.models import (
-    Allocation,
-    AllocationPeriod,
-    AllocationRequest,
-    Job,
-    RequestStatus,
-)
-from laif.compute.permissions import sees_pools
+from laif.allocations.models import Allocation, AllocationPeriod, AllocationRequest, RequestStatus
+from laif.allocations.permissions import sees_pools
 
 M = TypeVar("M", bound=Model)
 
@@ -110,23 +104,3 @@ def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
 def current_period(today: date | None = None) -> AllocationPeriod | None:
     day = today or timezone.localdate()
     return AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
-
-
-def jobs_for(access: Access, *, project_id: int | None = None,
-             state: str | None = None) -> QuerySet[Job]:
-    """Jobs of the projects the requester sees (as for allocations), newest first."""
-    qs = Job.objects.select_related("project", "project__organisation", "submitted_by")
-    qs = in_scope(qs, access, project_id)
-    if state:
-        qs = qs.filter(state=state)
-    return qs
-
-
-def job_get(*, access: Access, actor: Actor, job_id: int) -> Job:
-    """One job; a staff read of a client's job is recorded as data access."""
-    job = jobs_for(access).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound(_("Job not found."))
-    org_id = job.project.organisation_id
-    audit_staff_read(access, actor, f"job:{job.pk}", org_id)
-    return job

@@ -16,7 +16,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import User
-from laif.compute import awards, services
+from laif.allocations import awards, services
 
 
 class Command(BaseCommand):
