@@ -15,7 +15,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
 from laif.accounts.models import AuditEntry, User
-from laif.allocations import services
+from laif.allocations import eurohpc
 from laif.allocations.awards import Award, parse_csv
 from laif.allocations.models import Allocation, Pool
 from tests.api_support import client_as
@@ -35,8 +35,8 @@ def award(world: World, reference: str = "EHPC-AIF-2026A01-001", hours: int = 20
     return Award(**values)
 
 
-def run_import(by: User, awards: list[Award]) -> services.ImportResult:
-    return services.eurohpc_import(access=access_for(by), actor=Actor.of(by), awards=awards)
+def run_import(by: User, awards: list[Award]) -> eurohpc.ImportResult:
+    return eurohpc.eurohpc_import(access=access_for(by), actor=Actor.of(by), awards=awards)
 
 
 def test_import_goes_to_the_eurohpc_pool_and_is_idempotent(world: World) -> None:

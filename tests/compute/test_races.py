@@ -17,7 +17,7 @@ from django.db import connection
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
 from laif.accounts.errors import Conflict
-from laif.allocations import services
+from laif.allocations import eurohpc
 from laif.allocations.awards import Award
 from laif.allocations.models import Allocation
 from tests.compute.support import pool_of, review, set_capacity, submit
@@ -70,7 +70,7 @@ def test_two_imports_cannot_together_exceed_the_eurohpc_pool() -> None:
                     start=date(2026, 2, 1), end=date(2026, 2, 28), access_type="fast_lane")]
              for i in range(2)]
 
-    results = in_threads(2, lambda i: services.eurohpc_import(
+    results = in_threads(2, lambda i: eurohpc.eurohpc_import(
         access=access_for(w.operator), actor=Actor.of(w.operator), awards=files[i]))
 
     assert sum(1 for r in results if isinstance(r, Conflict)) == 1, results
@@ -82,7 +82,7 @@ def test_the_same_file_imported_twice_at_once_gives_one_allocation() -> None:
     awards = [Award(reference="EHPC-SAME", project=w.project.code, gpu_hours=10,
                     start=date(2026, 3, 1), end=date(2026, 3, 2), access_type="development")]
     pool_of(date(2026, 3, 1), "eurohpc")  # the period exists: both threads lock its pool
-    results = in_threads(2, lambda i: services.eurohpc_import(
+    results = in_threads(2, lambda i: eurohpc.eurohpc_import(
         access=access_for(w.operator), actor=Actor.of(w.operator), awards=awards))
     assert sorted(len(r.created) for r in results) == [0, 1]
     assert Allocation.objects.filter(eurohpc_reference="EHPC-SAME").count() == 1

@@ -11,7 +11,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry
-from laif.allocations import selectors, services
+from laif.allocations import eurohpc, selectors, services
 from laif.allocations.awards import Award
 from laif.allocations.models import AllocationRequest
 from laif.compute import ledger_selectors
@@ -33,7 +33,7 @@ def requests(world: World) -> Requests:
     acme = submit(world.project, world.project_lead, requested_gpu_hours=1_000)
     review(acme, world.reviewer, "approve", gpu_hours=800)
     globex = submit(world.other_project, world.other_member, requested_gpu_hours=2_000)
-    services.eurohpc_import(
+    eurohpc.eurohpc_import(
         access=access_for(world.operator), actor=Actor.of(world.operator),
         awards=[Award(reference="EHPC-T-1", project=world.other_project.code, gpu_hours=300,
                       start=date(2026, 8, 1), end=date(2026, 8, 31), access_type="fast_lane")])

@@ -13,7 +13,7 @@ from ninja import Router, Status
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.allocations import awards as award_files
-from laif.allocations import changes, review, selectors, services
+from laif.allocations import changes, eurohpc, review, selectors, services
 from laif.allocations.models import Allocation, AllocationRequest
 from laif.allocations.permissions import can_import_awards
 from laif.compute import ledger_selectors
@@ -240,7 +240,7 @@ def eurohpc_import(request: HttpRequest, data: s.AwardsIn) -> s.ImportOut:
              for a in data.awards])
     except award_files.AwardFileError as exc:
         raise DomainError("; ".join(exc.problems), field="awards") from exc
-    result = services.eurohpc_import(access=access_of(request), actor=actor_of(request),
+    result = eurohpc.eurohpc_import(access=access_of(request), actor=actor_of(request),
                                      awards=awards)
     return s.ImportOut(created=allocations_out(result.created),
                        unchanged=result.unchanged)

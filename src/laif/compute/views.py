@@ -21,7 +21,7 @@ from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.allocations import awards as award_files
-from laif.allocations import review, selectors, services
+from laif.allocations import eurohpc, review, selectors, services
 from laif.allocations.models import Allocation, AllocationRequest, RequestStatus
 from laif.allocations.permissions import can_import_awards, can_review, sees_pools
 from laif.cluster.selectors import jobs_unisolated
@@ -291,7 +291,7 @@ def eurohpc_import(request: HttpRequest) -> HttpResponse:
         try:
             awards = award_files.parse_file(upload.read(award_files.MAX_BYTES + 1),
                                             upload.name or "")
-            result = services.eurohpc_import(access=access, actor=actor_of(request),
+            result = eurohpc.eurohpc_import(access=access, actor=actor_of(request),
                                              awards=awards)
         except award_files.AwardFileError as exc:
             problems = exc.problems

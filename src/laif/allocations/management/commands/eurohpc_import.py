@@ -16,7 +16,7 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import User
-from laif.allocations import awards, services
+from laif.allocations import awards, eurohpc
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
         try:
             parsed = awards.parse_file(content, path.name)
-            result = services.eurohpc_import(
+            result = eurohpc.eurohpc_import(
                 access=access_for(operator), actor=Actor.of(operator),
                 awards=parsed)
         except awards.AwardFileError as exc:
