@@ -104,3 +104,15 @@ def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
 def current_period(today: date | None = None) -> AllocationPeriod | None:
     day = today or timezone.localdate()
     return AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
+
+
+def projects_with_allocations() -> list[int]:
+    """Ids of the projects that hold an allocation (in any state), ascending: the projects the
+    platform keeps a Slurm account for (internal, no access check)."""
+    return sorted(set(Allocation.objects.values_list("project_id", flat=True)))
+
+
+def allocation_spans() -> list[tuple[int, int, date, date]]:
+    """``(allocation id, project id, start, end)`` of every allocation: what the usage ledger
+    resolves a record's allocation from (internal, no access check)."""
+    return list(Allocation.objects.values_list("id", "project_id", "start", "end"))

@@ -54,7 +54,7 @@ from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.models import ClusterIdentity, StaffRoleName
-from laif.allocations.models import Allocation
+from laif.allocations.selectors import allocation_spans
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import accounting_chunks
 from laif.cluster.selectors import get_scheduler, platform_accounts, project_accounts
@@ -375,7 +375,7 @@ def _lookups() -> Lookups:
         schema={"user": pl.String, "user_id": pl.Int64},
     ).unique("user", keep="first")
     allocations = pl.DataFrame(
-        list(Allocation.objects.values_list("id", "project_id", "start", "end")), orient="row",
+        allocation_spans(), orient="row",
         schema={"allocation_id": pl.Int64, "project_id": pl.Int64, "start": pl.Date,
                 "end": pl.Date},
     )

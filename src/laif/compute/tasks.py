@@ -9,7 +9,7 @@ from django.conf import settings
 from django_tasks import task
 
 from laif.allocations.expiry import allocations_tick
-from laif.allocations.models import Allocation
+from laif.allocations.selectors import projects_with_allocations
 
 # tasks defined next to the work they enqueue themselves for, re-exported here: the schedule and
 # the rows already queued name them by this module
@@ -63,7 +63,7 @@ def slurm_accounts_reconcile_task() -> int:
     Nothing to do for the local runner (no accounts). The number of projects."""
     if settings.LAIF_EXECUTOR != "slurm":
         return 0
-    project_ids = sorted(set(Allocation.objects.values_list("project_id", flat=True)))
+    project_ids = projects_with_allocations()
     for project_id in project_ids:
         slurm_account_sync_task.enqueue(project_id)
     return len(project_ids)
