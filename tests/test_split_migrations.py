@@ -68,15 +68,15 @@ def _write_old(state_apps: Any, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             model = state_apps.get_model(row["model"])
             values: dict[str, Any] = {model._meta.pk.attname: row["pk"]}
+            m2m: list[tuple[str, Any]] = []
             for name, value in row["fields"].items():
                 field = model._meta.get_field(name)
                 if field.many_to_many:
-                    values.setdefault("_m2m", []).append((name, value))
+                    m2m.append((name, value))
                 elif field.is_relation:
                     values[field.attname] = value
                 else:
                     values[field.attname] = field.to_python(value)
-            m2m = values.pop("_m2m", [])
             obj = model(**values)
             obj.save_base(raw=True, force_insert=True)
             for name, value in m2m:

@@ -12,15 +12,30 @@ from collections.abc import Callable
 
 ProjectListener = Callable[[int], None]
 
-_project_members_changed: list[ProjectListener] = []
+
+class Listeners:
+    """The listeners of one kind of change to a project; each is registered once and called
+    with the project's id, in the order they registered."""
+
+    def __init__(self) -> None:
+        self._listeners: list[ProjectListener] = []
+
+    def register(self, listener: ProjectListener) -> None:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def notify(self, project_id: int) -> None:
+        for listener in list(self._listeners):
+            listener(project_id)
+
+
+_project_members_changed = Listeners()
 
 
 def on_project_members_changed(listener: ProjectListener) -> None:
     """Call ``listener(project_id)`` whenever someone joins or leaves a project."""
-    if listener not in _project_members_changed:
-        _project_members_changed.append(listener)
+    _project_members_changed.register(listener)
 
 
 def project_members_changed(project_id: int) -> None:
-    for listener in list(_project_members_changed):
-        listener(project_id)
+    _project_members_changed.notify(project_id)

@@ -9,19 +9,15 @@ written; a listener defers its side effects with ``transaction.on_commit``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from laif.accounts.hooks import Listeners, ProjectListener
 
-ProjectListener = Callable[[int], None]
-
-_grants_changed: list[ProjectListener] = []
+_grants_changed = Listeners()
 
 
 def on_grants_changed(listener: ProjectListener) -> None:
     """Call ``listener(project_id)`` whenever a project's grants change."""
-    if listener not in _grants_changed:
-        _grants_changed.append(listener)
+    _grants_changed.register(listener)
 
 
 def grants_changed(project_id: int) -> None:
-    for listener in list(_grants_changed):
-        listener(project_id)
+    _grants_changed.notify(project_id)

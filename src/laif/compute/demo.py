@@ -22,6 +22,7 @@ from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, ProjectRole, User
+from laif.accounts.selectors import user_by_email
 from laif.accounts.services.identities import cluster_identity_ensure
 from laif.allocations import capacity, review, services
 from laif.allocations.models import Allocation, AllocationRequest
@@ -37,7 +38,6 @@ FIRST_JOB_ID = 700_001
 @dataclass(frozen=True)
 class DemoUsage:
     allocation_id: int
-    project_id: int
     organisation_id: int
     last_month: date
     records_new: int
@@ -53,8 +53,7 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
         name=accounts_demo.DEMO_PROJECT, organisation__name=accounts_demo.DEMO_ORGANISATION)
     this_month = now.astimezone(_site()).date().replace(day=1)
     last_month = capacity.add_months(this_month, -1)
-    allocation = _allocation(project, User.objects.get(email=accounts_demo.REVIEWER),
-                             last_month)
+    allocation = _allocation(project, user_by_email(accounts_demo.REVIEWER), last_month)
     people = [cluster_identity_ensure(user_id=m.user_id).username
               for m in project.memberships.order_by("pk")]
     records_new = 0
@@ -64,9 +63,8 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
         data = demo_sacct_json(account=account, users=people,
                                start=_local_midnight(last_month), end=now - timedelta(hours=1))
         records_new = ledger.usage_ingest_sacct(data=data).records_new
-    return DemoUsage(allocation_id=allocation.pk, project_id=project.pk,
-                     organisation_id=project.organisation_id, last_month=last_month,
-                     records_new=records_new)
+    return DemoUsage(allocation_id=allocation.pk, organisation_id=project.organisation_id,
+                     last_month=last_month, records_new=records_new)
 
 
 def _site() -> ZoneInfo:
