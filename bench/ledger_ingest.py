@@ -57,15 +57,16 @@ from laif.accounts.models import (  # noqa: E402
 )
 from laif.allocations.models import Allocation, AllocationPeriod, Pool  # noqa: E402
 from laif.cluster.models import SlurmAccount  # noqa: E402
-from laif.compute import ledger, ledger_selectors  # noqa: E402
-from laif.compute.ledger_models import (  # noqa: E402
+from laif.usage import selectors as ledger_selectors  # noqa: E402
+from laif.usage import services as ledger  # noqa: E402
+from laif.usage.models import (  # noqa: E402
     IngestRun,
     UsageEntry,
     UsageRecord,
     UsageTotal,
 )
-from laif.compute.sacct import FINISHED_STATES, finished_only, parse_sacct_json  # noqa: E402
-from laif.compute.usage_split import monthly_totals, split_by_month  # noqa: E402
+from laif.usage.sacct import FINISHED_STATES, finished_only, parse_sacct_json  # noqa: E402
+from laif.usage.split import monthly_totals, split_by_month  # noqa: E402
 
 Totals = dict[tuple[str, str], tuple[int, int]]
 

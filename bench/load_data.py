@@ -31,8 +31,8 @@ from django.conf import settings  # noqa: E402
 from laif.accounts import demo as accounts_demo  # noqa: E402
 from laif.accounts.models import ClusterIdentity, Project  # noqa: E402
 from laif.cluster.selectors import slurm_account_name  # noqa: E402
-from laif.compute import ledger  # noqa: E402
-from laif.compute.ledger_models import UsageEntry  # noqa: E402
+from laif.usage import services as ledger  # noqa: E402
+from laif.usage.models import UsageEntry  # noqa: E402
 
 FIRST_JOB_ID = 10_000_000
 

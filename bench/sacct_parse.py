@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import polars as pl
 
-from laif.compute.sacct import FINISHED_STATES, RECORD_KEY, finished_only, parse_sacct_json
-from laif.compute.usage_split import SITE_TIME_ZONE, monthly_totals, split_by_month
+from laif.usage.sacct import FINISHED_STATES, RECORD_KEY, finished_only, parse_sacct_json
+from laif.usage.split import SITE_TIME_ZONE, monthly_totals, split_by_month
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "slurm"
 JOBS_OPEN = '\n  "jobs": [\n'
@@ -241,7 +241,7 @@ def allocated(job: dict[str, Any]) -> tuple[int, int, int | None]:
 
 def month_parts(start: int, end: int, elapsed: int, zone: ZoneInfo) -> list[tuple[date, int]]:
     """A run's elapsed time per local month, one month at a time (cumulative flooring, as
-    ``usage_split``): the first day of each month and its seconds."""
+    ``usage.split``): the first day of each month and its seconds."""
     wall = end - start
     local = datetime.fromtimestamp(start, zone)
     year, month = local.year, local.month

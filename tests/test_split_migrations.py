@@ -33,7 +33,7 @@ BEFORE_SPLIT = {
 }
 """The newest migration of each app on the commit that made the fixture."""
 
-SPLIT_APPS = ("allocations", "billing", "cluster")
+SPLIT_APPS = ("allocations", "billing", "cluster", "usage")
 """Apps that did not exist then (migrated to zero first)."""
 
 MOVED = {
@@ -47,6 +47,8 @@ MOVED = {
     **{f"compute.{name}": f"allocations.{name}" for name in (
         "allocationperiod", "pool", "allocationrequest", "reviewevent", "allocation",
         "allocationchange", "allocationnotice")},
+    **{f"compute.{name}": f"usage.{name}" for name in (
+        "ingestrun", "ingestcheckpoint", "usagerecord", "usageentry", "usagetotal")},
 }
 """Old model label -> today's."""
 

@@ -13,9 +13,9 @@ from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
 from laif.billing import services as statements
 from laif.billing.models import Statement
-from laif.compute import ledger_totals
-from laif.compute.ledger_models import IngestRun, UsageEntry, UsageRecord, UsageSource
 from laif.fund import services as fund
+from laif.usage import totals as ledger_totals
+from laif.usage.models import IngestRun, UsageEntry, UsageRecord, UsageSource
 from tests.factories import World
 
 _job = count(1000)

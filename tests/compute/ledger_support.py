@@ -14,8 +14,8 @@ from django.db.models import Count, Sum
 from laif.accounts.models import ClusterIdentity, Project, User
 from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
-from laif.compute import ledger_totals
-from laif.compute.ledger_models import UsageEntry, UsageRecord, UsageTotal
+from laif.usage import totals as ledger_totals
+from laif.usage.models import UsageEntry, UsageRecord, UsageTotal
 from tests.factories import World
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"

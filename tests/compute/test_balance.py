@@ -20,10 +20,12 @@ from laif.allocations.models import Allocation
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.services import project_tag
-from laif.compute import balance, job_state, ledger
+from laif.compute import job_state
 from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
-from laif.compute.budget import minutes_of
 from laif.compute.models import Job, JobState
+from laif.usage import balance
+from laif.usage import services as ledger
+from laif.usage.budget import minutes_of
 from tests.api_support import client_as
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

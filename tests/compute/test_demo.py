@@ -16,11 +16,12 @@ from laif.allocations.models import Allocation
 from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
-from laif.compute import ledger_selectors, sacct
-from laif.compute.budget import minutes_of
 from laif.compute.demo import CLUSTER, demo_sacct_json
-from laif.compute.ledger_models import UsageEntry, UsageRecord
 from laif.fund import services as fund_services
+from laif.usage import sacct
+from laif.usage import selectors as ledger_selectors
+from laif.usage.budget import minutes_of
+from laif.usage.models import UsageEntry, UsageRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Usage ledger ingestion (laif.compute.ledger) on the real sacct output of the test cluster:
+"""Usage ledger ingestion (laif.usage.services) on the real sacct output of the test cluster:
 one record per run, array tasks, typed GPUs counted once, energy not reported, the key across
 job-id reuse, month split, allocation charged, idempotency and crash recovery."""
 
@@ -10,15 +10,16 @@ import pytest
 from django.test import override_settings
 
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute import ledger, sacct
-from laif.compute.ledger_models import (
+from laif.usage import sacct
+from laif.usage import services as ledger
+from laif.usage.models import (
     IngestCheckpoint,
     IngestRun,
     UsageEntry,
     UsageRecord,
     UsageSource,
 )
-from laif.compute.sacct import SacctFormatError
+from laif.usage.sacct import SacctFormatError
 from tests.compute.jobs_support import grant
 from tests.compute.ledger_support import (
     ALL_SACCT,

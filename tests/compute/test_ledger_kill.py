@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from laif.compute.sacct import finished_only, parse_sacct_json
+from laif.usage.sacct import finished_only, parse_sacct_json
 from tests.compute.ledger_support import ALL_SACCT, doc, dump
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -25,7 +25,7 @@ import sys
 import django
 django.setup()
 from django.core.management import call_command
-from laif.compute import sacct
+from laif.usage import sacct
 sacct._CHUNK_BYTES = 256 * 1024
 sacct.BATCH_BYTES = 512 * 1024
 call_command("usage_ingest", "--sacct-json", sys.argv[1])

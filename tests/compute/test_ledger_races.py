@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from laif.compute import ledger
-from laif.compute.ledger_models import IngestCheckpoint, UsageEntry, UsageRecord, UsageSource
+from laif.usage import services as ledger
+from laif.usage.models import IngestCheckpoint, UsageEntry, UsageRecord, UsageSource
 from tests.compute.ledger_support import ALL_SACCT, combined, slurm_project, totals
 from tests.compute.test_races import in_threads
 from tests.factories import make_world

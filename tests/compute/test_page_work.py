@@ -20,8 +20,9 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.billing import services as statements
 from laif.billing.models import Statement
-from laif.compute import ledger, ledger_totals
-from laif.compute.ledger_models import UsageEntry
+from laif.usage import services as ledger
+from laif.usage import totals as ledger_totals
+from laif.usage.models import UsageEntry
 from tests.api_support import client_as
 from tests.compute.billing_support import issue
 from tests.compute.jobs_support import grant

@@ -27,9 +27,9 @@ from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
 from laif.cluster.scheduler import base
 from laif.cluster.services import installation_key
-from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.ledger_models import IngestRun, UsageRecord
+from laif.usage import services as ledger
+from laif.usage.models import IngestRun, UsageRecord
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _spec, _until_finished, jobs_root, team
 from tests.slurm_support import CLUSTER, drop_account, slurm, slurm_scheduler

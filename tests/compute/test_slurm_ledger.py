@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from laif.accounts.models import Project, User
 from laif.cluster.scheduler.slurm import SlurmScheduler
-from laif.compute import ledger
 from laif.compute.accounts_sync import slurm_account_name
-from laif.compute.ledger_models import UsageRecord
 from laif.compute.models import JobState
-from laif.compute.sacct import FINISHED_STATES
+from laif.usage import services as ledger
+from laif.usage.models import UsageRecord
+from laif.usage.sacct import FINISHED_STATES
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_jobs import SCRIPT, _until_finished, slurm_jobs
 from tests.compute.test_slurm_scheduler import jobs_root, team

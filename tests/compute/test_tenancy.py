@@ -14,7 +14,7 @@ from laif.accounts.models import AuditEntry
 from laif.allocations import eurohpc, selectors, services
 from laif.allocations.awards import Award
 from laif.allocations.models import AllocationRequest
-from laif.compute import ledger_selectors
+from laif.usage import selectors as ledger_selectors
 from tests.api_support import client_as
 from tests.compute.support import review, submit
 from tests.factories import World

@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from laif.compute.ledger_models import IngestRun
 from laif.ops.beats import SCHEDULE_PREFIX, SCHEDULER, WORKER, beat_record
+from laif.usage.models import IngestRun
 from tests.compute.test_ledger_kill import _INGEST, _document, _env
 from tests.factories import World
 

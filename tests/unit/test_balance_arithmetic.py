@@ -1,4 +1,4 @@
-"""The pure arithmetic of balances (laif.compute.budget): rounding once to the minute, the
+"""The pure arithmetic of balances (laif.usage.budget): rounding once to the minute, the
 estimate of a finished run the ledger does not have yet, and Slurm's limit."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from laif.compute import budget
+from laif.usage import budget
 
 
 @pytest.mark.parametrize(("seconds", "minutes"), [(0, 0), (1, 1), (45, 1), (60, 1), (61, 2),

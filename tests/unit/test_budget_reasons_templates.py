@@ -9,8 +9,8 @@ import pytest
 
 from laif.catalogue import CatalogueError
 from laif.catalogue.job_templates import JOBS_DIR, job_templates, parse_templates
-from laif.compute import budget
 from laif.compute.reasons import plain_reason
+from laif.usage import budget
 
 
 def test_worst_case_counts_array_gpus_and_minutes() -> None:

@@ -33,14 +33,14 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, allocations | cluster, "
-          "accounts, catalogue)")
+LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, usage, "
+          "allocations | cluster, accounts, catalogue)")
 
 
 @pytest.mark.parametrize(
     ("module", "wrong_import", "contract"),
     [
-        ("compute/budget.py", "import django.db", "Pure modules import no Django"),
+        ("usage/budget.py", "import django.db", "Pure modules import no Django"),
         ("allocations/capacity.py", "from laif.allocations import models",
          "Pure modules import no Django"),
         ("fund/rules.py", "from laif.allocations import selectors", "Pure modules import no Django"),
@@ -48,12 +48,14 @@ LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, alloca
         ("ops/beats.py", "from laif.allocations.models import Allocation",
          "No app imports another app's models"),
         ("compute/views.py", "from laif.fund import selectors", LAYERS),
-        ("compute/ledger_totals.py", "from laif.billing import selectors", LAYERS),
+        ("usage/totals.py", "from laif.billing import selectors", LAYERS),
+        ("usage/balance.py", "from laif.compute import job_selectors", LAYERS),
         ("cluster/services.py", "from laif.compute import jobs", LAYERS),
         ("allocations/review.py", "from laif.compute import accounts_sync", LAYERS),
         ("allocations/services.py", "from laif.cluster import selectors", LAYERS),
         ("cluster/scheduler/__init__.py", "from django.conf import settings",
          "Pure modules import no Django"),
+        ("usage/hooks.py", "from laif.usage import models", "Pure modules import no Django"),
         ("fund/services.py", "from laif.billing.models import BilledEntry",
          "No app imports another app's models"),
     ],

@@ -1,4 +1,4 @@
-"""Usage records from ``sacct --json`` (laif.compute.sacct), on the real Slurm 22.05.8 fixtures of
+"""Usage records from ``sacct --json`` (laif.usage.sacct), on the real Slurm 22.05.8 fixtures of
 tests/fixtures/slurm/ and on malformed inputs. Pure: no database."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from laif.compute import sacct
-from laif.compute.sacct import (
+from laif.usage import sacct
+from laif.usage.sacct import (
     FINISHED_STATES,
     RECORD_KEY,
     SCHEMA,

@@ -20,8 +20,8 @@ from laif.cluster.scheduler.slurm import (
     parse_sacct,
     parse_squeue,
 )
-from laif.compute import sacct
-from laif.compute.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
+from laif.usage import sacct
+from laif.usage.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
 
 OLD = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
 NEW = OLD / "24.11"

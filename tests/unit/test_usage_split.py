@@ -1,4 +1,4 @@
-"""Usage records split by local calendar month (laif.compute.usage_split): exact to the second,
+"""Usage records split by local calendar month (laif.usage.split): exact to the second,
 parts summing to the whole, month boundaries at local midnight across DST. Pure: no database."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from laif.compute.sacct import finished_only, parse_sacct_json
-from laif.compute.usage_split import (
+from laif.usage.sacct import finished_only, parse_sacct_json
+from laif.usage.split import (
     SITE_TIME_ZONE,
     month_starts,
     monthly_totals,

@@ -120,7 +120,7 @@ class StatementLine(models.Model):
 class BilledEntry(models.Model):
     """A ledger entry billed by a statement: at most once, ever."""
 
-    entry = models.OneToOneField("compute.UsageEntry", on_delete=models.PROTECT,
+    entry = models.OneToOneField("usage.UsageEntry", on_delete=models.PROTECT,
                                  related_name="billed")
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="billed")
     gpu_line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, null=True, blank=True,

@@ -1,5 +1,5 @@
 """Reads of statements: the draft of a month (computed on demand from the unbilled part of the
-ledger's running totals, ``ledger_totals``), issued statements, their lines and ledger entries, credit notes.
+ledger's running totals, ``usage.totals``), issued statements, their lines and ledger entries, credit notes.
 
 Who sees what: an organisation's members and the client-facing staff (operators, reviewers,
 auditors) read its statements and credit notes; a staff read is recorded in the audit log as data
@@ -25,7 +25,7 @@ from laif.accounts.selectors import audit_staff_read
 from laif.billing import pricing
 from laif.billing.models import CreditNote, Statement, StatementLine
 from laif.catalogue.prices import PriceCatalogue
-from laif.compute import ledger_selectors
+from laif.usage import selectors as ledger_selectors
 
 
 def can_bill(access: Access) -> bool:

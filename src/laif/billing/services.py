@@ -37,7 +37,7 @@ from laif.billing.models import (
     StatementLine,
 )
 from laif.billing.selectors import billable_entries, can_bill, draft_compute
-from laif.compute import ledger_totals
+from laif.usage import totals as ledger_totals
 
 MAX_REASON = 2000
 

@@ -44,7 +44,8 @@ from laif.cluster.scheduler.base import (
 from laif.cluster.scheduler.names import AccountNameError
 from laif.cluster.selectors import get_scheduler, slurm_account_checked, slurm_account_name
 from laif.cluster.services import project_tag, slurm_account_record, slurm_account_resolve
-from laif.compute import balance, budget
+from laif.compute import job_selectors
+from laif.usage import balance, budget
 
 __all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
            "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]
@@ -63,7 +64,7 @@ def headroom_gpu_minutes(project_id: int, today: date | None = None) -> int:
     allocations = list(balance.allocations_in_force(project_id, today))
     ids = [a.pk for a in allocations]
     figures = balance.balances_of(allocations).values()
-    return sum(b.granted - b.used for b in figures) - balance.running_reserved(ids)
+    return sum(b.granted - b.used for b in figures) - job_selectors.running_reserved(ids)
 
 
 @dataclass

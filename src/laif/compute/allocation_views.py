@@ -15,8 +15,8 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.allocations import changes, selectors
 from laif.compute import forms
-from laif.compute.balance import balances_of
 from laif.compute.views import no_client_data, titled
+from laif.usage.balance import balances_of
 
 
 @page

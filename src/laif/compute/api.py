@@ -16,20 +16,14 @@ from laif.allocations import awards as award_files
 from laif.allocations import changes, eurohpc, review, selectors, services
 from laif.allocations.models import Allocation, AllocationRequest
 from laif.allocations.permissions import can_import_awards
-from laif.compute import ledger_selectors
 from laif.compute import schemas as s
-from laif.compute.balance import balances_of
-from laif.compute.budget import Balance
 from laif.config.apitypes import Id
+from laif.usage import selectors as ledger_selectors
+from laif.usage.balance import balances_of
+from laif.usage.budget import Balance
+from laif.usage.schemas import BalanceFiguresOut, balance_fields
 
 router = Router(tags=["compute"])
-
-
-def balance_fields(b: Balance) -> dict[str, Any]:
-    return {"granted_gpu_hours": b.granted // 60, "used_gpu_hours": str(b.used_hours),
-            "reserved_gpu_hours": str(b.reserved_hours), "left_gpu_hours": str(b.left_hours),
-            "granted_gpu_minutes": b.granted, "used_gpu_minutes": b.used,
-            "reserved_gpu_minutes": b.reserved, "left_gpu_minutes": b.left}
 
 
 def allocations_out(allocations: Iterable[Allocation]) -> list[s.AllocationOut]:
@@ -45,7 +39,7 @@ def allocation_out(a: Allocation, b: Balance) -> s.AllocationOut:
         access_type=a.access_type, title=a.title, granted_gpu_hours=a.granted_gpu_hours,
         start=a.start, end=a.end, state=a.state, request_id=a.request_id,
         eurohpc_reference=a.eurohpc_reference, renews_id=a.renews_id,
-        balance=s.BalanceFiguresOut(**balance_fields(b)),
+        balance=BalanceFiguresOut(**balance_fields(b)),
     )
 
 

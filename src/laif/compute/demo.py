@@ -27,8 +27,8 @@ from laif.accounts.services.identities import cluster_identity_ensure
 from laif.allocations import capacity, review, services
 from laif.allocations.models import Allocation, AllocationRequest
 from laif.cluster.selectors import slurm_account_name
-from laif.compute import ledger
-from laif.compute.ledger_models import UsageRecord
+from laif.usage import selectors as usage_selectors
+from laif.usage import services as ledger
 
 CLUSTER = "meluxina-ai"
 FIRST_JOB_ID = 700_001
@@ -58,8 +58,8 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
               for m in project.memberships.order_by("pk")]
     records_new = 0
     account = slurm_account_name(project)
-    if not UsageRecord.objects.filter(cluster=CLUSTER, job_id__gte=FIRST_JOB_ID,
-                                      account=account).exists():
+    if not usage_selectors.records_exist(cluster=CLUSTER, account=account,
+                                         job_id_from=FIRST_JOB_ID):
         data = demo_sacct_json(account=account, users=people,
                                start=_local_midnight(last_month), end=now - timedelta(hours=1))
         records_new = ledger.usage_ingest_sacct(data=data).records_new

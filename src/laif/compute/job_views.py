@@ -16,9 +16,10 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.selectors import jobs_unisolated
-from laif.compute import balance, forms, job_selectors, job_state, jobs
+from laif.compute import forms, job_selectors, job_state, jobs
 from laif.compute.job_files import job_output, output_notes
 from laif.compute.reasons import plain_reason
+from laif.usage import balance
 
 LIST_LIMIT = 200
 

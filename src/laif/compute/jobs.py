@@ -30,7 +30,7 @@ from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.scheduler.base import Scheduler, SchedulerUnavailable
 from laif.cluster.selectors import get_scheduler
-from laif.compute import balance, budget, job_script
+from laif.compute import job_script, job_selectors
 from laif.compute.dispatch import RETRY_SECONDS as RETRY_SECONDS
 from laif.compute.dispatch import STUCK_AFTER as STUCK_AFTER
 from laif.compute.dispatch import job_confirm as job_confirm
@@ -39,6 +39,7 @@ from laif.compute.dispatch import job_dispatch_queued as job_dispatch_queued
 from laif.compute.dispatch import job_recover_stuck as job_recover_stuck
 from laif.compute.job_state import job_refresh
 from laif.compute.models import ACTIVE_JOB_STATES, Job, JobState
+from laif.usage import balance, budget
 
 MAX_SCRIPT = 100_000
 MAX_ARRAY = 1000
@@ -147,7 +148,7 @@ def _refusal_after_end(last: Allocation, day: date) -> str:
 
 
 def _budget_message(f: budget.BudgetFigures, data: JobData,
-                    holding: list[balance.Holder]) -> str:
+                    holding: list[job_selectors.Holder]) -> str:
     """The refusal in the units of a grant (GPU-hours) and of a worst case (GPU-minutes), with
     the jobs that hold the reservation."""
     hours = balance.hours_text
@@ -213,7 +214,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
         figures = _figures(allocations, requested)
         if not figures.fits:
             raise Conflict(_budget_message(
-                figures, clean, balance.holders([a.pk for a in allocations])), field="gpus")
+                figures, clean, job_selectors.holders([a.pk for a in allocations])), field="gpus")
         job = Job.objects.create(
             # charged like the ledger charges its runs: the allocation in force that started
             # first (ledger.usage_prepare), so its balance counts the job before and after

@@ -1,4 +1,4 @@
-"""Jobs submitted through the platform, and the usage ledger's models (``ledger_models``).
+"""Jobs submitted through the platform.
 
 Models hold data and constraints only; rules live in the services (``jobs``, ``dispatch``).
 """
@@ -97,6 +97,3 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.state in FINISHED_JOB_STATES
 
-
-# The usage ledger lives in its own module; imported here so that Django registers its models.
-from laif.compute import ledger_models  # noqa: E402,F401

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from laif.allocations.awards import MAX_AWARDS
 from laif.config.apitypes import INT32_MAX, LongText, Name, NoNul, ShortText
+from laif.usage.schemas import BalanceFiguresOut
 
 GpuHours = Annotated[int, Field(ge=1, le=INT32_MAX)]
 AccessKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -108,21 +109,6 @@ class EventOut(Schema):
     decision: str
     gpu_hours: int | None
     comment: str
-
-
-class BalanceFiguresOut(Schema):
-    """An allocation's balance (``compute.balance``): the figures every page, the CLI and the
-    job pre-check use, in GPU-hours (two decimals) and in whole GPU-minutes."""
-
-    granted_gpu_hours: int
-    used_gpu_hours: str = Field(description="The ledger's usage charged to the allocation, and "
-                                "its jobs finished since the last ingestion.")
-    reserved_gpu_hours: str = Field(description="Worst case of its unfinished jobs.")
-    left_gpu_hours: str = Field(description="Granted - used - reserved (negative when over).")
-    granted_gpu_minutes: int
-    used_gpu_minutes: int
-    reserved_gpu_minutes: int
-    left_gpu_minutes: int
 
 
 class AllocationOut(Schema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django_tasks import task
@@ -18,7 +18,7 @@ from laif.compute.dispatch import job_confirm_task as job_confirm_task
 from laif.compute.dispatch import job_dispatch_task as job_dispatch_task
 from laif.compute.dispatch import job_recover_stuck
 from laif.compute.housekeeping import jobs_poll
-from laif.compute.ledger import usage_ingest_window
+from laif.usage.tasks import usage_ingest_task as usage_ingest_task
 
 
 @task()
@@ -33,16 +33,6 @@ def job_recover_stuck_task() -> int:
     """Settle the submissions a crashed worker left half-done and those whose answer was lost
     (safe to run twice)."""
     return len(job_recover_stuck())
-
-
-@task()
-def usage_ingest_task(start: str | None = None, end: str | None = None) -> int:
-    """The periodic usage ingestion (ISO instants; default: from the checkpoint minus the overlap
-    to now). Idempotent: records already in the ledger are skipped. The number of new records."""
-    return usage_ingest_window(
-        start=datetime.fromisoformat(start) if start else None,
-        end=datetime.fromisoformat(end) if end else None,
-    ).records_new
 
 
 # ------------------------------------------------------------------- the schedule (ADR 0015)

@@ -25,8 +25,9 @@ from laif.allocations import eurohpc, review, selectors, services
 from laif.allocations.models import Allocation, AllocationRequest, RequestStatus
 from laif.allocations.permissions import can_import_awards, can_review, sees_pools
 from laif.cluster.selectors import jobs_unisolated
-from laif.compute import forms, ledger_selectors
-from laif.compute.balance import balances_of
+from laif.compute import forms
+from laif.usage import selectors as ledger_selectors
+from laif.usage.balance import balances_of
 
 LIST_LIMIT = 200
 

@@ -349,6 +349,7 @@ INSTALLED_APPS = [
     "laif.accounts",
     "laif.cluster",
     "laif.allocations",
+    "laif.usage",
     "laif.compute",
     "laif.billing",
     "laif.fund",

@@ -48,7 +48,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # job state refresh, dispatch retries, recovery of interrupted submissions (jobs_poll)
     Periodic("jobs_poll", "laif.compute.tasks.jobs_poll_task"),
     # usage from the scheduler's accounting into the ledger (usage_ingest)
-    Periodic("usage_ingest", "laif.compute.tasks.usage_ingest_task"),
+    Periodic("usage_ingest", "laif.usage.tasks.usage_ingest_task"),
     # allocation life cycle: expiring, grace, expired, end-of-allocation notices
     Periodic("allocations_tick", "laif.compute.tasks.allocations_tick_task"),
     # Slurm account, limit and associations of every project with an allocation

@@ -13,11 +13,11 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
-from laif.compute.ledger_models import IngestCheckpoint, IngestRun
 from laif.compute.models import Job
 from laif.ops.beats import SCHEDULE_PREFIX, beats
 from laif.ops.liveness import INTERRUPTED, run_condition
 from laif.ops.models import Beat
+from laif.usage.models import IngestCheckpoint, IngestRun
 
 
 @dataclass(frozen=True)

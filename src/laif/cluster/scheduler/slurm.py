@@ -62,7 +62,7 @@ from laif.cluster.scheduler.output import JobOutput, read_output
 from laif.cluster.scheduler.workdir import make_job_dir, refuse_root
 
 BUDGET_QOS = "budget"
-# The final states of a run (laif.compute.sacct.FINISHED_STATES): what the usage ledger reads.
+# The final states of a run (laif.usage.sacct.FINISHED_STATES): what the usage ledger reads.
 ACCOUNTING_STATES = ("COMPLETED", "FAILED", "TIMEOUT", "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY",
                      "PREEMPTED", "REQUEUED", "BOOT_FAIL", "DEADLINE")
 _UNREACHABLE = (
@@ -454,7 +454,7 @@ class SlurmScheduler:
         """``sacct --json -X -D -a -A <accounts>`` of the runs that reached a final state in
         [start, end]; no command (no accounting) without an account. Times are given in UTC
         (``TZ=UTC``: 22.05 takes no epoch seconds); the bytes are kept raw, in whichever layout
-        the cluster prints (``laif.compute.sacct`` reads and checks it)."""
+        the cluster prints (``laif.usage.sacct`` reads and checks it)."""
         if not accounts:
             return EMPTY_ACCOUNTING
         fmt = "%Y-%m-%dT%H:%M:%S"

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 
 from laif.allocations.services import hours
-from laif.compute.balance import hours_and_minutes_text, hours_text
+from laif.usage.balance import hours_and_minutes_text, hours_text
 
 register = template.Library()
 

@@ -5,7 +5,7 @@
 - ``UsageRecord`` is one finished job allocation run (``sacct -X -D`` level), unique by
   ``(cluster, job_id, submit_time)``, a key that survives job-id reuse; immutable once written;
 - ``UsageEntry`` is the part of a record that fell in one calendar month of the site's time zone
-  (``usage_split``), with the project, organisation, member and allocation it is charged to copied
+  (``split``), with the project, organisation, member and allocation it is charged to copied
   onto it, so that balances and statements are single-table sums.
 
 Records and entries are never updated or deleted: a correction is a credit note on a statement,
@@ -57,6 +57,7 @@ class IngestRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "compute_ingestrun"  # the name from before the split (ADR 0020)
         ordering: ClassVar[list[str]] = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -74,6 +75,7 @@ class IngestCheckpoint(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "compute_ingestcheckpoint"  # the name from before the split (ADR 0020)
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["source", "cluster"], name="ingestcheckpoint_once"),
         ]
@@ -114,6 +116,7 @@ class UsageRecord(models.Model):
                             db_index=False)
 
     class Meta:
+        db_table = "compute_usagerecord"  # the name from before the split (ADR 0020)
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["cluster", "job_id", "submit_time"],
                                     name="usagerecord_key"),
@@ -152,6 +155,7 @@ class UsageEntry(models.Model):
     energy_j = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        db_table = "compute_usageentry"  # the name from before the split (ADR 0020)
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["record", "month"], name="usageentry_once"),
         ]
@@ -168,7 +172,7 @@ class UsageTotal(models.Model):
     """The ledger's running totals: its entries summed per organisation, project, member,
     allocation, partition and month, with the part of them billed on issued statements.
 
-    Written only in the transactions that write entries (the ingestion, ``ledger_totals``) and
+    Written only in the transactions that write entries (the ingestion, ``usage.totals``) and
     bill them (``statement_issue``), by adding to the sums in SQL: a committed state always equals
     ``GROUP BY`` over the entries (and their ``BilledEntry``). Pages and balances read these few
     rows instead of summing every entry, so their work does not grow with the month's entries
@@ -199,6 +203,7 @@ class UsageTotal(models.Model):
     billed_energy_reported = models.BigIntegerField()
 
     class Meta:
+        db_table = "compute_usagetotal"  # the name from before the split (ADR 0020)
         constraints: ClassVar[list[Any]] = [
             # one row per key; a missing project, member or allocation is a key of its own
             models.UniqueConstraint(

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_GET
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
-from laif.compute import ledger_selectors
+from laif.usage import selectors
 
 
 @page
 @require_GET
 def project_usage(request: HttpRequest, project_id: int) -> HttpResponse:
-    usage = ledger_selectors.project_usage(access=access_of(request), actor=actor_of(request),
+    usage = selectors.project_usage(access=access_of(request), actor=actor_of(request),
                                            project_id=project_id)
     return render(request, "compute/usage.html", {"project": usage.project, "usage": usage})

@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from laif.compute import ledger_totals
-from laif.compute.ledger_models import UsageTotal
+from laif.usage import totals
+from laif.usage.models import UsageTotal
 
 
 class Command(BaseCommand):
@@ -32,10 +32,10 @@ class Command(BaseCommand):
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
                         cursor.execute(f"LOCK TABLE {UsageTotal._meta.db_table} IN EXCLUSIVE MODE")
-                rows = ledger_totals.totals_rebuild()
+                rows = totals.totals_rebuild()
             self.stdout.write(f"{rows} total row(s) made from the entries.")
             return
-        differences = ledger_totals.totals_differences()
+        differences = totals.totals_differences()
         for line in differences:
             self.stdout.write(line)
         if differences:

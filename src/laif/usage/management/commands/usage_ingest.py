@@ -17,8 +17,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from laif.cluster.scheduler.base import SchedulerError
-from laif.compute.ledger import IngestResult, usage_ingest_sacct, usage_ingest_window
-from laif.compute.sacct import SacctFormatError
+from laif.usage.sacct import SacctFormatError
+from laif.usage.services import IngestResult, usage_ingest_sacct, usage_ingest_window
 
 
 def _instant(text: str, option: str) -> datetime:

@@ -22,7 +22,7 @@ writes the previous batch:
   above the highest id before the insert: the transaction holds the write lock
   (``BEGIN IMMEDIATE``), so those are exactly the records this statement inserted.
 
-Both add the new entries to the ledger's running totals (``ledger_totals``) in the same
+Both add the new entries to the ledger's running totals (``usage.totals``) in the same
 transaction: PostgreSQL in the same statement (a CTE over the entries the insert returned),
 SQLite over the entries above the highest id before the insert.
 
@@ -37,8 +37,8 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
-from laif.compute import ledger_totals
-from laif.compute.ledger_models import UsageEntry, UsageRecord
+from laif.usage import totals
+from laif.usage.models import UsageEntry, UsageRecord
 
 RECORD_COLUMNS = (
     "cluster", "job_id", "submit_time", "array_job_id", "array_task_id", "username",
@@ -48,7 +48,7 @@ RECORD_COLUMNS = (
 """A record's columns taken from its frame (``source`` and ``run_id`` are the batch's)."""
 _PRODUCTS = {"cpu_seconds": "cpus", "gpu_seconds": "gpus"}
 """``cpus x elapsed_s`` and ``gpus x elapsed_s``, for a record and for each of its parts (see
-``usage_split``): computed in SQL, not sent."""
+``usage.split``): computed in SQL, not sent."""
 PART_COLUMNS = ("_row", "month", "allocation_id", "elapsed_s", "energy_j")
 """A monthly part's own columns; the rest of its entry comes from its record."""
 _FIRST_PART = {"month": "month", "allocation_id": "allocation_id", "elapsed_s": "part_elapsed_s",
@@ -138,8 +138,8 @@ _ENTRY_VALUES = ("r.id, p.month, t.project_id, t.organisation_id, t.user_id, p.a
 _FIRST_ENTRY_VALUES = ("r.id, t.month, t.project_id, t.organisation_id, t.user_id, "
                        "t.allocation_id, t.partition, t.part_elapsed_s, "
                        "t.cpus * t.part_elapsed_s, t.gpus * t.part_elapsed_s, t.part_energy_j")
-_TOTAL_COLUMNS = (*ledger_totals.KEY, "gpu_seconds", "cpu_seconds", "energy_j")
-"""What the running totals take from each new entry (``ledger_totals``)."""
+_TOTAL_COLUMNS = (*totals.KEY, "gpu_seconds", "cpu_seconds", "energy_j")
+"""What the running totals take from each new entry (``usage.totals``)."""
 _RECORD_VALUES = ", ".join(f"t.{_PRODUCTS[c]} * t.elapsed_s" if c in _PRODUCTS else f"t.{c}"
                            for c in RECORD_COLUMNS)
 
@@ -181,7 +181,7 @@ def _insert_postgresql(batch: Batch, *, run_id: int, source: str) -> tuple[int, 
             f"SELECT {_ENTRY_VALUES.replace('r.id', 't.id')} FROM n t "
             "JOIN laif_parts_in p ON p._row = t._row "
             f"RETURNING {_columns(_TOTAL_COLUMNS)}), "
-            f"s AS ({ledger_totals.upsert_sql('e')} RETURNING 1) "
+            f"s AS ({totals.upsert_sql('e')} RETURNING 1) "
             "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM e)",
             [source, run_id])
         new_records, new_entries = cursor.fetchone()
@@ -235,7 +235,7 @@ def _insert_sqlite(batch: Batch, *, run_id: int, source: str) -> tuple[int, int]
     new_records, new_entries = _insert_sqlite_rows(batch, run_id=run_id, source=source, cols=cols,
                                                    before=before)
     # the write lock is held (BEGIN IMMEDIATE): the entries above the old highest id are ours
-    ledger_totals.totals_add(UsageEntry.objects.filter(pk__gt=entries_before))
+    totals.totals_add(UsageEntry.objects.filter(pk__gt=entries_before))
     return new_records, new_entries
 
 

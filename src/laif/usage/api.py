@@ -13,12 +13,11 @@ from ninja.files import UploadedFile
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.allocations.models import Allocation
-from laif.compute import ledger, ledger_selectors
-from laif.compute import usage_schemas as s
-from laif.compute.api import balance_fields
-from laif.compute.budget import Balance
-from laif.compute.ledger_selectors import Usage
 from laif.config.apitypes import Id
+from laif.usage import schemas as s
+from laif.usage import selectors, services
+from laif.usage.budget import Balance
+from laif.usage.selectors import Usage
 
 router = Router(tags=["usage"])
 
@@ -31,7 +30,7 @@ def _usage(u: Usage) -> dict[str, Any]:
 
 def balance_out(allocation: Allocation, b: Balance) -> s.BalanceOut:
     return s.BalanceOut(allocation_id=allocation.pk, pool=allocation.pool.kind,
-                        start=allocation.start, end=allocation.end, **balance_fields(b))
+                        start=allocation.start, end=allocation.end, **s.balance_fields(b))
 
 
 def _month(text: str | None) -> date | None:
@@ -45,7 +44,7 @@ def _month(text: str | None) -> date | None:
             "did not report it.")
 def project_usage(request: HttpRequest, project_id: Id, month_from: s.Month | None = None,
                   month_to: s.Month | None = None) -> s.ProjectUsageOut:
-    u = ledger_selectors.project_usage(
+    u = selectors.project_usage(
         access=access_of(request), actor=actor_of(request), project_id=project_id,
         month_from=_month(month_from), month_to=_month(month_to))
     return s.ProjectUsageOut(
@@ -61,7 +60,7 @@ def project_usage(request: HttpRequest, project_id: Id, month_from: s.Month | No
 def organisation_usage(request: HttpRequest, org_id: Id,
                        month_from: s.Month | None = None,
                        month_to: s.Month | None = None) -> s.OrganisationUsageOut:
-    u = ledger_selectors.organisation_usage(
+    u = selectors.organisation_usage(
         access=access_of(request), actor=actor_of(request), organisation_id=org_id,
         month_from=_month(month_from), month_to=_month(month_to))
     return s.OrganisationUsageOut(
@@ -78,7 +77,7 @@ def organisation_usage(request: HttpRequest, org_id: Id,
              "already in the ledger are skipped, so a file can be sent again. Malformed input is "
              "refused (400) with nothing written.")
 def usage_ingest(request: HttpRequest, sacct_json: File[UploadedFile]) -> s.IngestOut:
-    result = ledger.usage_ingest_upload(access=access_of(request), actor=actor_of(request),
+    result = services.usage_ingest_upload(access=access_of(request), actor=actor_of(request),
                                         upload=sacct_json)
     return s.IngestOut(run_id=result.run_id, records_read=result.records_read,
                        records_new=result.records_new, entries_new=result.entries_new)

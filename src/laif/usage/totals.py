@@ -6,7 +6,7 @@ A page that summed the month's entries did work in proportion to them (72 ms at 
 by the transactions that write what they sum:
 
 - ``totals_add(entries)``: the ingestion, after inserting new entries, in its transaction
-  (``ledger_bulk``: PostgreSQL in the same statement as the entries' ``INSERT``);
+  (``usage.bulk``: PostgreSQL in the same statement as the entries' ``INSERT``);
 - ``totals_bill(statement_id)``: ``statement_issue``, after linking the billed entries.
 
 Sums only ever grow by what was written next to them, so a committed state equals ``GROUP BY``
@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from laif.compute.ledger_models import UsageEntry, UsageTotal
+from laif.usage.models import UsageEntry, UsageTotal
 
 KEY = ("organisation_id", "project_id", "user_id", "allocation_id", "partition", "month")
 """A row's key: the columns an entry and its total share."""
@@ -63,7 +63,7 @@ def upsert_sql(source: str) -> str:
 
 def totals_add(entries: QuerySet[UsageEntry]) -> None:
     """Add just-written entries to their totals, in the caller's transaction (the bulk paths of
-    ``ledger_bulk`` and whoever else writes entries)."""
+    ``usage.bulk`` and whoever else writes entries)."""
     sql, params = entries.order_by().values(
         *KEY, "gpu_seconds", "cpu_seconds", "energy_j").query.sql_with_params()
     with connection.cursor() as cursor:

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
 
-from laif.compute.schemas import BalanceFiguresOut
+from laif.usage.budget import Balance
 
 Month = Annotated[str, Field(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
                              description="a month, YYYY-MM")]
+
+
+class BalanceFiguresOut(Schema):
+    """An allocation's balance (``usage.balance``): the figures every page, the CLI and the
+    job pre-check use, in GPU-hours (two decimals) and in whole GPU-minutes."""
+
+    granted_gpu_hours: int
+    used_gpu_hours: str = Field(description="The ledger's usage charged to the allocation, and "
+                                "its jobs finished since the last ingestion.")
+    reserved_gpu_hours: str = Field(description="Worst case of its unfinished jobs.")
+    left_gpu_hours: str = Field(description="Granted - used - reserved (negative when over).")
+    granted_gpu_minutes: int
+    used_gpu_minutes: int
+    reserved_gpu_minutes: int
+    left_gpu_minutes: int
+
+
+def balance_fields(b: Balance) -> dict[str, Any]:
+    """The fields of ``BalanceFiguresOut`` for a balance."""
+    return {"granted_gpu_hours": b.granted // 60, "used_gpu_hours": str(b.used_hours),
+            "reserved_gpu_hours": str(b.reserved_hours), "left_gpu_hours": str(b.left_hours),
+            "granted_gpu_minutes": b.granted, "used_gpu_minutes": b.used,
+            "reserved_gpu_minutes": b.reserved, "left_gpu_minutes": b.left}
 
 
 class UsageOut(Schema):

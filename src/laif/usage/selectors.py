@@ -2,10 +2,10 @@
 
 Everything is a sum of ``UsageEntry`` (one row per record and month, charged to a project, its
 organisation, a person and an allocation), read from the ledger's running totals
-(``UsageTotal``, ``ledger_totals``: a few rows per project and month, kept by the ingestion), so
+(``UsageTotal``, ``usage.totals``: a few rows per project and month, kept by the ingestion), so
 that no page sums every entry:
 
-- allocation balances: granted, used, reserved and left (``compute.balance``);
+- allocation balances: granted, used, reserved and left (``usage.balance``);
 - a project's usage (total, per month, per member), an organisation's (total, per month, per
   project), a pool's consumption (entries of its allocations);
 - energy: a total over the entries that reported it, with the number of entries that did not.
@@ -39,9 +39,9 @@ from laif.allocations import capacity
 from laif.allocations.models import Allocation, AllocationRequest, Pool, RequestStatus
 from laif.allocations.permissions import sees_pools
 from laif.allocations.selectors import in_scope
-from laif.compute.balance import balances_of
-from laif.compute.budget import Balance
-from laif.compute.ledger_models import UsageEntry, UsageTotal
+from laif.usage.balance import balances_of
+from laif.usage.budget import Balance
+from laif.usage.models import UsageEntry, UsageRecord, UsageTotal
 
 _HOUR = Decimal(3600)
 
@@ -78,7 +78,7 @@ _SUMS: dict[str, Any] = {
     "gpu": Sum("gpu_seconds"), "cpu": Sum("cpu_seconds"), "energy": Sum("energy_j"),
     "reported": Sum("energy_reported"), "n": Sum("entries"),
 }
-"""Sums over ``UsageTotal`` rows (the ledger's running totals, ``ledger_totals``)."""
+"""Sums over ``UsageTotal`` rows (the ledger's running totals, ``usage.totals``)."""
 
 
 def _usage(row: dict[str, Any]) -> Usage:
@@ -109,7 +109,7 @@ def entries_for(access: Access, *, project_id: int | None = None) -> QuerySet[Us
 
 @dataclass(frozen=True)
 class AllocationBalance:
-    """An allocation and its balance (``compute.balance``: the same figures everywhere)."""
+    """An allocation and its balance (``usage.balance``: the same figures everywhere)."""
 
     allocation: Allocation
     figures: Balance
@@ -185,6 +185,12 @@ def pool_consumed_gpu_seconds(*, access: Access) -> dict[int, int]:
 
 
 
+def records_exist(*, cluster: str, account: str, job_id_from: int = 0) -> bool:
+    """Whether the ledger holds records of ``account`` on ``cluster`` from that job id on."""
+    return UsageRecord.objects.filter(cluster=cluster, account=account,
+                                      job_id__gte=job_id_from).exists()
+
+
 def platform_start() -> datetime | None:
     """Where the first periodic ingestion (no checkpoint yet) reads from: the platform's own
     start, the earliest project creation or allocation start (local midnight); None without
@@ -257,7 +263,7 @@ def entries_unbilled_for(org_id: int, month: date, issued_months: Any) -> QueryS
 
 def unbilled_groups(org_id: int, month: date, issued_months: Any) -> list[dict[str, Any]]:
     """The sums of ``entries_unbilled_for`` per project, member, partition and month, read from
-    the running totals (``ledger_totals``): a few rows whatever the number of entries."""
+    the running totals (``usage.totals``): a few rows whatever the number of entries."""
     rows = (
         UsageTotal.objects.filter(organisation_id=org_id, entries__gt=F("billed_entries"))
         .filter(_billable(month, issued_months)).order_by()

@@ -1,4 +1,4 @@
-"""Ingestion of finished job runs into the usage ledger (``ledger_models``), vectorised.
+"""Ingestion of finished job runs into the usage ledger (``usage.models``), vectorised.
 
 ``usage_ingest_sacct(data=...)`` takes the raw bytes of ``sacct --json -X -D`` (a replayed file,
 or a window read from Slurm by ``usage_ingest_window``); ``usage_ingest_local`` takes the local
@@ -10,11 +10,11 @@ runner's finished jobs. All go through ``usage_ingest_records``:
    project whose account it is (``slurm_accounts.project_accounts``) and its organisation, the
    Unix user to the person (``ClusterIdentity.username``); unknown ones stay null (kept in the
    ledger, shown to staff as unassigned);
-3. split each run by calendar month of the site's time zone (``usage_split.split_by_month``,
+3. split each run by calendar month of the site's time zone (``split.split_by_month``,
    ``LAIF_SITE_TIME_ZONE``) and charge each part to the project's allocation whose dates contain
    the part's last second (local date); when several do, the one that started first (then the lowest
    id); null when none does;
-4. write the records whose key ``(cluster, job_id, submit_time)`` is new (``ledger_bulk``: COPY +
+4. write the records whose key ``(cluster, job_id, submit_time)`` is new (``usage.bulk``: COPY +
    ON CONFLICT DO NOTHING on PostgreSQL, INSERT OR IGNORE on SQLite) and the monthly entries of
    exactly those. Re-reading any window adds nothing.
 
@@ -58,11 +58,10 @@ from laif.allocations.selectors import allocation_spans
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import accounting_chunks
 from laif.cluster.selectors import get_scheduler, platform_accounts, project_accounts
-from laif.compute import ledger_bulk
-from laif.compute.ledger_models import IngestCheckpoint, IngestRun, UsageSource
-from laif.compute.ledger_selectors import platform_start
-from laif.compute.models import FINISHED_JOB_STATES, Job
-from laif.compute.sacct import (
+from laif.usage import bulk
+from laif.usage.hooks import jobs_reader
+from laif.usage.models import IngestCheckpoint, IngestRun, UsageSource
+from laif.usage.sacct import (
     SCHEMA,
     SacctFormatError,
     check_unique_keys,
@@ -70,7 +69,8 @@ from laif.compute.sacct import (
     iter_sacct_json,
     parse_sacct_json,
 )
-from laif.compute.usage_split import split_by_month
+from laif.usage.selectors import platform_start
+from laif.usage.split import split_by_month
 
 CHUNK_RECORDS = 100_000
 LOCAL_FIRST = datetime(2000, 1, 1, tzinfo=UTC)  # the local runner's jobs are all the platform's
@@ -124,12 +124,12 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
     view = bytes(data)
     tz = settings.LAIF_SITE_TIME_ZONE
     lookups = _lookups()
-    postgresql = ledger_bulk.is_postgresql()
+    postgresql = bulk.is_postgresql()
 
-    def encoded(frame: pl.DataFrame) -> tuple[pl.DataFrame, ledger_bulk.Batch]:
+    def encoded(frame: pl.DataFrame) -> tuple[pl.DataFrame, bulk.Batch]:
         records = finished_only(frame)
         prepared, parts = usage_prepare(records, tz=tz, lookups=lookups)
-        return records.select(_KEY), ledger_bulk.batch_encode(prepared, parts,
+        return records.select(_KEY), bulk.batch_encode(prepared, parts,
                                                               postgresql=postgresql)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -145,7 +145,7 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
         try:
             with transaction.atomic():
                 for batch_keys, batch in itertools.chain([first], batches):
-                    added = ledger_bulk.batch_insert(batch, run_id=run.pk, source=source)
+                    added = bulk.batch_insert(batch, run_id=run.pk, source=source)
                     new_records, new_entries = new_records + added[0], new_entries + added[1]
                     read += batch.records
                     keys.append(batch_keys)
@@ -225,13 +225,7 @@ def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) ->
     CPU count (0) and no energy (not reported), elapsed from its start and end."""
     until = end or timezone.now()
     since = min(_since(UsageSource.LOCAL, "local", first=LOCAL_FIRST), until)
-    rows = list(
-        Job.objects.filter(scheduler="local", state__in=FINISHED_JOB_STATES,
-                           ended_at__isnull=False, ended_at__gte=since, ended_at__lte=until)
-        .values_list("pk", "created_at", "project_id", "submitted_by_id",
-                     "submitted_by__cluster_identity__username", "partition", "state",
-                     "started_at", "ended_at", "gpus")
-    )
+    rows = jobs_reader().local_runs(since, until)
     jobs = pl.DataFrame(rows, orient="row", schema={
         "job_id": pl.Int64, "submit_time": _UTC, "project_id": pl.Int64, "user_id": pl.Int64,
         "user": pl.String, "partition": pl.String, "state": pl.String,
@@ -284,7 +278,7 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
             if mark is not None and window_end is not None:
                 mark = min(mark, window_end)  # never past what the window read
             with transaction.atomic():
-                added = ledger_bulk.batch_insert(ledger_bulk.batch_encode(batch, batch_parts),
+                added = bulk.batch_insert(bulk.batch_encode(batch, batch_parts),
                                                  run_id=run.pk, source=source)
                 new_records, new_entries = new_records + added[0], new_entries + added[1]
                 if checkpoint and mark is not None:
