@@ -48,8 +48,8 @@ from laif.allocations.models import Allocation, AllocationPeriod, Pool  # noqa: 
 from laif.cluster.scheduler.names import account_name  # noqa: E402
 from laif.cluster.scheduler.slurm import SlurmScheduler  # noqa: E402
 from laif.cluster.selectors import use_scheduler  # noqa: E402
-from laif.compute import jobs  # noqa: E402
-from laif.compute.accounts_sync import slurm_account_sync  # noqa: E402
+from laif.jobs import services as jobs  # noqa: E402
+from laif.jobs.accounts_sync import slurm_account_sync  # noqa: E402
 
 ACCOUNT = "laifbench"
 USER = "laif_u1"  # made by cluster.sh

@@ -15,8 +15,8 @@ from laif.accounts.models import Project, User
 from laif.allocations.models import Allocation
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
-from laif.compute import jobs
-from laif.compute.models import Job
+from laif.jobs import services as jobs
+from laif.jobs.models import Job
 from tests.compute.support import TODAY, review, submit
 from tests.factories import staff
 

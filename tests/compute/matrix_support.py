@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from laif.allocations.models import Allocation, AllocationRequest
-from laif.compute.models import Job
+from laif.jobs.models import Job
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.support import REQUEST, review, submit
 from tests.factories import World

@@ -26,8 +26,8 @@ from laif.cluster.scheduler.names import accounting_chunks, legacy_tag, platform
 from laif.cluster.scheduler.slurm import SlurmScheduler
 from laif.cluster.selectors import platform_accounts, slurm_account_name, use_scheduler
 from laif.cluster.services import installation_key
-from laif.compute.accounts_sync import slurm_account_sync
-from laif.compute.models import JobState
+from laif.jobs.accounts_sync import slurm_account_sync
+from laif.jobs.models import JobState
 from laif.usage import services as ledger
 from laif.usage.models import IngestCheckpoint, IngestRun, UsageRecord
 from tests.compute.jobs_support import fake, grant, submit_job

@@ -20,9 +20,9 @@ from laif.allocations.models import Allocation
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.services import project_tag
-from laif.compute import job_state
-from laif.compute.accounts_sync import headroom_gpu_minutes, slurm_account_sync
-from laif.compute.models import Job, JobState
+from laif.jobs import state as job_state
+from laif.jobs.accounts_sync import headroom_gpu_minutes, slurm_account_sync
+from laif.jobs.models import Job, JobState
 from laif.usage import balance
 from laif.usage import services as ledger
 from laif.usage.budget import minutes_of

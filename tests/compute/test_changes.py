@@ -28,7 +28,7 @@ from laif.allocations.models import (
 )
 from laif.allocations.services import RequestData, allocation_request_resubmit
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY, review, set_capacity
 from tests.factories import World, staff

@@ -25,8 +25,9 @@ from laif.cluster.models import Installation
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.scheduler.slurm import SlurmScheduler, command_env
-from laif.compute import dispatch, jobs
-from laif.compute.models import Job, JobState
+from laif.jobs import dispatch
+from laif.jobs import services as jobs
+from laif.jobs.models import Job, JobState
 from tests.api_support import Api
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

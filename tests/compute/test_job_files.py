@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from laif.accounts.models import ClusterIdentity
 from laif.cluster.scheduler.local import LocalScheduler
-from laif.compute import job_state
-from laif.compute.models import Job, JobState
+from laif.jobs import state as job_state
+from laif.jobs.models import Job, JobState
 from tests.api_support import Api
 from tests.compute.jobs_support import grant, submit_job
 from tests.factories import World

@@ -12,7 +12,7 @@ from django.test import override_settings
 from laif.accounts.errors import Conflict
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
-from laif.compute.models import Job
+from laif.jobs.models import Job
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_races import in_threads
 from tests.factories import make_world

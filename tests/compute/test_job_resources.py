@@ -20,8 +20,8 @@ from laif.accounts.errors import Conflict, DomainError
 from laif.accounts.models import User
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.scheduler.slurm import sbatch_args
-from laif.compute import dispatch
-from laif.compute.models import Job
+from laif.jobs import dispatch
+from laif.jobs.models import Job
 from tests.api_support import Api
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job

@@ -13,7 +13,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from laif.accounts.models import User
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import jobs_dir
-from laif.compute.models import Job, JobState
+from laif.jobs.models import Job, JobState
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 

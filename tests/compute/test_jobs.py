@@ -17,9 +17,10 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import jobs_dir, slurm_account_name
-from laif.compute import job_state, jobs
-from laif.compute.models import JobState
-from laif.compute.tasks import job_dispatch_task
+from laif.jobs import services as jobs
+from laif.jobs import state as job_state
+from laif.jobs.dispatch import job_dispatch_task
+from laif.jobs.models import JobState
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.compute.support import TODAY
 from tests.factories import World

@@ -14,8 +14,8 @@ from laif.accounts.audit import Actor
 from laif.cli import main
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import jobs_dir
-from laif.compute.job_files import job_output
-from laif.compute.models import Job, JobState
+from laif.jobs.files import job_output
+from laif.jobs.models import Job, JobState
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World

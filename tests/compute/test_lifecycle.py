@@ -18,13 +18,13 @@ from laif.accounts.models import Notice
 from laif.allocations import lifecycle
 from laif.allocations.expiry import allocations_tick
 from laif.allocations.models import Allocation, AllocationNotice, AllocationState
+from laif.allocations.tasks import allocations_tick_task
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute.accounts_sync import (
+from laif.jobs.accounts_sync import (
     headroom_gpu_minutes,
     slurm_account_name,
     slurm_account_sync,
 )
-from laif.compute.tasks import allocations_tick_task
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 

@@ -15,9 +15,10 @@ from laif.accounts.models import ClusterIdentity
 from laif.accounts.services import project_member_add, project_member_remove
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.compute import dispatch, jobs
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.models import Job, JobState
+from laif.jobs import dispatch
+from laif.jobs import services as jobs
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.models import Job, JobState
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 

@@ -29,7 +29,7 @@ from laif.cluster.scheduler.slurm import (
     slurm_state,
 )
 from laif.cluster.selectors import get_scheduler, use_scheduler
-from laif.compute.accounts_sync import (
+from laif.jobs.accounts_sync import (
     headroom_gpu_minutes,
     slurm_account_name,
     slurm_account_sync,
@@ -243,7 +243,7 @@ def test_a_grant_enqueues_the_slurm_sync(world: World,
                                          django_capture_on_commit_callbacks: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from laif.compute.tasks import slurm_account_sync_task
+    from laif.jobs.accounts_sync import slurm_account_sync_task
 
     with override_settings(LAIF_EXECUTOR="slurm"), \
             django_capture_on_commit_callbacks(execute=True):

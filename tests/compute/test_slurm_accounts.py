@@ -27,7 +27,7 @@ from laif.allocations.models import Allocation
 from laif.cluster.models import SlurmAccount
 from laif.cluster.scheduler import base
 from laif.cluster.services import installation_key
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
 from laif.usage import services as ledger
 from laif.usage.models import IngestRun, UsageRecord
 from tests.compute.support import TODAY

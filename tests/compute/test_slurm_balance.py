@@ -13,7 +13,7 @@ from laif.accounts.models import Project, User
 from laif.allocations.models import Allocation
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.slurm import SlurmScheduler
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _spec, _until_finished, jobs_root, team
 from tests.slurm_support import CLUSTER, slurm, slurm_scheduler

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from laif.accounts.models import Project, User
 from laif.cluster.selectors import use_scheduler
-from laif.compute import job_state, jobs
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.dispatch import job_tag
-from laif.compute.models import Job, JobState
+from laif.jobs import services as jobs
+from laif.jobs import state as job_state
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.dispatch import job_tag
+from laif.jobs.models import Job, JobState
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
 from tests.slurm_support import CLUSTER, slurm, slurm_scheduler

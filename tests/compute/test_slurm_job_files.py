@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
 from laif.cluster.scheduler.slurm import SlurmScheduler
-from laif.compute import job_state
-from laif.compute.accounts_sync import slurm_account_name
-from laif.compute.models import Job, JobState
+from laif.jobs import state as job_state
+from laif.jobs.accounts_sync import slurm_account_name
+from laif.jobs.models import Job, JobState
 from tests.api_support import Api
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_jobs import slurm_jobs

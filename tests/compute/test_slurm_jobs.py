@@ -18,11 +18,10 @@ from django.utils import timezone
 from laif.accounts.models import ClusterIdentity, Project, User
 from laif.cluster.scheduler.slurm import SlurmScheduler
 from laif.cluster.selectors import slurm_account_name, use_scheduler
-from laif.compute import job_state
-from laif.compute.dispatch import job_tag
-from laif.compute.job_files import job_output
-from laif.compute.models import Job, JobState
-from laif.compute.tasks import job_dispatch_task
+from laif.jobs import state as job_state
+from laif.jobs.dispatch import job_dispatch_task, job_tag
+from laif.jobs.files import job_output
+from laif.jobs.models import Job, JobState
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_slurm_scheduler import jobs_root, team
 from tests.slurm_support import (

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from laif.accounts.models import Project, User
 from laif.cluster.scheduler.slurm import SlurmScheduler
-from laif.compute.accounts_sync import slurm_account_name
-from laif.compute.models import JobState
+from laif.jobs.accounts_sync import slurm_account_name
+from laif.jobs.models import JobState
 from laif.usage import services as ledger
 from laif.usage.models import UsageRecord
 from laif.usage.sacct import FINISHED_STATES

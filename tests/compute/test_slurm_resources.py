@@ -16,8 +16,8 @@ import pytest
 from laif.accounts.models import ClusterIdentity, Project, User
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.slurm import command_env
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
-from laif.compute.job_script import arguments, refused_lines
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.script import arguments, refused_lines
 from tests.compute.support import TODAY
 from tests.compute.test_slurm_scheduler import _until_finished, jobs_root, team
 from tests.slurm_support import slurm, slurm_scheduler

@@ -20,7 +20,7 @@ from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.slurm import SlurmScheduler
 from laif.cluster.services import project_tag
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_sync
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
 from tests.compute.support import TODAY, review, submit
 from tests.factories import add_member, create_project, sign_up, staff
 from tests.slurm_support import (

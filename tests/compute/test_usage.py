@@ -23,14 +23,14 @@ from laif.accounts.models import User
 from laif.cli import usage as cli_usage
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
-from laif.compute.models import Job, JobState
-from laif.compute.tasks import usage_ingest_task
+from laif.jobs.models import Job, JobState
 from laif.usage import selectors as ledger_selectors
 from laif.usage import services as ledger
 from laif.usage import totals as ledger_totals
 from laif.usage.budget import minutes_of
 from laif.usage.models import IngestRun, UsageEntry, UsageRecord
 from laif.usage.sacct import parse_sacct_json
+from laif.usage.tasks import usage_ingest_task
 from tests.api_support import client_as
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import grant

@@ -19,7 +19,7 @@ def main() -> None:
     from django.utils import timezone
 
     from laif.accounts.models import ClusterIdentity, UidCounter
-    from laif.compute.accounts_sync import slurm_account_name
+    from laif.jobs.accounts_sync import slurm_account_name
     from tests.compute.jobs_support import grant
     from tests.factories import PASSWORD, add_member, create_project, sign_up
     from tests.slurm_support import ensure_unix_user

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
-from laif.compute.tasks import jobs_poll_task
 from laif.config.env import parse_networks
+from laif.jobs.tasks import jobs_poll_task
 from laif.ops.beats import SCHEDULE_PREFIX, SCHEDULER, WORKER, beat_record
 from laif.ops.models import Beat
 

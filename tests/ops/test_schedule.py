@@ -4,18 +4,20 @@ jobs_poll submits what was queued, old task results are pruned."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
-from laif.compute.models import JobState
-from laif.compute.tasks import jobs_poll_task, slurm_accounts_reconcile_task
+from laif.jobs.models import JobState
+from laif.jobs.tasks import jobs_poll_task, slurm_accounts_reconcile_task
 from laif.ops import schedule
 from laif.ops.beats import SCHEDULE_PREFIX, SCHEDULER, WORKER
 from laif.ops.models import Beat
@@ -39,7 +41,7 @@ def _queued(path: str) -> int:
 
 @pytest.mark.usefixtures("db_queue")
 def test_a_periodic_task_is_enqueued_once_while_its_last_run_still_waits() -> None:
-    path = "laif.compute.tasks.jobs_poll_task"
+    path = "laif.jobs.tasks.jobs_poll_task"
     assert schedule.fire("jobs_poll") == "enqueued"
     assert schedule.fire("jobs_poll") == "waiting"  # the worker is away: no pile of copies
     assert _queued(path) == 1
@@ -115,7 +117,7 @@ def test_slurm_accounts_are_reconciled_for_every_project_with_an_allocation(
     settings.LAIF_EXECUTOR = "slurm"
     DBTaskResult.objects.all().delete()
     assert slurm_accounts_reconcile_task.call() == 1
-    queued = DBTaskResult.objects.get(task_path="laif.compute.accounts_sync.slurm_account_sync_task")
+    queued = DBTaskResult.objects.get(task_path="laif.jobs.accounts_sync.slurm_account_sync_task")
     assert queued.args_kwargs["args"] == [world.project.pk]
 
 
@@ -134,12 +136,42 @@ def test_old_finished_task_results_are_pruned(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize("name", ["job_dispatch_task", "job_confirm_task",
-                                  "slurm_account_sync_task"])
+                                  "slurm_account_sync_task", "jobs_poll_task",
+                                  "job_recover_stuck_task", "slurm_accounts_reconcile_task",
+                                  "allocations_tick_task", "usage_ingest_task"])
 def test_a_task_queued_under_its_old_path_still_runs(name: str) -> None:
-    """Rows queued before the tasks moved next to their work name ``laif.compute.tasks``: the
-    worker finds the same task there (ADR 0020)."""
+    """Rows queued by an older worker name ``laif.compute.tasks``: the worker finds the same
+    task there (ADR 0020)."""
     row: DBTaskResult[..., object] = DBTaskResult(
         task_path=f"laif.compute.tasks.{name}", queue_name="default", backend_name="default",
         priority=0)
     assert row.task.name == name
-    assert not row.task.module_path.startswith("laif.compute.tasks.")
+    assert not row.task.module_path.startswith("laif.compute.")
+
+
+@pytest.mark.usefixtures("db_queue")
+def test_rows_under_the_paths_before_the_split_are_re_pointed_and_back() -> None:
+    """``jobs.0002`` moves the rows of the tasks that lived in compute's modules to where they
+    live now, so that the worker imports them and the schedule sees its waiting runs, and moves
+    them back when migrated back."""
+    step = importlib.import_module("laif.jobs.migrations.0002_queued_tasks_follow")
+    old = ["laif.compute.dispatch.job_dispatch_task",
+           "laif.compute.accounts_sync.slurm_account_sync_task",
+           "laif.compute.tasks.jobs_poll_task", "laif.compute.tasks.usage_ingest_task"]
+    rows = [DBTaskResult.objects.create(task_path=path, queue_name="default",
+                                        backend_name="default", priority=0, args_kwargs={})
+            for path in old]
+    step.forward(django_apps, None)
+    moved = {row.pk: DBTaskResult.objects.get(pk=row.pk) for row in rows}
+    assert [moved[row.pk].task_path for row in rows] == [
+        "laif.jobs.dispatch.job_dispatch_task", "laif.jobs.accounts_sync.slurm_account_sync_task",
+        "laif.jobs.tasks.jobs_poll_task", "laif.usage.tasks.usage_ingest_task"]
+    assert all(row.task.module_path == row.task_path for row in moved.values())
+    assert schedule.fire("jobs_poll") == "waiting"  # the re-pointed row is its waiting run
+
+    step.backward(django_apps, None)
+    assert [DBTaskResult.objects.get(pk=row.pk).task_path for row in rows] == [
+        "laif.compute.dispatch.job_dispatch_task",
+        "laif.compute.accounts_sync.slurm_account_sync_task",
+        "laif.compute.tasks.jobs_poll_task",
+        "laif.usage.tasks.usage_ingest_task"]  # it lived there already before jobs.0002

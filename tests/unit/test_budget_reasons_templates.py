@@ -9,7 +9,7 @@ import pytest
 
 from laif.catalogue import CatalogueError
 from laif.catalogue.job_templates import JOBS_DIR, job_templates, parse_templates
-from laif.compute.reasons import plain_reason
+from laif.jobs.reasons import plain_reason
 from laif.usage import budget
 
 

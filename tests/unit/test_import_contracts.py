@@ -33,7 +33,7 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, usage, "
+LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, jobs, usage, "
           "allocations | cluster, accounts, catalogue)")
 
 
@@ -44,14 +44,15 @@ LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, usage,
         ("allocations/capacity.py", "from laif.allocations import models",
          "Pure modules import no Django"),
         ("fund/rules.py", "from laif.allocations import selectors", "Pure modules import no Django"),
-        ("cli/client.py", "from laif.compute import jobs", "The CLI talks to the REST API only"),
+        ("cli/client.py", "from laif.jobs import services", "The CLI talks to the REST API only"),
         ("ops/beats.py", "from laif.allocations.models import Allocation",
          "No app imports another app's models"),
         ("compute/views.py", "from laif.fund import selectors", LAYERS),
         ("usage/totals.py", "from laif.billing import selectors", LAYERS),
-        ("usage/balance.py", "from laif.compute import job_selectors", LAYERS),
-        ("cluster/services.py", "from laif.compute import jobs", LAYERS),
-        ("allocations/review.py", "from laif.compute import accounts_sync", LAYERS),
+        ("usage/balance.py", "from laif.jobs import selectors", LAYERS),
+        ("jobs/services.py", "from laif.compute import views", LAYERS),
+        ("cluster/services.py", "from laif.jobs import services", LAYERS),
+        ("allocations/review.py", "from laif.jobs import accounts_sync", LAYERS),
         ("allocations/services.py", "from laif.cluster import selectors", LAYERS),
         ("cluster/scheduler/__init__.py", "from django.conf import settings",
          "Pure modules import no Django"),

@@ -1,11 +1,11 @@
-"""Scheduler directives in a member's script (laif.compute.job_script, pure): what sbatch would
+"""Scheduler directives in a member's script (laif.jobs.script, pure): what sbatch would
 read as options is refused, line by line, however it is written; harmless lines are kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from laif.compute.job_script import arguments, refused_lines
+from laif.jobs.script import arguments, refused_lines
 
 SHEBANG = "#!/bin/bash\n"
 

@@ -1,4 +1,3 @@
-"""Build & Test, part 1: the cluster as data, capacity pools and GPU-hour allocations.
-
-``capacity`` and ``awards`` are pure modules (no Django); the rest follows the accounts app's
-layout (models, services, selectors, api, views)."""
+"""Build & Test: the pillar's pages and API (allocation requests, review, pools, allocations with
+their balances), which compose ``allocations``, ``usage`` and ``jobs`` below it (ADR 0020); the
+demo's data. It owns no model since the split."""

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from laif.compute import allocation_views, job_views, views
+from laif.compute import allocation_views, views
+from laif.jobs import views as job_views
 from laif.usage import views as usage_views
 
 urlpatterns = [

@@ -73,7 +73,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 api.add_router("/", "laif.accounts.api.router")
 api.add_router("/", "laif.accounts.notices_api.router")
 api.add_router("/", "laif.compute.api.router")
-api.add_router("/", "laif.compute.jobs_api.router")
+api.add_router("/", "laif.jobs.api.router")
 api.add_router("/", "laif.usage.api.router")
 api.add_router("/", "laif.billing.api.router")
 api.add_router("/", "laif.fund.api.router")

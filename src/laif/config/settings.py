@@ -350,6 +350,7 @@ INSTALLED_APPS = [
     "laif.cluster",
     "laif.allocations",
     "laif.usage",
+    "laif.jobs",
     "laif.compute",
     "laif.billing",
     "laif.fund",

@@ -46,13 +46,13 @@ PERIODIC: tuple[Periodic, ...] = (
     # the worker's heartbeat and whether the job scheduler answers (/health)
     Periodic("heartbeat", "laif.ops.tasks.heartbeat_task", fixed="1m"),
     # job state refresh, dispatch retries, recovery of interrupted submissions (jobs_poll)
-    Periodic("jobs_poll", "laif.compute.tasks.jobs_poll_task"),
+    Periodic("jobs_poll", "laif.jobs.tasks.jobs_poll_task"),
     # usage from the scheduler's accounting into the ledger (usage_ingest)
     Periodic("usage_ingest", "laif.usage.tasks.usage_ingest_task"),
     # allocation life cycle: expiring, grace, expired, end-of-allocation notices
-    Periodic("allocations_tick", "laif.compute.tasks.allocations_tick_task"),
+    Periodic("allocations_tick", "laif.allocations.tasks.allocations_tick_task"),
     # Slurm account, limit and associations of every project with an allocation
-    Periodic("slurm_accounts", "laif.compute.tasks.slurm_accounts_reconcile_task"),
+    Periodic("slurm_accounts", "laif.jobs.tasks.slurm_accounts_reconcile_task"),
     # finished task results older than LAIF_TASK_RESULTS_KEEP_DAYS
     Periodic("task_results_prune", "laif.ops.tasks.task_results_prune_task"),
     # the audit chain's sealed head written outside the database (ADR 0012)

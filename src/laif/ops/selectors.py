@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
-from laif.compute.models import Job
+from laif.jobs.models import Job
 from laif.ops.beats import SCHEDULE_PREFIX, beats
 from laif.ops.liveness import INTERRUPTED, run_condition
 from laif.ops.models import Beat

@@ -43,8 +43,8 @@ from laif.cluster.scheduler.base import (
 )
 from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.cluster.services import installation_key
-from laif.compute.accounts_sync import slurm_account_name, slurm_account_ready
-from laif.compute.models import Job, JobState
+from laif.jobs.accounts_sync import slurm_account_name, slurm_account_ready
+from laif.jobs.models import Job, JobState
 
 logger = logging.getLogger(__name__)
 

@@ -76,6 +76,7 @@ class Job(models.Model):
     state_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "compute_job"  # the name from before the split (ADR 0020)
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         constraints: ClassVar[list[Any]] = [
             models.CheckConstraint(condition=models.Q(time_limit_minutes__gt=0),

@@ -44,7 +44,7 @@ from laif.cluster.scheduler.base import (
 from laif.cluster.scheduler.names import AccountNameError
 from laif.cluster.selectors import get_scheduler, slurm_account_checked, slurm_account_name
 from laif.cluster.services import project_tag, slurm_account_record, slurm_account_resolve
-from laif.compute import job_selectors
+from laif.jobs import selectors as job_selectors
 from laif.usage import balance, budget
 
 __all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",

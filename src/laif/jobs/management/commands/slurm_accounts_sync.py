@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
 from laif.accounts.models import Project
-from laif.compute.accounts_sync import slurm_account_sync
+from laif.jobs.accounts_sync import slurm_account_sync
 
 
 class Command(BaseCommand):

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from laif.cluster.scheduler.base import Scheduler
-from laif.compute import job_state, jobs
-from laif.compute.models import ACTIVE_JOB_STATES, Job
+from laif.jobs import services as jobs
+from laif.jobs import state as job_state
+from laif.jobs.models import ACTIVE_JOB_STATES, Job
 
 BATCH = 500
 

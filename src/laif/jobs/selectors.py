@@ -18,7 +18,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import audit_staff_read
 from laif.allocations.selectors import in_scope
-from laif.compute.models import ACTIVE_JOB_STATES, FINISHED_JOB_STATES, Job, JobState
+from laif.jobs.models import ACTIVE_JOB_STATES, FINISHED_JOB_STATES, Job, JobState
 from laif.usage.hooks import FinishedRun, LocalRun
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from laif.compute.housekeeping import jobs_poll
+from laif.jobs.housekeeping import jobs_poll
 
 
 class Command(BaseCommand):

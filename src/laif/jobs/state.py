@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from laif.accounts.audit import SYSTEM, audit_record
 from laif.cluster.scheduler.base import JobStatus, Scheduler, SchedulerError
 from laif.cluster.selectors import get_scheduler
-from laif.compute.models import ACTIVE_JOB_STATES, Job, JobState
+from laif.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Writes of jobs: submission inside the GPU budget, cancellation, and refreshing states from
-the scheduler; dispatch to the scheduler, exactly once, is in ``laif.compute.dispatch``.
+the scheduler; dispatch to the scheduler, exactly once, is in ``laif.jobs.dispatch``.
 
 - ``job_submit`` checks the job (``_clean``: fields against the cluster's partitions, and no
-  scheduler directive in the script, ``laif.compute.job_script``) and its budget (``budget``:
+  scheduler directive in the script, ``laif.jobs.script``) and its budget (``budget``:
   grant - used - worst case of the unfinished jobs) while holding the project's allocations in
   force locked (``SELECT ... FOR UPDATE``, in id order), so two concurrent submissions cannot
   together pass the grant; it records the job as ``queued`` and dispatches it.
@@ -30,15 +30,16 @@ from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.scheduler.base import Scheduler, SchedulerUnavailable
 from laif.cluster.selectors import get_scheduler
-from laif.compute import job_script, job_selectors
-from laif.compute.dispatch import RETRY_SECONDS as RETRY_SECONDS
-from laif.compute.dispatch import STUCK_AFTER as STUCK_AFTER
-from laif.compute.dispatch import job_confirm as job_confirm
-from laif.compute.dispatch import job_dispatch as job_dispatch
-from laif.compute.dispatch import job_dispatch_queued as job_dispatch_queued
-from laif.compute.dispatch import job_recover_stuck as job_recover_stuck
-from laif.compute.job_state import job_refresh
-from laif.compute.models import ACTIVE_JOB_STATES, Job, JobState
+from laif.jobs import script as job_script
+from laif.jobs import selectors as job_selectors
+from laif.jobs.dispatch import RETRY_SECONDS as RETRY_SECONDS
+from laif.jobs.dispatch import STUCK_AFTER as STUCK_AFTER
+from laif.jobs.dispatch import job_confirm as job_confirm
+from laif.jobs.dispatch import job_dispatch as job_dispatch
+from laif.jobs.dispatch import job_dispatch_queued as job_dispatch_queued
+from laif.jobs.dispatch import job_recover_stuck as job_recover_stuck
+from laif.jobs.models import ACTIVE_JOB_STATES, Job, JobState
+from laif.jobs.state import job_refresh
 from laif.usage import balance, budget
 
 MAX_SCRIPT = 100_000

@@ -16,9 +16,12 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.selectors import jobs_unisolated
-from laif.compute import forms, job_selectors, job_state, jobs
-from laif.compute.job_files import job_output, output_notes
-from laif.compute.reasons import plain_reason
+from laif.jobs import forms
+from laif.jobs import selectors as job_selectors
+from laif.jobs import services as jobs
+from laif.jobs import state as job_state
+from laif.jobs.files import job_output, output_notes
+from laif.jobs.reasons import plain_reason
 from laif.usage import balance
 
 LIST_LIMIT = 200

@@ -10,12 +10,14 @@ from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
-from laif.compute import job_selectors, job_state, jobs
-from laif.compute import schemas as s
-from laif.compute.job_files import job_output, output_notes
-from laif.compute.models import Job
-from laif.compute.reasons import plain_reason
 from laif.config.apitypes import Id
+from laif.jobs import schemas as s
+from laif.jobs import selectors as job_selectors
+from laif.jobs import services as jobs
+from laif.jobs import state as job_state
+from laif.jobs.files import job_output, output_notes
+from laif.jobs.models import Job
+from laif.jobs.reasons import plain_reason
 
 router = Router(tags=["jobs"])
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from laif.accounts.models import ClusterIdentity
 from laif.cluster.scheduler.base import JobOutput, Scheduler
 from laif.cluster.selectors import get_scheduler, jobs_dir
-from laif.compute.models import Job
+from laif.jobs.models import Job
 
 MAX_BYTES = 1_000_000
 
