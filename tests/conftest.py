@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -13,6 +14,9 @@ from laif.accounts.models import User
 from tests.api_support import Api, token_for
 from tests.factories import World, make_world
 from tests.slurm_support import slurm_unavailable_reason, unavailable
+
+if TYPE_CHECKING:
+    from tests.oidc_support import MockProvider
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -67,3 +71,24 @@ def api_as() -> Callable[[User | None], Api]:
         return Api(token_for(user) if user is not None else None)
 
     return make
+
+
+# --- OpenID Connect: the provider, started once per session by the first test that asks -------
+
+@pytest.fixture(scope="session")
+def mock_provider() -> Iterator[MockProvider]:
+    from tests.oidc_support import MockProvider
+
+    provider = MockProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def idp(settings: Settings, mock_provider: MockProvider) -> Iterator[MockProvider]:
+    from tests.oidc_login import configure_oidc
+
+    configure_oidc(settings, mock_provider.issuer)
+    mock_provider.reset()
+    yield mock_provider
+    mock_provider.reset()

@@ -7,13 +7,13 @@ import pytest
 from django.test import Client
 
 from laif.accounts.models import AuditEntry, User
+from tests.oidc_login import person, sso_login
 from tests.oidc_support import MockProvider
-from tests.test_oidc import idp, mock_provider, person, sso_login  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_address_the_provider_asserts_is_verified(idp: MockProvider) -> None:  # noqa: F811
+def test_an_address_the_provider_asserts_is_verified(idp: MockProvider) -> None:
     sso_login(Client(), idp, "sub-ada", person("ada@example.lu"))
     user = User.objects.get(email="ada@example.lu")
     assert user.email_verified_at is not None
@@ -21,7 +21,7 @@ def test_an_address_the_provider_asserts_is_verified(idp: MockProvider) -> None:
     assert (entry.actor_ref, entry.detail["method"]) == (user.pk, "oidc")
 
 
-def test_an_address_the_provider_does_not_vouch_for_is_not(idp: MockProvider) -> None:  # noqa: F811
+def test_an_address_the_provider_does_not_vouch_for_is_not(idp: MockProvider) -> None:
     claims = person("grace@example.lu")
     del claims["email_verified"]
     client = Client()
@@ -36,7 +36,7 @@ def test_an_address_the_provider_does_not_vouch_for_is_not(idp: MockProvider) ->
 
 
 def test_a_new_address_from_the_provider_is_verified_only_if_asserted(
-        idp: MockProvider) -> None:  # noqa: F811
+        idp: MockProvider) -> None:
     sso_login(Client(), idp, "sub-lin", person("lin@example.lu"))
     claims = person("lin.new@example.lu")
     del claims["email_verified"]

@@ -6,16 +6,10 @@ another tenant is a 404 (never a hint that it exists), a page the role may not u
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -24,44 +18,21 @@ from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import (
-    ApiToken,
     AuditEntry,
     Invitation,
     Membership,
-    Organisation,
     ProjectMembership,
-    SshKey,
     User,
 )
 from laif.catalogue import load_pillars
 from tests.factories import PASSWORD, World
-from tests.mail_support import link_path
+from tests.views_support import ClientFor, fast_hashers, html  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.django_db
 
-ClientFor = Callable[[User | None], Client]
 ROLES = ("anonymous", "other_member", "member", "project_lead", "org_admin", "operator",
          "reviewer", "trainer", "auditor")
 NEW_PASSWORD = "Quiet-Harbour-Lantern-2026"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "src" / "laif" / "locale"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashers(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def html(response: Any) -> str:
-    return str(response.content.decode())
-
-
-def ed25519_public_key(comment: str = "me@laptop") -> tuple[str, str]:
-    key = ed25519.Ed25519PrivateKey.generate().public_key()
-    line = key.public_bytes(serialization.Encoding.OpenSSH,
-                            serialization.PublicFormat.OpenSSH).decode()
-    blob = base64.b64decode(line.split()[1])
-    return f"{line} {comment}", "SHA256:" + base64.b64encode(
-        hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
 # ----------------------------------------------------------------------------- who sees what
@@ -184,132 +155,6 @@ def test_staff_view_of_client_data_is_audited(world: World, client_for: ClientFo
     before = AuditEntry.objects.filter(action="data.accessed").count()
     assert client_for(world.operator).get(f"/organisations/{world.org.pk}/").status_code == 200
     assert AuditEntry.objects.filter(action="data.accessed").count() == before + 1
-
-
-# ----------------------------------------------------------------------------- login, sign-up
-
-
-def _signup_data(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "Moselle Vision S.A.", "country": "LU", "rcs_number": "B234567",
-        "vat_number": "LU15027442", "sector": "industry", "kind": "startup",
-        "staff_headcount": "8", "annual_turnover_eur": "1500000",
-        "balance_sheet_eur": "900000", "first_name": "Anne", "last_name": "Kremer",
-        "email": "anne@moselle-vision.lu", "password": NEW_PASSWORD, "password2": NEW_PASSWORD,
-    }
-    data.update(overrides)
-    return data
-
-
-def test_sign_up_confirms_the_address_then_registers_the_organisation(
-        client: Client, django_capture_on_commit_callbacks: Any) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/signup/", _signup_data(), follow=True)
-    assert response.redirect_chain[-1][0] == "/"
-    page = html(response)
-    assert "Welcome, Anne" in page
-    assert "One more step: we sent a link to anne@moselle-vision.lu." in page
-    assert "Send the link again" in page
-    assert not Organisation.objects.filter(name="Moselle Vision S.A.").exists()
-    (message,) = mail.outbox
-    assert message.to == ["anne@moselle-vision.lu"]
-    assert "Moselle Vision S.A." in message.body
-
-    page = html(client.get(link_path(message.body, "/verify-email/"), follow=True))
-    assert "Micro enterprise" in page
-    assert "Send the link again" not in page
-    org = Organisation.objects.get(name="Moselle Vision S.A.")
-    assert org.sme_class == "micro"
-    assert Membership.objects.get(organisation=org).role == "admin"
-    org_page = html(client.get(f"/organisations/{org.pk}/"))
-    assert "Micro enterprise" in org_page
-    assert "LU15027442" in org_page
-
-
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("vat_number", "LU12345678", "VAT number LU12345678 is not valid"),
-    ("password", "password", "This password is too short"),
-    ("rcs_number", "123", "RCS number must look like B123456"),
-    ("password2", "something-else-entirely", "The two passwords differ."),
-    ("staff_headcount", "-3", "greater than or equal to 0"),
-])
-def test_sign_up_shows_errors_on_the_field(client: Client, field: str, value: str,
-                                           message: str) -> None:
-    data = _signup_data(**{field: value})
-    if field == "password":
-        data["password2"] = value
-    response = client.post("/signup/", data)
-    assert response.status_code == 200
-    page = html(response)
-    errors = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', page, re.S)
-    assert errors is not None, page
-    assert message in errors.group(1)
-    assert 'aria-invalid="true"' in page
-    assert not Organisation.objects.filter(name="Moselle Vision S.A.").exists()
-    assert "_auth_user_id" not in client.session
-
-
-def test_sign_up_with_a_known_email_is_refused(world: World, client: Client) -> None:
-    page = html(client.post("/signup/", _signup_data(email=world.member.email)))
-    assert "An account with this e-mail address already exists." in page
-
-
-def test_login_errors_throttling_and_safe_next(world: World, client: Client,
-                                               settings: Any) -> None:
-    settings.LAIF_LOGIN_MAX_FAILURES = 3
-    page = html(client.get("/login/"))
-    assert 'name="email"' in page
-    assert "Log in with" not in page
-    for _ in range(2):
-        page = html(client.post("/login/", {"email": world.member.email, "password": "nope"}))
-        assert "Wrong e-mail address or password." in page
-    page = html(client.post("/login/", {"email": world.member.email, "password": "nope"}))
-    assert "Too many failed logins" in page  # the third failure reaches the limit
-    page = html(client.post("/login/", {"email": world.member.email, "password": PASSWORD}))
-    assert "Too many failed logins" in page
-    assert "_auth_user_id" not in client.session
-
-    other = Client()
-    response = other.post("/login/?next=https://evil.example/", {
-        "email": world.project_lead.email, "password": PASSWORD,
-        "next": "https://evil.example/"})
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-    other.post("/logout/")
-    response = other.post("/login/", {"email": world.project_lead.email, "password": PASSWORD,
-                                      "next": f"/projects/{world.project.pk}/"})
-    assert response["Location"] == f"/projects/{world.project.pk}/"
-
-
-def test_login_page_offers_oidc_when_configured(client: Client, settings: Any) -> None:
-    settings.LAIF_OIDC_ISSUER = "http://127.0.0.1:9/realm"
-    settings.LAIF_OIDC_NAME = "MyAccessID"
-    page = html(client.get("/login/"))
-    assert "Log in with MyAccessID" in page
-    assert f'action="{reverse("social:begin", args=["oidc"])}"' in page
-
-
-def test_htmx_request_after_the_session_expired_reloads_to_login(world: World,
-                                                                  client: Client) -> None:
-    response = client.post(f"/projects/{world.project.pk}/members/", {"user_id": "1"},
-                           HTTP_HX_REQUEST="true",
-                           HTTP_HX_CURRENT_URL=f"http://testserver/projects/{world.project.pk}/")
-    assert response.status_code == 200
-    assert response["HX-Redirect"] == f"/login/?next=%2Fprojects%2F{world.project.pk}%2F"
-
-
-def test_csrf_failure_page(world: World) -> None:
-    client = Client(enforce_csrf_checks=True)
-    response = client.post("/login/", {"email": world.member.email, "password": PASSWORD})
-    assert response.status_code == 403
-    assert "This form has expired" in html(response)
-
-
-def test_logout_is_post_only(world: World, client_for: ClientFor) -> None:
-    client = client_for(world.member)
-    assert client.get("/logout/").status_code == 405
-    assert client.post("/logout/").status_code == 302
-    assert "_auth_user_id" not in client.session
 
 
 # ----------------------------------------------------------------------------- organisation
@@ -456,96 +301,3 @@ def test_project_members_with_htmx(world: World, client_for: ClientFor) -> None:
                       {"user_id": world.member.pk}).status_code == 403
 
 
-# ----------------------------------------------------------------------------- account, tokens
-
-
-def test_account_shows_identity_or_a_note(world: World, client_for: ClientFor) -> None:
-    page = html(client_for(world.project_lead).get("/account/"))
-    identity = world.project_lead.cluster_identity
-    assert identity.username in page
-    assert str(identity.uid) in page
-    page = html(client_for(world.member).get("/account/"))
-    assert "it is allocated when you join a project" in page
-
-
-def test_ssh_keys_add_refuse_private_key_delete(world: World, client_for: ClientFor) -> None:
-    client = client_for(world.member)
-    private = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
-               "-----END OPENSSH PRIVATE KEY-----\n")
-    page = html(client.post("/account/ssh-keys/", {"title": "oops", "public_key": private}))
-    assert "This is a PRIVATE key" in page
-    assert "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE" not in page  # never echoed back
-    page = html(client.post("/account/ssh-keys/", {"title": "x", "public_key": "ssh-dss AAAA"}))
-    assert "DSA keys are obsolete" in page
-    public, fingerprint = ed25519_public_key()
-    response = client.post("/account/ssh-keys/", {"title": "laptop", "public_key": public},
-                           follow=True)
-    page = html(response)
-    assert fingerprint in page
-    assert "ssh-ed25519" in page
-    assert "256 bits" in page
-    key = SshKey.objects.get(user=world.member)
-    # Someone else cannot delete it: 404, and it stays.
-    assert client_for(world.project_lead).post(
-        f"/account/ssh-keys/{key.pk}/delete/").status_code == 404
-    assert client.post(f"/account/ssh-keys/{key.pk}/delete/").status_code == 302
-    assert not SshKey.objects.filter(pk=key.pk).exists()
-
-
-def test_tokens_secret_shown_once_then_revoke(world: World, client_for: ClientFor) -> None:
-    client = client_for(world.member)
-    response = client.post("/account/tokens/", {"name": "my laptop", "expires_days": "30"})
-    page = html(response)
-    secret = re.search(r'value="(laif_[A-Za-z0-9_-]+)"', page)
-    assert secret is not None
-    assert response["Cache-Control"] == "no-store"
-    assert services.api_token_authenticate(secret=secret.group(1)) == world.member
-    page = html(client.get("/account/tokens/"))
-    assert secret.group(1) not in page
-    assert "my laptop" in page
-    page = html(client.post("/account/tokens/", {"name": "long", "expires_days": "9999"}))
-    assert "less than or equal to 730" in page
-    token = ApiToken.objects.get(user=world.member)
-    assert client_for(world.project_lead).post(
-        f"/account/tokens/{token.pk}/revoke/").status_code == 404
-    page = html(client.post(f"/account/tokens/{token.pk}/revoke/", follow=True))
-    assert "Token my laptop revoked." in page
-    assert "Revoked" in page
-    assert services.api_token_authenticate(secret=secret.group(1)) is None
-
-
-# ----------------------------------------------------------------------------- staff pages
-
-
-def test_audit_log_paging_and_verification(world: World, client_for: ClientFor) -> None:
-    client = client_for(world.auditor)
-    page = html(client.get("/staff/audit/"))
-    newest = AuditEntry.objects.order_by("-seq").first()
-    assert newest is not None
-    assert f'<td class="num">{newest.seq}</td>' in page
-    older = html(client.get(f"/staff/audit/?before_seq={newest.seq}"))
-    assert f'<td class="num">{newest.seq}</td>' not in older  # not another column's 10
-    assert f'<td class="num">{newest.seq - 1}</td>' in older
-    assert "project.created" in html(client.get("/staff/audit/?action=project."))
-    assert client.get("/staff/audit/?before_seq=abc").status_code == 200
-    fragment = html(client.get("/staff/audit/verify/", HTTP_HX_REQUEST="true"))
-    assert fragment.startswith('<p class="notice notice-success verify-ok"')
-    assert "OK: the chain of" in fragment
-    AuditEntry.objects.filter(seq=2).update(action="tampered")
-    fragment = html(client.get("/staff/audit/verify/", HTTP_HX_REQUEST="true"))
-    assert "verify-problems" in fragment
-    assert "problem" in fragment
-    assert "<html" in html(client.get("/staff/audit/verify/"))  # plain GET: a whole page
-
-
-def test_identity_export_page(world: World, client_for: ClientFor) -> None:
-    page = html(client_for(world.operator).get("/staff/identities/"))
-    identity = world.project_lead.cluster_identity
-    assert identity.username in page
-    assert str(identity.uid) in page
-    assert 'href="/api/identities/export"' in page
-    assert AuditEntry.objects.filter(action="identities.exported").exists()
-    # The download link works with the browser session.
-    response = client_for(world.auditor).get("/api/identities/export")
-    assert response.status_code == 200
-    assert any(r["username"] == identity.username for r in response.json())

@@ -18,7 +18,7 @@ from laif.accounts.models import (
 )
 from laif.catalogue import CatalogueError, load_pillars, parse_pillars
 from tests.factories import World
-from tests.test_views import LOCALE_DIR, html
+from tests.views_support import html
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,8 @@ ClientFor = Callable[[User | None], Client]
 
 ATTR_URL = re.compile(r'\b(?:src|href|action|hx-get|hx-post|srcset|poster|data)\s*=\s*"([^"]*)"',
                       re.I)
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "src" / "laif" / "locale"
 
 
 def test_no_page_loads_anything_from_another_host(world: World, client_for: ClientFor,

@@ -9,7 +9,8 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
 from laif.allocations import services
-from laif.allocations.models import AllocationRequest, Pool, PoolKind
+from laif.allocations.choices import PoolKind
+from laif.allocations.models import AllocationRequest, Pool
 from laif.allocations.review import allocation_review
 
 # A day inside the allocation period 2026-07-01..2026-12-31 of the shipped policy.

@@ -16,16 +16,9 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import User
 from laif.accounts.services import project_member_add
 from laif.allocations import changes
+from laif.allocations.choices import AllocationState, Decision, RequestKind, RequestStatus
 from laif.allocations.expiry import allocations_tick
-from laif.allocations.models import (
-    Allocation,
-    AllocationChange,
-    AllocationRequest,
-    AllocationState,
-    Decision,
-    RequestKind,
-    RequestStatus,
-)
+from laif.allocations.models import Allocation, AllocationChange, AllocationRequest
 from laif.allocations.services import RequestData, allocation_request_resubmit
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.jobs.accounts_sync import slurm_account_name, slurm_account_sync
@@ -196,7 +189,8 @@ def test_a_change_on_which_changes_were_requested_is_resubmitted(world: World) -
 
 def test_a_eurohpc_award_is_not_topped_up_here(world: World) -> None:
     allocation = grant(world.project, world.project_lead, 1_000)
-    from laif.allocations.models import Pool, PoolKind
+    from laif.allocations.choices import PoolKind
+    from laif.allocations.models import Pool
 
     eurohpc = Pool.objects.get(period=allocation.pool.period, kind=PoolKind.EUROHPC)
     Allocation.objects.filter(pk=allocation.pk).update(pool=eurohpc)

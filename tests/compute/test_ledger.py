@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.usage import sacct
+from laif.usage import sacct, sacct_pieces
 from laif.usage import services as ledger
 from laif.usage.models import (
     IngestCheckpoint,
@@ -136,7 +136,7 @@ def test_a_crash_midway_through_a_file_leaves_nothing_and_a_rerun_gives_the_same
     ledger.usage_ingest_sacct(data=everything)
     expected = totals()
     wipe_ledger()
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)  # many small batches
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 3000)  # many small batches
     monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
     written: list[int] = []
 
@@ -159,7 +159,7 @@ def test_a_key_printed_twice_in_a_file_rolls_everything_back(
         charged: World, monkeypatch: pytest.MonkeyPatch) -> None:
     document = doc("sacct_array.json")
     document["jobs"] += [job for name in ALL_SACCT for job in doc(name)["jobs"]]
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 3000)
     monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
     with pytest.raises(SacctFormatError, match="same key"):
         ledger.usage_ingest_sacct(data=dump(document))
@@ -225,7 +225,7 @@ def test_a_malformed_record_after_the_first_batch_rolls_everything_back(
     document = doc("sacct_array.json")
     document["jobs"] += [job for name in ALL_SACCT[1:] for job in doc(name)["jobs"]]
     del document["jobs"][-1]["time"]["submission"]
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 3000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 3000)
     monkeypatch.setattr(sacct, "BATCH_BYTES", 6000)
     written: list[int] = []
     with pytest.raises(SacctFormatError, match=r"no time\.submission"):

@@ -26,7 +26,8 @@ import django
 django.setup()
 from django.core.management import call_command
 from laif.usage import sacct
-sacct._CHUNK_BYTES = 256 * 1024
+from laif.usage import sacct_pieces
+sacct_pieces.CHUNK_BYTES = 256 * 1024
 sacct.BATCH_BYTES = 512 * 1024
 call_command("usage_ingest", "--sacct-json", sys.argv[1])
 """

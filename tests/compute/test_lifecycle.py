@@ -16,8 +16,9 @@ from django.core.management import call_command
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
 from laif.allocations import lifecycle
+from laif.allocations.choices import AllocationState
 from laif.allocations.expiry import allocations_tick
-from laif.allocations.models import Allocation, AllocationNotice, AllocationState
+from laif.allocations.models import Allocation, AllocationNotice
 from laif.allocations.tasks import allocations_tick_task
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.jobs.accounts_sync import (

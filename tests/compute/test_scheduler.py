@@ -20,8 +20,8 @@ from laif.accounts.models import AuditEntry
 from laif.cluster.scheduler import base, runner
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.scheduler.local import LocalScheduler
-from laif.cluster.scheduler.slurm import (
-    SlurmScheduler,
+from laif.cluster.scheduler.slurm import SlurmScheduler
+from laif.cluster.scheduler.slurm_output import (
     parse_account_usage,
     parse_gpu_minutes,
     parse_sacct,

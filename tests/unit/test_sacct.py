@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from laif.usage import sacct
+from laif.usage import sacct, sacct_pieces
 from laif.usage.sacct import (
     FINISHED_STATES,
     RECORD_KEY,
@@ -245,27 +245,27 @@ def test_a_large_document_is_parsed_in_pieces_with_the_same_result(
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = dump(_many_jobs(200))
     whole = parse_sacct_json(data)
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
-    assert len(sacct._pieces(data)) > 20
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
+    assert len(sacct_pieces.pieces(data)) > 20
     assert parse_sacct_json(data).equals(whole)
     assert whole.height == 200
     # sacct's own bytes (with its "\/" escapes) cut the same way
     slurm_bytes = data.replace(b"/", b"\\/")
-    assert len(sacct._pieces(slurm_bytes)) > 20
+    assert len(sacct_pieces.pieces(slurm_bytes)) > 20
     assert parse_sacct_json(slurm_bytes).equals(whole)
 
 
 def test_pieces_with_the_envelope_after_the_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     document = _many_jobs(60)
     reordered = {"jobs": document["jobs"], "errors": [], "meta": document["meta"]}
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
     data = dump(reordered)
     assert parse_sacct_json(data).equals(parse_sacct_json(dump(document)))
 
 
 def test_a_truncated_large_document_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     data = dump(_many_jobs(60))
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
     with pytest.raises(SacctFormatError):
         parse_sacct_json(data[: len(data) * 2 // 3])
     with pytest.raises(SacctFormatError):
@@ -407,7 +407,7 @@ def test_the_benchmark_runs_and_agrees_with_its_baseline() -> None:
 
 def test_batches_cover_the_document_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     data = dump(_many_jobs(200))
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
     batches = list(sacct.iter_sacct_json(data, batch_bytes=20_000))
     assert len(batches) > 5
     assert pl.concat(batches).equals(parse_sacct_json(data))
@@ -416,7 +416,7 @@ def test_batches_cover_the_document_in_order(monkeypatch: pytest.MonkeyPatch) ->
 def test_batches_check_the_envelope_before_the_first_one_whatever_its_place(
         monkeypatch: pytest.MonkeyPatch) -> None:
     document = _many_jobs(60)
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
     document["meta"]["Slurm"]["release"] = "99.01.0"
     after = {"jobs": document["jobs"], "errors": [], "meta": document["meta"]}
     for layout in (document, after):
@@ -433,7 +433,7 @@ def test_a_key_repeated_in_two_batches_is_found_by_check_unique_keys(
         monkeypatch: pytest.MonkeyPatch) -> None:
     document = _many_jobs(60)
     document["jobs"][-1] = copy.deepcopy(document["jobs"][0])
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 5000)
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 5000)
     data = dump(document)
     batches = list(sacct.iter_sacct_json(data, batch_bytes=20_000))
     assert len(batches) > 1  # each batch alone is fine

@@ -1,6 +1,6 @@
 """The same jobs, run on Slurm 22.05.8 (tests/fixtures/slurm/) and on Slurm 24.11.5
 (tests/fixtures/slurm/24.11/, captured by its capture.sh with the same job ids), read by the usage
-ledger's parser (sacct.py) and the scheduler's status parsers (slurm.py): the same records, states,
+ledger's parser (sacct.py) and the scheduler's status parsers (slurm_output.py): the same records, states,
 statuses and GPU-seconds whatever the version. Pure: no database."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import polars as pl
 import pytest
 
 from laif.cluster.scheduler import base
-from laif.cluster.scheduler.slurm import (
+from laif.cluster.scheduler.slurm_output import (
     SlurmOutputError,
     parse_account_usage,
     parse_sacct,
     parse_squeue,
 )
-from laif.usage import sacct
+from laif.usage import sacct, sacct_pieces
 from laif.usage.sacct import SCHEMA, SacctFormatError, finished_only, parse_sacct_json
 
 OLD = Path(__file__).resolve().parent.parent / "fixtures" / "slurm"
@@ -228,8 +228,8 @@ def test_a_large_24_11_document_is_parsed_in_pieces_with_the_same_result(
     data = json.dumps(document, indent=2).encode()
     assert data.index(b'"meta"') > len(data) // 2
     whole = parse_sacct_json(data)
-    monkeypatch.setattr(sacct, "_CHUNK_BYTES", 50_000)
-    assert len(sacct._pieces(data)) > 20
+    monkeypatch.setattr(sacct_pieces, "CHUNK_BYTES", 50_000)
+    assert len(sacct_pieces.pieces(data)) > 20
     assert parse_sacct_json(data).equals(whole)
     assert whole.height == 3000
     batches = list(sacct.iter_sacct_json(data, batch_bytes=300_000))

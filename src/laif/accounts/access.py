@@ -16,16 +16,8 @@ from typing import Any
 
 from django.db.models import BigIntegerField, CharField, Count, QuerySet, Subquery, Value
 
-from laif.accounts.models import (
-    Membership,
-    Notice,
-    OrgRole,
-    ProjectMembership,
-    ProjectRole,
-    StaffRole,
-    StaffRoleName,
-    User,
-)
+from laif.accounts.choices import OrgRole, ProjectRole, StaffRoleName
+from laif.accounts.models import Membership, Notice, ProjectMembership, StaffRole, User
 
 CLIENT_DATA_STAFF = frozenset({StaffRoleName.OPERATOR, StaffRoleName.REVIEWER, StaffRoleName.AUDITOR})
 IDENTITY_EXPORT_STAFF = frozenset({StaffRoleName.OPERATOR, StaffRoleName.AUDITOR})

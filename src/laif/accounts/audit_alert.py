@@ -21,8 +21,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import AuditUnavailable
-from laif.accounts.models import AuditAlert, StaffRoleName, User
+from laif.accounts.models import AuditAlert, User
 from laif.accounts.notices import mail_on_commit, site_link
 
 ALERT_INTERVAL = timedelta(hours=1)

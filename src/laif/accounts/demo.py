@@ -14,7 +14,7 @@ from django.utils import timezone
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import SYSTEM, Actor
-from laif.accounts.models import Membership, Organisation, User
+from laif.accounts.models import Membership, Organisation, Project, User
 
 DEMO_PASSWORD = "laif-demo-2026"
 DEMO_ORGANISATION = "Acme Robotics S.à r.l."
@@ -79,3 +79,8 @@ def demo_load() -> list[tuple[str, str, str]]:
         ("staff: trainer", "trainer@ai-factory.lu", DEMO_PASSWORD),
         ("staff: auditor", "auditor@ai-factory.lu", DEMO_PASSWORD),
     ]
+
+
+def demo_project() -> Project:
+    """The demo organisation's project (``demo_load`` first)."""
+    return Project.objects.get(name=DEMO_PROJECT, organisation__name=DEMO_ORGANISATION)

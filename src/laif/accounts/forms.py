@@ -10,15 +10,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from laif.accounts.choices import OrganisationKind, OrgRole, ProjectRole, Sector
 from laif.accounts.errors import DomainError
-from laif.accounts.models import (
-    Membership,
-    Organisation,
-    OrganisationKind,
-    OrgRole,
-    ProjectRole,
-    Sector,
-)
+from laif.accounts.models import Membership, Organisation
 from laif.accounts.services import OrganisationData
 
 # EU member states, then the other EEA states, Switzerland and the United Kingdom.

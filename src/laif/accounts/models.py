@@ -14,6 +14,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laif.accounts.choices import (
+    OrganisationKind,
+    OrgRole,
+    ProjectRole,
+    Sector,
+    SmeClassChoice,
+    StaffRoleName,
+)
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -53,31 +62,6 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
-class Sector(models.TextChoices):
-    FINANCE = "finance", _("Finance")
-    SPACE = "space", _("Space")
-    CYBERSECURITY = "cybersecurity", _("Cybersecurity")
-    INDUSTRY = "industry", _("Industry and green economy")
-    HEALTH = "health", _("Health")
-    PUBLIC = "public", _("Public sector")
-    RESEARCH = "research", _("Research")
-    OTHER = "other", _("Other")
-
-
-class OrganisationKind(models.TextChoices):
-    COMPANY = "company", _("Company")
-    STARTUP = "startup", _("Start-up")
-    RESEARCH = "research", _("Research organisation")
-    PUBLIC = "public", _("Public body")
-
-
-class SmeClassChoice(models.TextChoices):
-    MICRO = "micro", _("Micro enterprise")
-    SMALL = "small", _("Small enterprise")
-    MEDIUM = "medium", _("Medium-sized enterprise")
-    LARGE = "large", _("Large enterprise")
-
-
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, default="LU")
@@ -109,11 +93,6 @@ class Organisation(models.Model):
         return self.name
 
 
-class OrgRole(models.TextChoices):
-    ADMIN = "admin", _("Organisation admin")
-    MEMBER = "member", _("Member")
-
-
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -129,13 +108,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.role})"
-
-
-class StaffRoleName(models.TextChoices):
-    OPERATOR = "operator", _("Operator")
-    REVIEWER = "reviewer", _("Reviewer")
-    TRAINER = "trainer", _("Trainer")
-    AUDITOR = "auditor", _("Auditor")
 
 
 class StaffRole(models.Model):
@@ -168,11 +140,6 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ProjectRole(models.TextChoices):
-    LEAD = "lead", _("Project lead")
-    MEMBER = "member", _("Project member")
 
 
 class ProjectMembership(models.Model):

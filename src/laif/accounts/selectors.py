@@ -7,14 +7,17 @@ client data are recorded in the audit log as data access.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from laif.accounts import audit_chain
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record, audit_verify
+from laif.accounts.choices import OrgRole, ProjectRole, StaffRoleName
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import (
     ApiToken,
@@ -23,7 +26,6 @@ from laif.accounts.models import (
     Invitation,
     Membership,
     Organisation,
-    OrgRole,
     Project,
     ProjectMembership,
     SshKey,
@@ -215,3 +217,83 @@ def factory_counts(*, access: Access) -> FactoryCounts:
             disabled_at__isnull=True, user__is_active=True
         ).count(),
     )
+
+
+# --- reads for other contexts' services and selectors, which check access themselves ---------
+
+def project_of(project_id: int) -> Project | None:
+    """The project with its organisation, or None."""
+    return Project.objects.select_related("organisation").filter(pk=project_id).first()
+
+
+def projects_by_code(codes: Iterable[str]) -> dict[str, Project]:
+    return {p.code: p for p in Project.objects.filter(code__in=list(codes))}
+
+
+def project_rows() -> list[tuple[int, str, int]]:
+    """``(id, code, organisation id)`` of every project, by id."""
+    return list(Project.objects.order_by("pk").values_list("pk", "code", "organisation_id"))
+
+
+def project_labels(project_ids: Iterable[int]) -> dict[int, str]:
+    """"<code> <name>" of each project, by id."""
+    return {p.pk: f"{p.code} {p.name}" for p in Project.objects.filter(pk__in=list(project_ids))}
+
+
+def first_project_created_at() -> datetime | None:
+    first: datetime | None = Project.objects.aggregate(first=Min("created_at"))["first"]
+    return first
+
+
+def organisation_of(organisation_id: int) -> Organisation | None:
+    return Organisation.objects.filter(pk=organisation_id).first()
+
+
+def organisation_for_update(organisation_id: int) -> Organisation | None:
+    """The organisation, its row locked until the caller's transaction ends: what serialises the
+    statements and claims of one organisation."""
+    return Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+
+
+def user_emails(user_ids: Iterable[int]) -> dict[int, str]:
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "email"))
+
+
+def users_of(user_ids: Iterable[int]) -> list[User]:
+    return list(User.objects.filter(pk__in=list(user_ids)))
+
+
+def active_user_by_email(email: str) -> User | None:
+    """The active login with this address, in any case; None when there is none."""
+    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def staff_with_role(role: StaffRoleName) -> list[User]:
+    """The active people who hold this staff role."""
+    return list(User.objects.filter(staff_roles__role=role, is_active=True).distinct())
+
+
+def project_lead_ids(project_id: int) -> set[int]:
+    return set(ProjectMembership.objects.filter(project_id=project_id, role=ProjectRole.LEAD)
+               .values_list("user_id", flat=True))
+
+
+def identity_of_user(user_id: int, *, enabled_only: bool = False) -> ClusterIdentity | None:
+    """The person's cluster identity (only if not disabled, with ``enabled_only``), or None."""
+    identities = ClusterIdentity.objects.filter(user_id=user_id)
+    if enabled_only:
+        identities = identities.filter(disabled_at__isnull=True)
+    return identities.first()
+
+
+def identity_usernames() -> list[tuple[str, int]]:
+    """``(username, user id)`` of every cluster identity."""
+    return list(ClusterIdentity.objects.values_list("username", "user_id"))
+
+
+def project_identities(project_id: int) -> list[ClusterIdentity]:
+    """The enabled cluster identities of the project's active members, by username."""
+    return list(ClusterIdentity.objects
+                .filter(user__project_memberships__project_id=project_id,
+                        disabled_at__isnull=True, user__is_active=True)
+                .order_by("username"))

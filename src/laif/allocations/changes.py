@@ -26,19 +26,17 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.allocations.models import (
+from laif.allocations.choices import (
     IN_FORCE_STATES,
     LIMIT_STATES,
     OPEN_STATUSES,
-    Allocation,
-    AllocationRequest,
     AllocationState,
     Decision,
-    Pool,
     PoolKind,
     RequestKind,
     RequestStatus,
 )
+from laif.allocations.models import Allocation, AllocationRequest, Pool
 from laif.allocations.services import (
     RequestData,
     allocation_period_ensure,

@@ -7,23 +7,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
-from laif.accounts.models import Project
 from laif.accounts.notices import mail_on_commit, site_link
 from laif.allocations import capacity
 from laif.allocations.awards import Award
+from laif.allocations.choices import PoolKind
 from laif.allocations.hooks import grants_changed
-from laif.allocations.models import (
-    Allocation,
-    Pool,
-    PoolKind,
-)
+from laif.allocations.models import Allocation, Pool
 from laif.allocations.notices import project_people
 from laif.allocations.permissions import can_import_awards
 from laif.allocations.services import (
@@ -33,6 +31,9 @@ from laif.allocations.services import (
     granted_in,
     hours,
 )
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 
 @dataclass
@@ -63,7 +64,7 @@ def eurohpc_import(*, access: Access, actor: Actor, awards: Sequence[Award]) -> 
             problems.append(_("%(ref)s: unknown access type %(key)s.")
                             % {"ref": award.reference, "key": award.access_type})
     codes = {a.project for a in awards}
-    projects = {p.code: p for p in Project.objects.filter(code__in=codes)}
+    projects = account_selectors.projects_by_code(codes)
     for code in sorted(codes - set(projects)):
         problems.append(_("No project has the code %(code)s.") % {"code": code})
     if problems:

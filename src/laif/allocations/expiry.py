@@ -21,8 +21,9 @@ from laif.accounts.audit import SYSTEM, audit_record
 from laif.accounts.notices import mail_on_commit
 from laif.accounts.notices import site_link as link
 from laif.allocations import lifecycle
+from laif.allocations.choices import LIMIT_STATES, AllocationState
 from laif.allocations.hooks import grants_changed
-from laif.allocations.models import LIMIT_STATES, Allocation, AllocationNotice, AllocationState
+from laif.allocations.models import Allocation, AllocationNotice
 from laif.allocations.notices import project_people
 from laif.allocations.services import hours
 

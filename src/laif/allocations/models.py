@@ -15,7 +15,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from laif.accounts.models import Project
+from laif.allocations.choices import (
+    OPEN_STATUSES,
+    AllocationState,
+    DataSensitivity,
+    Decision,
+    PoolKind,
+    RequestKind,
+    RequestStatus,
+)
 
 
 class AllocationPeriod(models.Model):
@@ -36,11 +44,6 @@ class AllocationPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
-
-
-class PoolKind(models.TextChoices):
-    NATIONAL = "national", _("National pool")
-    EUROHPC = "eurohpc", _("EuroHPC pool")
 
 
 class Pool(models.Model):
@@ -66,41 +69,13 @@ class Pool(models.Model):
         return f"{self.kind} {self.period}"
 
 
-class DataSensitivity(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    INTERNAL = "internal", _("Internal")
-    CONFIDENTIAL = "confidential", _("Confidential")
-    PERSONAL = "personal", _("Personal data")
-
-
-class RequestStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-OPEN_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.CHANGES_REQUESTED)
-
-
-class RequestKind(models.TextChoices):
-    NEW = "new", _("New allocation")
-    RENEWAL = "renewal", _("Renewal")
-    EXTENSION = "extension", _("Extension")
-    TOP_UP = "top_up", _("Top-up")
-
-
-CHANGE_KINDS = (RequestKind.RENEWAL, RequestKind.EXTENSION, RequestKind.TOP_UP)
-
-
 class AllocationRequest(models.Model):
     """A project's request for GPU-hours from the national pool of a period: a new allocation, or
     a change of one (``amends``): a renewal for the next period, an extension of its end date
     (``requested_end``, no GPU-hours) or a top-up of its GPU-hours. Changes are reviewed like
     new requests, with the same history of review events."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT,
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT,
                                 related_name="allocation_requests")
     period = models.ForeignKey(AllocationPeriod, on_delete=models.PROTECT, related_name="+")
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="requests")
@@ -148,15 +123,6 @@ class AllocationRequest(models.Model):
         return self.status in OPEN_STATUSES
 
 
-class Decision(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    RESUBMITTED = "resubmitted", _("Resubmitted")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
 class ReviewEvent(models.Model):
     """One step of a request's history: who did what, when, with which hours and comment."""
 
@@ -178,21 +144,6 @@ class ReviewEvent(models.Model):
         return f"{self.decision} on request {self.request_id}"
 
 
-class AllocationState(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    EXPIRING = "expiring", _("Expiring")
-    GRACE = "grace", _("Grace period")
-    EXPIRED = "expired", _("Expired")
-    CLOSED = "closed", _("Closed")
-
-
-# States in which an allocation still takes new jobs (within its dates).
-IN_FORCE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING)
-# States of an allocation that has not expired: it can still be extended or topped up, and its
-# running jobs finish (in the grace period it takes no new job).
-LIMIT_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRING, AllocationState.GRACE)
-
-
 class Allocation(models.Model):
     """GPU-hours granted to a project from a pool: by review of a request (national pool) or by
     import of a EuroHPC award (EuroHPC pool, ``eurohpc_reference`` set, no request)."""
@@ -201,7 +152,7 @@ class Allocation(models.Model):
                                    blank=True, related_name="allocation")
     eurohpc_reference = models.CharField(_("EuroHPC award"), max_length=64, unique=True,
                                          null=True, blank=True)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="allocations")
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, related_name="allocations")
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="allocations")
     access_type = models.CharField(_("access type"), max_length=32)
     title = models.CharField(_("title"), max_length=200, blank=True)

@@ -3,17 +3,20 @@ through ``laif.accounts.notices`` (``mail_on_commit``, ``site_link``)."""
 
 from __future__ import annotations
 
-from laif.accounts.models import Project, ProjectMembership, ProjectRole, StaffRoleName, User
+from typing import TYPE_CHECKING
+
+from laif.accounts.choices import StaffRoleName
+from laif.accounts.selectors import project_lead_ids, staff_with_role, users_of
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project, User
 
 
 def reviewers() -> list[User]:
-    return list(User.objects.filter(staff_roles__role=StaffRoleName.REVIEWER, is_active=True)
-                .distinct())
+    return staff_with_role(StaffRoleName.REVIEWER)
 
 
 def project_people(project: Project, *also: int | None) -> list[User]:
     """The project's lead and the given people (the submitter)."""
     ids = {pid for pid in also if pid is not None}
-    ids |= set(ProjectMembership.objects.filter(project=project, role=ProjectRole.LEAD)
-               .values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids))
+    return users_of(ids | project_lead_ids(project.pk))

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from laif.accounts.access import Access
-from laif.accounts.models import StaffRoleName
+from laif.accounts.choices import StaffRoleName
 
 
 def can_review(access: Access) -> bool:

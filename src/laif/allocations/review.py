@@ -8,6 +8,7 @@ while the pool row is locked, so concurrent approvals never take a pool past its
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -17,20 +18,16 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
-from laif.accounts.models import Project
 from laif.accounts.notices import mail_on_commit, site_link
 from laif.allocations import capacity, lifecycle
+from laif.allocations.choices import LIMIT_STATES, Decision, RequestKind, RequestStatus
 from laif.allocations.hooks import grants_changed
 from laif.allocations.models import (
-    LIMIT_STATES,
     Allocation,
     AllocationChange,
     AllocationPeriod,
     AllocationRequest,
-    Decision,
     Pool,
-    RequestKind,
-    RequestStatus,
     ReviewEvent,
 )
 from laif.allocations.notices import project_people
@@ -45,6 +42,9 @@ from laif.allocations.services import (
     request_for_update,
     today_or,
 )
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 REVIEW_DECISIONS = ("approve", "reject", "request_changes")
 

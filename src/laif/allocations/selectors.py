@@ -8,10 +8,11 @@ review queue are for operators, reviewers and auditors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Min, Model, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,8 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.allocations.models import Allocation, AllocationPeriod, AllocationRequest, RequestStatus
+from laif.allocations.choices import IN_FORCE_STATES, RequestStatus
+from laif.allocations.models import Allocation, AllocationPeriod, AllocationRequest, Pool
 from laif.allocations.permissions import sees_pools
 
 M = TypeVar("M", bound=Model)
@@ -116,3 +118,62 @@ def allocation_spans() -> list[tuple[int, int, date, date]]:
     """``(allocation id, project id, start, end)`` of every allocation: what the usage ledger
     resolves a record's allocation from (internal, no access check)."""
     return list(Allocation.objects.values_list("id", "project_id", "start", "end"))
+
+
+def allocations_in_force(project_id: int, today: date | None = None) -> QuerySet[Allocation]:
+    """The project's allocations that take new jobs on ``today``: their balance together is what
+    a new job must fit in, and what the scheduler's limit lets the project start."""
+    day = today or timezone.localdate()
+    return Allocation.objects.filter(project_id=project_id, state__in=IN_FORCE_STATES,
+                                     start__lte=day, end__gte=day).order_by("id")
+
+
+def first_allocation_start() -> date | None:
+    """The first day of the earliest allocation (internal, no access check)."""
+    first: date | None = Allocation.objects.aggregate(first=Min("start"))["first"]
+    return first
+
+
+@dataclass(frozen=True)
+class PoolGrants:
+    """A pool with what was granted from it, what waits for review, and its allocations."""
+
+    pool: Pool
+    granted_gpu_hours: int
+    pending_gpu_hours: int  # asked for in requests awaiting review
+    allocations: int
+
+
+def pool_grants(*, period_id: int | None = None) -> list[PoolGrants]:
+    """Each pool (of one period, or of all) with its grants (internal: callers check that the
+    requester sees the pools, ``permissions.sees_pools``). Three queries."""
+    pools = Pool.objects.select_related("period").annotate(
+        granted=Sum("allocations__granted_gpu_hours"))
+    if period_id is not None:
+        pools = pools.filter(period_id=period_id)
+    pending = dict(
+        AllocationRequest.objects.filter(status=RequestStatus.SUBMITTED).order_by()
+        .values("pool_id").annotate(total=Sum("requested_gpu_hours"))
+        .values_list("pool_id", "total")
+    )
+    counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
+                  .values_list("pool_id", "n"))
+    return [PoolGrants(pool=pool, granted_gpu_hours=int(pool.granted or 0),
+                       pending_gpu_hours=int(pending.get(pool.pk) or 0),
+                       allocations=int(counts.get(pool.pk) or 0))
+            for pool in pools]
+
+
+def last_allocation(project_id: int) -> Allocation | None:
+    """The project's allocation that ends last, in any state (internal, no access check)."""
+    return Allocation.objects.filter(project_id=project_id).order_by("-end").first()
+
+
+def project_allocations(project_id: int) -> QuerySet[Allocation]:
+    """The project's allocations, oldest first (internal, no access check)."""
+    return Allocation.objects.filter(project_id=project_id).order_by("start", "pk")
+
+
+def project_requests(project_id: int) -> QuerySet[AllocationRequest]:
+    """The project's allocation requests, oldest first (internal, no access check)."""
+    return AllocationRequest.objects.filter(project_id=project_id).order_by("pk")

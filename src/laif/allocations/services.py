@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,26 +21,25 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Project
 from laif.accounts.notices import mail_on_commit, site_link
 from laif.allocations import capacity
+from laif.allocations.choices import DataSensitivity, Decision, PoolKind, RequestKind, RequestStatus
 from laif.allocations.models import (
     Allocation,
     AllocationPeriod,
     AllocationRequest,
-    DataSensitivity,
-    Decision,
     Pool,
-    PoolKind,
-    RequestKind,
-    RequestStatus,
     ReviewEvent,
 )
 from laif.allocations.notices import reviewers
 from laif.catalogue.cluster import AccessType, ClusterCatalogue
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def clean_request(data: RequestData) -> RequestData:
 
 
 def managed_project(access: Access, project_id: int, refused: str) -> Project:
-    project = Project.objects.select_related("organisation").filter(pk=project_id).first()
+    project = account_selectors.project_of(project_id)
     if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Project not found."))
     if not access.can_manage_project(project.pk, project.organisation_id):
@@ -298,8 +298,8 @@ def request_for_update(access: Access, request_id: int) -> AllocationRequest:
     req = (AllocationRequest.objects.select_for_update().filter(pk=request_id).first())
     if req is None:
         raise NotFound(_("Allocation request not found."))
-    project = Project.objects.select_related("organisation").get(pk=req.project_id)
-    if not access.can_view_project(project.pk, project.organisation_id):
+    project = account_selectors.project_of(req.project_id)
+    if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Allocation request not found."))
     req.project = project
     return req

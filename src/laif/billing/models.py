@@ -22,7 +22,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from laif.accounts.errors import Conflict
-from laif.accounts.models import Organisation, Project
 
 
 class StatementImmutable(Conflict):
@@ -42,7 +41,7 @@ class BilledResource(models.TextChoices):
 
 
 class Statement(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                      related_name="statements")
     month = models.DateField()  # the first day of the month billed
     number = models.CharField(max_length=32, unique=True)
@@ -81,7 +80,7 @@ class Statement(models.Model):
 
 class StatementLine(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+")
     project_label = models.CharField(max_length=250)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,

@@ -11,21 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import Conflict, DomainError, NotFound
-from laif.accounts.models import Organisation, Project, StaffRoleName, User
 from laif.accounts.selectors import audit_staff_read
 from laif.billing import pricing
 from laif.billing.models import CreditNote, Statement, StatementLine
 from laif.catalogue.prices import PriceCatalogue
 from laif.usage import selectors as ledger_selectors
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Organisation
 
 
 def can_bill(access: Access) -> bool:
@@ -56,7 +60,7 @@ def parse_month(text: str) -> date:
 
 
 def _organisation(access: Access, actor: Actor | None, org_id: int) -> Organisation:
-    org = Organisation.objects.filter(pk=org_id).first()
+    org = account_selectors.organisation_of(org_id)
     if org is None or not access.can_view_org(org_id):
         raise NotFound(_("Organisation not found."))
     if actor is not None:
@@ -66,7 +70,10 @@ def _organisation(access: Access, actor: Actor | None, org_id: int) -> Organisat
 
 def organisation_of(org_id: int) -> Organisation:
     """The organisation of a page whose access was already checked."""
-    return Organisation.objects.get(pk=org_id)
+    org = account_selectors.organisation_of(org_id)
+    if org is None:
+        raise NotFound(_("Organisation not found."))
+    return org
 
 
 # ------------------------------------------------------------------------------------ drafts
@@ -124,9 +131,7 @@ def billable_groups(org_id: int, month: date) -> list[dict[str, Any]]:
 
 
 def _labels(project_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
-    projects = {p.pk: f"{p.code} {p.name}" for p in Project.objects.filter(pk__in=project_ids)}
-    users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "email"))
-    return projects, users
+    return account_selectors.project_labels(project_ids), account_selectors.user_emails(user_ids)
 
 
 def draft_compute(org: Organisation, month: date) -> Draft:

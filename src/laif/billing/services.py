@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Organisation
+from laif.accounts.selectors import organisation_for_update
 from laif.billing.models import (
     BilledEntry,
     CreditNote,
@@ -38,6 +39,9 @@ from laif.billing.models import (
 )
 from laif.billing.selectors import billable_entries, can_bill, draft_compute
 from laif.usage import totals as ledger_totals
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Organisation
 
 MAX_REASON = 2000
 
@@ -61,7 +65,7 @@ def _org_to_bill(access: Access, org_id: int) -> Organisation:
         if access.can_view_org(org_id):
             raise PermissionDenied(_("Only factory operators issue statements."))
         raise NotFound(_("Organisation not found."))
-    org = Organisation.objects.select_for_update().filter(pk=org_id).first()
+    org = organisation_for_update(org_id)
     if org is None:
         raise NotFound(_("Organisation not found."))
     return org

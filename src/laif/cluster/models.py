@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from django.db import models
 
-from laif.accounts.models import Project
-
 
 class SlurmAccount(models.Model):
-    project = models.OneToOneField(Project, on_delete=models.PROTECT,
+    project = models.OneToOneField("accounts.Project", on_delete=models.PROTECT,
                                    related_name="slurm_account")
     name = models.CharField(max_length=42, unique=True)
     legacy = models.BooleanField(default=False)

@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from laif.accounts.models import Project
+from laif.accounts.selectors import project_rows
 from laif.cluster.models import SlurmAccount
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import AccountNameError, account_name
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 _override: list[Scheduler] = []
 
@@ -88,8 +92,9 @@ def project_accounts() -> list[tuple[str, int, int]]:
     recorded: list[tuple[str, int, int]] = []
     named: list[tuple[str, int, int]] = []
     prefix = settings.LAIF_SLURM_ACCOUNT_PREFIX
-    for pk, code, organisation_id, name in Project.objects.order_by("pk").values_list(
-            "pk", "code", "organisation_id", "slurm_account__name"):
+    names = dict(SlurmAccount.objects.values_list("project_id", "name"))
+    for pk, code, organisation_id in project_rows():
+        name = names.get(pk)
         if name:
             recorded.append((name, pk, organisation_id))
             continue
@@ -98,3 +103,8 @@ def project_accounts() -> list[tuple[str, int, int]]:
         except AccountNameError:
             continue
     return recorded + named
+
+
+def projects_with_accounts() -> set[int]:
+    """Ids of the projects with a recorded Slurm account."""
+    return set(SlurmAccount.objects.values_list("project_id", flat=True))

@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from laif.accounts.audit import SYSTEM, audit_record
-from laif.accounts.models import Project
 from laif.cluster.models import Installation, SlurmAccount
 from laif.cluster.scheduler.base import AccountTag, Scheduler
 from laif.cluster.scheduler.names import (
@@ -24,6 +24,9 @@ from laif.cluster.scheduler.names import (
     legacy_tag,
     platform_tag,
 )
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 
 def installation_key() -> str:

@@ -1,5 +1,5 @@
 """Every JSON layout of ``squeue --json`` and ``sacct --json`` that laif reads, in one place. Pure
-(no Django): the scheduler's status parsers (``scheduler/slurm.py``) and the usage ledger's
+(no Django): the scheduler's status parsers (``scheduler/slurm_output.py``) and the usage ledger's
 vectorised parser (``sacct.py``) both take their rules from here.
 
 Layouts (``LAYOUTS``), named as the envelope names them, each accepted only from the Slurm releases

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -14,7 +14,6 @@ from laif.accounts.errors import DomainError, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.allocations import awards as award_files
 from laif.allocations import changes, eurohpc, review, selectors, services
-from laif.allocations.models import Allocation, AllocationRequest
 from laif.allocations.permissions import can_import_awards
 from laif.compute import schemas as s
 from laif.config.apitypes import Id
@@ -22,6 +21,9 @@ from laif.usage import selectors as ledger_selectors
 from laif.usage.balance import balances_of
 from laif.usage.budget import Balance
 from laif.usage.schemas import BalanceFiguresOut, balance_fields
+
+if TYPE_CHECKING:
+    from laif.allocations.models import Allocation, AllocationRequest
 
 router = Router(tags=["compute"])
 

@@ -13,6 +13,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,14 +22,18 @@ from django.utils import timezone
 from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.accounts.models import Project, ProjectRole, User
+from laif.accounts.choices import ProjectRole
 from laif.accounts.selectors import user_by_email
 from laif.accounts.services.identities import cluster_identity_ensure
 from laif.allocations import capacity, review, services
-from laif.allocations.models import Allocation, AllocationRequest
+from laif.allocations.selectors import project_allocations, project_requests
 from laif.cluster.selectors import slurm_account_name
 from laif.usage import selectors as usage_selectors
 from laif.usage import services as ledger
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project, User
+    from laif.allocations.models import Allocation
 
 CLUSTER = "meluxina-ai"
 FIRST_JOB_ID = 700_001
@@ -49,8 +54,7 @@ def compute_demo_load(*, now: datetime | None = None) -> DemoUsage:
     if settings.PRODUCTION:
         raise RuntimeError("demo data is refused in production (LAIF_ENV=production)")
     now = now or timezone.now()
-    project = Project.objects.get(
-        name=accounts_demo.DEMO_PROJECT, organisation__name=accounts_demo.DEMO_ORGANISATION)
+    project = accounts_demo.demo_project()
     this_month = now.astimezone(_site()).date().replace(day=1)
     last_month = capacity.add_months(this_month, -1)
     allocation = _allocation(project, user_by_email(accounts_demo.REVIEWER), last_month)
@@ -76,11 +80,11 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _allocation(project: Project, reviewer: User, first_day: date) -> Allocation:
-    existing = Allocation.objects.filter(project=project).order_by("start", "pk").first()
+    existing = project_allocations(project.pk).first()
     if existing is not None:
         return existing
     lead = project.memberships.select_related("user").get(role=ProjectRole.LEAD).user
-    req = AllocationRequest.objects.filter(project=project).order_by("pk").first()
+    req = project_requests(project.pk).first()
     if req is None:
         req = services.allocation_request_submit(
             access=access_for(lead), actor=Actor.of(lead), project_id=project.pk,
@@ -94,7 +98,7 @@ def _allocation(project: Project, reviewer: User, first_day: date) -> Allocation
     review.allocation_review(access=access_for(reviewer), actor=Actor.of(reviewer),
                              request_id=req.pk, decision="approve",
                              comment="Approved for the demo.", today=first_day)
-    return Allocation.objects.filter(project=project).order_by("start", "pk").get()
+    return project_allocations(project.pk).get()
 
 
 def demo_sacct_json(*, account: str, users: list[str], start: datetime, end: datetime,

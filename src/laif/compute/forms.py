@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from laif.accounts.forms import BaseForm, NoNulCharField
 from laif.allocations import services
 from laif.allocations.awards import MAX_BYTES
-from laif.allocations.models import DataSensitivity
+from laif.allocations.choices import DataSensitivity
 from laif.config.apitypes import INT32_MAX
 
 

@@ -4,7 +4,7 @@ reviewers' queue and the pools dashboard (thin: forms call services, pages read 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -17,17 +17,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from laif.accounts import selectors as account_selectors
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.allocations import awards as award_files
 from laif.allocations import eurohpc, review, selectors, services
-from laif.allocations.models import Allocation, AllocationRequest, RequestStatus
+from laif.allocations.choices import RequestStatus
 from laif.allocations.permissions import can_import_awards, can_review, sees_pools
 from laif.cluster.selectors import jobs_unisolated
 from laif.compute import forms
 from laif.usage import selectors as ledger_selectors
 from laif.usage.balance import balances_of
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
+    from laif.allocations.models import Allocation, AllocationRequest
 
 LIST_LIMIT = 200
 

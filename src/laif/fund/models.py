@@ -17,8 +17,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from laif.accounts.models import Organisation
-
 
 class ClaimState(models.TextChoices):
     COMPUTED = "computed", _("Computed")
@@ -28,7 +26,7 @@ class ClaimState(models.TextChoices):
 
 
 class CashbackClaim(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                      related_name="cashback_claims")
     statement = models.OneToOneField("billing.Statement", on_delete=models.PROTECT,
                                      related_name="cashback_claim")
@@ -79,7 +77,7 @@ class AidInstrument(models.TextChoices):
 
 
 class AidRecord(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                      related_name="aid_records")
     amount_cents = models.BigIntegerField()
     granted_on = models.DateField()

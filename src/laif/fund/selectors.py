@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
@@ -17,10 +18,12 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import audit_staff_read
 from laif.billing import selectors as statement_selectors
-from laif.billing.models import Statement
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.fund import rules
 from laif.fund.models import AidRecord, CashbackClaim, ClaimState
+
+if TYPE_CHECKING:
+    from laif.billing.models import Statement
 
 
 def cashback_rule() -> CashbackRule:

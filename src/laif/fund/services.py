@@ -22,9 +22,8 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Organisation
 from laif.accounts.notices import mail_on_commit, notify, site_link
-from laif.accounts.selectors import org_admins
+from laif.accounts.selectors import org_admins, organisation_for_update
 from laif.billing import selectors as statement_selectors
 from laif.billing.pricing import euros_text
 from laif.billing.selectors import can_bill
@@ -46,7 +45,8 @@ def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
         raise PermissionDenied(_("Only the organisation's admins claim the cashback."))
     try:
         with transaction.atomic():
-            Organisation.objects.select_for_update().get(pk=org_id)
+            if organisation_for_update(org_id) is None:
+                raise NotFound(_("Organisation not found."))
             if CashbackClaim.objects.filter(statement=statement).exists():
                 raise Conflict(_("This statement already has a cashback claim."))
             preview = claim_preview_of(statement, timezone.localdate(now))

@@ -26,14 +26,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.audit import SYSTEM, audit_record
-from laif.accounts.models import ClusterIdentity, Project
+from laif.accounts.errors import NotFound
+from laif.allocations.selectors import allocations_in_force
 from laif.cluster.scheduler.base import (
     ForeignAccount,
     Scheduler,
@@ -46,6 +49,9 @@ from laif.cluster.selectors import get_scheduler, slurm_account_checked, slurm_a
 from laif.cluster.services import project_tag, slurm_account_record, slurm_account_resolve
 from laif.jobs import selectors as job_selectors
 from laif.usage import balance, budget
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Project
 
 __all__ = ["KEEP_USERS", "SyncResult", "headroom_gpu_minutes", "slurm_account_name",
            "slurm_account_ready", "slurm_account_sync", "slurm_account_sync_later"]
@@ -61,7 +67,7 @@ def headroom_gpu_minutes(project_id: int, today: date | None = None) -> int:
     less their usage (``balance``), less the worst case of their running jobs (jobs that wait are
     checked by the scheduler when they start). May be negative. An allocation in its grace
     period adds nothing: its running jobs finish inside the scheduler's own running figure."""
-    allocations = list(balance.allocations_in_force(project_id, today))
+    allocations = list(allocations_in_force(project_id, today))
     ids = [a.pk for a in allocations]
     figures = balance.balances_of(allocations).values()
     return sum(b.granted - b.used for b in figures) - job_selectors.running_reserved(ids)
@@ -81,7 +87,9 @@ class SyncResult:
 def slurm_account_sync(*, project_id: int, today: date | None = None,
                        scheduler: Scheduler | None = None) -> SyncResult:
     """Make the scheduler's account and user associations of one project match the platform."""
-    project = Project.objects.get(pk=project_id)
+    project = account_selectors.project_of(project_id)
+    if project is None:
+        raise NotFound(_("Project not found."))
     sched = scheduler or get_scheduler()
     result = SyncResult(account="", gpu_minutes_limit=0)
     try:  # the account's tag is checked before anything in it changes
@@ -96,11 +104,7 @@ def slurm_account_sync(*, project_id: int, today: date | None = None,
     except (ForeignAccount, AccountNameError) as exc:
         return _refused(project, sched, result, exc)
     slurm_account_record(project=project, name=result.account)
-    identities = (ClusterIdentity.objects
-                  .filter(user__project_memberships__project_id=project_id,
-                          disabled_at__isnull=True, user__is_active=True)
-                  .order_by("username"))
-    for identity in identities:
+    for identity in account_selectors.project_identities(project_id):
         result.users.append(identity.username)
         if sched.ensure_user(result.account, identity.username):
             result.changed = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from laif.accounts.models import ClusterIdentity
+from laif.accounts.selectors import identity_of_user
 from laif.cluster.scheduler.base import JobOutput, Scheduler
 from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.jobs.models import Job
@@ -17,10 +17,10 @@ MAX_BYTES = 1_000_000
 def job_output(job: Job, *, scheduler: Scheduler | None = None,
                max_bytes: int = MAX_BYTES) -> JobOutput:
     """The last ``max_bytes`` of the job's output, from the files of its submitter's uid."""
-    uid = ClusterIdentity.objects.filter(user_id=job.submitted_by_id).values_list(
-        "uid", flat=True).first()
-    if uid is None:
+    identity = identity_of_user(job.submitted_by_id)
+    if identity is None:
         return JobOutput()
+    uid = identity.uid
     sched = scheduler or get_scheduler()
     return sched.output(jobs_dir() / str(job.pk), uid=uid, max_bytes=max_bytes)
 

@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from laif.accounts.models import Project
-
 
 class JobState(models.TextChoices):
     QUEUED = "queued", _("Queued in the platform")
@@ -45,7 +43,7 @@ class Job(models.Model):
     them up by their tag before it submits them again. ``reason`` is the scheduler's own
     pending reason (e.g. ``AssocGrpGRESMinutes``), shown in plain words."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, related_name="jobs")
     allocation = models.ForeignKey("allocations.Allocation", on_delete=models.PROTECT,
                                    related_name="jobs")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

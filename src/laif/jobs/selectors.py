@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext as _
 
@@ -112,3 +112,9 @@ class JobsFigures:
                          ended, gpus)
                 for job_id, created, project_id, user_id, user, partition, state, started, ended,
                 gpus in rows if ended is not None]
+
+
+def job_counts_by_state() -> dict[str, int]:
+    """How many jobs are in each state (aggregates only: no client data)."""
+    return {row["state"]: row["n"]
+            for row in Job.objects.order_by().values("state").annotate(n=Count("id"))}

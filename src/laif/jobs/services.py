@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,12 +21,12 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import ClusterIdentity, Project
 from laif.allocations import lifecycle
-from laif.allocations.models import Allocation
+from laif.allocations.selectors import allocations_in_force, last_allocation
 from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.scheduler.base import Scheduler, SchedulerUnavailable
@@ -41,6 +42,9 @@ from laif.jobs.dispatch import job_recover_stuck as job_recover_stuck
 from laif.jobs.models import ACTIVE_JOB_STATES, Job, JobState
 from laif.jobs.state import job_refresh
 from laif.usage import balance, budget
+
+if TYPE_CHECKING:
+    from laif.allocations.models import Allocation
 
 MAX_SCRIPT = 100_000
 MAX_ARRAY = 1000
@@ -186,7 +190,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
     it does not, the project's unfinished jobs are first refreshed from the scheduler (one query
     for their ids), since a job that ended a moment ago still reserves its worst case until the
     platform knows it ended; the refusal names the jobs that hold the reservation."""
-    project = Project.objects.filter(pk=project_id).first()
+    project = account_selectors.project_of(project_id)
     if project is None or not access.can_view_project(project_id, project.organisation_id):
         raise NotFound(_("Project not found."))
     user_id = access.user_id
@@ -194,21 +198,20 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
         raise PermissionDenied(_("Only the project's members submit jobs: a job runs as the "
                                  "person who submits it."))
     clean = _clean(data)
-    identity = ClusterIdentity.objects.filter(user_id=user_id,
-                                              disabled_at__isnull=True).first()
+    identity = account_selectors.identity_of_user(user_id, enabled_only=True)
     if identity is None:
         raise Conflict(_("You have no cluster identity yet; ask the operators."))
     sched = scheduler or get_scheduler()
     requested = budget.worst_case(array_size=clean.array_size or 1, gpus=clean.gpus or 0,
                                   time_limit_minutes=clean.time_limit_minutes or 1)
-    in_force = list(balance.allocations_in_force(project_id, today))
+    in_force = list(allocations_in_force(project_id, today))
     if in_force and not _figures(in_force, requested).fits:
         job_refresh(list(Job.objects.filter(project_id=project_id, state__in=ACTIVE_JOB_STATES)),
                     scheduler=sched, fresh=True)
     with transaction.atomic():
-        allocations = list(balance.allocations_in_force(project_id, today).select_for_update())
+        allocations = list(allocations_in_force(project_id, today).select_for_update())
         if not allocations:
-            last = Allocation.objects.filter(project_id=project_id).order_by("-end").first()
+            last = last_allocation(project_id)
             if last is None:
                 raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
             raise Conflict(_refusal_after_end(last, today or timezone.localdate()))

@@ -14,6 +14,7 @@ from laif.accounts import selectors as account_selectors
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
+from laif.allocations.selectors import allocations_in_force
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.selectors import jobs_unisolated
 from laif.jobs import forms
@@ -22,7 +23,6 @@ from laif.jobs import services as jobs
 from laif.jobs import state as job_state
 from laif.jobs.files import job_output, output_notes
 from laif.jobs.reasons import plain_reason
-from laif.usage import balance
 
 LIST_LIMIT = 200
 
@@ -40,7 +40,7 @@ def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
         job.__dict__["state_stale"] = job_state.state_is_stale(job)
     return render(request, "compute/jobs.html", {
         "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
-        "allocations": list(balance.allocations_in_force(project.pk)),
+        "allocations": list(allocations_in_force(project.pk)),
         "unisolated": jobs_unisolated(),
     })
 

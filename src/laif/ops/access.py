@@ -6,11 +6,11 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from laif.accounts.access import access_for
 from laif.accounts.forwarded import in_networks
-from laif.accounts.models import User
 from laif.accounts.requestinfo import client_ip
 
 
@@ -21,7 +21,7 @@ def from_staff_network(request: HttpRequest) -> bool:
 def is_staff_login(request: HttpRequest) -> bool:
     """A logged-in member of the factory's staff (a staff role, or Django's staff flag)."""
     user = getattr(request, "user", None)
-    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+    if not isinstance(user, get_user_model()) or not user.is_authenticated or not user.is_active:
         return False
     return user.is_staff or user.is_superuser or access_for(user).is_staff
 

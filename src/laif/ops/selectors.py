@@ -7,17 +7,26 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
-from laif.jobs.models import Job
+from laif.jobs.selectors import job_counts_by_state
 from laif.ops.beats import SCHEDULE_PREFIX, beats
 from laif.ops.liveness import INTERRUPTED, run_condition
 from laif.ops.models import Beat
-from laif.usage.models import IngestCheckpoint, IngestRun
+from laif.usage.selectors import (
+    ingest_checkpoints,
+    ingest_last_done_at,
+    ingest_runs_latest,
+    ingest_runs_running,
+)
+
+if TYPE_CHECKING:
+    from laif.usage.models import IngestRun
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ def beat_ages(now: datetime | None = None) -> tuple[dict[str, Beat], dict[str, f
 
 
 def jobs_by_state() -> dict[str, int]:
-    return {row["state"]: row["n"] for row in Job.objects.values("state").annotate(n=Count("id"))}
+    return job_counts_by_state()
 
 
 @dataclass(frozen=True)
@@ -121,8 +130,7 @@ def _rows(runs: list[IngestRun], now: datetime) -> list[IngestRunRow]:
 
 def ingest_runs(limit: int = 20, now: datetime | None = None) -> list[IngestRunRow]:
     """The latest usage ingestions, a run whose process is gone shown as interrupted."""
-    return _rows(list(IngestRun.objects.order_by("-started_at", "-id")[:limit]),
-                 now or timezone.now())
+    return _rows(ingest_runs_latest(limit), now or timezone.now())
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,8 @@ class IngestStatus:
 
 def ingest_status(now: datetime | None = None) -> IngestStatus:
     now = now or timezone.now()
-    last = IngestRun.objects.filter(state=IngestRun.State.DONE).aggregate(t=Max("finished_at"))
-    lag = {f"{c.source}/{c.cluster}": max(0.0, (now - c.ingested_until).total_seconds())
-           for c in IngestCheckpoint.objects.all()}
-    running = list(IngestRun.objects.filter(state=IngestRun.State.RUNNING)[:1000])
+    lag = {f"{source}/{cluster}": max(0.0, (now - until).total_seconds())
+           for source, cluster, until in ingest_checkpoints()}
+    running = ingest_runs_running(limit=1000)
     interrupted = sum(1 for row in _rows(running, now) if row.interrupted)
-    return IngestStatus(last_done_at=last["t"], lag_s=lag, interrupted=interrupted)
+    return IngestStatus(last_done_at=ingest_last_done_at(), lag_s=lag, interrupted=interrupted)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import PermissionDenied
-from laif.accounts.models import StaffRoleName
 from laif.accounts.requestinfo import access_of
 from laif.accounts.views import is_htmx, page
 from laif.ops import metrics, schedule, selectors

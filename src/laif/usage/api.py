@@ -5,19 +5,21 @@ CPU-hours, energy; per month, per member or project; allocation balances), and t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import File, Router
 from ninja.files import UploadedFile
 
 from laif.accounts.requestinfo import access_of, actor_of
-from laif.allocations.models import Allocation
 from laif.config.apitypes import Id
 from laif.usage import schemas as s
 from laif.usage import selectors, services
 from laif.usage.budget import Balance
 from laif.usage.selectors import Usage
+
+if TYPE_CHECKING:
+    from laif.allocations.models import Allocation
 
 router = Router(tags=["usage"])
 

@@ -15,18 +15,20 @@ or selectors that have already checked what the requester may see.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
-from django.utils import timezone
+from django.db.models import Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from laif.allocations.models import IN_FORCE_STATES, Allocation
 from laif.usage import budget
 from laif.usage.budget import Balance
 from laif.usage.hooks import jobs_reader
 from laif.usage.models import IngestCheckpoint, UsageSource, UsageTotal
+
+if TYPE_CHECKING:
+    from laif.allocations.models import Allocation
 
 LOCAL = "local"
 
@@ -43,14 +45,6 @@ def hours_and_minutes_text(gpu_minutes: int) -> str:
     return _("%(hours)s GPU-hours (%(minutes)s GPU-minutes)") % {
         "hours": hours_text(gpu_minutes),
         "minutes": number_format(gpu_minutes, force_grouping=True)}
-
-
-def allocations_in_force(project_id: int, today: date | None = None) -> QuerySet[Allocation]:
-    """The project's allocations that take new jobs on ``today``: their balance together is what
-    a new job must fit in, and what the scheduler's limit lets the project start."""
-    day = today or timezone.localdate()
-    return Allocation.objects.filter(project_id=project_id, state__in=IN_FORCE_STATES,
-                                     start__lte=day, end__gte=day).order_by("id")
 
 
 def _checkpoints() -> dict[str, datetime]:

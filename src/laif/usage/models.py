@@ -22,8 +22,6 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from laif.accounts.models import Organisation, Project
-
 
 class UsageSource(models.TextChoices):
     SLURM = "slurm", _("Slurm accounting")
@@ -108,7 +106,7 @@ class UsageRecord(models.Model):
     # project and user are resolved from the platform's own rows when the record is written
     # (never deleted: PROTECT); like the entries' copies below they carry no database foreign
     # key or index, which bulk ingestion would otherwise check and maintain row by row (ADR 0007)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", db_constraint=False, db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                              blank=True, related_name="+", db_constraint=False, db_index=False)
@@ -138,9 +136,9 @@ class UsageEntry(models.Model):
     record = models.ForeignKey(UsageRecord, on_delete=models.PROTECT, related_name="entries",
                                db_index=False)
     month = models.DateField()  # the first day of the month, in the site's time zone
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", db_index=False, db_constraint=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+", db_index=False,
                                      db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
@@ -180,10 +178,10 @@ class UsageTotal(models.Model):
     makes them again from the entries. ``energy_j`` is summed over the entries that reported
     energy (``energy_reported`` of them): none reported is "not reported", never 0."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+", db_index=False,
                                      db_constraint=False)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True,
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", db_index=False, db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                              blank=True, related_name="+", db_index=False, db_constraint=False)

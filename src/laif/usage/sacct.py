@@ -45,18 +45,17 @@ parsing is polars expressions; nothing loops over the records in Python.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.json as pa_json
 
 from laif.cluster import slurm_json
+from laif.usage import sacct_pieces
+from laif.usage.sacct_errors import SacctFormatError as SacctFormatError
+from laif.usage.sacct_errors import SacctReportedError as SacctReportedError
 
 DEFAULT_CLUSTER = "meluxina-ai"
 """Used only for records whose ``cluster`` is missing or empty; sacct always prints it."""
@@ -102,14 +101,6 @@ SCHEMA = pl.Schema({
 """The columns of ``parse_sacct_json``'s result, in order."""
 
 
-class SacctFormatError(slurm_json.SlurmJsonError):
-    """The bytes are not ``sacct --json`` output that this module can read."""
-
-
-class SacctReportedError(SacctFormatError):
-    """sacct printed errors in its output (its ``errors`` list): the records cannot be trusted."""
-
-
 def parse_sacct_json(data: bytes, *, cluster_default: str = DEFAULT_CLUSTER) -> pl.DataFrame:
     """One row per job allocation run of ``sacct --json`` output, columns ``SCHEMA``, in the
     output's order. Raises ``SacctFormatError`` for anything else."""
@@ -138,7 +129,7 @@ def iter_sacct_json(data: bytes | bytearray, *, cluster_default: str = DEFAULT_C
     batch_bytes = BATCH_BYTES if batch_bytes is None else batch_bytes
     if batch_bytes < 1:
         raise ValueError("batch_bytes must be positive")
-    name = _sniff_layout(data)
+    name = sacct_pieces.sniff_layout(data)
     fmt = _FORMATS.get(name)
     if fmt is None:
         try:
@@ -146,8 +137,8 @@ def iter_sacct_json(data: bytes | bytearray, *, cluster_default: str = DEFAULT_C
         except slurm_json.SlurmJsonError as exc:
             raise SacctFormatError(str(exc)) from exc
         raise AssertionError(name)  # check_layout refuses what _FORMATS lacks
-    pieces = _pieces(data)
-    groups: list[list[_Piece]] = [[]]
+    pieces = sacct_pieces.pieces(data)
+    groups: list[list[sacct_pieces.Piece]] = [[]]
     size = 0
     for piece in pieces:  # a loop over pieces of megabytes, not over records
         if groups[-1] and size + len(piece) > batch_bytes:
@@ -158,12 +149,12 @@ def iter_sacct_json(data: bytes | bytearray, *, cluster_default: str = DEFAULT_C
     return _batches(groups, fmt, cluster_default)
 
 
-def _batches(groups: list[list[_Piece]], fmt: _Format,
+def _batches(groups: list[list[sacct_pieces.Piece]], fmt: _Format,
              cluster_default: str) -> Iterator[pl.DataFrame]:
     last = len(groups) - 1
-    read = {0: _read_pieces(groups[0], fmt.schema)}
+    read = {0: sacct_pieces.read_pieces(groups[0], fmt.schema)}
     if not _metas(read[0]) and last > 0:  # the envelope printed after the jobs: read it first
-        read[last] = _read_pieces(groups[last], fmt.schema)
+        read[last] = sacct_pieces.read_pieces(groups[last], fmt.schema)
     metas = [m for tables in read.values() for m in _metas(tables)]
     if len(metas) != 1:
         raise SacctFormatError("no meta object in sacct output" if not metas
@@ -172,7 +163,7 @@ def _batches(groups: list[list[_Piece]], fmt: _Format,
     for tables in read.values():  # errors printed with the envelope stop everything up front
         _check_body(tables)
     for index, group in enumerate(groups):
-        tables = read.pop(index) if index in read else _read_pieces(group, fmt.schema)
+        tables = read.pop(index) if index in read else sacct_pieces.read_pieces(group, fmt.schema)
         if index not in (0, last) and _metas(tables):
             raise SacctFormatError("more than one meta object in sacct output")
         _check_body(tables)
@@ -202,32 +193,6 @@ def check_unique_keys(df: pl.DataFrame) -> None:
 def finished_only(df: pl.DataFrame) -> pl.DataFrame:
     """The runs that are over (``FINISHED_STATES``): the ones a usage ledger counts."""
     return df.filter(pl.col("state").is_in(sorted(FINISHED_STATES)))
-
-
-# --- format detection --------------------------------------------------------------------------
-
-_SNIFF_BYTES = 64 * 1024
-_PLUGIN = re.compile(rb'"plugins?"\s*:\s*\{([^{}]*)\}')
-_PLUGIN_KEY = re.compile(rb'"(type|data_parser)"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-def _sniff_layout(data: bytes | bytearray) -> str:
-    """The layout the envelope names (``meta.plugin.type`` up to 22.05, ``meta.plugin(s)
-    .data_parser`` after), read from the start (22.05) or the end (24.11 prints the envelope after
-    the jobs) of the document to choose a schema. The parsed envelope is checked again: this is
-    only a dispatch hint."""
-    head = bytes(data[:_SNIFF_BYTES])
-    if not head.strip():
-        raise SacctFormatError("empty sacct output")
-    if not head.lstrip().startswith(b"{"):
-        raise SacctFormatError("sacct --json output must be a JSON object")
-    for part in (head, bytes(data[-_SNIFF_BYTES:])):
-        for plugin in _PLUGIN.finditer(part):
-            keys: dict[bytes, bytes] = {k: v for k, v in _PLUGIN_KEY.findall(plugin.group(1)) if v}
-            name = keys.get(b"type") or keys.get(b"data_parser")
-            if name:
-                return name.replace(b"\\/", b"/").decode("utf-8", "replace")
-    raise SacctFormatError("no meta.plugin.type or meta.plugin.data_parser: not sacct --json output")
 
 
 # --- the layouts (laif.cluster.slurm_json): one schema per shape -------------------------------
@@ -426,105 +391,3 @@ def _check_meta(meta: dict[str, Any], fmt: _Format) -> None:
         slurm_json.check_layout(name, slurm_json.release_of(meta), "sacct")
     except slurm_json.SlurmJsonError as exc:
         raise SacctFormatError(str(exc)) from exc
-
-
-# --- reading: one or many documents, in parallel ----------------------------------------------
-
-_CHUNK_BYTES = 8 * 1024 * 1024
-_MAX_BLOCK = 2**31 - 2  # pyarrow's JSON block size is a 32-bit int
-# sacct's own layout (json-c pretty printing, two-space indent): the jobs list is a member of the
-# top-level object, two of its elements are separated by "\n    },\n    {" and the document ends
-# with "]\n}". A raw newline cannot occur inside a JSON string, so that sequence is structure, never
-# data, and at that indent it can only separate two jobs.
-_JOBS_OPEN = b'\n  "jobs": ['
-_JOB_SEP = b"\n    },\n    {"
-_LAYOUT_END = re.compile(rb"\]\s*\}\s*\Z")
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A document to parse: ``head + body + tail`` (made only when it is parsed)."""
-
-    body: bytes | bytearray | memoryview
-    head: bytes = b""
-    tail: bytes = b""
-
-    def __len__(self) -> int:
-        return len(self.head) + len(self.body) + len(self.tail)
-
-    def document(self) -> bytes | bytearray | memoryview:
-        if not self.head and not self.tail:
-            return self.body
-        return b"".join((self.head, self.body, self.tail))
-
-
-def _pieces(data: bytes | bytearray) -> list[_Piece]:
-    """The document itself, or, when it is large and in sacct's layout, pieces cut between two
-    jobs, each made a document of its own: the first keeps the envelope, the others are
-    ``{"jobs":[...]}``. Parsing every piece checks the cuts: a wrong cut does not parse."""
-    size = len(data)
-    open_at = data.find(_JOBS_OPEN, 0, _SNIFF_BYTES) if size > _CHUNK_BYTES else -1
-    if open_at < 0 or not _LAYOUT_END.search(data[-64:]):
-        if size > _MAX_BLOCK:
-            raise SacctFormatError(
-                f"sacct output of {size} bytes is too large to parse in one piece and is not in "
-                "sacct's own layout; query shorter windows"
-            )
-        return [_Piece(data)]
-    cuts: list[int] = []
-    pos = open_at + _CHUNK_BYTES
-    while pos < size:  # a loop over chunks of megabytes, not over records
-        found = data.find(_JOB_SEP, pos)
-        if found < 0:
-            break
-        cuts.append(found + 6)  # just after the "}" that closes a job; data[cut] is the ","
-        pos = found + 6 + _CHUNK_BYTES
-    view = memoryview(data)
-    bounds = [0, *cuts, size]
-    last = len(bounds) - 2
-    pieces = [
-        _Piece(
-            view[bounds[i] + (1 if i else 0):bounds[i + 1]],  # skip the "," between two jobs
-            head=b'{"jobs":[' if i else b"",
-            tail=b"]}" if i < last else b"",
-        )
-        for i in range(last + 1)
-    ]
-    if max(len(piece) for piece in pieces) > _MAX_BLOCK:
-        raise SacctFormatError("a sacct record of more than 2 GiB")
-    return pieces
-
-
-def _read_pieces(pieces: list[_Piece], schema: pa.Schema) -> list[pa.Table]:
-    def read(piece: _Piece) -> pa.Table:
-        return _read_one(piece.document(), schema)
-
-    workers = min(len(pieces), _cpu_count())
-    if workers <= 1:
-        return [read(piece) for piece in pieces]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(read, pieces))
-
-
-def _read_one(doc: bytes | bytearray | memoryview, schema: pa.Schema) -> pa.Table:
-    options = pa_json.ParseOptions(
-        explicit_schema=schema, unexpected_field_behavior="ignore", newlines_in_values=True
-    )
-    read = pa_json.ReadOptions(use_threads=False, block_size=max(len(doc) + 1, 1 << 16))
-    try:
-        table = pa_json.read_json(pa.BufferReader(doc), read_options=read, parse_options=options)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise SacctFormatError(f"malformed sacct --json output: {exc}") from exc
-    if table.num_rows != 1:
-        raise SacctFormatError(
-            f"sacct --json output must be one JSON object, found {table.num_rows}"
-        )
-    return table
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-

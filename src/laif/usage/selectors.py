@@ -23,25 +23,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
-from laif.accounts.models import Organisation, Project
 from laif.accounts.selectors import audit_staff_read
 from laif.allocations import capacity
-from laif.allocations.models import Allocation, AllocationRequest, Pool, RequestStatus
 from laif.allocations.permissions import sees_pools
-from laif.allocations.selectors import in_scope
+from laif.allocations.selectors import (
+    allocations_for,
+    first_allocation_start,
+    in_scope,
+    pool_grants,
+)
 from laif.usage.balance import balances_of
 from laif.usage.budget import Balance
-from laif.usage.models import UsageEntry, UsageRecord, UsageTotal
+from laif.usage.models import IngestCheckpoint, IngestRun, UsageEntry, UsageRecord, UsageTotal
+
+if TYPE_CHECKING:
+    from laif.accounts.models import Organisation, Project
+    from laif.allocations.models import Allocation, Pool
 
 _HOUR = Decimal(3600)
 
@@ -118,8 +126,7 @@ class AllocationBalance:
 def allocation_balances(*, access: Access, project_id: int | None = None
                         ) -> list[AllocationBalance]:
     """Granted, used, reserved and left GPU-hours of every allocation the requester sees."""
-    allocations = list(in_scope(Allocation.objects.select_related("project", "pool"), access,
-                                 project_id).order_by("start", "id"))
+    allocations = list(allocations_for(access, project_id=project_id).order_by("start", "id"))
     figures = balances_of(allocations)
     return [AllocationBalance(allocation=a, figures=figures[a.pk]) for a in allocations]
 
@@ -135,7 +142,7 @@ class ProjectUsage:
 
 def project_usage(*, access: Access, actor: Actor, project_id: int,
                   month_from: date | None = None, month_to: date | None = None) -> ProjectUsage:
-    project = Project.objects.select_related("organisation").filter(pk=project_id).first()
+    project = account_selectors.project_of(project_id)
     if project is None or not access.can_view_project(project.pk, project.organisation_id):
         raise NotFound(_("Project not found."))
     audit_staff_read(access, actor, f"usage:project:{project.pk}", project.organisation_id)
@@ -160,7 +167,7 @@ def organisation_usage(*, access: Access, actor: Actor, organisation_id: int,
                        month_from: date | None = None,
                        month_to: date | None = None) -> OrganisationUsage:
     """The organisation's usage: its admins and client-data staff."""
-    org = Organisation.objects.filter(pk=organisation_id).first()
+    org = account_selectors.organisation_of(organisation_id)
     if org is None or not access.can_view_org(org.pk):
         raise NotFound(_("Organisation not found."))
     if not (access.is_org_admin(org.pk) or access.sees_all_clients):
@@ -195,8 +202,8 @@ def platform_start() -> datetime | None:
     """Where the first periodic ingestion (no checkpoint yet) reads from: the platform's own
     start, the earliest project creation or allocation start (local midnight); None without
     either. No job ran on a project's account before the project existed."""
-    created = Project.objects.aggregate(first=Min("created_at"))["first"]
-    day = Allocation.objects.aggregate(first=Min("start"))["first"]
+    created = account_selectors.first_project_created_at()
+    day = first_allocation_start()
     starts = [created] if created else []
     if day is not None:
         starts.append(datetime.combine(day, time(), tzinfo=ZoneInfo(settings.TIME_ZONE)))
@@ -219,30 +226,19 @@ def pool_usage(*, access: Access, period_id: int | None = None) -> list[PoolUsag
     allocations."""
     if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
-    pools = Pool.objects.select_related("period").annotate(
-        granted=Sum("allocations__granted_gpu_hours"))
-    if period_id is not None:
-        pools = pools.filter(period_id=period_id)
-    pending = dict(
-        AllocationRequest.objects.filter(status=RequestStatus.SUBMITTED).order_by()
-        .values("pool_id").annotate(total=Sum("requested_gpu_hours"))
-        .values_list("pool_id", "total")
-    )
-    counts = dict(Allocation.objects.order_by().values("pool_id").annotate(n=Count("id"))
-                  .values_list("pool_id", "n"))
     consumed = pool_consumed_gpu_seconds(access=access)  # GPU-seconds from the usage ledger
     return [
         PoolUsage(
-            pool=pool,
+            pool=row.pool,
             figures=capacity.PoolFigures(
-                capacity=pool.capacity_gpu_hours, overbooking=pool.overbooking_factor,
-                granted=int(pool.granted or 0),
-                consumed=(consumed.get(pool.pk, 0) + 1800) // 3600,
+                capacity=row.pool.capacity_gpu_hours, overbooking=row.pool.overbooking_factor,
+                granted=row.granted_gpu_hours,
+                consumed=(consumed.get(row.pool.pk, 0) + 1800) // 3600,
             ),
-            pending_gpu_hours=int(pending.get(pool.pk) or 0),
-            allocations=int(counts.get(pool.pk) or 0),
+            pending_gpu_hours=row.pending_gpu_hours,
+            allocations=row.allocations,
         )
-        for pool in pools
+        for row in pool_grants(period_id=period_id)
     ]
 
 
@@ -282,3 +278,25 @@ def entries_billed_on_line(line_id: int) -> QuerySet[UsageEntry]:
     return UsageEntry.objects.select_related("record").filter(
         Q(billed__gpu_line_id=line_id) | Q(billed__cpu_line_id=line_id)
     ).order_by("record__end_time", "id")
+
+
+# --- the ingestion's runs and checkpoints, for the operators' pages and metrics -------------
+
+def ingest_runs_latest(limit: int) -> list[IngestRun]:
+    return list(IngestRun.objects.order_by("-started_at", "-id")[:limit])
+
+
+def ingest_runs_running(*, limit: int) -> list[IngestRun]:
+    """Runs recorded as running (some may be interrupted: their process is gone)."""
+    return list(IngestRun.objects.filter(state=IngestRun.State.RUNNING)[:limit])
+
+
+def ingest_last_done_at() -> datetime | None:
+    last: datetime | None = IngestRun.objects.filter(state=IngestRun.State.DONE).aggregate(
+        t=Max("finished_at"))["t"]
+    return last
+
+
+def ingest_checkpoints() -> list[tuple[str, str, datetime]]:
+    """``(source, cluster, ingested until)`` of every checkpoint."""
+    return list(IngestCheckpoint.objects.values_list("source", "cluster", "ingested_until"))

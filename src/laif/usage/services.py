@@ -52,8 +52,9 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import DomainError, PermissionDenied
-from laif.accounts.models import ClusterIdentity, StaffRoleName
+from laif.accounts.selectors import identity_usernames
 from laif.allocations.selectors import allocation_spans
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import accounting_chunks
@@ -365,7 +366,7 @@ def _projects() -> pl.DataFrame:
 
 def _lookups() -> Lookups:
     identities = pl.DataFrame(
-        list(ClusterIdentity.objects.values_list("username", "user_id")), orient="row",
+        identity_usernames(), orient="row",
         schema={"user": pl.String, "user_id": pl.Int64},
     ).unique("user", keep="first")
     allocations = pl.DataFrame(

@@ -13,16 +13,10 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
+from laif.accounts.choices import OrgRole
 from laif.accounts.errors import Conflict, NotFound, PermissionDenied
 from laif.accounts.language import active_language
-from laif.accounts.models import (
-    Invitation,
-    Membership,
-    Organisation,
-    OrgRole,
-    StaffRole,
-    User,
-)
+from laif.accounts.models import Invitation, Membership, Organisation, StaffRole, User
 from laif.accounts.services._common import password_check, token_hash
 from laif.accounts.services.verification import email_mark_verified
 

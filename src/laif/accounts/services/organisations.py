@@ -17,15 +17,10 @@ from stdnum.exceptions import ValidationError as StdnumError
 from laif.accounts import sme
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
+from laif.accounts.choices import OrgRole
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.language import active_language
-from laif.accounts.models import (
-    Membership,
-    Organisation,
-    OrgRole,
-    PendingOrganisation,
-    User,
-)
+from laif.accounts.models import Membership, Organisation, PendingOrganisation, User
 from laif.accounts.services._common import RCS_RE, password_check
 from laif.accounts.services._email_links import schedule_verification_mail
 

@@ -9,14 +9,9 @@ from django.utils.translation import gettext as _
 from laif.accounts import hooks
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
+from laif.accounts.choices import ProjectRole
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import (
-    Membership,
-    Organisation,
-    Project,
-    ProjectMembership,
-    ProjectRole,
-)
+from laif.accounts.models import Membership, Organisation, Project, ProjectMembership
 from laif.accounts.services.identities import cluster_identity_ensure
 
 

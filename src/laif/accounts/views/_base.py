@@ -17,11 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
-from laif.accounts.models import (
-    SmeClassChoice,
-    User,
-)
+from laif.accounts.models import User
 from laif.accounts.requestinfo import current_user
 
 View = Callable[..., HttpResponse]

@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts import forms, selectors, services
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import DomainError
-from laif.accounts.models import (
-    Membership,
-    StaffRoleName,
-)
+from laif.accounts.models import Membership
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views._base import (
     page,

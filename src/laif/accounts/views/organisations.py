@@ -14,10 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts import forms, selectors, services
+from laif.accounts.choices import OrgRole
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
-from laif.accounts.models import (
-    OrgRole,
-)
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
 from laif.accounts.views._base import (
     MODEL_BACKEND,

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts import forms, selectors, services
+from laif.accounts.choices import ProjectRole
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
-from laif.accounts.models import Membership, Project, ProjectRole
+from laif.accounts.models import Membership, Project
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views._base import (
     is_htmx,

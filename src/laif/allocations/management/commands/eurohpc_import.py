@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
-from laif.accounts.models import User
+from laif.accounts.selectors import active_user_by_email
 from laif.allocations import awards, eurohpc
 
 
@@ -29,8 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        operator = User.objects.filter(email__iexact=options["operator"].strip(),
-                                       is_active=True).first()
+        operator = active_user_by_email(options["operator"])
         if operator is None:
             raise CommandError(f"no active account {options['operator']!r}")
         try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 
-from laif.accounts.models import Project
+from laif.accounts.selectors import project_rows, projects_by_code
+from laif.allocations.selectors import projects_with_allocations
+from laif.cluster.selectors import projects_with_accounts
 from laif.jobs.accounts_sync import slurm_account_sync
 
 
@@ -24,23 +25,24 @@ class Command(BaseCommand):
                                               "with a Slurm account or an allocation)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        projects = Project.objects.order_by("pk")
-        if options["project"]:
-            projects = projects.filter(code=options["project"])
-            if not projects.exists():
-                raise CommandError(f"no project has the code {options['project']!r}")
+        code = options["project"]
+        if code:
+            found = projects_by_code([code]).get(code)
+            if found is None:
+                raise CommandError(f"no project has the code {code!r}")
+            projects = [(found.pk, found.code)]
         else:
-            projects = projects.filter(Q(slurm_account__isnull=False)
-                                       | Q(allocations__isnull=False)).distinct()
+            ids = set(projects_with_allocations()) | projects_with_accounts()
+            projects = [(pk, code) for pk, code, _ in project_rows() if pk in ids]
         refused = 0
-        for project in projects:
-            result = slurm_account_sync(project_id=project.pk)
+        for project_id, project_code in projects:
+            result = slurm_account_sync(project_id=project_id)
             if result.refused:
                 refused += 1
-                self.stdout.write(f"{project.code}: refused: {result.refused}")
+                self.stdout.write(f"{project_code}: refused: {result.refused}")
             else:
                 state = "changed" if result.changed else "unchanged"
-                self.stdout.write(f"{project.code}: {result.account} {state}")
+                self.stdout.write(f"{project_code}: {result.account} {state}")
         if refused:
             raise CommandError(f"{refused} account(s) refused: they are not this platform's "
                                "(see the audit log, compute.scheduler_account_refused)")
