@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +12,10 @@ from ninja.security import HttpBearer, django_auth
 
 from laif.accounts.access import access_for
 from laif.accounts.errors import DomainError
-from laif.accounts.models import User
 from laif.accounts.services import api_token_authenticate
+
+if TYPE_CHECKING:
+    from laif.accounts.models import User
 
 
 class TokenAuth(HttpBearer):
