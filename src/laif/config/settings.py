@@ -24,10 +24,11 @@ from laif.catalogue.cluster import (
 from laif.catalogue.prices import PriceCatalogue, load_prices
 from laif.cluster.scheduler.names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
+from laif.config.framework import *  # noqa: F403  (the wiring: apps, middleware, templates...)
+from laif.config.framework import PACKAGE_DIR
 from laif.ops.logs import logging_config
 from laif.ops.schedule_spec import Spec, env_schedule
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
 
 env = Env(os.environ)
@@ -330,145 +331,24 @@ if env.errors:
 assert _cluster is not None  # a broken cluster file stopped start-up just above
 LAIF_CLUSTER: ClusterCatalogue = _cluster
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
-    "django_htmx",
-    "ninja",
-    "django_tasks",
-    "django_tasks_db",
-    "social_django",
-    "axes",  # login throttling (ADR 0016)
-    "django_guid",  # request ids (ADR 0015)
-    "csp",
-    "laif.accounts",
-    "laif.cluster",
-    "laif.allocations",
-    "laif.usage",
-    "laif.jobs",
-    "laif.compute",
-    "laif.billing",
-    "laif.fund",
-    "laif.ops",
-]
-
-MIDDLEWARE = [
-    "laif.ops.middleware.HealthMiddleware",  # /health: before host checks and the TLS redirect
-    "django_guid.middleware.guid_middleware",
-    "laif.ops.middleware.RequestLogMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "laif.accounts.language.LanguageCookieMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "laif.ops.middleware.StaffOnlyMiddleware",  # the admin and API docs as configured
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    "laif.accounts.audit_alert.AuditAlertMiddleware",
-    "laif.accounts.oidc.OIDCMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer (ADR 0016)
-]
-
-ROOT_URLCONF = "laif.config.urls"
-WSGI_APPLICATION = "laif.config.wsgi.application"
-AUTH_USER_MODEL = "accounts.User"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "laif.accounts.context_processors.laif",
-            ],
-        },
-    }
-]
-
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked (account, address)
-    "laif.accounts.oidc.LaifOIDCBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Django and its packages wired together (constants, no environment): laif/config/framework.py.
+# What follows depends on the environment read above.
 if LAIF_ENV == "test":
     # Test suites create hundreds of accounts; 1,000,000 PBKDF2 rounds each would dominate runtime.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
-
-STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = 60 * 60 * 12
 
-# social-auth (OpenID Connect): match on (issuer, sub) only, never on e-mail (no associate_by_email).
-SOCIAL_AUTH_OIDC_USE_PKCE = True
-SOCIAL_AUTH_OIDC_SCOPE = ["openid", "email", "profile"]
-SOCIAL_AUTH_USER_MODEL = "accounts.User"
-SOCIAL_AUTH_URL_NAMESPACE = "social"
-SOCIAL_AUTH_LOGIN_ERROR_URL = "/login/?sso=failed"
-SOCIAL_AUTH_RAISE_EXCEPTIONS = False  # failures go to the login page with a message, even in DEBUG
-SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 # The redirect URI to register at the provider is <LAIF_SITE_URL>/sso/complete/oidc/; behind a TLS
 # proxy the request looks like http://, so follow the site URL's scheme.
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = LAIF_SITE_URL.startswith("https://")
-SOCIAL_AUTH_PIPELINE = (
-    "social_core.pipeline.social_auth.social_details",
-    "social_core.pipeline.social_auth.social_names",
-    "social_core.pipeline.social_auth.social_uid",
-    "social_core.pipeline.social_auth.auth_allowed",
-    "social_core.pipeline.social_auth.social_user",
-    "laif.accounts.oidc.check_issuer",
-    "laif.accounts.oidc.create_user",
-    "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
-    "laif.accounts.oidc.update_user",
-    "laif.accounts.oidc.record_login",
-)
 
 # Running for real: logs (text or JSON lines with the request id, secret paths redacted),
 # request ids, the content security policy. See ADR 0015.
 LOGGING = logging_config(fmt=LAIF_LOG_FORMAT, level=LAIF_LOG_LEVEL)
-DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "RETURN_HEADER": True,
-               "EXPOSE_HEADER": False, "IGNORE_URLS": ["health"]}
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 # No inline script or style anywhere (htmx's own indicator style is off: base.html); the
 # OpenID Connect provider is a form's redirect target.
@@ -484,19 +364,5 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-NINJA_PAGINATION_MAX_LIMIT = 500
-
-# django-axes (ADR 0016): laif's waits are in laif/accounts/throttle.py; these wire it in.
-AXES_HANDLER = "laif.accounts.throttle.LaifAxesHandler"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, never one alone
-AXES_FAILURE_LIMIT = "laif.accounts.throttle.failure_limit"
-AXES_USERNAME_CALLABLE = "laif.accounts.throttle.username_of"
-AXES_CLIENT_IP_CALLABLE = "laif.accounts.throttle.client_ip"
-AXES_LOCKOUT_CALLABLE = "laif.accounts.throttle.lockout_response"
 # How long failures are remembered (the waits themselves are shorter: throttle_rules.py).
 AXES_COOLOFF_TIME = timedelta(days=1, minutes=LAIF_LOGIN_LOCKOUT_MINUTES)
-AXES_RESET_ON_SUCCESS = True
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try does not extend the wait
-AXES_DISABLE_ACCESS_LOG = True  # successful logins are in laif's audit log already
-AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address"]
-AXES_HTTP_RESPONSE_CODE = 429
