@@ -23,9 +23,11 @@ from laif.cluster.services import project_tag
 from laif.jobs import state as job_state
 from laif.jobs.accounts_sync import headroom_gpu_minutes, slurm_account_sync
 from laif.jobs.models import Job, JobState
+from laif.jobs.selectors import JobsFigures
 from laif.usage import balance
 from laif.usage import services as ledger
 from laif.usage.budget import minutes_of
+from laif.usage.hooks import jobs_reader
 from tests.api_support import client_as
 from tests.cli_support import run_cli
 from tests.compute.jobs_support import fake, grant, submit_job
@@ -274,3 +276,7 @@ def test_headroom_is_grant_less_usage_less_running_jobs(world: World,
                    started_at=datetime.now().astimezone())
     job_state.job_refresh([job], fresh=True)
     assert headroom_gpu_minutes(world.project.pk, TODAY) == 5_800
+
+
+def test_the_ledger_reads_jobs_through_the_reader_the_jobs_app_registers() -> None:
+    assert isinstance(jobs_reader(), JobsFigures)
