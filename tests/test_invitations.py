@@ -3,9 +3,7 @@ no longer be accepted; inviting an address whose invitation is still open is ref
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -20,11 +18,11 @@ from laif.accounts.errors import Conflict, NotFound, PermissionDenied
 from laif.accounts.models import AuditEntry, Invitation, Membership, User
 from tests.api_support import client_as
 from tests.factories import PASSWORD, World
+from tests.views_support import ClientFor, html
 
 pytestmark = pytest.mark.django_db
 
 JSON = "application/json"
-ClientFor = Callable[[User | None], Client]
 
 
 def invite(world: World, email: str, role: str = "member") -> tuple[Invitation, str]:
@@ -39,10 +37,6 @@ def revoke(world: World, invitation: Invitation, user: User | None = None) -> In
     return services.invitation_revoke(access=access_for(who), actor=Actor.of(who),
                                       organisation_id=invitation.organisation_id,
                                       invitation_id=invitation.pk)
-
-
-def html(response: Any) -> str:
-    return str(response.content.decode())
 
 
 # ------------------------------------------------------------------------------------ services

@@ -4,9 +4,6 @@ language cookie, so their next page is in their language on any browser."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -17,16 +14,12 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import AuditEntry, User
 from tests.factories import PASSWORD, World
+from tests.views_support import ClientFor, html
 
 pytestmark = pytest.mark.django_db
 
-ClientFor = Callable[[User | None], Client]
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 NEW_PASSWORD = "Quiet-Harbour-Lantern-2026"
-
-
-def html(response: Any) -> str:
-    return str(response.content.decode())
 
 
 def language_of(user: User) -> str:

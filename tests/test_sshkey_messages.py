@@ -4,25 +4,22 @@ reason with a code, ``services.ssh_key_add`` turns the code into a translated me
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.test import Client
 from django.utils import translation
 
 from laif.accounts import services, sshkeys
 from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
-from laif.accounts.models import SshKey, User
+from laif.accounts.models import SshKey
 from tests.factories import World
+from tests.views_support import ClientFor, html
 
 pytestmark = pytest.mark.django_db
 
-ClientFor = Callable[[User | None], Client]
 PRIVATE = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
            "-----END OPENSSH PRIVATE KEY-----\n")
 
@@ -85,10 +82,6 @@ def test_french_messages_with_their_values(world: World) -> None:
 def test_unknown_code_falls_back_to_the_english_message() -> None:
     error = sshkeys.SshKeyError("Something new.", code="not-mapped-yet")
     assert services.ssh_key_error_message(error) == "Something new."
-
-
-def html(response: Any) -> str:
-    return str(response.content.decode())
 
 
 def test_the_french_portal_shows_french_refusals(world: World, client_for: ClientFor) -> None:

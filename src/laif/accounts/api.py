@@ -130,7 +130,7 @@ def me(request: HttpRequest) -> s.MeOut:
     access = access_of(request)
     orgs = Membership.objects.filter(user=user).select_related("organisation")
     projects = user.project_memberships.select_related("project")
-    identity = selectors.identity_of(user)
+    identity = selectors.identity_of(user.pk)
     return s.MeOut(
         user=_user_out(user),
         email_verified=user.email_verified_at is not None,
@@ -286,7 +286,7 @@ def project_member_remove(request: HttpRequest, project_id: Id, user_id: Id) -> 
 @router.get("/me/identity", response={200: s.IdentityOut, 404: s.Message},
             summary="My cluster identity (POSIX username and uid)")
 def my_identity(request: HttpRequest) -> Status[Any]:
-    identity = selectors.identity_of(api_user(request))
+    identity = selectors.identity_of(api_user(request).pk)
     if identity is None:
         return Status(404, s.Message(detail="No cluster identity yet: it is allocated when you "
                                      "join a project."))

@@ -128,8 +128,12 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-def identity_of(user: User) -> ClusterIdentity | None:
-    return ClusterIdentity.objects.filter(user=user).first()
+def identity_of(user_id: int, *, enabled_only: bool = False) -> ClusterIdentity | None:
+    """The person's cluster identity (only if not disabled, with ``enabled_only``), or None."""
+    identities = ClusterIdentity.objects.filter(user_id=user_id)
+    if enabled_only:
+        identities = identities.filter(disabled_at__isnull=True)
+    return identities.first()
 
 
 @dataclass(frozen=True)
@@ -276,14 +280,6 @@ def staff_with_role(role: StaffRoleName) -> list[User]:
 def project_lead_ids(project_id: int) -> set[int]:
     return set(ProjectMembership.objects.filter(project_id=project_id, role=ProjectRole.LEAD)
                .values_list("user_id", flat=True))
-
-
-def identity_of_user(user_id: int, *, enabled_only: bool = False) -> ClusterIdentity | None:
-    """The person's cluster identity (only if not disabled, with ``enabled_only``), or None."""
-    identities = ClusterIdentity.objects.filter(user_id=user_id)
-    if enabled_only:
-        identities = identities.filter(disabled_at__isnull=True)
-    return identities.first()
 
 
 def identity_usernames() -> list[tuple[str, int]]:

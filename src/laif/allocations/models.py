@@ -152,7 +152,8 @@ class Allocation(models.Model):
                                    blank=True, related_name="allocation")
     eurohpc_reference = models.CharField(_("EuroHPC award"), max_length=64, unique=True,
                                          null=True, blank=True)
-    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, related_name="allocations")
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT,
+                                related_name="allocations")
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="allocations")
     access_type = models.CharField(_("access type"), max_length=32)
     title = models.CharField(_("title"), max_length=200, blank=True)

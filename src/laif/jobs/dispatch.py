@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from laif.accounts.audit import SYSTEM, audit_record
-from laif.accounts.selectors import identity_of_user
+from laif.accounts.selectors import identity_of
 from laif.allocations.services import cluster
 from laif.catalogue.cluster import DEFAULT_CPUS_PER_GPU, DEFAULT_MEMORY_GB_PER_GPU
 from laif.cluster.scheduler.base import (
@@ -59,7 +59,7 @@ def job_tag(job: Job) -> str:
 
 
 def _spec(job: Job) -> JobSpec:
-    identity = identity_of_user(job.submitted_by_id)
+    identity = identity_of(job.submitted_by_id)
     if identity is None:  # submission requires one, and identities are never deleted
         raise RuntimeError(f"job {job.pk}: its submitter has no cluster identity")
     partition = next((p for p in cluster().partitions if p.name == job.partition), None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from laif.accounts.selectors import identity_of_user
+from laif.accounts.selectors import identity_of
 from laif.cluster.scheduler.base import JobOutput, Scheduler
 from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.jobs.models import Job
@@ -17,7 +17,7 @@ MAX_BYTES = 1_000_000
 def job_output(job: Job, *, scheduler: Scheduler | None = None,
                max_bytes: int = MAX_BYTES) -> JobOutput:
     """The last ``max_bytes`` of the job's output, from the files of its submitter's uid."""
-    identity = identity_of_user(job.submitted_by_id)
+    identity = identity_of(job.submitted_by_id)
     if identity is None:
         return JobOutput()
     uid = identity.uid

@@ -198,7 +198,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
         raise PermissionDenied(_("Only the project's members submit jobs: a job runs as the "
                                  "person who submits it."))
     clean = _clean(data)
-    identity = account_selectors.identity_of_user(user_id, enabled_only=True)
+    identity = account_selectors.identity_of(user_id, enabled_only=True)
     if identity is None:
         raise Conflict(_("You have no cluster identity yet; ask the operators."))
     sched = scheduler or get_scheduler()

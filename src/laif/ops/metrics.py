@@ -37,6 +37,7 @@ class PlatformCollector(Collector):
     """The background work, read from the database at each scrape."""
 
     def collect(self) -> Iterator[Metric]:
+        from laif.jobs.selectors import job_counts_by_state
         from laif.ops import selectors
 
         queue = selectors.queue_status()
@@ -75,7 +76,7 @@ class PlatformCollector(Collector):
                                 "Ingestion runs left running by a process that is gone",
                                 value=ingest.interrupted)
         jobs = GaugeMetricFamily("laif_jobs", "Jobs by state", labels=["state"])
-        for state, count in sorted(selectors.jobs_by_state().items()):
+        for state, count in sorted(job_counts_by_state().items()):
             jobs.add_metric([state], count)
         yield jobs
 

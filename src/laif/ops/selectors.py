@@ -1,6 +1,6 @@
 """Reads of the background work's state, shared by /health, /metrics and the staff page: the task
-queue, the heartbeats, the usage ingestion and the jobs by state. Aggregates only: no client
-data."""
+queue, the heartbeats and the usage ingestion (the jobs by state are ``jobs.selectors``').
+Aggregates only: no client data."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
-from laif.jobs.selectors import job_counts_by_state
 from laif.ops.beats import SCHEDULE_PREFIX, beats
 from laif.ops.liveness import INTERRUPTED, run_condition
 from laif.ops.models import Beat
@@ -102,10 +101,6 @@ def beat_ages(now: datetime | None = None) -> tuple[dict[str, Beat], dict[str, f
     if schedule:
         ages["schedule"] = min(schedule)
     return rows, ages
-
-
-def jobs_by_state() -> dict[str, int]:
-    return job_counts_by_state()
 
 
 @dataclass(frozen=True)

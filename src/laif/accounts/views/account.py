@@ -28,7 +28,7 @@ def _account_page(request: HttpRequest, form: forms.SshKeyForm | None = None) ->
     if access.org_roles:
         memberships = user.memberships.select_related("organisation")
     return render(request, "accounts/account.html", {
-        "identity": selectors.identity_of(user),
+        "identity": selectors.identity_of(user.pk),
         "keys": selectors.ssh_keys_of(user),
         "form": form or forms.SshKeyForm(),
         "memberships": memberships,
