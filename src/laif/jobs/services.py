@@ -221,7 +221,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
                 figures, clean, job_selectors.holders([a.pk for a in allocations])), field="gpus")
         job = Job.objects.create(
             # charged like the ledger charges its runs: the allocation in force that started
-            # first (ledger.usage_prepare), so its balance counts the job before and after
+            # first (usage.resolve.usage_prepare), so its balance counts the job before and after
             project=project, allocation=min(allocations, key=lambda a: (a.start, a.pk)),
             submitted_by_id=user_id, name=clean.name, template=clean.template,
             script=clean.script, gpus=clean.gpus or 0,

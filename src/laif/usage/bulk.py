@@ -3,7 +3,7 @@
 A batch is written in two steps, so that the first can run in a worker thread while the caller
 writes the previous batch:
 
-1. ``batch_encode(records, parts)`` turns the frames of ``ledger.usage_prepare`` into what the
+1. ``batch_encode(records, parts)`` turns the frames of ``resolve.usage_prepare`` into what the
    database driver takes (CSV bytes for PostgreSQL's ``COPY``, rows for SQLite's
    ``executemany``); no database access;
 2. ``batch_insert(batch, run_id=..., source=...)``, inside the caller's transaction, loads the

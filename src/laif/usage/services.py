@@ -6,8 +6,8 @@ runner's finished jobs. All go through ``usage_ingest_records``:
 
 1. parse (``sacct.parse_sacct_json``) and keep the runs that are over (``finished_only``): malformed
    input raises ``SacctFormatError`` before anything is written;
-2. resolve, by polars joins against lookup frames read in one query each: the Slurm account to the
-   project whose account it is (``slurm_accounts.project_accounts``) and its organisation, the
+2. resolve (``resolve``), by polars joins against lookup frames read in one query each: the Slurm account to the
+   project whose account it is (``cluster.selectors.project_accounts``) and its organisation, the
    Unix user to the person (``ClusterIdentity.username``); unknown ones stay null (kept in the
    ledger, shown to staff as unassigned);
 3. split each run by calendar month of the site's time zone (``split.split_by_month``,
@@ -54,12 +54,10 @@ from laif.accounts.access import Access
 from laif.accounts.audit import SYSTEM, Actor, audit_record
 from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import DomainError, PermissionDenied
-from laif.accounts.selectors import identity_usernames
-from laif.allocations.selectors import allocation_spans
 from laif.cluster.scheduler.base import Scheduler
 from laif.cluster.scheduler.names import accounting_chunks
-from laif.cluster.selectors import get_scheduler, platform_accounts, project_accounts
-from laif.usage import bulk
+from laif.cluster.selectors import get_scheduler, platform_accounts
+from laif.usage import bulk, resolve
 from laif.usage.hooks import jobs_reader
 from laif.usage.models import IngestCheckpoint, IngestRun, UsageSource
 from laif.usage.sacct import (
@@ -71,7 +69,6 @@ from laif.usage.sacct import (
     parse_sacct_json,
 )
 from laif.usage.selectors import platform_start
-from laif.usage.split import split_by_month
 
 CHUNK_RECORDS = 100_000
 LOCAL_FIRST = datetime(2000, 1, 1, tzinfo=UTC)  # the local runner's jobs are all the platform's
@@ -83,8 +80,6 @@ Progress = Callable[[int, int], None]
 """Called after each chunk with (records done, records in all, or so far when not known yet)."""
 T = TypeVar("T")
 _DONE = object()
-Lookups = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
-"""Projects by Slurm account, people by Unix user, allocations (``_lookups``)."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +119,12 @@ def _ingest_stream(*, data: bytes, source: str, window_start: datetime | None,
     writes it all); records already in the ledger are skipped."""
     view = bytes(data)
     tz = settings.LAIF_SITE_TIME_ZONE
-    lookups = _lookups()
+    lookups = resolve.read_lookups()
     postgresql = bulk.is_postgresql()
 
     def encoded(frame: pl.DataFrame) -> tuple[pl.DataFrame, bulk.Batch]:
         records = finished_only(frame)
-        prepared, parts = usage_prepare(records, tz=tz, lookups=lookups)
+        prepared, parts = resolve.usage_prepare(records, tz=tz, lookups=lookups)
         return records.select(_KEY), bulk.batch_encode(prepared, parts,
                                                               postgresql=postgresql)
 
@@ -231,7 +226,7 @@ def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) ->
         "job_id": pl.Int64, "submit_time": _UTC, "project_id": pl.Int64, "user_id": pl.Int64,
         "user": pl.String, "partition": pl.String, "state": pl.String,
         "start_time": _UTC, "end_time": _UTC, "gpus": pl.Int64,
-    }).join(_projects().select("project_id", code="account"), on="project_id", how="left")
+    }).join(resolve.project_frame().select("project_id", code="account"), on="project_id", how="left")
     start = pl.min_horizontal("start_time", "end_time")
     elapsed = pl.when(pl.col("start_time").is_null()).then(0).otherwise(
         (pl.col("end_time") - start).dt.total_seconds()).cast(pl.Int64)
@@ -267,7 +262,7 @@ def usage_ingest_records(*, records: pl.DataFrame, source: str, cluster: str = "
     new_records = new_entries = 0
     until: datetime | None = None
     try:
-        prepared, parts = usage_prepare(records, tz=settings.LAIF_SITE_TIME_ZONE)
+        prepared, parts = resolve.usage_prepare(records, tz=settings.LAIF_SITE_TIME_ZONE)
         chunks = max(1, -(-prepared.height // chunk_records))
         for index in range(chunks):
             lo, hi = index * chunk_records, (index + 1) * chunk_records
@@ -319,62 +314,6 @@ def _run_failed(run: IngestRun, exc: BaseException, **counts: int) -> None:
     IngestRun.objects.filter(pk=run.pk).update(
         state=IngestRun.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
         finished_at=timezone.now(), **counts)
-
-
-def usage_prepare(records: pl.DataFrame, *, tz: str, lookups: Lookups | None = None,
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The records to write (sorted by end time, ``_row`` their position, project, organisation
-    and person resolved) and their monthly parts (``_row``, the entry's columns). ``lookups``
-    (``_lookups()``) are read from the database when not given."""
-    projects, identities, allocations = lookups or _lookups()
-    df = records.sort("end_time", "cluster", "job_id", "submit_time", maintain_order=True)
-    if "project_id" not in df.columns:
-        df = df.join(projects.select("account", "project_id"), on="account", how="left")
-    if "user_id" not in df.columns:
-        df = df.join(identities, on="user", how="left")
-    df = df.join(projects.select("project_id", "organisation_id"), on="project_id", how="left")
-    text = {"cluster": 64, "user": 64, "account": 64, "partition": 64, "state": 24}
-    df = df.with_row_index("_row").with_columns(
-        pl.col("_row").cast(pl.Int64),
-        *[pl.col(c).fill_null("").str.slice(0, n) for c, n in text.items()],
-    ).rename({"user": "username"})
-    parts = split_by_month(
-        df.select("_row", "project_id", "organisation_id", "user_id", "partition", "start_time",
-                  "end_time", "elapsed_s", "cpus", "gpus", "cpu_seconds", "gpu_seconds",
-                  "energy_j"), tz=tz)
-    last_second = pl.max_horizontal("part_start", pl.col("part_end") - pl.duration(seconds=1))
-    parts = parts.with_columns(_day=last_second.dt.convert_time_zone(tz).dt.date(),
-                               _prow=pl.int_range(pl.len(), dtype=pl.Int64))
-    charged = (
-        parts.select("_prow", "project_id", "_day")
-        .join(allocations, on="project_id", how="inner")
-        .filter((pl.col("start") <= pl.col("_day")) & (pl.col("end") >= pl.col("_day")))
-        .group_by("_prow")
-        .agg(allocation_id=pl.col("allocation_id").sort_by("start", "allocation_id").first())
-    )
-    parts = parts.join(charged, on="_prow", how="left").sort("_prow").select(
-        "_row", "month", "project_id", "organisation_id", "user_id", "allocation_id",
-        "partition", "elapsed_s", "cpu_seconds", "gpu_seconds", "energy_j")
-    return df, parts
-
-
-def _projects() -> pl.DataFrame:
-    return pl.DataFrame(project_accounts(), orient="row", schema={
-        "account": pl.String, "project_id": pl.Int64, "organisation_id": pl.Int64,
-    }).unique("account", keep="first", maintain_order=True)
-
-
-def _lookups() -> Lookups:
-    identities = pl.DataFrame(
-        identity_usernames(), orient="row",
-        schema={"user": pl.String, "user_id": pl.Int64},
-    ).unique("user", keep="first")
-    allocations = pl.DataFrame(
-        allocation_spans(), orient="row",
-        schema={"allocation_id": pl.Int64, "project_id": pl.Int64, "start": pl.Date,
-                "end": pl.Date},
-    )
-    return _projects(), identities, allocations
 
 
 def _cluster_label(records: pl.DataFrame) -> str:
