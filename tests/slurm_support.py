@@ -127,8 +127,14 @@ def job_tempdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=CLUSTER.jobs_dir))
 
 
+def pid_in(text: str) -> int:
+    """The pid on a pid file's first line: slurmctld 24.11 rewrites its file without truncating
+    it, so a shorter pid leaves the end of the longer one behind ("666\\n6\\n" is pid 666)."""
+    return int(text.split("\n", 1)[0])
+
+
 def slurmctld_pid() -> int:
-    return int((CLUSTER.pid_dir / "slurmctld.pid").read_text())
+    return pid_in((CLUSTER.pid_dir / "slurmctld.pid").read_text())
 
 
 def cluster_up() -> None:

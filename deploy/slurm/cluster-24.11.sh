@@ -62,17 +62,21 @@ pidfile_of() {
   esac
 }
 
+# the pid on a pid file's first line: slurmctld 24.11 rewrites its file without truncating it, so
+# a shorter pid leaves the end of the longer one behind ("666\n6\n")
+first_pid() { head -n 1 "$1" 2>/dev/null | tr -dc 0-9; }
+
 alive() {  # alive NAME: the pid in NAME's pid file runs, is that program, and runs in our chroot
   local pf pid
   pf=$(pidfile_of "$1")
   [ -s "$pf" ] || return 1
-  pid=$(tr -dc 0-9 <"$pf")
+  pid=$(first_pid "$pf")
   [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] \
     && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] \
     && [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$ROOT" ]
 }
 
-pid_of() { tr -dc 0-9 <"$(pidfile_of "$1")"; }
+pid_of() { first_pid "$(pidfile_of "$1")"; }
 
 log_tail() { if [ -f "$1" ]; then tail -n 15 "$1" | sed 's/^/    /' >&2; fi; }
 
