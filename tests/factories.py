@@ -80,6 +80,27 @@ def staff(role: str, email: str = "") -> User:
     return user
 
 
+def sme_verified(org: Organisation, operator: User | None = None, *, year: int | None = None,
+                 staff_awu: int = 12, turnover_eur: int = 3_000_000,
+                 balance_sheet_eur: int = 2_500_000,
+                 stakes: tuple[services.SmeStakeData, ...] = ()) -> str:
+    """The organisation's figures for an accounting year (last year by default), declared by its
+    admin and verified by an operator, as every decision on its SME status needs; its status."""
+    admin = admin_of(org)
+    declaration = services.sme_declaration_submit(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=org.pk,
+        data=services.SmeDeclarationData(
+            year=year or timezone.localdate().year - 1, staff_awu=Decimal(staff_awu),
+            turnover_eur=Decimal(turnover_eur), balance_sheet_eur=Decimal(balance_sheet_eur),
+            stakes=stakes))
+    checker = operator or User.objects.filter(staff_roles__role="operator").first() \
+        or staff("operator")
+    verified = services.sme_declaration_verify(access=access_for(checker),
+                                               actor=Actor.of(checker),
+                                               declaration_id=declaration.pk)
+    return verified.sme_class
+
+
 @dataclass
 class World:
     """Two client organisations and factory staff: one user per role of the tenancy matrix."""
@@ -108,9 +129,11 @@ def make_world() -> World:
     project = create_project(org, "Quality control line 3", lead=lead)
     other_org, other_admin = sign_up("Globex Finance", "admin@globex.lu", sector="finance")
     other_project = create_project(other_org, "AML federated")
+    operator = staff("operator")
+    sme_verified(org, operator)  # Acme is a small enterprise, verified; Globex has declared none
     return World(
         org=org, other_org=other_org, project=project, other_project=other_project,
         org_admin=org_admin, member=member, project_lead=lead, other_member=other_admin,
-        operator=staff("operator"), reviewer=staff("reviewer"), trainer=staff("trainer"),
+        operator=operator, reviewer=staff("reviewer"), trainer=staff("trainer"),
         auditor=staff("auditor"),
     )

@@ -227,6 +227,24 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
         "org_admin": 200, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
     },
+    # SME declarations: the organisation's people and client-facing staff read them; its admins
+    # declare; operators verify or reject (the declaration is Acme's, submitted).
+    ("GET", "/api/organisations/{org_id}/sme-declarations"): {
+        "anonymous": 401, "other_member": 404, "member": 200, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
+    ("POST", "/api/organisations/{org_id}/sme-declarations"): {
+        "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
+        "org_admin": 201, "operator": 403, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("POST", "/api/sme-declarations/{declaration_id}/verify"): {
+        "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
+        "org_admin": 403, "operator": 200, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
+    ("POST", "/api/sme-declarations/{declaration_id}/reject"): {
+        "anonymous": 401, "other_member": 404, "member": 403, "project_lead": 403,
+        "org_admin": 403, "operator": 200, "reviewer": 403, "trainer": 404, "auditor": 403,
+    },
     **BILLING_MATRIX,
     **USAGE_MATRIX,
 }

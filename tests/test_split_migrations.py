@@ -122,7 +122,12 @@ def test_every_row_of_the_old_demo_database_is_read_back_after_the_split() -> No
     found = _today_rows(labels)
     missing = sorted(set(expected) - set(found), key=repr)
     assert not missing, f"rows lost by the migration: {missing[:10]}"
-    changed = [key for key in expected if found[key] != expected[key]]
+    # a field added by a later migration (after the fixture was written) holds its empty default
+    added = {(key, name): value for key in expected for name, value in found[key].items()
+             if name not in expected[key]}
+    assert all(value in ("", None, False, 0, [], {}) for value in added.values()), added
+    changed = [key for key in expected
+               if {name: found[key][name] for name in expected[key]} != expected[key]]
     assert not changed, (f"rows changed by the migration: {changed[:5]}, e.g. "
                          f"{expected[changed[0]] if changed else ''} -> "
                          f"{found[changed[0]] if changed else ''}")

@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,21 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.accounts.models import ApiToken, Invitation, Notice, Project, SshKey, User
+from laif.accounts.models import (
+    ApiToken,
+    Invitation,
+    Notice,
+    Project,
+    SmeDeclaration,
+    SshKey,
+    User,
+)
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
 from tests.api_support import client_as, ssh_public_key
@@ -70,6 +80,7 @@ class MatrixWorld:
     invitation: Invitation  # open, to newcomer@example.lu
     invitation_token: str
     spare_key: str  # a valid public key nobody has registered
+    sme_declaration: SmeDeclaration  # Acme's, submitted (the world's verified one is a year later)
 
     def user(self, role: str) -> User | None:
         return self.w.user(role)
@@ -88,11 +99,16 @@ def _build() -> MatrixWorld:
         access=access_for(admin), actor=Actor.of(admin), organisation_id=w.org.pk,
         email="newcomer@example.lu", role="member",
     )
+    declaration = services.sme_declaration_submit(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=w.org.pk,
+        data=services.SmeDeclarationData(year=timezone.localdate().year - 2,
+                                         staff_awu=Decimal(11), turnover_eur=Decimal(2_000_000),
+                                         balance_sheet_eur=Decimal(2_000_000)))
     build_compute(w)
     build_billing(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
-                       spare_key=ssh_public_key("spare"))
+                       spare_key=ssh_public_key("spare"), sme_declaration=declaration)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +128,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
         "key_id": mw.member_key.pk,
         "token_id": mw.member_token.pk,
         "invitation_id": mw.invitation.pk,
+        "declaration_id": mw.sme_declaration.pk,
     }
     values.update(compute_path_ids(path))
     values.update(billing_path_ids(path))
@@ -146,6 +163,14 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
         "email": "someone.else@example.lu", "role": "member",
     },
     ("POST", "/api/organisations/{org_id}/projects"): lambda mw: {"name": "Predictive upkeep"},
+    ("POST", "/api/organisations/{org_id}/sme-declarations"): lambda mw: {
+        "year": timezone.localdate().year - 3, "staff_awu": "12.5", "turnover_eur": 3_000_000,
+        "balance_sheet_eur": 2_500_000,
+        "stakes": [{"name": "Holding S.A.", "direction": "upstream", "capital_percent": 30,
+                    "votes_percent": 30, "staff_awu": 8, "turnover_eur": 1_000_000}],
+    },
+    ("POST", "/api/sme-declarations/{declaration_id}/reject"): lambda mw: {
+        "note": "the accounts show other figures"},
     ("POST", "/api/projects/{project_id}/members"): lambda mw: {
         "user_id": mw.w.member.pk, "role": "member",
     },

@@ -10,15 +10,16 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from laif.accounts import services as accounts_services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.models import AuditEntry, Notice, Organisation
+from laif.accounts.models import AuditEntry, Notice, Organisation, SmeDeclaration
 from laif.billing.models import Statement
 from laif.fund import selectors, services
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
 from tests.compute.billing_support import NOW, entry, issue
-from tests.factories import World
+from tests.factories import World, sme_verified
 
 JULY = date(2026, 7, 1)
 
@@ -80,10 +81,35 @@ def test_one_claim_per_statement_and_only_the_admins(world: World) -> None:
         _claim(world, statement)
 
 
-def test_large_companies_are_not_eligible(world: World) -> None:
-    Organisation.objects.filter(pk=world.org.pk).update(sme_class="large", kind="company")
-    with pytest.raises(Conflict, match="SMEs"):
+def _reopen(world: World) -> None:
+    """The world's verified declaration (last year, small) rejected by an operator."""
+    declaration = SmeDeclaration.objects.get(organisation=world.org, state="verified")
+    accounts_services.sme_declaration_reject(
+        access=access_for(world.operator), actor=Actor.of(world.operator),
+        declaration_id=declaration.pk, note="accounts show 300 staff")
+
+
+def test_a_verified_large_company_is_not_eligible(world: World) -> None:
+    _reopen(world)
+    assert sme_verified(world.org, world.operator, staff_awu=300) == "large"
+    with pytest.raises(Conflict, match=r"verified status \(accounting year \d+\) is Large"):
         _claim(world, _statement(world))
+
+
+def test_without_a_verified_status_there_is_no_claim(world: World) -> None:
+    _reopen(world)
+    with pytest.raises(Conflict, match="not verified yet"):
+        _claim(world, _statement(world))
+
+
+def test_the_claim_rests_on_the_verified_status_never_on_typed_figures(world: World) -> None:
+    # the organisation's own figures say large: the verified status (small) decides
+    Organisation.objects.filter(pk=world.org.pk).update(sme_class="large", staff_headcount=900)
+    claim = _claim(world, _statement(world))
+    declaration = SmeDeclaration.objects.get(organisation=world.org, state="verified")
+    assert (claim.sme_class, claim.sme_declaration_id) == ("small", declaration.pk)
+    computed = AuditEntry.objects.get(action="cashback.computed")
+    assert computed.detail["sme_declaration"] == declaration.pk
 
 
 @override_settings(LAIF_CASHBACK_CAP_EUR=20)

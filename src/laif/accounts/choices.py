@@ -32,6 +32,37 @@ class SmeClassChoice(models.TextChoices):
     LARGE = "large", _("Large enterprise")
 
 
+class SmeDeclarationState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted, to verify")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SmeStakeDirection(models.TextChoices):
+    UPSTREAM = "upstream", _("Holds a share of us")
+    DOWNSTREAM = "downstream", _("We hold a share of it")
+
+
+class SmeHolderKind(models.TextChoices):
+    # the values of laif.accounts.sme_status.HolderKind (a test checks they match)
+    ENTERPRISE = "enterprise", _("Enterprise or person")
+    PUBLIC_BODY = "public_body", _("Public body")
+    INVESTMENT_COMPANY = "investment_company", _(
+        "Public investment corporation or venture capital company")
+    BUSINESS_ANGEL = "business_angel", _("Business angel")
+    UNIVERSITY = "university", _("University or non-profit research centre")
+    INSTITUTIONAL_INVESTOR = "institutional_investor", _(
+        "Institutional investor or regional development fund")
+    SMALL_LOCAL_AUTHORITY = "small_local_authority", _(
+        "Local authority (budget under EUR 10 million, under 5,000 inhabitants)")
+
+
+class SmeRelation(models.TextChoices):
+    NONE = "none", _("Autonomous (not counted)")
+    PARTNER = "partner", _("Partner enterprise (added pro rata)")
+    LINKED = "linked", _("Linked enterprise (added in full)")
+
+
 class OrgRole(models.TextChoices):
     ADMIN = "admin", _("Organisation admin")
     MEMBER = "member", _("Member")

@@ -69,6 +69,8 @@ def demo_load() -> list[tuple[str, str, str]]:
             services.staff_role_grant(
                 actor=SYSTEM, user=_user(f"{role}@ai-factory.lu", "Staff", role.title()), role=role
             )
+        stellar = Organisation.objects.get(name="Stellar Data S.A.")
+        _sme_demo(acme, stellar, operator=User.objects.get(email=OPERATOR))
     return [
         ("organisation admin", "admin@acme.lu", DEMO_PASSWORD),
         ("project lead", "lead@acme.lu", DEMO_PASSWORD),
@@ -79,6 +81,37 @@ def demo_load() -> list[tuple[str, str, str]]:
         ("staff: trainer", "trainer@ai-factory.lu", DEMO_PASSWORD),
         ("staff: auditor", "auditor@ai-factory.lu", DEMO_PASSWORD),
     ]
+
+
+def _sme_demo(acme: Organisation, stellar: Organisation, *, operator: User) -> None:
+    """Acme: two verified years with a partner holding (small); Stellar: a declaration with a
+    business angel, waiting for the operator."""
+    if acme.sme_declarations.exists():
+        return
+    year = timezone.localdate().year - 1
+    partner = services.SmeStakeData(
+        name="Luxinvest Holding S.A.", direction="upstream", holder_kind="enterprise",
+        capital_percent=Decimal(30), votes_percent=Decimal(30), staff_awu=Decimal(20),
+        turnover_eur=Decimal(4_000_000), balance_sheet_eur=Decimal(9_000_000))
+    for past, staff in ((year - 1, Decimal(38)), (year, Decimal(42))):
+        admin = Membership.objects.get(organisation=acme, role="admin").user
+        declaration = services.sme_declaration_submit(
+            access=access_for(admin), actor=Actor.of(admin), organisation_id=acme.pk,
+            data=services.SmeDeclarationData(
+                year=past, staff_awu=staff, turnover_eur=Decimal(8_500_000),
+                balance_sheet_eur=Decimal(6_000_000), stakes=(partner,)))
+        services.sme_declaration_verify(access=access_for(operator), actor=Actor.of(operator),
+                                        declaration_id=declaration.pk,
+                                        note="Annual accounts and RCS extract checked.")
+    admin = Membership.objects.get(organisation=stellar, role="admin").user
+    services.sme_declaration_submit(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=stellar.pk,
+        data=services.SmeDeclarationData(
+            year=year, staff_awu=Decimal("6.5"), turnover_eur=Decimal(400_000),
+            balance_sheet_eur=Decimal(900_000), stakes=(services.SmeStakeData(
+                name="M. Kieffer (business angel)", direction="upstream",
+                holder_kind="business_angel", capital_percent=Decimal(35),
+                votes_percent=Decimal(35), invested_eur=Decimal(400_000)),)))
 
 
 def demo_project() -> Project:

@@ -10,7 +10,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from laif.accounts.choices import OrganisationKind, OrgRole, ProjectRole, Sector
+from laif.accounts.choices import (
+    OrganisationKind,
+    OrgRole,
+    ProjectRole,
+    Sector,
+    SmeHolderKind,
+    SmeStakeDirection,
+)
 from laif.accounts.errors import DomainError
 from laif.accounts.models import Membership, Organisation
 from laif.accounts.services import OrganisationData
@@ -219,3 +226,67 @@ class TokenForm(BaseForm):
                           help_text=_("What the token is for, e.g. my laptop's CLI."))
     expires_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730,
                                       required=False)
+
+
+MAX_AWU = Decimal("9999999.99")
+
+
+class SmeDeclarationForm(BaseForm):
+    """A year's own figures (the holdings come in ``SmeStakeFormSet``)."""
+
+    year = forms.IntegerField(label=_("Accounting year"), min_value=1990, max_value=2100,
+                              help_text=_("The last closed year, with approved accounts."))
+    staff_awu = forms.DecimalField(
+        label=_("Staff headcount (annual work units)"), min_value=Decimal(0), max_value=MAX_AWU,
+        max_digits=9, decimal_places=2,
+        help_text=_("Full-time staff count as 1, part-time and seasonal staff as fractions."))
+    turnover_eur = forms.DecimalField(label=_("Annual turnover (EUR, excluding VAT)"),
+                                      min_value=Decimal(0), max_value=MAX_EUR, max_digits=15,
+                                      decimal_places=2)
+    balance_sheet_eur = forms.DecimalField(label=_("Balance sheet total (EUR)"),
+                                           min_value=Decimal(0), max_value=MAX_EUR,
+                                           max_digits=15, decimal_places=2)
+    estimated = forms.BooleanField(
+        label=_("Bona fide estimates: the enterprise is new and has no approved accounts yet"),
+        required=False)
+    ownership_changed = forms.BooleanField(
+        label=_("The ownership changed during the year (acquisition, merger, new partner or "
+                "linked enterprise)"), required=False)
+
+
+class SmeStakeForm(BaseForm):
+    """One holding: an enterprise that holds a share of ours, or one we hold a share of."""
+
+    name = NoNulCharField(label=_("Enterprise or investor"), max_length=200)
+    direction = forms.ChoiceField(label=_("Direction"), choices=SmeStakeDirection.choices,
+                                  initial=SmeStakeDirection.UPSTREAM)
+    holder_kind = forms.ChoiceField(label=_("Kind"), choices=SmeHolderKind.choices,
+                                    initial=SmeHolderKind.ENTERPRISE)
+    capital_percent = forms.DecimalField(label=_("Capital (%)"), min_value=Decimal(0),
+                                         max_value=Decimal(100), max_digits=5, decimal_places=2)
+    votes_percent = forms.DecimalField(label=_("Voting rights (%)"), min_value=Decimal(0),
+                                       max_value=Decimal(100), max_digits=5, decimal_places=2)
+    control = forms.BooleanField(label=_("Control (board majority or dominant influence)"),
+                                 required=False)
+    staff_awu = forms.DecimalField(label=_("Its staff (AWU)"), min_value=Decimal(0),
+                                   max_value=MAX_AWU, max_digits=9, decimal_places=2,
+                                   required=False)
+    turnover_eur = forms.DecimalField(label=_("Its turnover (EUR)"), min_value=Decimal(0),
+                                      max_value=MAX_EUR, max_digits=15, decimal_places=2,
+                                      required=False)
+    balance_sheet_eur = forms.DecimalField(label=_("Its balance sheet (EUR)"),
+                                           min_value=Decimal(0), max_value=MAX_EUR,
+                                           max_digits=15, decimal_places=2, required=False)
+    invested_eur = forms.DecimalField(label=_("Invested by a business angel (EUR)"),
+                                      min_value=Decimal(0), max_value=MAX_EUR, max_digits=15,
+                                      decimal_places=2, required=False)
+
+
+SmeStakeFormSet = forms.formset_factory(SmeStakeForm, extra=3, max_num=50, validate_max=True)
+
+
+class SmeReviewForm(BaseForm):
+    note = NoNulCharField(label=_("Note"), max_length=1000, required=False,
+                          widget=forms.Textarea(attrs={"rows": 2}),
+                          help_text=_("What was checked (verification), or why the declaration "
+                                      "is rejected (required to reject)."))

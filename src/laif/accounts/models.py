@@ -20,6 +20,10 @@ from laif.accounts.choices import (
     ProjectRole,
     Sector,
     SmeClassChoice,
+    SmeDeclarationState,
+    SmeHolderKind,
+    SmeRelation,
+    SmeStakeDirection,
     StaffRoleName,
 )
 
@@ -91,6 +95,95 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SmeDeclaration(models.Model):
+    """An organisation's figures and ownership for one accounting year (Recommendation
+    2003/361/EC, Annex I), declared by an organisation admin and verified by a factory operator.
+    What the verification found (the year's class, the status after the two-year rule, the
+    totals with the partner and linked enterprises, the reasons) is kept with it: a decision that
+    used it (a cashback claim) points here. Rejected ones stay as a record."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="sme_declarations")
+    year = models.PositiveSmallIntegerField(_("accounting year"))
+    estimated = models.BooleanField(_("bona fide estimates (no approved accounts yet)"),
+                                    default=False)
+    ownership_changed = models.BooleanField(_("ownership changed during the year"),
+                                            default=False)
+    staff_awu = models.DecimalField(_("staff headcount (annual work units)"), max_digits=9,
+                                    decimal_places=2)
+    turnover_eur = models.DecimalField(_("annual turnover (EUR)"), max_digits=15,
+                                       decimal_places=2)
+    balance_sheet_eur = models.DecimalField(_("balance sheet total (EUR)"), max_digits=15,
+                                            decimal_places=2)
+    state = models.CharField(_("state"), max_length=10, choices=SmeDeclarationState.choices,
+                             default=SmeDeclarationState.SUBMITTED)
+    declared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=1000, blank=True)
+    year_class = models.CharField(max_length=10, choices=SmeClassChoice.choices, blank=True)
+    sme_class = models.CharField(_("SME status"), max_length=10, choices=SmeClassChoice.choices,
+                                 blank=True)
+    total_staff_awu = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    total_turnover_eur = models.DecimalField(max_digits=17, decimal_places=2, null=True,
+                                             blank=True)
+    total_balance_sheet_eur = models.DecimalField(max_digits=17, decimal_places=2, null=True,
+                                                  blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-year", "-id"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"],
+                condition=~models.Q(state=SmeDeclarationState.REJECTED),
+                name="sme_declaration_one_per_year",
+            ),
+            models.CheckConstraint(condition=models.Q(year__gte=1990, year__lte=2100),
+                                   name="sme_declaration_year_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SME declaration {self.year} of organisation {self.organisation_id}"
+
+
+class SmeStake(models.Model):
+    """A holding between the declaring enterprise and another one, with that one's figures
+    (consolidated with its own linked enterprises)."""
+
+    declaration = models.ForeignKey(SmeDeclaration, on_delete=models.CASCADE,
+                                    related_name="stakes")
+    name = models.CharField(_("enterprise or investor"), max_length=200)
+    direction = models.CharField(_("direction"), max_length=10,
+                                 choices=SmeStakeDirection.choices)
+    holder_kind = models.CharField(_("kind"), max_length=30, choices=SmeHolderKind.choices)
+    capital_percent = models.DecimalField(_("share of capital (%)"), max_digits=5,
+                                          decimal_places=2)
+    votes_percent = models.DecimalField(_("share of voting rights (%)"), max_digits=5,
+                                        decimal_places=2)
+    control = models.BooleanField(_("control (board majority or dominant influence)"),
+                                  default=False)
+    staff_awu = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    turnover_eur = models.DecimalField(max_digits=15, decimal_places=2, default=0)
+    balance_sheet_eur = models.DecimalField(max_digits=15, decimal_places=2, default=0)
+    invested_eur = models.DecimalField(max_digits=15, decimal_places=2, null=True, blank=True)
+    relation = models.CharField(max_length=10, choices=SmeRelation.choices, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(
+                condition=models.Q(capital_percent__gte=0, capital_percent__lte=100,
+                                   votes_percent__gte=0, votes_percent__lte=100),
+                name="sme_stake_percent_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.direction}) in declaration {self.declaration_id}"
 
 
 class Membership(models.Model):

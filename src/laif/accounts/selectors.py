@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from laif.accounts import audit_chain
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record, audit_verify
-from laif.accounts.choices import OrgRole, ProjectRole, StaffRoleName
+from laif.accounts.choices import OrgRole, ProjectRole, SmeDeclarationState, StaffRoleName
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import (
     ApiToken,
@@ -28,6 +28,7 @@ from laif.accounts.models import (
     Organisation,
     Project,
     ProjectMembership,
+    SmeDeclaration,
     SshKey,
     User,
 )
@@ -63,6 +64,28 @@ def organisation_get(*, access: Access, actor: Actor, organisation_id: int) -> O
         raise NotFound(_("Organisation not found."))
     audit_staff_read(access, actor, f"organisation:{org.pk}", org.pk)
     return org
+
+
+def sme_declarations(*, access: Access, organisation_id: int,
+                     actor: Actor | None = None) -> QuerySet[SmeDeclaration]:
+    """The organisation's SME declarations with their holdings, newest year first (rejected ones
+    included, as a record)."""
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    if actor is not None:
+        audit_staff_read(access, actor, f"organisation:{organisation_id}/sme", organisation_id)
+    return (SmeDeclaration.objects.filter(organisation_id=organisation_id)
+            .select_related("declared_by", "reviewed_by").prefetch_related("stakes")
+            .order_by("-year", "-id"))
+
+
+def sme_status_of(organisation_id: int, year: int) -> SmeDeclaration | None:
+    """The verified declaration a decision of ``year`` rests on: the latest verified accounting
+    year up to ``year`` (its ``sme_class`` is the status after the two-year rule); None when the
+    organisation has none."""
+    return (SmeDeclaration.objects.filter(organisation_id=organisation_id, year__lte=year,
+                                          state=SmeDeclarationState.VERIFIED)
+            .order_by("-year").first())
 
 
 def members_of(*, access: Access, organisation_id: int,

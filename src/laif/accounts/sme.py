@@ -9,8 +9,9 @@ turnover *or* the balance-sheet total may be used. Ceilings (EUR):
 - otherwise large.
 
 Source: https://eur-lex.europa.eu/eli/reco/2003/361/oj (Annex, Title I, Article 2).
-The class is computed on the figures given; partner/linked-enterprise aggregation (Article 6) is the
-applicant's declaration and out of scope here.
+The class is computed on the figures given (the headcount in annual work units, Article 5, may be
+fractional); ``sme_status`` adds the partner and linked enterprises (Articles 3 and 6) and the
+two-year rule (Article 4(2)).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _CEILINGS: tuple[tuple[SmeClass, int, Decimal, Decimal], ...] = (
 )
 
 
-def sme_class(*, headcount: int, turnover_eur: Decimal, balance_sheet_eur: Decimal) -> SmeClass:
+def sme_class(*, headcount: int | Decimal, turnover_eur: Decimal, balance_sheet_eur: Decimal) -> SmeClass:
     """Smallest class whose headcount and (turnover or balance sheet) ceilings are met."""
     if headcount < 0 or turnover_eur < 0 or balance_sheet_eur < 0:
         raise ValueError("headcount, turnover and balance sheet cannot be negative")

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from laif.accounts import views
-from laif.accounts.views import recovery
+from laif.accounts.views import recovery, sme
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +25,9 @@ urlpatterns = [
          name="membership_role"),
     path("organisations/<int:org_id>/projects/new/", views.project_create,
          name="project_create"),
+    path("organisations/<int:org_id>/sme/", sme.sme_declarations, name="sme_declarations"),
+    path("organisations/<int:org_id>/sme/<int:declaration_id>/review/",
+         sme.sme_declaration_review, name="sme_declaration_review"),
     path("invitations/<str:token>/", views.invitation_view, name="invitation"),
     path("projects/", views.project_list, name="projects"),
     path("projects/<int:project_id>/", views.project_detail, name="project"),

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from laif.cli import session
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
+from laif.cli.sme import sme_app
 from laif.cli.statements import cashback_app, statements_app
 from laif.cli.usage import usage_app
 
@@ -34,6 +35,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(usage_app, name="usage")
 app.add_typer(statements_app, name="statements")
 app.add_typer(cashback_app, name="cashback")
+app.add_typer(sme_app, name="sme")
 console = session.console
 err = session.err
 

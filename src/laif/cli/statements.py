@@ -41,7 +41,8 @@ def energy(joules: int | None) -> str:
     return "not reported" if joules is None else f"{joules / 3_600_000:,.3f} kWh"
 
 
-def _org(client: Client, org: int | None) -> int:
+def org_id_of(client: Client, org: int | None) -> int:
+    """The organisation meant: ``--org``, or the person's only one."""
     if org is not None:
         return org
     orgs: list[dict[str, Any]] = client.get("/organisations")
@@ -57,7 +58,7 @@ def statements_list(org: OrgOption = None) -> None:
 
     client = session.client()
     try:
-        found = client.get(f"/organisations/{_org(client, org)}/statements")
+        found = client.get(f"/organisations/{org_id_of(client, org)}/statements")
     except ApiError as exc:
         raise session.fail(exc) from exc
     table = Table(title="Statements")
@@ -125,7 +126,7 @@ def cashback_list(org: OrgOption = None) -> None:
 
     client = session.client()
     try:
-        org_id = _org(client, org)
+        org_id = org_id_of(client, org)
         claims = client.get(f"/organisations/{org_id}/cashback-claims")
         total = client.get(f"/organisations/{org_id}/de-minimis")
     except ApiError as exc:

@@ -74,6 +74,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 api.add_router("/", "laif.accounts.api.router")
 api.add_router("/", "laif.accounts.notices_api.router")
+api.add_router("/", "laif.accounts.sme_api.router")
 api.add_router("/", "laif.compute.api.router")
 api.add_router("/", "laif.jobs.api.router")
 api.add_router("/", "laif.usage.api.router")

@@ -43,6 +43,11 @@ class CashbackClaim(models.Model):
     cap_left_cents = models.BigIntegerField()
     de_minimis_left_cents = models.BigIntegerField()
     rule_version = models.PositiveIntegerField()
+    # the verified SME status the eligibility rested on, and its declaration ("" / null: none,
+    # e.g. a start-up's claim, or a claim computed before declarations existed)
+    sme_class = models.CharField(max_length=10, blank=True)
+    sme_declaration = models.ForeignKey("accounts.SmeDeclaration", on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+")
     computed_at = models.DateTimeField()
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
+from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import NotFound
-from laif.accounts.selectors import audit_staff_read
+from laif.accounts.selectors import audit_staff_read, sme_status_of
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.fund import rules
@@ -120,6 +121,8 @@ class ClaimPreview:
     figures: rules.ClaimFigures | None
     claim: CashbackClaim | None
     source: str
+    sme_class: str = ""  # the verified SME status the decision used ("" when none)
+    sme_declaration_id: int | None = None
 
 
 def claim_preview_of(statement: Statement, on: date) -> ClaimPreview:
@@ -127,16 +130,29 @@ def claim_preview_of(statement: Statement, on: date) -> ClaimPreview:
     rule = cashback_rule()
     existing = CashbackClaim.objects.filter(statement=statement).first()
     org = statement.organisation
-    if not rules.is_eligible(rule, sme_class=org.sme_class, kind=org.kind, month=statement.month):
-        return ClaimPreview(False, _("The cashback is for SMEs (EU definition) and start-ups; "
-                                     "this organisation is neither."), None, existing, rule.source)
+    # the verified status, never the figures the organisation types in (issue 19, point 4)
+    declaration = sme_status_of(org.pk, statement.month.year)
+    klass = declaration.sme_class if declaration is not None else ""
+    declaration_id = declaration.pk if declaration is not None else None
+    if not rules.is_eligible(rule, sme_class=klass, kind=org.kind, month=statement.month):
+        if declaration is None:
+            reason = _("The cashback is for SMEs (EU definition) and start-ups. This "
+                       "organisation's SME status is not verified yet: an organisation admin "
+                       "declares its figures and holdings on the SME status page, and the "
+                       "factory verifies them.")
+        else:
+            reason = _("The cashback is for SMEs (EU definition) and start-ups; this "
+                       "organisation's verified status (accounting year %(year)s) is "
+                       "%(klass)s.") % {"year": declaration.year,
+                                        "klass": SmeClassChoice(klass).label}
+        return ClaimPreview(False, reason, None, existing, rule.source, klass, declaration_id)
     credited = statement_selectors.credited_cents(statement)
     figures = rules.claim_figures(
         rule, eligible_cents=max(0, statement.total_cents - credited), cap_cents=cap_cents(),
         claimed_in_window_cents=claimed_in_year(org.pk, statement.month.year),
         aid_in_period_cents=de_minimis_total(org.pk, on).received_cents
         + de_minimis_total(org.pk, on).pending_cents)
-    return ClaimPreview(True, "", figures, existing, rule.source)
+    return ClaimPreview(True, "", figures, existing, rule.source, klass, declaration_id)
 
 
 def claim_preview(*, access: Access, actor: Actor | None, statement_id: int,

@@ -69,12 +69,15 @@ def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
                 limited_by=str(f.limited_by), cap_left_cents=f.cap_left_cents,
                 de_minimis_left_cents=f.de_minimis_left_cents,
                 rule_version=cashback_rule().version, computed_at=now,
-                computed_by_id=actor.user_id or 0)
+                computed_by_id=actor.user_id or 0, sme_class=preview.sme_class,
+                sme_declaration_id=preview.sme_declaration_id)
             audit_record(actor=actor, action="cashback.computed",
                          target=f"cashback_claim:{claim.pk}", organisation_id=org_id,
                          detail={"statement": statement.number, "amount_cents": f.amount_cents,
                                  "eligible_cents": f.eligible_cents,
-                                 "limited_by": str(f.limited_by)})
+                                 "limited_by": str(f.limited_by),
+                                 "sme_class": preview.sme_class,
+                                 "sme_declaration": preview.sme_declaration_id})
     except IntegrityError as exc:
         raise Conflict(_("This statement already has a cashback claim.")) from exc
     return claim

@@ -41,6 +41,13 @@ from laif.accounts.services.projects import (
     project_member_add,
     project_member_remove,
 )
+from laif.accounts.services.sme import (
+    SmeDeclarationData,
+    SmeStakeData,
+    sme_declaration_reject,
+    sme_declaration_submit,
+    sme_declaration_verify,
+)
 from laif.accounts.services.verification import (
     Verified,
     email_mark_verified,
@@ -53,6 +60,8 @@ __all__ = [
     "SSH_KEY_MESSAGES",
     "TOKEN_PREFIX",
     "OrganisationData",
+    "SmeDeclarationData",
+    "SmeStakeData",
     "Verified",
     "api_token_authenticate",
     "api_token_create",
@@ -74,6 +83,9 @@ __all__ = [
     "project_create",
     "project_member_add",
     "project_member_remove",
+    "sme_declaration_reject",
+    "sme_declaration_submit",
+    "sme_declaration_verify",
     "ssh_key_add",
     "ssh_key_error_message",
     "ssh_key_remove",
