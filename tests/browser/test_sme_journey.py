@@ -5,6 +5,7 @@ English and in French."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,4 +68,27 @@ def test_declare_verify_and_read_the_sme_status(page: Page, live_server: Any, wo
     expect(page.locator("h1")).to_have_text(re.compile("Statut PME"))
     expect(page.locator("main")).to_contain_text("entreprise partenaire")
     shot(page, shots_dir, "sme-status-fr")
+    assert outside == []
+
+
+def test_the_funding_check_of_a_planned_project(page: Page, live_server: Any, world: World,
+                                                shots_dir: Path) -> None:
+    base = live_server.url
+    outside = no_external_requests(page, base)
+    log_in(page, base, world.org_admin.email)
+    page.goto(f"{base}/organisations/{world.org.pk}/")
+    page.locator("#funding-link").click()
+    page.get_by_label("Eligible project costs (EUR)").fill("150000")
+    page.get_by_label("Of which compute on MeluXina-AI (EUR)").fill("20000")
+    page.get_by_label("Work would start on").fill(
+        (timezone.localdate() - timedelta(days=10)).isoformat())
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#start-warning")).to_contain_text("before the application")
+    expect(page.locator("#instrument-fit4ai")).to_contain_text("EUR 50,000.00")
+    expect(page.locator("#instrument-fit4ai")).to_contain_text("to confirm")
+    expect(page.locator("#instrument-spinoff")).to_contain_text("Not eligible")
+    shot(page, shots_dir, "funding-check")
+    page.locator("form.lang button[value=fr]").click()
+    expect(page.locator("#instrument-fit4ai")).to_contain_text("des coûts éligibles (EUR 150\u202f000)")
+    shot(page, shots_dir, "funding-check-fr")
     assert outside == []

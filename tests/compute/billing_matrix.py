@@ -86,6 +86,12 @@ BILLING_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/cashback-claims/{claim_id}/refuse"): _row(401, 404, 403, 403, 403, 200, 403,
                                                              404, 403),
     ("GET", "/api/organisations/{org_id}/de-minimis"): READ,
+    # aid received elsewhere: read like the claims; recorded by the admins and operators
+    ("GET", "/api/organisations/{org_id}/aid"): READ,
+    ("POST", "/api/organisations/{org_id}/aid"): _row(401, 404, 403, 403, 201, 201, 403, 404,
+                                                      403),
+    # the funding check records nothing: read like the claims
+    ("POST", "/api/organisations/{org_id}/funding-check"): READ,
 }
 
 BILLING_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
@@ -98,4 +104,9 @@ BILLING_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
         "payment_reference": "SEPA-2026-0001"},
     ("POST", "/api/cashback-claims/{claim_id}/refuse"): lambda mw: {
         "reason": "Outside the call window"},
+    ("POST", "/api/organisations/{org_id}/funding-check"): lambda mw: {
+        "costs_eur": 150_000, "compute_eur": 20_000, "start_on": "2099-01-01"},
+    ("POST", "/api/organisations/{org_id}/aid"): lambda mw: {
+        "amount_cents": 500_000, "granted_on": "2026-02-01", "legal_basis": "de_minimis",
+        "source": "Luxinnovation, Fit 4 AI 2026-3"},
 }

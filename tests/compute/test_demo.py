@@ -11,13 +11,14 @@ import pytest
 from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.accounts.models import Project, User
+from laif.accounts.models import Project, SmeDeclaration, User
 from laif.allocations.models import Allocation
 from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
 from laif.compute.demo import CLUSTER, demo_sacct_json
 from laif.fund import services as fund_services
+from laif.fund.models import AidRecord
 from laif.usage import sacct
 from laif.usage import selectors as ledger_selectors
 from laif.usage.budget import minutes_of
@@ -109,3 +110,9 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     assert "statement of last month: LAIF-" in result.output
     again = CliRunner().invoke(cli.app, ["demo"], env={"COLUMNS": "200"})
     assert "demo usage: 0 new records" in again.output
+    # the company's SME status is verified (two years), it declared aid received elsewhere, and
+    # the start-up's declaration waits for the operator: once each, however often it is loaded
+    acme = Project.objects.get(name=accounts_demo.DEMO_PROJECT).organisation
+    assert [d.state for d in acme.sme_declarations.all()] == ["verified", "verified"]
+    assert AidRecord.objects.filter(organisation=acme, legal_basis="de_minimis").count() == 1
+    assert SmeDeclaration.objects.filter(state="submitted").count() == 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from laif.accounts import services as accounts_services
 from laif.accounts.access import access_for
@@ -18,8 +20,10 @@ from laif.accounts.models import AuditEntry, Notice, Organisation, SmeDeclaratio
 from laif.billing.models import Statement
 from laif.fund import selectors, services
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
+from tests.api_support import client_as
 from tests.compute.billing_support import NOW, entry, issue
-from tests.factories import World, sme_verified
+from tests.concurrency import in_threads
+from tests.factories import World, make_world, sme_verified
 
 JULY = date(2026, 7, 1)
 
@@ -49,17 +53,26 @@ def test_full_price_statement_and_a_separate_claim_through_paid(world: World) ->
         services.cashback_claim_submit(access=access_for(world.member),
                                        actor=Actor.of(world.member), claim_id=claim.pk)
     services.cashback_claim_submit(access=admin, actor=Actor.of(world.org_admin),
-                                   claim_id=claim.pk)
+                                   claim_id=claim.pk, now=NOW)
     with pytest.raises(PermissionDenied):
         services.cashback_claim_mark_paid(access=admin, actor=Actor.of(world.org_admin),
                                           claim_id=claim.pk, payment_reference="x")
     assert selectors.de_minimis_total(world.org.pk, date(2026, 9, 15)).pending_cents == 1760
+    granted_at = datetime(2026, 9, 22, 10, tzinfo=UTC)
+    for paid_on in (date(2026, 9, 14), date(2026, 9, 23)):  # before submission, after today
+        with pytest.raises(DomainError, match="payment date"):
+            services.cashback_claim_mark_paid(access=operator, actor=Actor.of(world.operator),
+                                              claim_id=claim.pk, payment_reference="SEPA-1",
+                                              paid_on=paid_on, now=granted_at)
     claim = services.cashback_claim_mark_paid(access=operator, actor=Actor.of(world.operator),
                                               claim_id=claim.pk, payment_reference="SEPA-1",
-                                              paid_on=date(2026, 9, 20))
+                                              paid_on=date(2026, 9, 20), now=granted_at)
     assert claim.state == ClaimState.PAID
     aid = AidRecord.objects.get(claim=claim)
     assert (aid.amount_cents, aid.instrument) == (1760, AidInstrument.COMPUTE_CASHBACK)
+    # granted the day the factory decided, paid on the date given: de minimis
+    assert (aid.granted_on, aid.paid_on, aid.legal_basis) == (date(2026, 9, 22),
+                                                              date(2026, 9, 20), "de_minimis")
     total = selectors.de_minimis_total(world.org.pk, date(2026, 9, 30))
     assert (total.received_cents, total.pending_cents) == (1760, 0)
     assert total.left_cents == 300_000 * 100 - 1760
@@ -126,12 +139,103 @@ def test_the_cap_limits_then_refuses_with_the_figures(world: World) -> None:
         _claim(world, june)
 
 
-def test_the_de_minimis_ceiling_counts_aid_received(world: World) -> None:
-    AidRecord.objects.create(organisation=world.org, amount_cents=300_000 * 100 - 100,
-                             granted_on=date(2025, 3, 1), instrument=AidInstrument.OTHER,
-                             source="Fit 4 AI")
+def _aid(world: World, cents: int, granted_on: date, basis: str = "de_minimis",
+         recipient: str = "") -> AidRecord:
+    return services.aid_declare(access=access_for(world.org_admin),
+                                actor=Actor.of(world.org_admin), organisation_id=world.org.pk,
+                                amount_cents=cents, granted_on=granted_on, legal_basis=basis,
+                                source="Luxinnovation, Fit 4 AI 2025-17", recipient=recipient,
+                                today=date(2026, 9, 15))
+
+
+def _pay(world: World, claim: CashbackClaim, **kw: Any) -> CashbackClaim:
+    return services.cashback_claim_mark_paid(access=access_for(world.operator),
+                                             actor=Actor.of(world.operator), claim_id=claim.pk,
+                                             payment_reference="SEPA-9", **kw)
+
+
+def test_a_claim_past_the_de_minimis_ceiling_is_never_trimmed(world: World) -> None:
+    _aid(world, 300_000 * 100 - 100, date(2025, 3, 1))
     claim = _claim(world, _statement(world))
-    assert (claim.amount_cents, claim.limited_by) == (100, "de_minimis")
+    # the full 80% is claimed; the claim says how far it goes past the headroom of EUR 1.00
+    assert (claim.amount_cents, claim.limited_by, claim.de_minimis_left_cents) == (1760, "", 100)
+    computed = AuditEntry.objects.get(action="cashback.computed")
+    assert computed.detail["over_de_minimis_cents"] == 1660
+    claim = services.cashback_claim_submit(access=access_for(world.org_admin),
+                                           actor=Actor.of(world.org_admin), claim_id=claim.pk)
+    with pytest.raises(Conflict, match=r"full amount, EUR 17\.60, cannot be granted under de "
+                                       r"minimis: .* headroom under the ceiling is EUR 1\.00"):
+        _pay(world, claim)
+    with pytest.raises(Conflict, match="at most the headroom"):
+        _pay(world, claim, reduced_to_cents=101, reduction_reason="board decision")
+    with pytest.raises(Conflict, match="Say why"):
+        _pay(world, claim, reduced_to_cents=100)
+    paid = _pay(world, claim, reduced_to_cents=100, reduction_reason="board decision 2026-14")
+    assert (paid.amount_cents, paid.reduced_from_cents, paid.reduction_reason) == (
+        100, 1760, "board decision 2026-14")
+    assert AidRecord.objects.get(claim=paid).amount_cents == 100
+    reduced = AuditEntry.objects.get(action="cashback.reduced")
+    assert (reduced.detail["from_cents"], reduced.detail["to_cents"]) == (1760, 100)
+    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).left_cents == 0
+
+
+def test_a_reduction_is_refused_when_the_full_amount_fits(world: World) -> None:
+    claim = _submitted(world)
+    with pytest.raises(Conflict, match="nothing to reduce"):
+        _pay(world, claim, reduced_to_cents=100, reduction_reason="why not")
+    assert _pay(world, claim).amount_cents == 1760
+
+
+def test_only_de_minimis_aid_counts_and_for_three_years_from_its_grant(world: World) -> None:
+    on = date(2026, 9, 15)
+    _aid(world, 100_000 * 100, date(2023, 9, 15))  # three years ago to the day: out
+    _aid(world, 50_000 * 100, date(2023, 9, 16))  # in
+    _aid(world, 200_000 * 100, date(2026, 1, 10), basis="block_exemption")  # not de minimis
+    _aid(world, 10_000 * 100, date(2025, 5, 1), recipient="Luxinvest Holding S.A.")  # linked
+    total = selectors.de_minimis_total(world.org.pk, on)
+    assert total.received_cents == (50_000 + 10_000) * 100
+    assert total.left_cents == (300_000 - 60_000) * 100
+    later = selectors.de_minimis_total(world.org.pk, date(2026, 9, 16))
+    assert later.received_cents == 10_000 * 100  # the 2023-09-16 grant has left the window
+
+
+def test_the_ceiling_is_checked_again_at_payment(world: World) -> None:
+    claim = _submitted(world)  # fits when computed and submitted
+    _aid(world, 300_000 * 100 - 1000, date(2026, 9, 1))  # declared afterwards
+    with pytest.raises(Conflict, match="cannot be granted under de minimis"):
+        _pay(world, claim)
+    assert CashbackClaim.objects.get(pk=claim.pk).state == ClaimState.SUBMITTED
+    assert not AidRecord.objects.filter(claim=claim).exists()
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"granted_on": date(2026, 9, 16)}, "granted_on"),  # after "today" (2026-09-15)
+    ({"granted_on": date(2015, 12, 31)}, "granted_on"),  # more than ten years back
+    ({"cents": 0}, "amount_cents"),
+    ({"basis": "gift"}, "legal_basis"),
+    ({"recipient": "x" * 201}, "recipient"),
+])
+def test_declared_aid_is_bounded(world: World, kw: dict[str, Any], field: str) -> None:
+    values: dict[str, Any] = {"cents": 100, "granted_on": date(2026, 1, 1), **kw}
+    with pytest.raises(DomainError) as caught:
+        _aid(world, **values)
+    assert caught.value.field == field
+    assert not AidRecord.objects.exists()
+
+
+def test_only_admins_and_operators_record_aid(world: World) -> None:
+    for person, error in ((world.member, PermissionDenied), (world.reviewer, PermissionDenied),
+                          (world.other_member, NotFound)):
+        with pytest.raises(error):
+            services.aid_declare(access=access_for(person), actor=Actor.of(person),
+                                 organisation_id=world.org.pk, amount_cents=100,
+                                 granted_on=date(2026, 1, 1), legal_basis="de_minimis",
+                                 source="x")
+    aid = services.aid_declare(access=access_for(world.operator), actor=Actor.of(world.operator),
+                               organisation_id=world.org.pk, amount_cents=100,
+                               granted_on=date(2026, 1, 1), legal_basis="de_minimis",
+                               source="Ministry of the Economy, ref 12")
+    assert AuditEntry.objects.get(action="aid.declared").target == f"aid:{aid.pk}"
 
 
 def _submitted(world: World, month: date = JULY) -> CashbackClaim:
@@ -245,3 +349,49 @@ def test_a_refused_claim_frees_the_cap_and_the_de_minimis_ceiling(world: World) 
     assert total.left_cents == total.ceiling_cents
     claim = _claim(world, august)  # the whole 80% again: the cap is free
     assert (claim.amount_cents, claim.limited_by) == (1760, "")
+
+
+def test_the_api_records_aid_and_grants_a_reduced_claim(world: World) -> None:
+    admin, operator = client_as(world.org_admin), client_as(world.operator)
+    created = admin.post(f"/api/organisations/{world.org.pk}/aid", {
+        "amount_cents": 300_000 * 100 - 100, "granted_on": "2026-02-01",
+        "legal_basis": "de_minimis", "source": "Luxinnovation"}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    bad = admin.post(f"/api/organisations/{world.org.pk}/aid", {
+        "amount_cents": 1, "granted_on": "2026-02-01", "legal_basis": "de_minimis",
+        "source": "a\x00"}, content_type="application/json")
+    assert bad.status_code == 422
+    claim = _submitted(world)
+    response = operator.post(f"/api/cashback-claims/{claim.pk}/paid", {},
+                             content_type="application/json")
+    assert response.status_code == 409
+    assert "EUR 1.00" in response.json()["detail"]
+    listed = admin.get(f"/api/organisations/{world.org.pk}/cashback-claims").json()
+    assert (listed[0]["over_de_minimis_cents"], listed[0]["de_minimis_left_cents"]) == (1660, 100)
+    response = operator.post(f"/api/cashback-claims/{claim.pk}/paid", {
+        "reduced_to_cents": 100, "reduction_reason": "Board decision"},
+        content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["amount_cents"], response.json()["reduced_from_cents"]) == (100, 1760)
+    aid = admin.get(f"/api/organisations/{world.org.pk}/aid").json()
+    assert sorted(a["amount_cents"] for a in aid) == [100, 300_000 * 100 - 100]
+
+
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
+                                    reason="row locks need PostgreSQL (DATABASE_URL)")
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_grants_at_once_never_pass_the_ceiling() -> None:
+    world = make_world()
+    first = _submitted(world)
+    second = _submitted(world, month=date(2026, 8, 1))
+    # room for one of the two claims (EUR 17.60 each), not for both
+    _aid(world, 300_000 * 100 - 2000, date(2026, 9, 1))
+    claims = [first, second]
+    results = in_threads(2, lambda i: _pay(world, claims[i]), expected=(Conflict,))
+    assert sorted(type(r).__name__ for r in results) == ["CashbackClaim", "Conflict"]
+    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).received_cents \
+        == 300_000 * 100 - 2000 + 1760

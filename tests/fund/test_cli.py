@@ -42,3 +42,15 @@ def test_statements_and_cashback_from_the_cli(world: World, tmp_path: Path) -> N
     assert "De minimis" in claims.output
     outsider = run_cli(["statements", "show", str(july.pk)], token_for(world.other_member))
     assert outsider.exit_code != 0
+
+
+def test_cashback_list_shows_the_aid_recorded(world: World) -> None:
+    services.aid_declare(access=access_for(world.org_admin), actor=Actor.of(world.org_admin),
+                         organisation_id=world.org.pk, amount_cents=1_234_500,
+                         granted_on=date(2026, 2, 1), legal_basis="block_exemption",
+                         source="Ministry of the Economy, RDI 2026-8",
+                         recipient="Luxinvest Holding S.A.")
+    claims = run_cli(["cashback", "list"], token_for(world.org_admin))
+    assert claims.exit_code == 0, claims.output
+    assert "aid granted 2026-02-01: EUR 12,345.00 (block_exemption, received by Luxinvest " \
+        "Holding S.A.)" in " ".join(claims.output.split())

@@ -99,3 +99,40 @@ def test_an_operator_refuses_from_the_page_and_the_admin_sees_why(
     assert "Mark paid" not in operator.get(url).content.decode()
     assert client_for(world.other_member).post(f"/cashback/claims/{claim.pk}/refuse/",
                                                {"reason": "x"}).status_code == 404
+
+
+def test_aid_is_recorded_from_the_page_and_a_claim_past_the_ceiling_is_granted_reduced(
+        world: World, client_for: Callable[[User | None], Client]) -> None:
+    admin, operator = client_for(world.org_admin), client_for(world.operator)
+    url = f"/organisations/{world.org.pk}/cashback/"
+    refused = admin.post(f"/organisations/{world.org.pk}/aid/", {
+        "amount_eur": "299999", "granted_on": "2999-01-01", "legal_basis": "de_minimis",
+        "source": "Luxinnovation"})
+    assert refused.status_code == 400
+    assert "between" in refused.content.decode()
+    assert 'value="299999"' in refused.content.decode()  # the input is kept
+    done = admin.post(f"/organisations/{world.org.pk}/aid/", {
+        "amount_eur": "299999", "granted_on": "2026-02-01", "legal_basis": "de_minimis",
+        "source": "Luxinnovation, Fit 4 AI 2026-3", "recipient": "Luxinvest Holding S.A."})
+    assert done.status_code == 302
+    page = admin.get(url).content.decode()
+    assert "Luxinvest Holding S.A." in page
+    assert "EUR 299,999.00" in page
+    entry(world.project, world.member, JULY, gpu_s=36_000)
+    st = issue(world.operator, world.project, JULY)
+    admin.post(f"/statements/{st.pk}/cashback/claim/")
+    claim = CashbackClaim.objects.get()
+    assert claim.amount_cents == 1760  # not trimmed to the EUR 1.00 left
+    admin.post(f"/cashback/claims/{claim.pk}/submit/")
+    page = operator.get(url).content.decode()
+    assert "cannot be granted under de minimis: the headroom is EUR 1.00" in page
+    assert "Grant reduced and mark paid" in page
+    operator.post(f"/cashback/claims/{claim.pk}/paid/", {"payment_reference": "SEPA-9"})
+    assert CashbackClaim.objects.get().state == ClaimState.SUBMITTED  # refused: over
+    operator.post(f"/cashback/claims/{claim.pk}/paid/", {
+        "payment_reference": "SEPA-9", "reduced_to_eur": "1.00",
+        "reduction_reason": "Board decision 2026-14"})
+    claim.refresh_from_db()
+    assert (claim.state, claim.amount_cents, claim.reduced_from_cents) == ("paid", 100, 1760)
+    page = admin.get(url).content.decode()
+    assert "Reduced grant (claimed EUR 17.60): Board decision 2026-14" in page

@@ -10,7 +10,14 @@ import pytest
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError
 from laif.catalogue.cashback import load_cashback, parse_cashback
-from laif.fund.rules import Limit, claim_figures, de_minimis_since, is_eligible
+from laif.fund.rules import (
+    GrantRefusal,
+    Limit,
+    claim_figures,
+    de_minimis_since,
+    is_eligible,
+    reduced_grant,
+)
 
 RULE = load_cashback()
 
@@ -60,14 +67,19 @@ def test_the_cap_net_of_what_was_claimed() -> None:
         (80_000, 30_000, 30_000, Limit.CAP)
 
 
-def test_the_de_minimis_ceiling() -> None:
+def test_the_de_minimis_ceiling_is_never_trimmed_silently() -> None:
     f = claim_figures(RULE, eligible_cents=100_000, cap_cents=10**9,
                       claimed_in_window_cents=0, aid_in_period_cents=300_000 * 100 - 500)
-    assert (f.amount_cents, f.limited_by) == (500, Limit.DE_MINIMIS)
+    # the full 80% is claimed; the figures say how far it goes past the headroom
+    assert (f.amount_cents, f.limited_by, f.de_minimis_left_cents) == (80_000, Limit.NONE, 500)
+    assert f.over_de_minimis_cents == 79_500
     f = claim_figures(RULE, eligible_cents=100_000, cap_cents=10**9,
                       claimed_in_window_cents=0, aid_in_period_cents=300_000 * 100 + 1)
-    assert f.amount_cents == 0
-    assert f.de_minimis_left_cents == 0
+    assert (f.amount_cents, f.de_minimis_left_cents, f.over_de_minimis_cents) == (80_000, 0,
+                                                                                  80_000)
+    f = claim_figures(RULE, eligible_cents=100_000, cap_cents=10**9,
+                      claimed_in_window_cents=0, aid_in_period_cents=300_000 * 100 - 80_000)
+    assert f.over_de_minimis_cents == 0  # exactly at the ceiling: it fits
     with pytest.raises(ValueError, match="negative"):
         claim_figures(RULE, eligible_cents=-1, cap_cents=0, claimed_in_window_cents=0,
                       aid_in_period_cents=0)
@@ -76,3 +88,20 @@ def test_the_de_minimis_ceiling() -> None:
 def test_rolling_three_years() -> None:
     assert de_minimis_since(RULE, date(2026, 7, 1)) == date(2023, 7, 1)
     assert de_minimis_since(RULE, date(2028, 2, 29)) == date(2025, 2, 28)
+
+
+@pytest.mark.parametrize(("amount", "headroom", "reduced", "reason", "expected"), [
+    (1000, 1000, None, "", (1000, None)),  # fits exactly
+    (1000, 999, None, "", (0, GrantRefusal.OVER_CEILING)),  # one cent over: never trimmed
+    (1000, -5, None, "", (0, GrantRefusal.OVER_CEILING)),  # already past the ceiling
+    (1000, 1000, 500, "why", (0, GrantRefusal.NOT_NEEDED)),
+    (1000, 600, 600, "board decision 12", (600, None)),  # the reduced grant, decided
+    (1000, 600, 601, "why", (0, GrantRefusal.REDUCED_TOO_HIGH)),
+    (1000, 600, 0, "why", (0, GrantRefusal.REDUCED_TOO_HIGH)),
+    (1000, 600, 500, "  ", (0, GrantRefusal.NO_REASON)),
+    (1000, 0, 1, "why", (0, GrantRefusal.REDUCED_TOO_HIGH)),  # nothing left to grant
+])
+def test_a_reduced_grant_is_a_decision(amount: int, headroom: int, reduced: int | None,
+                                       reason: str, expected: tuple[int, object]) -> None:
+    assert reduced_grant(amount_cents=amount, headroom_cents=headroom,
+                         reduced_to_cents=reduced, reason=reason) == expected

@@ -4,8 +4,8 @@ command line (through the REST API).
 - ``laif statements list [--org ID]``: the organisation's issued statements;
 - ``laif statements show ID``: its lines (adjustments marked), totals and credit notes;
 - ``laif statements pdf ID [--output FILE]``: writes the PDF;
-- ``laif cashback list [--org ID]``: cashback claims (a reimbursement, not a discount) and the
-  de minimis total.
+- ``laif cashback list [--org ID]``: cashback claims (a reimbursement, not a discount), the
+  de minimis total and the aid recorded.
 
 ``--org`` may be left out by a member of exactly one organisation.
 """
@@ -129,6 +129,7 @@ def cashback_list(org: OrgOption = None) -> None:
         org_id = org_id_of(client, org)
         claims = client.get(f"/organisations/{org_id}/cashback-claims")
         total = client.get(f"/organisations/{org_id}/de-minimis")
+        aid = client.get(f"/organisations/{org_id}/aid")
     except ApiError as exc:
         raise session.fail(exc) from exc
     table = Table(title="Cashback claims (a reimbursement: statements stay at full price)")
@@ -137,9 +138,18 @@ def cashback_list(org: OrgOption = None) -> None:
     for c in claims:
         claimed = euros(c["amount_cents"]) + (f" (limited by {c['limited_by']})"
                                               if c["limited_by"] else "")
+        if c["reduced_from_cents"] is not None:
+            claimed += f" (reduced grant, claimed {euros(c['reduced_from_cents'])})"
+        if c["over_de_minimis_cents"]:
+            claimed += (f" (past the de minimis headroom by {euros(c['over_de_minimis_cents'])}:"
+                        " the factory decides)")
         table.add_row(str(c["id"]), c["month"][:7], euros(c["statement_total_cents"]),
                       euros(c["eligible_cents"]), claimed, c["state"])
     session.console.print(table)
     session.console.print(f"De minimis since {total['since']}: received "
                       f"{euros(total['received_cents'])}, pending {euros(total['pending_cents'])}"
                       f", left {euros(total['left_cents'])} of {euros(total['ceiling_cents'])}")
+    for a in aid:
+        who = f", received by {escape(a['recipient'])}" if a["recipient"] else ""
+        session.console.print(f"  aid granted {a['granted_on']}: {euros(a['amount_cents'])} "
+                              f"({a['legal_basis']}{who}) {escape(a['source'])}")

@@ -3,17 +3,20 @@ paid or refuse) and the de minimis total of an organisation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.config.apitypes import Id
 from laif.fund import schemas as s
 from laif.fund import selectors, services
-from laif.fund.models import CashbackClaim
+from laif.fund.eligibility_text import reason_text
+from laif.fund.models import AidRecord, CashbackClaim, ClaimState
 
 router = Router(tags=["cashback"])
 
@@ -24,7 +27,11 @@ def _claim(c: CashbackClaim, credited_since: int | None = None) -> s.ClaimOut:
         state=c.state, statement_total_cents=c.statement_total_cents,
         credited_cents=c.credited_cents, eligible_cents=c.eligible_cents,
         rate_percent=c.rate_percent, gross_cents=c.gross_cents, amount_cents=c.amount_cents,
-        limited_by=c.limited_by, computed_at=c.computed_at, submitted_at=c.submitted_at,
+        limited_by=c.limited_by, de_minimis_left_cents=c.de_minimis_left_cents,
+        over_de_minimis_cents=max(0, c.amount_cents - c.de_minimis_left_cents)
+        if c.state in (ClaimState.COMPUTED, ClaimState.SUBMITTED) else 0,
+        reduced_from_cents=c.reduced_from_cents, reduction_reason=c.reduction_reason,
+        computed_at=c.computed_at, submitted_at=c.submitted_at,
         paid_at=c.paid_at, payment_reference=c.payment_reference, refused_at=c.refused_at,
         refusal_reason=c.refusal_reason,
         credited_since_cents=selectors.credited_since(c) if credited_since is None
@@ -70,7 +77,8 @@ def claim_recompute(request: HttpRequest, claim_id: Id) -> s.ClaimOut:
 def claim_paid(request: HttpRequest, claim_id: Id, data: s.PaidIn) -> s.ClaimOut:
     return _claim(services.cashback_claim_mark_paid(
         access=access_of(request), actor=actor_of(request), claim_id=claim_id,
-        payment_reference=data.payment_reference, paid_on=data.paid_on))
+        payment_reference=data.payment_reference, paid_on=data.paid_on,
+        reduced_to_cents=data.reduced_to_cents, reduction_reason=data.reduction_reason))
 
 
 @router.post("/cashback-claims/{claim_id}/refuse", response=s.ClaimOut,
@@ -90,3 +98,58 @@ def de_minimis(request: HttpRequest, org_id: Id) -> s.DeMinimisOut:
     total = selectors.de_minimis_for(access=access_of(request), actor=actor_of(request),
                                      organisation_id=org_id, on=timezone.localdate())
     return s.DeMinimisOut(**total.__dict__)
+
+
+def _aid(a: AidRecord) -> s.AidOut:
+    return s.AidOut(id=a.pk, amount_cents=a.amount_cents, granted_on=a.granted_on,
+                    paid_on=a.paid_on, legal_basis=a.legal_basis, instrument=a.instrument,
+                    source=a.source, recipient=a.recipient, claim_id=a.claim_id)
+
+
+@router.get("/organisations/{org_id}/aid", response=list[s.AidOut],
+            summary="Aid recorded for the organisation (every legal basis), newest grant first")
+def aid_list(request: HttpRequest, org_id: Id) -> list[s.AidOut]:
+    return [_aid(a) for a in selectors.aid_for(access=access_of(request),
+                                               actor=actor_of(request), organisation_id=org_id)]
+
+
+@router.post("/organisations/{org_id}/aid", response={201: s.AidOut},
+             summary="Record aid received elsewhere (organisation admins, factory operators)",
+             description="De minimis aid counts against the ceiling from the date the legal right "
+             "was conferred, for three years; aid of a linked enterprise counts too (recipient).")
+def aid_declare(request: HttpRequest, org_id: Id, data: s.AidIn) -> Status[Any]:
+    aid = services.aid_declare(access=access_of(request), actor=actor_of(request),
+                               organisation_id=org_id, amount_cents=data.amount_cents,
+                               granted_on=data.granted_on, legal_basis=data.legal_basis,
+                               source=data.source, recipient=data.recipient)
+    return Status(201, _aid(aid))
+
+
+def funding_out(result: selectors.FundingCheck, language: str) -> s.FundingCheckOut:
+    a = result.applicant
+    return s.FundingCheckOut(
+        sme_class=a.sme_class, sme_year=a.sme_year, kind=a.kind,
+        de_minimis_headroom_cents=a.de_minimis_headroom_cents,
+        warnings=[s.ReasonOut(code=w.code, text=reason_text(w)) for w in result.warnings],
+        instruments=[s.InstrumentCheckOut(
+            code=c.instrument.code, name=c.instrument.name.in_language(language),
+            provider=c.instrument.provider, outcome=c.outcome.value,
+            amount_cents=c.amount_cents, to_confirm=c.to_confirm,
+            reasons=[s.ReasonOut(code=r.code, text=reason_text(r, c.instrument, language))
+                     for r in c.reasons],
+            source=c.instrument.source) for c in result.checks],
+        catalogue_retrieved=result.retrieved)
+
+
+@router.post("/organisations/{org_id}/funding-check", response=s.FundingCheckOut,
+             summary="Which funding instruments fit a planned project, how much and why",
+             description="On the organisation's verified SME status, kind and de minimis "
+             "headroom; every instrument eligible, not eligible or to check, with the rule and "
+             "figures; a warning when the work would start before the application. Records "
+             "nothing.")
+def funding_check(request: HttpRequest, org_id: Id, data: s.FundingCheckIn) -> s.FundingCheckOut:
+    result = selectors.funding_check(
+        access=access_of(request), actor=actor_of(request), organisation_id=org_id,
+        costs_eur=Decimal(data.costs_eur), compute_eur=Decimal(data.compute_eur),
+        start_on=data.start_on, apply_on=data.apply_on or timezone.localdate())
+    return funding_out(result, get_language() or "en")

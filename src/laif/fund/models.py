@@ -5,8 +5,11 @@
   operator, with the funding body's reason; a refused claim is final and no longer counts against
   the yearly cap or the de minimis ceiling). The statement itself stays at full price: the claim
   is a separate document.
-- ``AidRecord``: State aid an organisation received (the cashback once paid; other instruments
-  may be recorded by staff): the de minimis total (Regulation (EU) 2023/2831) sums these.
+- ``AidRecord``: State aid an organisation (as a single undertaking, its linked enterprises'
+  aid included) received: the cashback once granted, aid received elsewhere that its admins or
+  staff declare. Each carries its legal basis and the date the legal right to it was conferred
+  (``granted_on``, not the payment date): the de minimis total (Regulation (EU) 2023/2831) sums
+  the de minimis ones over the three years before a day.
 """
 
 from __future__ import annotations
@@ -62,6 +65,10 @@ class CashbackClaim(models.Model):
     refused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     refusal_reason = models.CharField(max_length=1000, blank=True)
+    # a reduced grant (the full amount did not fit under the de minimis ceiling): the amount
+    # claimed before the factory's decision, and the decision's reason
+    reduced_from_cents = models.BigIntegerField(null=True, blank=True)
+    reduction_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-month", "-id"]
@@ -78,7 +85,13 @@ class CashbackClaim(models.Model):
 
 class AidInstrument(models.TextChoices):
     COMPUTE_CASHBACK = "compute_cashback", _("Compute cashback (80%)")
-    OTHER = "other", _("Other de minimis aid")
+    OTHER = "other", _("Other aid")
+
+
+class LegalBasis(models.TextChoices):
+    DE_MINIMIS = "de_minimis", _("De minimis (Regulation (EU) 2023/2831)")
+    BLOCK_EXEMPTION = "block_exemption", _("Block exemption (GBER)")
+    OTHER = "other", _("Other legal basis")
 
 
 class AidRecord(models.Model):
@@ -87,9 +100,15 @@ class AidRecord(models.Model):
     amount_cents = models.BigIntegerField()
     granted_on = models.DateField()
     instrument = models.CharField(max_length=20, choices=AidInstrument.choices)
-    source = models.CharField(max_length=300)
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices,
+                                   default=LegalBasis.DE_MINIMIS)
+    source = models.CharField(max_length=300)  # the granting authority and its reference
+    recipient = models.CharField(max_length=200, blank=True)  # "": the organisation itself
+    paid_on = models.DateField(null=True, blank=True)
     claim = models.OneToOneField(CashbackClaim, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="aid")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

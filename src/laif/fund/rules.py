@@ -5,9 +5,14 @@
 - Amount: ``rate`` (80%) of the eligible amount (the statement's full-price total less what
   credit notes took off it), rounded **down** to the cent (a reimbursement never exceeds the rate);
   then limited by what is left of the cap (configuration, per organisation and calendar year of
-  the statement months, net of the claims already made that year and not refused), then by what
-  is left under the de minimis ceiling (EUR 300,000 over any period of three years, Regulation
-  (EU) 2023/2831 Art. 3(2), counting aid received and claims not yet paid). Nothing left: refused.
+  the statement months, net of the claims already made that year and not refused). Nothing left:
+  refused.
+- De minimis (Regulation (EU) 2023/2831 Art. 3(2): EUR 300,000 per single undertaking over any
+  period of three years, counted from the dates the legal right to each aid was conferred): a
+  claim is never trimmed to what is left under the ceiling. The figures say how far the full
+  amount goes past it (``over_de_minimis_cents``), with the headroom; granting less is the
+  factory's decision at payment, recorded as a reduced grant (``reduced_grant``). Claims computed
+  before this rule may carry ``limited_by == "de_minimis"``.
 """
 
 from __future__ import annotations
@@ -32,9 +37,14 @@ class ClaimFigures:
     rate_percent: int
     gross_cents: int  # rate x eligible amount
     cap_left_cents: int
-    de_minimis_left_cents: int
+    de_minimis_left_cents: int  # the headroom under the ceiling, other aid counted
     amount_cents: int  # what is claimed
     limited_by: Limit
+
+    @property
+    def over_de_minimis_cents(self) -> int:
+        """How far the claimed amount goes past the de minimis headroom (0: it fits)."""
+        return max(0, self.amount_cents - self.de_minimis_left_cents)
 
 
 def is_eligible(rule: CashbackRule, *, sme_class: str, kind: str, month: date) -> bool:
@@ -53,8 +63,6 @@ def claim_figures(rule: CashbackRule, *, eligible_cents: int, cap_cents: int,
     amount, limit = gross, Limit.NONE
     if cap_left < amount:
         amount, limit = cap_left, Limit.CAP
-    if dm_left < amount:
-        amount, limit = dm_left, Limit.DE_MINIMIS
     return ClaimFigures(eligible_cents=eligible_cents, rate_percent=rule.rate_percent,
                         gross_cents=gross, cap_left_cents=cap_left,
                         de_minimis_left_cents=dm_left, amount_cents=amount, limited_by=limit)
@@ -67,3 +75,27 @@ def de_minimis_since(rule: CashbackRule, day: date) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+class GrantRefusal(StrEnum):
+    OVER_CEILING = "over_ceiling"  # the full amount does not fit and no reduced grant was decided
+    NOT_NEEDED = "not_needed"  # a reduction was asked though the full amount fits
+    REDUCED_TOO_HIGH = "reduced_too_high"  # the reduced amount still does not fit (or is > full)
+    NO_REASON = "no_reason"  # a reduced grant needs the decision's reason
+
+
+def reduced_grant(*, amount_cents: int, headroom_cents: int, reduced_to_cents: int | None,
+                  reason: str) -> tuple[int, GrantRefusal | None]:
+    """What may be granted of a claim under the de minimis ceiling: the full amount when it fits
+    the headroom; else only a reduced amount the factory decided, with its reason, that fits.
+    Returns (amount granted, None) or (0, why not)."""
+    headroom = max(0, headroom_cents)
+    if reduced_to_cents is None:
+        return (amount_cents, None) if amount_cents <= headroom else (0, GrantRefusal.OVER_CEILING)
+    if amount_cents <= headroom:
+        return 0, GrantRefusal.NOT_NEEDED
+    if not 0 < reduced_to_cents <= min(headroom, amount_cents):
+        return 0, GrantRefusal.REDUCED_TOO_HIGH
+    if not reason.strip():
+        return 0, GrantRefusal.NO_REASON
+    return reduced_to_cents, None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -26,7 +26,16 @@ class ClaimOut(Schema):
     rate_percent: int
     gross_cents: int
     amount_cents: int = Field(description="The reimbursement claimed")
-    limited_by: str = Field(description="'', 'cap' or 'de_minimis'")
+    limited_by: str = Field(description="'' or 'cap' ('de_minimis' on claims computed before "
+                                        "claims stopped being trimmed to the ceiling)")
+    de_minimis_left_cents: int = Field(
+        description="The headroom under the de minimis ceiling when the claim was computed")
+    over_de_minimis_cents: int = Field(
+        description="How far the claim went past that headroom: the full amount cannot be "
+                    "granted under de minimis; the factory grants a reduced amount or refuses")
+    reduced_from_cents: int | None = Field(
+        description="A reduced grant: the amount claimed before the factory's decision")
+    reduction_reason: str
     computed_at: datetime
     submitted_at: datetime | None
     paid_at: datetime | None
@@ -41,7 +50,41 @@ class ClaimOut(Schema):
 
 class PaidIn(Schema):
     payment_reference: Reference = ""
-    paid_on: date | None = Field(default=None, ge=date(2020, 1, 1), le=date(2100, 12, 31))
+    paid_on: date | None = Field(default=None, ge=date(2020, 1, 1), le=date(2100, 12, 31),
+                                 description="The payment's date (default today): between the "
+                                             "claim's submission and today")
+    reduced_to_cents: int | None = Field(
+        default=None, ge=1, le=10**15 - 1,
+        description="Only when the full amount does not fit under the de minimis ceiling: the "
+                    "reduced amount the factory decided to grant (at most the headroom)")
+    reduction_reason: Annotated[str, Field(max_length=1000), NoNul] = ""
+
+
+LegalBasisName = Literal["de_minimis", "block_exemption", "other"]
+
+
+class AidIn(Schema):
+    amount_cents: int = Field(ge=1, le=10**15 - 1)
+    granted_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                             description="The date the legal right to the aid was conferred "
+                                         "(not the payment date)")
+    legal_basis: LegalBasisName = "de_minimis"
+    source: Annotated[str, Field(min_length=1, max_length=300), NoNul] = Field(
+        description="The granting authority and its reference")
+    recipient: Annotated[str, Field(max_length=200), NoNul] = Field(
+        default="", description="A linked enterprise that received it ('' : the organisation)")
+
+
+class AidOut(Schema):
+    id: int
+    amount_cents: int
+    granted_on: date
+    paid_on: date | None
+    legal_basis: str
+    instrument: str
+    source: str
+    recipient: str
+    claim_id: int | None
 
 
 class RefuseIn(Schema):
@@ -56,3 +99,39 @@ class DeMinimisOut(Schema):
     pending_cents: int
     left_cents: int
     source: str
+
+
+class FundingCheckIn(Schema):
+    costs_eur: int = Field(ge=0, le=10**12, description="The project's eligible costs")
+    compute_eur: int = Field(default=0, ge=0, le=10**12,
+                             description="Of which compute on MeluXina-AI")
+    start_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                           description="When the work would start")
+    apply_on: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                  description="When the application would be made (today)")
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+
+
+class InstrumentCheckOut(Schema):
+    code: str
+    name: str
+    provider: str
+    outcome: str = Field(description="eligible, not_eligible or to_check")
+    amount_cents: int | None
+    to_confirm: bool = Field(description="Figures known only from the factory's announcement")
+    reasons: list[ReasonOut]
+    source: str
+
+
+class FundingCheckOut(Schema):
+    sme_class: str = Field(description="The verified SME status used ('' when none)")
+    sme_year: int | None
+    kind: str
+    de_minimis_headroom_cents: int
+    warnings: list[ReasonOut]
+    instruments: list[InstrumentCheckOut]
+    catalogue_retrieved: date

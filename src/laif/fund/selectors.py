@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -17,11 +18,13 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import NotFound
-from laif.accounts.selectors import audit_staff_read, sme_status_of
+from laif.accounts.selectors import audit_staff_read, organisation_of, sme_status_of
+from laif.accounts.sme_status import Reason
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
-from laif.fund import rules
-from laif.fund.models import AidRecord, CashbackClaim, ClaimState
+from laif.catalogue.funding import load_funding
+from laif.fund import eligibility, rules
+from laif.fund.models import AidRecord, CashbackClaim, ClaimState, LegalBasis
 
 if TYPE_CHECKING:
     from laif.billing.models import Statement
@@ -79,19 +82,28 @@ def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> Cashback
 @dataclass(frozen=True)
 class DeMinimisTotal:
     on: date
-    since: date
+    since: date  # the day before the three years that end ``on``
     ceiling_cents: int
-    received_cents: int  # aid records granted in the period
-    pending_cents: int  # cashback claims not yet paid nor refused (so the ceiling holds)
+    received_cents: int  # de minimis aid granted in the period (the single undertaking's)
+    pending_cents: int  # cashback claims not yet granted nor refused (so the ceiling holds)
     left_cents: int
     source: str
 
+    def headroom_for(self, claim: CashbackClaim) -> int:
+        """What is left under the ceiling for this pending claim: the others counted, not it."""
+        pending = claim.state in (ClaimState.COMPUTED, ClaimState.SUBMITTED)
+        return (self.ceiling_cents - self.received_cents - self.pending_cents
+                + (claim.amount_cents if pending else 0))
+
 
 def de_minimis_total(organisation_id: int, on: date) -> DeMinimisTotal:
+    """Only aid granted under de minimis counts, from the date the legal right to it was
+    conferred, over the rolling three years that end ``on``."""
     rule = cashback_rule()
     since = rules.de_minimis_since(rule, on)
-    received = AidRecord.objects.filter(organisation_id=organisation_id, granted_on__gt=since,
-                                        granted_on__lte=on).aggregate(t=Sum("amount_cents"))["t"]
+    received = AidRecord.objects.filter(
+        organisation_id=organisation_id, legal_basis=LegalBasis.DE_MINIMIS, granted_on__gt=since,
+        granted_on__lte=on).aggregate(t=Sum("amount_cents"))["t"]
     pending = CashbackClaim.objects.filter(organisation_id=organisation_id).exclude(
         state__in=(ClaimState.PAID, ClaimState.REFUSED)).aggregate(t=Sum("amount_cents"))["t"]
     ceiling = rule.de_minimis.ceiling_eur * 100
@@ -99,6 +111,14 @@ def de_minimis_total(organisation_id: int, on: date) -> DeMinimisTotal:
     return DeMinimisTotal(on=on, since=since, ceiling_cents=ceiling,
                           received_cents=int(received or 0), pending_cents=int(pending or 0),
                           left_cents=max(0, ceiling - used), source=rule.de_minimis.source)
+
+
+def aid_for(*, access: Access, actor: Actor | None, organisation_id: int,
+            limit: int = 500) -> list[AidRecord]:
+    """The aid recorded for the organisation, newest grant first (every legal basis)."""
+    _visible_org(access, actor, organisation_id, "aid")
+    return list(AidRecord.objects.filter(organisation_id=organisation_id)
+                .order_by("-granted_on", "-id")[:limit])
 
 
 def de_minimis_for(*, access: Access, actor: Actor | None, organisation_id: int,
@@ -160,3 +180,40 @@ def claim_preview(*, access: Access, actor: Actor | None, statement_id: int,
     statement = statement_selectors.statement_get(access=access, actor=actor,
                                                   statement_id=statement_id)
     return claim_preview_of(statement, on)
+
+
+def funding_check_visible(*, access: Access, organisation_id: int) -> None:
+    """The funding check's page before a plan is given: the organisation must be visible."""
+    _visible_org(access, None, organisation_id, "funding")
+
+
+@dataclass(frozen=True)
+class FundingCheck:
+    applicant: eligibility.Applicant
+    checks: list[eligibility.Check]
+    warnings: tuple[Reason, ...]
+    retrieved: date
+    announcement: str
+
+
+def funding_check(*, access: Access, actor: Actor | None, organisation_id: int,
+                  costs_eur: Decimal, compute_eur: Decimal, start_on: date,
+                  apply_on: date) -> FundingCheck:
+    """Each funding instrument for the organisation's planned project (``eligibility``), on its
+    verified SME status, kind and de minimis headroom."""
+    _visible_org(access, actor, organisation_id, "funding")
+    org = organisation_of(organisation_id)
+    if org is None:
+        raise NotFound(_("Organisation not found."))
+    declaration = sme_status_of(organisation_id, apply_on.year)
+    applicant = eligibility.Applicant(
+        sme_class=declaration.sme_class if declaration else "",
+        sme_year=declaration.year if declaration else None, kind=org.kind,
+        de_minimis_headroom_cents=de_minimis_total(organisation_id, apply_on).left_cents)
+    funding = load_funding()
+    checks, warnings = eligibility.check_all(
+        funding, applicant, eligibility.Plan(costs_eur=costs_eur, compute_eur=compute_eur,
+                                             start_on=start_on, apply_on=apply_on),
+        cashback_rate_percent=cashback_rule().rate_percent)
+    return FundingCheck(applicant=applicant, checks=checks, warnings=warnings,
+                        retrieved=funding.retrieved, announcement=funding.announcement)

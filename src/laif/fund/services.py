@@ -27,8 +27,14 @@ from laif.accounts.selectors import org_admins, organisation_for_update
 from laif.billing import selectors as statement_selectors
 from laif.billing.pricing import euros_text
 from laif.billing.selectors import can_bill
-from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState
-from laif.fund.selectors import cashback_rule, claim_preview_of, credited_since
+from laif.fund import rules
+from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState, LegalBasis
+from laif.fund.selectors import (
+    cashback_rule,
+    claim_preview_of,
+    credited_since,
+    de_minimis_total,
+)
 
 MAX_REFERENCE = 100
 MAX_REASON = 1000
@@ -76,6 +82,7 @@ def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
                          detail={"statement": statement.number, "amount_cents": f.amount_cents,
                                  "eligible_cents": f.eligible_cents,
                                  "limited_by": str(f.limited_by),
+                                 "over_de_minimis_cents": f.over_de_minimis_cents,
                                  "sme_class": preview.sme_class,
                                  "sme_declaration": preview.sme_declaration_id})
     except IntegrityError as exc:
@@ -139,34 +146,128 @@ def cashback_claim_recompute(*, access: Access, actor: Actor, claim_id: int,
     return fresh
 
 
+def _grant_refusal_text(why: rules.GrantRefusal, *, amount: int, headroom: int) -> str:
+    if why is rules.GrantRefusal.OVER_CEILING:
+        return _("The full amount, %(amount)s, cannot be granted under de minimis: the single "
+                 "undertaking's headroom under the ceiling is %(headroom)s. Grant a reduced "
+                 "amount (a decision recorded as such, with its reason) or refuse the claim.") % {
+            "amount": euros_text(amount), "headroom": euros_text(max(0, headroom))}
+    if why is rules.GrantRefusal.NOT_NEEDED:
+        return _("The full amount, %(amount)s, fits under the de minimis ceiling "
+                 "(headroom %(headroom)s): nothing to reduce.") % {
+            "amount": euros_text(amount), "headroom": euros_text(max(0, headroom))}
+    if why is rules.GrantRefusal.REDUCED_TOO_HIGH:
+        return _("A reduced grant is more than zero and at most the headroom under the de "
+                 "minimis ceiling, %(headroom)s.") % {"headroom": euros_text(max(0, headroom))}
+    return _("Say why the grant is reduced (the decision's reason).")
+
+
 def cashback_claim_mark_paid(*, access: Access, actor: Actor, claim_id: int,
                              payment_reference: str, paid_on: date | None = None,
+                             reduced_to_cents: int | None = None, reduction_reason: str = "",
                              now: datetime | None = None) -> CashbackClaim:
-    """Mark a submitted claim paid (factory operators): recorded as aid received."""
+    """Grant and mark paid a submitted claim (factory operators): recorded as de minimis aid
+    granted today. The ceiling is checked again under the organisation's lock; a claim whose
+    full amount no longer fits is granted only as a reduced amount the operator decides."""
     reference = payment_reference.strip()
     if len(reference) > MAX_REFERENCE or "\x00" in reference:
         raise DomainError(_("The payment reference is at most 100 characters."),
                           field="payment_reference")
+    reason = " ".join(reduction_reason.split())
+    if len(reason) > MAX_REASON or "\x00" in reason:
+        raise DomainError(_("The reason is at most 1000 characters."), field="reduction_reason")
     now = now or timezone.now()
+    today = timezone.localdate(now)
     with transaction.atomic():
+        found = CashbackClaim.objects.filter(pk=claim_id).values_list("organisation_id",
+                                                                        flat=True).first()
+        if found is not None:
+            organisation_for_update(found)  # serialises the organisation's grants
         claim = _claim_for_update(access, claim_id)
         if not can_bill(access):
             raise PermissionDenied(_("Only factory operators mark claims paid."))
         if claim.state != ClaimState.SUBMITTED:
             raise Conflict(_("Only a submitted claim can be paid; this one is %(state)s.")
                            % {"state": claim.get_state_display()})
+        submitted = timezone.localdate(claim.submitted_at) if claim.submitted_at else today
+        if paid_on is not None and not submitted <= paid_on <= today:
+            raise DomainError(_("The payment date is between the claim's submission "
+                                "(%(first)s) and today (%(today)s).")
+                              % {"first": submitted.isoformat(), "today": today.isoformat()},
+                              field="paid_on")
+        headroom = de_minimis_total(claim.organisation_id, today).headroom_for(claim)
+        granted, why = rules.reduced_grant(amount_cents=claim.amount_cents,
+                                           headroom_cents=headroom,
+                                           reduced_to_cents=reduced_to_cents, reason=reason)
+        if why is not None:
+            raise Conflict(_grant_refusal_text(why, amount=claim.amount_cents,
+                                               headroom=headroom),
+                           field="reduced_to_cents")
+        fields = ["state", "paid_at", "paid_by", "payment_reference"]
+        if granted != claim.amount_cents:
+            claim.reduced_from_cents, claim.amount_cents = claim.amount_cents, granted
+            claim.reduction_reason = reason
+            fields += ["reduced_from_cents", "amount_cents", "reduction_reason"]
         claim.state, claim.paid_at, claim.paid_by_id = ClaimState.PAID, now, actor.user_id
         claim.payment_reference = reference
-        claim.save(update_fields=["state", "paid_at", "paid_by", "payment_reference"])
+        claim.save(update_fields=fields)
         AidRecord.objects.create(
             organisation_id=claim.organisation_id, amount_cents=claim.amount_cents,
-            granted_on=paid_on or timezone.localdate(now),
-            instrument=AidInstrument.COMPUTE_CASHBACK, claim=claim,
+            granted_on=today, paid_on=paid_on or today, legal_basis=LegalBasis.DE_MINIMIS,
+            instrument=AidInstrument.COMPUTE_CASHBACK, claim=claim, recorded_by_id=actor.user_id,
             source=f"cashback claim {claim.pk}, statement {claim.statement_id}"[:300])
+        if claim.reduced_from_cents is not None:
+            audit_record(actor=actor, action="cashback.reduced",
+                         target=f"cashback_claim:{claim.pk}",
+                         organisation_id=claim.organisation_id,
+                         detail={"from_cents": claim.reduced_from_cents,
+                                 "to_cents": claim.amount_cents, "headroom_cents": headroom,
+                                 "reason": reason})
         audit_record(actor=actor, action="cashback.paid", target=f"cashback_claim:{claim.pk}",
                      organisation_id=claim.organisation_id,
                      detail={"amount_cents": claim.amount_cents, "reference": reference})
     return claim
+
+
+def aid_declare(*, access: Access, actor: Actor, organisation_id: int, amount_cents: int,
+                granted_on: date, legal_basis: str, source: str, recipient: str = "",
+                today: date | None = None) -> AidRecord:
+    """Record aid received elsewhere (the organisation's admins, or factory operators): its
+    legal basis and the date the legal right to it was conferred; de minimis aid of a linked
+    enterprise counts for the single undertaking (``recipient`` names it)."""
+    today = today or timezone.localdate()
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    if not (access.is_org_admin(organisation_id) or can_bill(access)):
+        raise PermissionDenied(_("Only the organisation's admins and factory operators record "
+                                 "aid."))
+    if not 0 < amount_cents < 10**15:
+        raise DomainError(_("The amount is more than zero."), field="amount_cents")
+    if legal_basis not in LegalBasis.values:
+        raise DomainError(_("Unknown legal basis."), field="legal_basis")
+    earliest = date(today.year - 10, 1, 1)
+    if not earliest <= granted_on <= today:
+        raise DomainError(_("The grant date is between %(first)s and today (%(today)s).")
+                          % {"first": earliest.isoformat(), "today": today.isoformat()},
+                          field="granted_on")
+    source, recipient = " ".join(source.split()), " ".join(recipient.split())
+    if not source or len(source) > 300 or "\x00" in source:
+        raise DomainError(_("Name the granting authority and its reference (at most 300 "
+                            "characters)."), field="source")
+    if len(recipient) > 200 or "\x00" in recipient:
+        raise DomainError(_("The recipient is at most 200 characters."), field="recipient")
+    with transaction.atomic():
+        if organisation_for_update(organisation_id) is None:
+            raise NotFound(_("Organisation not found."))
+        aid = AidRecord.objects.create(
+            organisation_id=organisation_id, amount_cents=amount_cents, granted_on=granted_on,
+            legal_basis=legal_basis, instrument=AidInstrument.OTHER, source=source,
+            recipient=recipient, recorded_by_id=actor.user_id)
+        audit_record(actor=actor, action="aid.declared", target=f"aid:{aid.pk}",
+                     organisation_id=organisation_id,
+                     detail={"amount_cents": amount_cents, "granted_on": granted_on.isoformat(),
+                             "legal_basis": legal_basis, "recipient": recipient})
+    return aid
 
 
 def _clean_reason(reason: str) -> str:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("statements/<int:statement_id>/cashback/claim/", views.claim_compute,
          name="cashback_claim_compute"),
     path("organisations/<int:org_id>/cashback/", views.claims, name="cashback_claims"),
+    path("organisations/<int:org_id>/aid/", views.aid_declare, name="aid_declare"),
+    path("organisations/<int:org_id>/funding/", views.funding_check, name="funding_check"),
     path("cashback/claims/<int:claim_id>/submit/", views.claim_submit,
          name="cashback_claim_submit"),
     path("cashback/claims/<int:claim_id>/recompute/", views.claim_recompute,

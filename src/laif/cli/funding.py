@@ -1,0 +1,50 @@
+"""``laif funding check``: which funding instruments fit a planned project (through the REST
+API; nothing is recorded)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from laif.cli import session
+from laif.cli.client import ApiError
+from laif.cli.statements import OrgOption, euros, org_id_of
+
+funding_app = typer.Typer(help="Funding instruments for a planned project (check).",
+                          no_args_is_help=True)
+
+
+@funding_app.command("check")
+def funding_check(costs: Annotated[int, typer.Option("--costs", min=0, max=10**12,
+                                                     help="Eligible project costs (EUR)")],
+                  start: Annotated[str, typer.Option("--start", help="Work starts (YYYY-MM-DD)")],
+                  compute: Annotated[int, typer.Option("--compute", min=0, max=10**12,
+                                                       help="Of which compute (EUR)")] = 0,
+                  org: OrgOption = None) -> None:
+    """Each instrument: eligible, not eligible or to check, the amount and why."""
+    try:
+        start_on = date.fromisoformat(start)
+    except ValueError as exc:
+        raise typer.BadParameter("--start is a date, YYYY-MM-DD") from exc
+    client = session.client()
+    try:
+        out = client.post(f"/organisations/{org_id_of(client, org)}/funding-check",
+                          json={"costs_eur": costs, "compute_eur": compute,
+                                "start_on": start_on.isoformat()})
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    for warning in out["warnings"]:
+        session.console.print(f"[bold yellow]Warning:[/] {escape(warning['text'])}")
+    table = Table(title=f"Funding check (SME status: {out['sme_class'] or 'not verified'})")
+    for column in ("Instrument", "Result", "Amount", "Why"):
+        table.add_column(column)
+    for i in out["instruments"]:
+        result = i["outcome"].replace("_", " ") + (" (to confirm)" if i["to_confirm"] else "")
+        amount = "—" if i["amount_cents"] is None else euros(i["amount_cents"])
+        table.add_row(escape(i["name"]), result, amount,
+                      escape(" ".join(r["text"] for r in i["reasons"])))
+    session.console.print(table)

@@ -1,0 +1,67 @@
+"""The reasons of a funding check (``eligibility``) in words, in the active language, amounts
+formatted by locale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from laif.accounts.choices import OrganisationKind, SmeClassChoice
+from laif.accounts.sme_status import Reason
+from laif.catalogue.funding import Instrument
+
+
+def _euros(value: str) -> str:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    return "EUR " + number_format(number, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def _label(choices: type[SmeClassChoice] | type[OrganisationKind], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+_TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
+    "by_kind": lambda p: _("Open to this kind of organisation: %(kind)s.") % {
+        "kind": _label(OrganisationKind, p["kind"])},
+    "by_class": lambda p: _("Open to this SME class: %(klass)s (verified, accounting year "
+                            "%(year)s).") % {"klass": _label(SmeClassChoice, p["klass"]),
+                                             "year": p["year"]},
+    "sme_unverified": lambda p: _("For SMEs: the organisation's SME status is not verified yet "
+                                  "(SME status page)."),
+    "not_for": lambda p: _("Not open to this organisation (SME status: %(klass)s; kind: "
+                           "%(kind)s).") % {"klass": _label(SmeClassChoice, p["klass"]),
+                                            "kind": _label(OrganisationKind, p["kind"])},
+    "not_open": lambda p: _("Not open before %(on)s.") % {"on": p["on"]},
+    "share": lambda p: (_("%(rate)s%% of the eligible costs of %(costs)s, at most %(cap)s: "
+                          "capped.") if p["capped"] == "1" else
+                        _("%(rate)s%% of the eligible costs of %(costs)s (at most %(cap)s).")) % {
+        "rate": p["rate"], "costs": _euros(p["costs"]), "cap": _euros(p["cap"])},
+    "cashback": lambda p: _("%(rate)s%% of the compute budget of %(compute)s.") % {
+        "rate": p["rate"], "compute": _euros(p["compute"])},
+    "over_de_minimis": lambda p: _("More than the de minimis headroom of %(headroom)s: the full "
+                                   "amount cannot be granted under de minimis.") % {
+        "headroom": _euros(str(Decimal(p["headroom"]) / 100))},
+    "as_announced": lambda p: _("Figures from the factory's announcement only: to confirm with "
+                                "the provider."),
+    "starts_before_application": lambda p: _(
+        "The work would start on %(start)s, before the application (%(apply)s): most schemes "
+        "fund only work started after the application. Apply first.") % {
+        "start": p["start"], "apply": p["apply"]},
+}
+
+
+def reason_text(reason: Reason, instrument: Instrument | None = None,
+                language: str = "en") -> str:
+    if reason.code == "condition" and instrument is not None and instrument.condition:
+        return instrument.condition.in_language(language)
+    render = _TEXTS.get(reason.code)
+    return render(dict(reason.params)) if render is not None else reason.code
