@@ -388,10 +388,17 @@ def test_two_grants_at_once_never_pass_the_ceiling() -> None:
     world = make_world()
     first = _submitted(world)
     second = _submitted(world, month=date(2026, 8, 1))
-    # room for one of the two claims (EUR 17.60 each), not for both
+    # EUR 20.00 left under the ceiling; each claim (EUR 17.60) would fit alone, but a pending
+    # claim reserves its amount: each sees the other's, so neither fits in full
     _aid(world, 300_000 * 100 - 2000, date(2026, 9, 1))
     claims = [first, second]
     results = in_threads(2, lambda i: _pay(world, claims[i]), expected=(Conflict,))
-    assert sorted(type(r).__name__ for r in results) == ["CashbackClaim", "Conflict"]
-    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).received_cents \
-        == 300_000 * 100 - 2000 + 1760
+    assert [type(r).__name__ for r in results] == ["Conflict", "Conflict"]
+    total = selectors.de_minimis_total(world.org.pk, timezone.localdate())
+    assert total.received_cents == 300_000 * 100 - 2000
+    # the first granted reduced (EUR 2.40) frees the rest of its reservation: the second then
+    # fits in full, and the two reach the ceiling exactly
+    _pay(world, first, reduced_to_cents=240, reduction_reason="board decision 1")
+    assert _pay(world, second).amount_cents == 1760
+    total = selectors.de_minimis_total(world.org.pk, timezone.localdate())
+    assert (total.received_cents, total.left_cents) == (total.ceiling_cents, 0)
