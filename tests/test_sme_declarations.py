@@ -333,3 +333,20 @@ def test_two_declarations_of_one_year_at_once_leave_one() -> None:
     world = make_world()
     in_threads(2, lambda i: declare(world, LAST - 1, 20 + i))
     assert SmeDeclaration.objects.filter(organisation=world.org, year=LAST - 1).count() == 1
+
+
+def test_operators_have_a_queue_across_organisations(world: World,
+                                                     client_for: ClientFor) -> None:
+    org, admin = sign_up("Initech")
+    declare(world, LAST, 4, org=org, admin=admin)
+    declare(world, LAST - 1, 30)
+    operator = client_for(world.operator)
+    page = html(operator.get("/staff/sme/"))
+    assert page.index("Acme Vision") > 0
+    assert page.index("Initech") > 0
+    assert 'href="/staff/sme/"' in page  # in the operator's menu
+    assert f"/organisations/{org.pk}/sme/#declaration-" in page
+    for person in (world.reviewer, world.org_admin, world.member):
+        assert client_for(person).get("/staff/sme/").status_code == 403
+    verify(world, SmeDeclaration.objects.get(organisation=org, year=LAST))
+    assert "Initech" not in html(operator.get("/staff/sme/"))

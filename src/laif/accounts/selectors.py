@@ -79,6 +79,15 @@ def sme_declarations(*, access: Access, organisation_id: int,
             .order_by("-year", "-id"))
 
 
+def sme_declarations_to_verify(*, access: Access) -> QuerySet[SmeDeclaration]:
+    """Every organisation's declarations waiting for verification, oldest first (operators)."""
+    if StaffRoleName.OPERATOR not in access.staff_roles:
+        raise PermissionDenied(_("Only factory operators verify SME declarations."))
+    return (SmeDeclaration.objects.filter(state=SmeDeclarationState.SUBMITTED)
+            .select_related("organisation", "declared_by").prefetch_related("stakes")
+            .order_by("declared_at", "id"))
+
+
 def sme_status_of(organisation_id: int, year: int) -> SmeDeclaration | None:
     """The verified declaration a decision of ``year`` rests on: the latest verified accounting
     year up to ``year`` (its ``sme_class`` is the status after the two-year rule); None when the

@@ -48,4 +48,5 @@ urlpatterns = [
     path("staff/audit/", views.audit_log, name="audit"),
     path("staff/audit/verify/", views.audit_verify, name="audit_verify"),
     path("staff/identities/", views.identities, name="identities"),
+    path("staff/sme/", sme.sme_queue, name="sme_queue"),
 ]

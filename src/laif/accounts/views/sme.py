@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts import forms, selectors, services, sme_status
 from laif.accounts.choices import SmeClassChoice, StaffRoleName
@@ -127,3 +127,11 @@ def sme_declaration_review(request: HttpRequest, org_id: int,
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("sme_declarations", org_id=org_id)
+
+
+@page
+@require_GET
+def sme_queue(request: HttpRequest) -> HttpResponse:
+    """The operators' queue: declarations of every organisation waiting for verification."""
+    waiting = list(selectors.sme_declarations_to_verify(access=access_of(request)))
+    return render(request, "accounts/sme_queue.html", {"waiting": waiting})
