@@ -4,42 +4,31 @@ formatted by locale."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from laif.accounts.choices import OrganisationKind, SmeClassChoice
+from laif.accounts.choices import OrganisationKind
 from laif.accounts.sme_status import Reason
+from laif.accounts.sme_text import choice_label, number_text, sme_label
 from laif.catalogue.funding import Instrument
 
 
 def _euros(value: str) -> str:
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return value
-    return "EUR " + number_format(number, decimal_pos=0, use_l10n=True, force_grouping=True)
-
-
-def _label(choices: type[SmeClassChoice] | type[OrganisationKind], value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
+    return "EUR " + number_text(value, 0)
 
 
 _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "by_kind": lambda p: _("Open to this kind of organisation: %(kind)s.") % {
-        "kind": _label(OrganisationKind, p["kind"])},
+        "kind": choice_label(OrganisationKind, p["kind"])},
     "by_class": lambda p: _("Open to this SME class: %(klass)s (verified, accounting year "
-                            "%(year)s).") % {"klass": _label(SmeClassChoice, p["klass"]),
+                            "%(year)s).") % {"klass": sme_label(p["klass"]),
                                              "year": p["year"]},
     "sme_unverified": lambda p: _("For SMEs: the organisation's SME status is not verified yet "
                                   "(SME status page)."),
     "not_for": lambda p: _("Not open to this organisation (SME status: %(klass)s; kind: "
-                           "%(kind)s).") % {"klass": _label(SmeClassChoice, p["klass"]),
-                                            "kind": _label(OrganisationKind, p["kind"])},
+                           "%(kind)s).") % {"klass": sme_label(p["klass"]),
+                                            "kind": choice_label(OrganisationKind, p["kind"])},
     "not_open": lambda p: _("Not open before %(on)s.") % {"on": p["on"]},
     "share": lambda p: (_("%(rate)s%% of the eligible costs of %(costs)s, at most %(cap)s: "
                           "capped.") if p["capped"] == "1" else

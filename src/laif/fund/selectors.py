@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
-from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import audit_staff_read, organisation_of, sme_status_of
 from laif.accounts.sme_status import Reason
+from laif.accounts.sme_text import sme_label
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.catalogue.funding import load_funding
@@ -164,7 +164,7 @@ def claim_preview_of(statement: Statement, on: date) -> ClaimPreview:
             reason = _("The cashback is for SMEs (EU definition) and start-ups; this "
                        "organisation's verified status (accounting year %(year)s) is "
                        "%(klass)s.") % {"year": declaration.year,
-                                        "klass": SmeClassChoice(klass).label}
+                                        "klass": sme_label(klass)}
         return ClaimPreview(False, reason, None, existing, rule.source, klass, declaration_id)
     credited = statement_selectors.credited_cents(statement)
     figures = rules.claim_figures(

@@ -14,9 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
+from laif.accounts.sme_text import sme_label
 from laif.accounts.views import page
 from laif.billing.selectors import can_bill, organisation_of
 from laif.fund import forms, selectors, services
@@ -175,5 +175,4 @@ def funding_check(request: HttpRequest, org_id: int) -> HttpResponse:
     return render(request, "fund/funding_check.html", {
         "org": organisation_of(org_id), "form": form, "result": result, "rows": rows,
         "warnings": [] if result is None else [reason_text(w) for w in result.warnings],
-        "sme_label": (SmeClassChoice(result.applicant.sme_class).label
-                      if result is not None and result.applicant.sme_class else "")})
+        "sme_label": sme_label(result.applicant.sme_class) if result is not None else ""})

@@ -17,7 +17,6 @@ from laif.accounts import sme_status
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.choices import (
-    SmeClassChoice,
     SmeDeclarationState,
     SmeHolderKind,
     SmeStakeDirection,
@@ -27,6 +26,7 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.models import Organisation, SmeDeclaration, SmeStake
 from laif.accounts.notices import notify, site_link
 from laif.accounts.selectors import org_admins, staff_with_role
+from laif.accounts.sme_text import sme_label
 
 YEAR_MIN = 1990
 MAX_STAKES = 50
@@ -241,7 +241,7 @@ def sme_declaration_verify(*, access: Access, actor: Actor, declaration_id: int,
         year, klass = declaration.year, declaration.sme_class
         notify(org_admins(declaration.organisation_id), kind="sme.verified",
                text=lambda: _("Your SME declaration for %(year)s is verified: %(klass)s.")
-               % {"year": year, "klass": SmeClassChoice(klass).label},
+               % {"year": year, "klass": sme_label(klass)},
                link=_link(declaration.organisation_id))
     return declaration
 

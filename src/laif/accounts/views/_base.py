@@ -17,7 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from laif.accounts.choices import SmeClassChoice
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from laif.accounts.models import User
 from laif.accounts.requestinfo import current_user
@@ -84,6 +83,3 @@ def safe_next(request: HttpRequest, default: str) -> str:
         return target
     return reverse(default)
 
-
-def sme_label(value: str) -> str:
-    return str(dict(SmeClassChoice.choices).get(value, value))

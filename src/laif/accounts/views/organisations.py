@@ -17,12 +17,12 @@ from laif.accounts import forms, selectors, services
 from laif.accounts.choices import OrgRole
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
+from laif.accounts.sme_text import sme_label
 from laif.accounts.views._base import (
     MODEL_BACKEND,
     domain_pages,
     is_htmx,
     page,
-    sme_label,
 )
 from laif.accounts.views.projects import project_cards
 

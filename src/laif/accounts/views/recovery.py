@@ -24,7 +24,8 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import User
 from laif.accounts.requestinfo import actor_of, client_ip
-from laif.accounts.views._base import page, request_user, sme_label
+from laif.accounts.sme_text import sme_label
+from laif.accounts.views._base import page, request_user
 
 # --------------------------------------------------------------------------- password change
 

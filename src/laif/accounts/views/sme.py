@@ -14,18 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts import forms, selectors, services, sme_status
-from laif.accounts.choices import SmeClassChoice, StaffRoleName
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.models import SmeDeclaration
 from laif.accounts.requestinfo import access_of, actor_of
-from laif.accounts.sme_text import reason_text
+from laif.accounts.sme_text import reason_text, sme_label
 from laif.accounts.views._base import page
 
 
 def _rows(declarations: list[SmeDeclaration]) -> list[dict[str, Any]]:
     return [{"d": d, "reasons": [reason_text(r) for r in d.reasons],
-             "class_label": SmeClassChoice(d.sme_class).label if d.sme_class else "",
-             "year_class_label": SmeClassChoice(d.year_class).label if d.year_class else "",
+             "class_label": sme_label(d.sme_class),
+             "year_class_label": sme_label(d.year_class),
              # one note field per declaration, each with its own id for its label
              "review_form": forms.SmeReviewForm(auto_id=f"review-{d.pk}-%s")}
             for d in declarations]
@@ -91,7 +91,7 @@ def sme_declarations(request: HttpRequest, org_id: int) -> HttpResponse:
         "org": org, "is_admin": is_admin, "form": form, "formset": formset,
         "rows": _rows(declarations),
         "status": status,
-        "status_label": SmeClassChoice(status.sme_class).label if status else "",
+        "status_label": sme_label(status.sme_class) if status else "",
         "status_reasons": [reason_text(r) for r in status.reasons] if status else [],
         "can_review": StaffRoleName.OPERATOR in access.staff_roles,
         "source": sme_status.SOURCE,
@@ -113,7 +113,7 @@ def sme_declaration_review(request: HttpRequest, org_id: int,
                 note=note)
             messages.success(request, _("Declaration for %(year)s verified: %(klass)s.")
                              % {"year": declaration.year,
-                                "klass": SmeClassChoice(declaration.sme_class).label})
+                                "klass": sme_label(declaration.sme_class)})
         elif decision == "reject":
             declaration = services.sme_declaration_reject(
                 access=access, actor=actor_of(request), declaration_id=declaration_id,
