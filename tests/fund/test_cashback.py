@@ -202,6 +202,12 @@ def test_only_de_minimis_aid_counts_and_for_three_years_from_its_grant(world: Wo
 def test_the_ceiling_is_checked_again_at_payment(world: World) -> None:
     claim = _submitted(world)  # fits when computed and submitted
     _aid(world, 300_000 * 100 - 1000, date(2026, 9, 1))  # declared afterwards
+    # the API and the claims page say the same today: EUR 10.00 of headroom, EUR 7.60 over
+    listed = client_as(world.org_admin).get(
+        f"/api/organisations/{world.org.pk}/cashback-claims").json()
+    assert listed[0]["over_de_minimis_cents"] == 760
+    page = client_as(world.org_admin).get(f"/organisations/{world.org.pk}/cashback/")
+    assert "the headroom is EUR 10.00" in page.content.decode()
     with pytest.raises(Conflict, match="cannot be granted under de minimis"):
         _pay(world, claim)
     assert CashbackClaim.objects.get(pk=claim.pk).state == ClaimState.SUBMITTED

@@ -16,20 +16,22 @@ from laif.config.apitypes import Id
 from laif.fund import schemas as s
 from laif.fund import selectors, services
 from laif.fund.eligibility_text import reason_text
-from laif.fund.models import AidRecord, CashbackClaim, ClaimState
+from laif.fund.models import AidRecord, CashbackClaim
 
 router = Router(tags=["cashback"])
 
 
-def _claim(c: CashbackClaim, credited_since: int | None = None) -> s.ClaimOut:
+def _claim(c: CashbackClaim, credited_since: int | None = None,
+           total: selectors.DeMinimisTotal | None = None) -> s.ClaimOut:
+    """A claim; ``total``: its organisation's de minimis total today, when already read."""
+    total = total or selectors.de_minimis_total(c.organisation_id, timezone.localdate())
     return s.ClaimOut(
         id=c.pk, organisation_id=c.organisation_id, statement_id=c.statement_id, month=c.month,
         state=c.state, statement_total_cents=c.statement_total_cents,
         credited_cents=c.credited_cents, eligible_cents=c.eligible_cents,
         rate_percent=c.rate_percent, gross_cents=c.gross_cents, amount_cents=c.amount_cents,
         limited_by=c.limited_by, de_minimis_left_cents=c.de_minimis_left_cents,
-        over_de_minimis_cents=max(0, c.amount_cents - c.de_minimis_left_cents)
-        if c.state in (ClaimState.COMPUTED, ClaimState.SUBMITTED) else 0,
+        over_de_minimis_cents=total.over_for(c),
         reduced_from_cents=c.reduced_from_cents, reduction_reason=c.reduction_reason,
         computed_at=c.computed_at, submitted_at=c.submitted_at,
         paid_at=c.paid_at, payment_reference=c.payment_reference, refused_at=c.refused_at,
@@ -41,8 +43,10 @@ def _claim(c: CashbackClaim, credited_since: int | None = None) -> s.ClaimOut:
 @router.get("/organisations/{org_id}/cashback-claims", response=list[s.ClaimOut],
             summary="Cashback claims of an organisation (reimbursements, not discounts)")
 def claim_list(request: HttpRequest, org_id: Id) -> list[s.ClaimOut]:
-    return [_claim(c, credited) for c, credited in selectors.claims_with_credits(
-        access=access_of(request), actor=actor_of(request), organisation_id=org_id)]
+    found = selectors.claims_with_credits(access=access_of(request), actor=actor_of(request),
+                                          organisation_id=org_id)
+    total = selectors.de_minimis_total(org_id, timezone.localdate())
+    return [_claim(c, credited, total) for c, credited in found]
 
 
 @router.post("/statements/{statement_id}/cashback-claim", response={201: s.ClaimOut},

@@ -31,8 +31,10 @@ class ClaimOut(Schema):
     de_minimis_left_cents: int = Field(
         description="The headroom under the de minimis ceiling when the claim was computed")
     over_de_minimis_cents: int = Field(
-        description="How far the claim went past that headroom: the full amount cannot be "
-                    "granted under de minimis; the factory grants a reduced amount or refuses")
+        description="How far the claim, while pending, goes past today's de minimis headroom "
+                    "(the other pending claims and the aid recorded counted): that much cannot "
+                    "be granted under de minimis; the factory grants a reduced amount or "
+                    "refuses")
     reduced_from_cents: int | None = Field(
         description="A reduced grant: the amount claimed before the factory's decision")
     reduction_reason: str

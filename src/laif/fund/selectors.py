@@ -95,6 +95,13 @@ class DeMinimisTotal:
         return (self.ceiling_cents - self.received_cents - self.pending_cents
                 + (claim.amount_cents if pending else 0))
 
+    def over_for(self, claim: CashbackClaim) -> int:
+        """How far a pending claim goes past its headroom: what cannot be granted under de
+        minimis (0 when it fits, or when the claim is paid or refused)."""
+        if claim.state not in (ClaimState.COMPUTED, ClaimState.SUBMITTED):
+            return 0
+        return max(0, claim.amount_cents - self.headroom_for(claim))
+
 
 def de_minimis_total(organisation_id: int, on: date) -> DeMinimisTotal:
     """Only aid granted under de minimis counts, from the date the legal right to it was
@@ -167,11 +174,11 @@ def claim_preview_of(statement: Statement, on: date) -> ClaimPreview:
                                         "klass": sme_label(klass)}
         return ClaimPreview(False, reason, None, existing, rule.source, klass, declaration_id)
     credited = statement_selectors.credited_cents(statement)
+    total = de_minimis_total(org.pk, on)
     figures = rules.claim_figures(
         rule, eligible_cents=max(0, statement.total_cents - credited), cap_cents=cap_cents(),
         claimed_in_window_cents=claimed_in_year(org.pk, statement.month.year),
-        aid_in_period_cents=de_minimis_total(org.pk, on).received_cents
-        + de_minimis_total(org.pk, on).pending_cents)
+        aid_in_period_cents=total.received_cents + total.pending_cents)
     return ClaimPreview(True, "", figures, existing, rule.source, klass, declaration_id)
 
 

@@ -64,7 +64,8 @@ def _claims_page(request: HttpRequest, org_id: int, aid_form: forms.AidForm,
     found = selectors.claims_with_credits(access=access, actor=actor, organisation_id=org_id)
     total = selectors.de_minimis_for(access=access, actor=None, organisation_id=org_id,
                                      on=timezone.localdate())
-    rows = [(claim, credited, max(0, total.headroom_for(claim))) for claim, credited in found]
+    rows = [(claim, credited, max(0, total.headroom_for(claim)), total.over_for(claim))
+            for claim, credited in found]
     return render(request, "fund/claims.html", {
         "org": organisation_of(org_id), "claims": rows, "de_minimis": total,
         "aid": selectors.aid_for(access=access, actor=None, organisation_id=org_id),
