@@ -7,7 +7,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections
+import pytest
+from django.db import connection, connections
+
+# a race test needs row locks and two real connections: PostgreSQL (SQLite serialises writers)
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
+                                    reason="row locks need PostgreSQL (DATABASE_URL)")
 
 
 def in_threads(count: int, work: Callable[[int], Any],

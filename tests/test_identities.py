@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.test import override_settings
 
@@ -24,7 +24,7 @@ from laif.accounts.errors import DomainError
 from laif.accounts.models import AuditEntry, ClusterIdentity, ProjectMembership, UidCounter, User
 from laif.accounts.posix import USERNAME_RE
 from tests.cli_support import run_cli
-from tests.concurrency import in_threads
+from tests.concurrency import in_threads, needs_postgres
 from tests.factories import World, add_member, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -195,10 +195,6 @@ def test_counter_moved_forward_by_an_operator_is_honoured(world: World) -> None:
 # ------------------------------------------------------------------ concurrency (PostgreSQL)
 
 
-
-
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)")
 
 
 @pytest.mark.postgres

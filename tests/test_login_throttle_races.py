@@ -5,17 +5,15 @@ only."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.test import Client, override_settings
 
-from tests.concurrency import in_threads
+from tests.concurrency import in_threads, needs_postgres
 from tests.factories import PASSWORD, make_world
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (DATABASE_URL)"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -21,7 +20,7 @@ from laif.accounts.models import AuditEntry, Notice, SmeDeclaration, User
 from laif.accounts.sme_status import Direction, HolderKind, Relation
 from tests.api_support import client_as, token_for
 from tests.cli_support import run_cli
-from tests.concurrency import in_threads
+from tests.concurrency import in_threads, needs_postgres
 from tests.factories import World, make_world, sign_up, sme_verified, staff
 from tests.views_support import ClientFor, html
 
@@ -305,10 +304,6 @@ def test_the_stored_choices_are_the_engines_values() -> None:
 
 
 # ------------------------------------------------------------------------------------ races
-
-needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
-                                    reason="row locks need PostgreSQL (DATABASE_URL)")
-
 
 @pytest.mark.postgres
 @needs_postgres

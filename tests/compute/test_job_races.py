@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from laif.accounts.errors import Conflict
@@ -15,12 +14,12 @@ from laif.cluster.selectors import use_scheduler
 from laif.jobs.models import Job
 from tests.compute.jobs_support import grant, submit_job
 from tests.compute.test_races import in_threads
+from tests.concurrency import needs_postgres
 from tests.factories import make_world
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (DATABASE_URL)"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_verify
@@ -22,12 +21,12 @@ from laif.allocations.awards import Award
 from laif.allocations.models import Allocation
 from tests.compute.support import pool_of, review, set_capacity, submit
 from tests.concurrency import in_threads as run_in_threads
+from tests.concurrency import needs_postgres
 from tests.factories import make_world
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (DATABASE_URL)"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

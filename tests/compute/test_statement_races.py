@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from laif.accounts.access import access_for
@@ -22,12 +21,12 @@ from laif.fund import services as fund
 from laif.fund.models import CashbackClaim
 from tests.compute.billing_support import NOW, entry, issue
 from tests.concurrency import in_threads as run_in_threads
+from tests.concurrency import needs_postgres
 from tests.factories import make_world
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks need PostgreSQL (DATABASE_URL)"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
