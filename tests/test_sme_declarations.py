@@ -70,7 +70,8 @@ def test_a_partner_makes_a_small_enterprise_medium_with_the_reasons(world: World
     assert verified.total_staff_awu == Decimal(54)
     assert [r["code"] for r in verified.reasons] == ["partner", "figures", "first_year"]
     assert verified.stakes.get().relation == "partner"
-    assert Notice.objects.filter(recipient=world.org_admin, kind="sme.verified").exists()
+    told = Notice.objects.filter(recipient=world.org_admin, kind="sme.verified").latest("id")
+    assert told.link == f"/organisations/{world.org.pk}/sme/"
     assert {"sme.declared", "sme.verified"} <= set(
         AuditEntry.objects.filter(organisation_id_ref=world.org.pk).values_list("action", flat=True))
 

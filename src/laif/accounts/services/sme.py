@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from laif.accounts.choices import (
 )
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.models import Organisation, SmeDeclaration, SmeStake
-from laif.accounts.notices import notify, site_link
+from laif.accounts.notices import notify
 from laif.accounts.selectors import org_admins, staff_with_role
 from laif.accounts.sme_text import sme_label
 
@@ -120,7 +120,8 @@ def sme_declaration_clean(data: SmeDeclarationData, today: date) -> SmeDeclarati
 
 
 def _link(org_id: int) -> str:
-    return site_link("sme_declarations", org_id=org_id).removeprefix(settings.LAIF_SITE_URL)
+    """The notices' link: the organisation's SME status page (a path: notices are in-app)."""
+    return reverse("sme_declarations", kwargs={"org_id": org_id})
 
 
 def sme_declaration_submit(*, access: Access, actor: Actor, organisation_id: int,
