@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from tests.assess.assess_matrix import ASSESS_MATRIX
 from tests.compute.billing_matrix import BILLING_MATRIX
 from tests.compute.usage_matrix import USAGE_MATRIX
+from tests.entry.entry_matrix import ENTRY_MATRIX
 
 # ------------------------------------------------------------------------------------ the table
 # (method, path as in the OpenAPI schema) -> {role: expected status}
@@ -247,4 +249,6 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     },
     **BILLING_MATRIX,
     **USAGE_MATRIX,
+    **ENTRY_MATRIX,
+    **ASSESS_MATRIX,
 }

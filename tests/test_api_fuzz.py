@@ -28,8 +28,12 @@ from schemathesis.checks import not_a_server_error
 from laif.accounts import services
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
+from laif.assess import services as assess
 from laif.config.wsgi import application
+from laif.entry import services as entry
+from laif.entry.triage import Need
 from tests.api_support import ssh_public_key
+from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
 from tests.compute.support import submit
 from tests.factories import make_world
@@ -70,11 +74,18 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                             organisation_id=w.org.pk,
                                             email="pending@example.lu", role="member")
     billing = billing_ids(w)
+    intake = entry.intake_submit(
+        user=admin, need=Need(goal="explore", sector="other", data=frozenset({"none"}),
+                              budget="unknown", timeline="exploring"),
+        contact=entry.Contact(name="Admin", email="", organisation="", language="en"),
+        description="What can AI do for us?").intake
+    assess.assessment_submit(access=access_for(admin), actor=Actor.of(admin),
+                             organisation_id=w.org.pk, answers=every_answer())
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
-                  "request_id": request.pk, **billing},
+                  "request_id": request.pk, "intake_id": intake.pk, **billing},
     )
 
 

@@ -44,6 +44,7 @@ from laif.accounts.models import (
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
 from tests.api_support import client_as, ssh_public_key
+from tests.assess.assess_matrix import ASSESS_BODIES
 from tests.compute.billing_matrix import (
     BILLING_BODIES,
     billing_path_ids,
@@ -51,6 +52,7 @@ from tests.compute.billing_matrix import (
 )
 from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_path_ids
 from tests.compute.usage_matrix import USAGE_BODIES
+from tests.entry.entry_matrix import ENTRY_BODIES, build_entry, entry_path_ids
 from tests.factories import PASSWORD, World, add_member, make_world
 from tests.tenancy_table import MATRIX
 
@@ -106,6 +108,7 @@ def _build() -> MatrixWorld:
                                          balance_sheet_eur=Decimal(2_000_000)))
     build_compute(w)
     build_billing(w)
+    build_entry(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -132,6 +135,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     }
     values.update(compute_path_ids(path))
     values.update(billing_path_ids(path))
+    values.update(entry_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -177,6 +181,8 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **COMPUTE_BODIES,
     **BILLING_BODIES,
     **USAGE_BODIES,
+    **ENTRY_BODIES,
+    **ASSESS_BODIES,
 }
 
 

@@ -11,12 +11,15 @@ import pytest
 from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
+from laif.accounts.demo import OPERATOR
 from laif.accounts.models import Project, SmeDeclaration, User
 from laif.allocations.models import Allocation
+from laif.assess.models import Assessment
 from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
 from laif.compute.demo import CLUSTER, demo_sacct_json
+from laif.entry import selectors as entry_selectors
 from laif.fund import services as fund_services
 from laif.fund.models import AidRecord
 from laif.usage import sacct
@@ -116,3 +119,9 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     assert [d.state for d in acme.sme_declarations.all()] == ["verified", "verified"]
     assert AidRecord.objects.filter(organisation=acme, legal_basis="de_minimis").count() == 1
     assert SmeDeclaration.objects.filter(state="submitted").count() == 1
+    # three requests in the staff inbox, one past its target, once however often it is loaded
+    inbox = entry_selectors.inbox(access=access_for(User.objects.get(email=OPERATOR)))
+    assert len(inbox) == 3
+    assert sum(entry_selectors.overdue(i) for i in inbox) == 1
+    # two maturity checks half a year apart: the page shows the progress
+    assert [a.level for a in Assessment.objects.filter(organisation=acme)] == [2, 3]

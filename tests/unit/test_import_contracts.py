@@ -33,8 +33,8 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, fund | ops, billing, compute, jobs, usage, "
-          "allocations | cluster, accounts, catalogue)")
+LAYERS = ("Layers of the apps (wiring, CLI, assess | entry | fund | ops, billing, compute, jobs, "
+          "usage, allocations | cluster, accounts, catalogue)")
 
 
 @pytest.mark.parametrize(

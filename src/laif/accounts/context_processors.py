@@ -27,6 +27,8 @@ def nav_section(url_name: str | None) -> str:
         return "organisation"
     if name.startswith("audit"):
         return "audit"
+    if name.startswith("entry_") and name != "entry_inbox":
+        return "entry_list"
     return name
 
 

@@ -96,6 +96,23 @@ def mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
     transaction.on_commit(send)
 
 
+def mail_address_on_commit(address: str, language: str, subject: Callable[[], str],
+                           body: Callable[[], str]) -> None:
+    """One message to an address that belongs to no account (someone who wrote to the factory
+    without logging in), composed in ``language`` now and sent after the commit; a mail server
+    that is down is logged, as for ``mail_on_commit``."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        message = (subject(), body(), settings.DEFAULT_FROM_EMAIL, [address])
+
+    def send() -> None:
+        try:
+            send_mass_mail((message,), fail_silently=False)
+        except Exception:  # the action is committed; a failed notice must not undo or hide it
+            logger.exception("could not send a notice e-mail to an address without account")
+
+    transaction.on_commit(send)
+
+
 def site_link(name: str, **kwargs: int) -> str:
     """The absolute address of a page (``LAIF_SITE_URL`` + its path), for e-mails."""
     return settings.LAIF_SITE_URL + reverse(name, kwargs=kwargs)

@@ -9,6 +9,16 @@ from typing import Any
 from laif.catalogue import CatalogueError
 
 
+class InLanguage:
+    """Texts kept in English and French (``en``, ``fr``): the one for a page's language."""
+
+    en: str
+    fr: str
+
+    def in_language(self, language: str) -> str:
+        return self.fr if language.startswith("fr") else self.en
+
+
 def text_field(item: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
     value = item.get(name, None if required else "")
     if not isinstance(value, str) or (required and not value.strip()):

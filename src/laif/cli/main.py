@@ -20,6 +20,8 @@ from rich.table import Table
 from laif.cli import session
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
 from laif.cli.funding import funding_app
+from laif.cli.maturity import maturity_app
+from laif.cli.requests import requests_app
 from laif.cli.sme import sme_app
 from laif.cli.statements import cashback_app, statements_app
 from laif.cli.usage import usage_app
@@ -37,6 +39,8 @@ app.add_typer(usage_app, name="usage")
 app.add_typer(statements_app, name="statements")
 app.add_typer(cashback_app, name="cashback")
 app.add_typer(sme_app, name="sme")
+app.add_typer(requests_app, name="requests")
+app.add_typer(maturity_app, name="maturity")
 app.add_typer(funding_app, name="funding")
 console = session.console
 err = session.err
@@ -291,12 +295,16 @@ def demo() -> None:
     and last month's statement (idempotent)."""
     _django()
     from laif.accounts.demo import demo_load
+    from laif.assess.demo import assess_demo_load
     from laif.billing.demo import billing_demo_load
+    from laif.entry.demo import entry_demo_load
     from laif.fund.demo import fund_demo_load
 
     logins = demo_load()
     billing = billing_demo_load()
     fund_demo_load()
+    entry_demo_load()
+    assess_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")

@@ -103,6 +103,16 @@ def _project_for_request(request: HttpRequest, project_id: int) -> Project:
     return project
 
 
+PREFILL = {"title": 200, "justification": 5000, "expected_outputs": 5000, "data_sensitivity": 20}
+
+
+def _prefill(request: HttpRequest) -> dict[str, str]:
+    """The form's fields filled in from the address (a request to the factory links here with
+    what its requester told): text only, cut to each field's length, validated on submission."""
+    return {name: request.GET[name].replace("\x00", "")[:limit]
+            for name, limit in PREFILL.items() if request.GET.get(name)}
+
+
 @page
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -110,7 +120,8 @@ def request_new(request: HttpRequest, project_id: int) -> HttpResponse:
     names = {"current": _("current period"), "next": _("next period")}
     periods = [(key, f"{_period_label(bounds)} ({names[key]})")
                for key, bounds in services.period_choices()]
-    form = forms.SubmitForm(request.POST or None, periods=periods)
+    form = forms.SubmitForm(request.POST or None, periods=periods,
+                            initial=_prefill(request) if request.method == "GET" else None)
     if request.method == "POST" and form.is_valid():
         try:
             req = services.allocation_request_submit(

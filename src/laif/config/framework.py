@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "laif.compute",
     "laif.billing",
     "laif.fund",
+    "laif.entry",
+    "laif.assess",
     "laif.ops",
 ]
 

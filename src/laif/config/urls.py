@@ -5,9 +5,11 @@ from django.urls import include, path
 
 from laif.accounts import urls as accounts_urls
 from laif.accounts import views
+from laif.assess import urls as assess_urls
 from laif.billing import urls as statement_urls
 from laif.compute import urls as compute_urls
 from laif.config.api import api
+from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
 from laif.ops import urls as ops_urls
 
@@ -21,6 +23,8 @@ urlpatterns = [
     path("", include(compute_urls)),
     path("", include(statement_urls)),
     path("", include(fund_urls)),
+    path("", include(entry_urls)),
+    path("", include(assess_urls)),
 ]
 
 # The Django admin: everywhere, to staff only (laif.ops.middleware.StaffOnlyMiddleware), or off.
