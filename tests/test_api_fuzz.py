@@ -81,11 +81,14 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         description="What can AI do for us?").intake
     assess.assessment_submit(access=access_for(admin), actor=Actor.of(admin),
                              organisation_id=w.org.pk, answers=every_answer())
+    plan = assess.roadmap_draft(access=access_for(admin), actor=Actor.of(admin),
+                                organisation_id=w.org.pk)
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
-                  "request_id": request.pk, "intake_id": intake.pk, **billing},
+                  "request_id": request.pk, "intake_id": intake.pk,
+                  "use_case_id": plan.use_cases.get().pk, **billing},
     )
 
 

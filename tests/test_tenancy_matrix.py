@@ -44,7 +44,7 @@ from laif.accounts.models import (
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import use_scheduler
 from tests.api_support import client_as, ssh_public_key
-from tests.assess.assess_matrix import ASSESS_BODIES
+from tests.assess.assess_matrix import ASSESS_BODIES, assess_path_ids, build_assess
 from tests.compute.billing_matrix import (
     BILLING_BODIES,
     billing_path_ids,
@@ -109,6 +109,7 @@ def _build() -> MatrixWorld:
     build_compute(w)
     build_billing(w)
     build_entry(w)
+    build_assess(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -136,6 +137,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(compute_path_ids(path))
     values.update(billing_path_ids(path))
     values.update(entry_path_ids(path))
+    values.update(assess_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -14,7 +14,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.demo import OPERATOR
 from laif.accounts.models import Project, SmeDeclaration, User
 from laif.allocations.models import Allocation
-from laif.assess.models import Assessment
+from laif.assess.models import Assessment, UseCase
 from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
@@ -125,3 +125,4 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     assert sum(entry_selectors.overdue(i) for i in inbox) == 1
     # two maturity checks half a year apart: the page shows the progress
     assert [a.level for a in Assessment.objects.filter(organisation=acme)] == [2, 3]
+    assert [u.roi_percent for u in UseCase.objects.filter(roadmap__organisation=acme)] == [15]

@@ -25,7 +25,7 @@ def test_classify_routes_without_storing_in_the_language_asked(
     out = response.json()
     assert [m["rule"] for m in out["matches"]] == [
         "use-case-roadmap", "compute-gpu", "sensitive-sandbox", "health-sandbox", "soon-priority"]
-    assert out["next_steps"] == ["maturity_check", "gpu_request", "contact"]
+    assert out["next_steps"] == ["roadmap", "gpu_request", "contact"]
     assert out["response_working_days"] == 1
     assert "bac à sable" in out["matches"][2]["because"]
     assert Intake.objects.count() == 0

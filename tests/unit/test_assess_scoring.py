@@ -63,6 +63,7 @@ def _one_question(*points: int) -> Any:
     raw["dimensions"] = [{"key": "only", "en": "Only", "fr": "Seule", "questions": [
         {"key": "q", "en": "Q?", "fr": "Q ?", "options": [
             {"key": f"p{p}", "points": p, "en": str(p), "fr": str(p)} for p in points]}]}]
+    raw["prerequisites"] = []  # they name the real dimensions
     return parse_questionnaire(raw)
 
 
@@ -107,6 +108,8 @@ def test_wrong_answers_are_refused_naming_the_question(given: dict[str, Any],
      "between 0 and 4"),
     (lambda r: r["dimensions"][6]["questions"][0].update(options="nope"), "unknown option set"),
     (lambda r: r["dimensions"][1]["questions"][0].update(key="strategy_plan"), "unique"),
+    (lambda r: r["prerequisites"][0].update(dimension="luck"), "unknown dimension"),
+    (lambda r: r["prerequisites"][0].update(service="astrology"), "unknown service"),
 ])
 def test_a_wrong_questionnaire_is_refused(change: Any, message: str) -> None:
     raw: dict[str, Any] = json.loads((CATALOGUE_DIR / "assess.json").read_text())

@@ -61,7 +61,7 @@ def test_each_match_states_its_service_pillar_and_reason_in_both_languages() -> 
                                                                       "gpu_request")
     assert "personal or health data" in sandbox.because("en")
     assert "données personnelles ou de santé" in sandbox.because("fr")
-    assert t.next_steps(found) == ("maturity_check", "gpu_request")
+    assert t.next_steps(found) == ("roadmap", "gpu_request")
 
 
 @pytest.mark.parametrize(("bad", "field"), [

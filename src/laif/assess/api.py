@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from ninja import Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.assess import schemas as s
 from laif.assess import selectors, services
-from laif.assess.models import Assessment
+from laif.assess.models import Assessment, UseCase
+from laif.assess.roadmap_views import roadmap_pdf_bytes
+from laif.billing.pdf import attachment
 from laif.catalogue.assess import load_questionnaire
 from laif.config.apitypes import Id
 
@@ -69,3 +72,78 @@ def benchmark(request: HttpRequest, org_id: Id) -> s.BenchmarkOut:
                                    actor=actor_of(request))
     return s.BenchmarkOut(sector=view.sector, shown=view.values is not None, others=view.others,
                           published_at=view.published_at, values=view.values or {})
+
+
+# ------------------------------------------------------------------------------- roadmap
+
+
+def _roadmap(request: HttpRequest, org_id: int) -> s.RoadmapOut:
+    view = selectors.roadmap_of(access=access_of(request), organisation_id=org_id)
+    language = get_language() or "en"
+    plan = view.roadmap
+    return s.RoadmapOut(
+        organisation_id=org_id, exists=plan is not None,
+        assessment_id=plan.assessment_id if plan else None,
+        updated_at=plan.updated_at if plan else None,
+        prerequisites_from_check=[n.prerequisite.in_language(language) for n in view.needs],
+        use_cases=[_use_case(u) for u in view.use_cases])
+
+
+def _use_case(u: UseCase) -> s.UseCaseOut:
+    return s.UseCaseOut(id=u.pk, position=u.position, title=u.title, objective=u.objective,
+                        kpi=u.kpi, roi_percent=u.roi_percent, horizon_months=u.horizon_months,
+                        prerequisites=u.prerequisites, services=list(u.services),
+                        funding=list(u.funding), gpu_hours=u.gpu_hours)
+
+
+def _data(data: s.UseCaseIn) -> services.UseCaseData:
+    return services.UseCaseData(
+        title=data.title, objective=data.objective, kpi=data.kpi,
+        horizon_months=data.horizon_months, roi_percent=data.roi_percent,
+        prerequisites=data.prerequisites, services=tuple(data.services),
+        funding=tuple(data.funding), gpu_hours=data.gpu_hours)
+
+
+@router.get("/organisations/{org_id}/roadmap", response=s.RoadmapOut,
+            summary="The organisation's AI roadmap (members and client-facing staff)")
+def roadmap_get(request: HttpRequest, org_id: Id) -> s.RoadmapOut:
+    return _roadmap(request, org_id)
+
+
+@router.post("/organisations/{org_id}/roadmap", response={201: s.RoadmapOut},
+             summary="Draft the roadmap from the latest maturity check (its admins, once)")
+def roadmap_draft(request: HttpRequest, org_id: Id) -> Status[Any]:
+    services.roadmap_draft(access=access_of(request), actor=actor_of(request),
+                           organisation_id=org_id, language=get_language() or "en")
+    return Status(201, _roadmap(request, org_id))
+
+
+@router.post("/organisations/{org_id}/roadmap/use-cases", response={201: s.UseCaseOut},
+             summary="Add a use case (drafts the roadmap around it when there is none)")
+def use_case_add(request: HttpRequest, org_id: Id, data: s.UseCaseIn) -> Status[Any]:
+    found = services.use_case_save(access=access_of(request), actor=actor_of(request),
+                                   organisation_id=org_id, use_case_id=None, data=_data(data))
+    return Status(201, _use_case(found))
+
+
+@router.put("/organisations/{org_id}/roadmap/use-cases/{use_case_id}", response=s.UseCaseOut,
+            summary="Change a use case")
+def use_case_change(request: HttpRequest, org_id: Id, use_case_id: Id,
+                    data: s.UseCaseIn) -> s.UseCaseOut:
+    return _use_case(services.use_case_save(access=access_of(request), actor=actor_of(request),
+                                            organisation_id=org_id, use_case_id=use_case_id,
+                                            data=_data(data)))
+
+
+@router.delete("/organisations/{org_id}/roadmap/use-cases/{use_case_id}",
+               response={204: None}, summary="Remove a use case")
+def use_case_remove(request: HttpRequest, org_id: Id, use_case_id: Id) -> Status[Any]:
+    services.use_case_delete(access=access_of(request), actor=actor_of(request),
+                             organisation_id=org_id, use_case_id=use_case_id)
+    return Status(204, None)
+
+
+@router.get("/organisations/{org_id}/roadmap/pdf",
+            summary="The roadmap as a PDF (application/pdf)")
+def roadmap_pdf(request: HttpRequest, org_id: Id) -> HttpResponse:
+    return attachment(roadmap_pdf_bytes(request, org_id), f"roadmap-{org_id}")

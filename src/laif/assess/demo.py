@@ -1,5 +1,6 @@
 """Demo data of the AI maturity check: the demo company took the check twice, half a year apart,
-so its page shows the progress (idempotent; refused in production, as every demo loader)."""
+so its page shows the progress, and has a roadmap with one use case (idempotent; refused in
+production, as every demo loader)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,10 @@ def assess_demo_load() -> None:
         access=access_for(admin), actor=Actor.of(admin), organisation_id=org_id,
         answers=_answers(2, compute="hpc", data_access="platform",
                          adoption_operations="production", ai_act="assessed"))
+    services.use_case_save(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=org_id, use_case_id=None,
+        data=services.UseCaseData(
+            title="Computer vision for quality control on line 3",
+            objective="Catch scratches and dents before parts leave the plant.",
+            kpi="Parts rejected at the customer (2% today)", roi_percent=15, horizon_months=12,
+            gpu_hours=800))

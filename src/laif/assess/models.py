@@ -65,3 +65,44 @@ class SectorLock(models.Model):
 
     def __str__(self) -> str:
         return self.sector
+
+
+class Roadmap(models.Model):
+    """An organisation's roadmap of AI use cases (one per organisation, edited by its admins),
+    drafted from its latest maturity check."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.PROTECT,
+                                        related_name="roadmap")
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    def __str__(self) -> str:
+        return f"roadmap of organisation {self.organisation_id}"
+
+
+class UseCase(models.Model):
+    """One use case of a roadmap: what it achieves (objective), how it is measured (KPI), the
+    return expected and when, what must come first, the factory's services and the funding to
+    use, and the GPU-hours it will need."""
+
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="use_cases")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    objective = models.TextField(max_length=2000)
+    kpi = models.CharField(max_length=300)
+    roi_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    horizon_months = models.PositiveSmallIntegerField()
+    prerequisites = models.TextField(max_length=4000, blank=True)
+    services = models.JSONField(default=list)
+    funding = models.JSONField(default=list)
+    gpu_hours = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -13,7 +13,8 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import organisation_get
 from laif.assess import benchmark, scoring
-from laif.assess.models import Assessment, SectorBenchmark
+from laif.assess import roadmap as roadmap_rules
+from laif.assess.models import Assessment, Roadmap, SectorBenchmark, UseCase
 from laif.catalogue.assess import load_questionnaire
 
 
@@ -61,3 +62,22 @@ def benchmark_for(*, access: Access, organisation_id: int,
     if not benchmark.visible_to(contributors, organisation_id):
         return BenchmarkView(organisation.sector, None, others, last.published_at)
     return BenchmarkView(organisation.sector, dict(last.values), others, last.published_at)
+
+
+@dataclass(frozen=True)
+class RoadmapView:
+    roadmap: Roadmap | None
+    use_cases: list[UseCase]
+    needs: tuple[roadmap_rules.Need, ...]  # from the latest check
+
+
+def roadmap_of(*, access: Access, organisation_id: int) -> RoadmapView:
+    """The organisation's roadmap with its use cases, and the prerequisites its latest check
+    calls for (members and client-facing staff)."""
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    plan = Roadmap.objects.filter(organisation_id=organisation_id).first()
+    latest = (Assessment.objects.filter(organisation_id=organisation_id)
+              .order_by("-taken_at", "-pk").first())
+    needs = roadmap_rules.prerequisites(latest.scores, load_questionnaire()) if latest else ()
+    return RoadmapView(plan, list(plan.use_cases.all()) if plan else [], needs)

@@ -34,7 +34,8 @@ def local_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[
         return {"string": fh.read(), "filename": found}
 
 
-def _pdf(html: str) -> bytes:
+def html_pdf(html: str) -> bytes:
+    """A PDF of an HTML document (A4, the system fonts, the platform's static files only)."""
     from weasyprint import HTML  # imported on use: heavy
 
     pdf = HTML(string=html, base_url="/", url_fetcher=local_fetcher).write_pdf()
@@ -44,7 +45,7 @@ def _pdf(html: str) -> bytes:
 
 def statement_pdf(statement: Statement) -> bytes:
     lines = list(statement_lines(statement))
-    return _pdf(render_to_string("billing/statement_pdf.html", {
+    return html_pdf(render_to_string("billing/statement_pdf.html", {
         "statement": statement, "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],
         "credit_notes": list(statement.credit_notes.all()),
@@ -52,7 +53,7 @@ def statement_pdf(statement: Statement) -> bytes:
 
 
 def credit_note_pdf(note: CreditNote) -> bytes:
-    return _pdf(render_to_string("billing/credit_note_pdf.html", {
+    return html_pdf(render_to_string("billing/credit_note_pdf.html", {
         "note": note, "statement": note.statement,
         "lines": list(note.lines.select_related("line"))}))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
+from laif.catalogue.entry import load_triage
 from laif.catalogue.fields import (
     InLanguage,
     date_field,
@@ -74,12 +75,25 @@ class Level(InLanguage):
 
 
 @dataclass(frozen=True)
+class Prerequisite(InLanguage):
+    """What a roadmap asks first when a dimension scores below ``below``, and the factory
+    service (``catalogue/entry.json``) that helps."""
+
+    dimension: str
+    below: int
+    service: str
+    en: str
+    fr: str
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     version: int
     effective_date: date
     source: str
     levels: tuple[Level, ...]
     dimensions: tuple[Dimension, ...]
+    prerequisites: tuple[Prerequisite, ...] = ()
 
     def questions(self) -> dict[str, Question]:
         return {q.key: q for d in self.dimensions for q in d.questions}
@@ -146,6 +160,23 @@ def _levels(value: Any, where: str) -> tuple[Level, ...]:
     return tuple(levels)
 
 
+def _prerequisites(value: Any, where: str, dimensions: set[str]) -> tuple[Prerequisite, ...]:
+    services = set(load_triage().services)
+    found = []
+    for raw in json_list(value, where) if value else []:
+        item = json_object(raw, where)
+        dimension = text_field(item, "dimension", where)
+        at = f"{where} {dimension}"
+        if dimension not in dimensions:
+            raise CatalogueError(f"{at}: unknown dimension")
+        service = text_field(item, "service", at)
+        if service not in services:
+            raise CatalogueError(f"{at}: unknown service {service!r} (catalogue/entry.json)")
+        found.append(Prerequisite(dimension, int_field(item, "below", at, 1, 100), service,
+                                  text_field(item, "en", at), text_field(item, "fr", at)))
+    return tuple(found)
+
+
 def parse_questionnaire(data: Any, where: str = "assess.json") -> Questionnaire:
     root = json_object(data, where)
     raw_sets = json_object(root.get("option_sets", {}), f"{where}: option_sets")
@@ -167,7 +198,9 @@ def parse_questionnaire(data: Any, where: str = "assess.json") -> Questionnaire:
                          effective_date=date_field(root, "effective_date", where),
                          source=text_field(root, "source", where),
                          levels=_levels(root.get("levels"), f"{where}: levels"),
-                         dimensions=tuple(dimensions))
+                         dimensions=tuple(dimensions),
+                         prerequisites=_prerequisites(root.get("prerequisites"),
+                                                      f"{where}: prerequisites", set(keys)))
 
 
 @cache

@@ -29,7 +29,8 @@ from laif.catalogue.fields import (
 )
 
 QUESTIONS = ("goal", "sector", "data", "budget", "timeline")
-NEXT_STEPS = ("maturity_check", "course", "expert", "funding_check", "gpu_request", "contact")
+NEXT_STEPS = ("maturity_check", "roadmap", "course", "expert", "funding_check", "gpu_request",
+              "contact")
 MAX_WORKING_DAYS = 30
 
 

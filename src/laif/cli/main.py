@@ -22,6 +22,7 @@ from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStor
 from laif.cli.funding import funding_app
 from laif.cli.maturity import maturity_app
 from laif.cli.requests import requests_app
+from laif.cli.roadmap import roadmap_app
 from laif.cli.sme import sme_app
 from laif.cli.statements import cashback_app, statements_app
 from laif.cli.usage import usage_app
@@ -41,6 +42,7 @@ app.add_typer(cashback_app, name="cashback")
 app.add_typer(sme_app, name="sme")
 app.add_typer(requests_app, name="requests")
 app.add_typer(maturity_app, name="maturity")
+app.add_typer(roadmap_app, name="roadmap")
 app.add_typer(funding_app, name="funding")
 console = session.console
 err = session.err

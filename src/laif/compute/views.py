@@ -103,12 +103,14 @@ def _project_for_request(request: HttpRequest, project_id: int) -> Project:
     return project
 
 
-PREFILL = {"title": 200, "justification": 5000, "expected_outputs": 5000, "data_sensitivity": 20}
+PREFILL = {"title": 200, "justification": 5000, "expected_outputs": 5000, "data_sensitivity": 20,
+           "requested_gpu_hours": 10}
 
 
 def _prefill(request: HttpRequest) -> dict[str, str]:
-    """The form's fields filled in from the address (a request to the factory links here with
-    what its requester told): text only, cut to each field's length, validated on submission."""
+    """The form's fields filled in from the address (a request to the factory or a use case of
+    a roadmap links here with what it holds): text only, cut to each field's length, validated
+    on submission."""
     return {name: request.GET[name].replace("\x00", "")[:limit]
             for name, limit in PREFILL.items() if request.GET.get(name)}
 

@@ -76,12 +76,13 @@ def gpu_request_query(intake: Intake) -> str:
 
 
 def _admin_step(access: Access, user: User | None, key: str, title: str, text: str,
-                url_name: str, action: str) -> Step:
+                url_name: str, action: str, query: str = "") -> Step:
     """A step an organisation's admin takes on a page of that organisation: the link for an
     admin, the sign-up for someone without an account, who does it for anyone else."""
     admin = access.admin_org_ids
     if admin:
-        return Step(key, title, text, reverse(url_name, kwargs={"org_id": admin[0]}), action)
+        return Step(key, title, text, reverse(url_name, kwargs={"org_id": admin[0]}) + query,
+                    action)
     if user is None:
         return Step(key, title, _("Register your organisation first. %(text)s") % {"text": text},
                     reverse("signup"), _("Create an account"))
@@ -104,6 +105,14 @@ def next_steps(request: HttpRequest, intake: Intake) -> list[Step]:
                 access, user, key, _("Check the funding open to you"),
                 _("Each instrument as eligible, not eligible or to check, with the amount and "
                   "the reasons."), "funding_check", _("Run the funding check")))
+        elif key == "roadmap":
+            steps.append(_admin_step(
+                access, user, key, _("A roadmap for this use case"),
+                _("Its objective, indicator, expected return and horizon, what comes first, and "
+                  "the factory's services and funding for each step."), "use_case_new",
+                _("Start the roadmap"), "?" + urlencode({
+                    "title": load_triage().label("goal", intake.goal, _language())[:200],
+                    "objective": intake.description[:2000]})))
         elif key == "gpu_request":
             projects = [p for p in account_selectors.projects_for(access)
                         if access.can_manage_project(p.pk, p.organisation_id)] if user else []
