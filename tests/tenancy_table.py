@@ -7,6 +7,7 @@ from tests.assess.assess_matrix import ASSESS_MATRIX
 from tests.compute.billing_matrix import BILLING_MATRIX
 from tests.compute.usage_matrix import USAGE_MATRIX
 from tests.entry.entry_matrix import ENTRY_MATRIX
+from tests.fund.applications_matrix import APPLICATIONS_MATRIX
 
 # ------------------------------------------------------------------------------------ the table
 # (method, path as in the OpenAPI schema) -> {role: expected status}
@@ -251,4 +252,5 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **USAGE_MATRIX,
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
+    **APPLICATIONS_MATRIX,
 }

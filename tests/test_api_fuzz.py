@@ -32,6 +32,7 @@ from laif.assess import services as assess
 from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
+from laif.fund import applications as funding
 from tests.api_support import ssh_public_key
 from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
@@ -81,6 +82,9 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         description="What can AI do for us?").intake
     assess.assessment_submit(access=access_for(admin), actor=Actor.of(admin),
                              organisation_id=w.org.pk, answers=every_answer())
+    application = funding.application_create(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=w.org.pk,
+        instrument="fit4ai", title="Vision", amount_cents=10_000)
     plan = assess.roadmap_draft(access=access_for(admin), actor=Actor.of(admin),
                                 organisation_id=w.org.pk)
     return FuzzTarget(
@@ -88,7 +92,8 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
                   "request_id": request.pk, "intake_id": intake.pk,
-                  "use_case_id": plan.use_cases.get().pk, **billing},
+                  "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
+                  **billing},
     )
 
 

@@ -54,6 +54,11 @@ from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_
 from tests.compute.usage_matrix import USAGE_BODIES
 from tests.entry.entry_matrix import ENTRY_BODIES, build_entry, entry_path_ids
 from tests.factories import PASSWORD, World, add_member, make_world
+from tests.fund.applications_matrix import (
+    APPLICATIONS_BODIES,
+    applications_path_ids,
+    build_applications,
+)
 from tests.tenancy_table import MATRIX
 
 ROLES = (
@@ -110,6 +115,7 @@ def _build() -> MatrixWorld:
     build_billing(w)
     build_entry(w)
     build_assess(w)
+    build_applications(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -125,7 +131,7 @@ def mworld(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
 
 
 def _url(path: str, mw: MatrixWorld) -> str:
-    values = {
+    values: dict[str, int | str] = {
         "org_id": mw.w.org.pk,
         "project_id": mw.w.project.pk,
         "user_id": mw.teammate.pk,
@@ -138,6 +144,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(billing_path_ids(path))
     values.update(entry_path_ids(path))
     values.update(assess_path_ids(path))
+    values.update(applications_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -185,6 +192,7 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **USAGE_BODIES,
     **ENTRY_BODIES,
     **ASSESS_BODIES,
+    **APPLICATIONS_BODIES,
 }
 
 

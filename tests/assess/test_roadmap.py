@@ -55,7 +55,6 @@ def test_a_draft_starts_from_the_check_and_the_use_case_is_made_concrete(world: 
     assert "Computer vision for quality control on line 3" in page
     assert "15% return expected in 12 months" in page
     assert "Fit 4 AI" in page
-    assert "(to confirm)" in page
     assert "What your maturity check asks first" in page
     # the GPU request of the use case, filled in
     link = page.split('class="btn btn-small btn-primary gpu-link" href="')[1].split('"')[0]

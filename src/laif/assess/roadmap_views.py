@@ -37,7 +37,7 @@ class Card:
     use_case: UseCase
     prerequisites: list[str]
     services: list[str]
-    funding: list[tuple[str, bool]]  # name, to confirm
+    funding: list[str]
     gpu_link: str
 
 
@@ -63,8 +63,7 @@ def cards(request: HttpRequest, use_cases: list[UseCase], organisation_id: int) 
     return [Card(
         u, [line.lstrip("- ").strip() for line in u.prerequisites.splitlines() if line.strip()],
         [services_[k].in_language(language) for k in u.services if k in services_],
-        [(instruments[c].name.in_language(language), instruments[c].status != "verified")
-         for c in u.funding if c in instruments],
+        [instruments[c].name.in_language(language) for c in u.funding if c in instruments],
         gpu_link(request, u, organisation_id)) for u in use_cases]
 
 

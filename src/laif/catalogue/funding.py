@@ -107,6 +107,12 @@ def _instrument(value: Any, where: str) -> Instrument:
         source=text_field(item, "source", where))
 
 
+def parse_instrument(value: Any, where: str = "instrument") -> Instrument:
+    """One instrument in the file's format (a version published by staff is checked the same
+    way)."""
+    return _instrument(value, where)
+
+
 def parse_funding(data: Any, where: str = "funding.json") -> Funding:
     root = json_object(data, where)
     instruments = tuple(_instrument(v, f"{where}: instrument")

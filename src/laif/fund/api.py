@@ -4,19 +4,20 @@ paid or refuse) and the de minimis total of an organisation."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Router, Status
+from ninja import Path, Router, Status
 
 from laif.accounts.requestinfo import access_of, actor_of
+from laif.catalogue.funding import Instrument, parse_instrument
 from laif.config.apitypes import Id
+from laif.fund import applications, instruments, selectors, services
 from laif.fund import schemas as s
-from laif.fund import selectors, services
 from laif.fund.eligibility_text import reason_text
-from laif.fund.models import AidRecord, CashbackClaim
+from laif.fund.models import AidRecord, CashbackClaim, FundingApplication
 
 router = Router(tags=["cashback"])
 
@@ -157,3 +158,90 @@ def funding_check(request: HttpRequest, org_id: Id, data: s.FundingCheckIn) -> s
         costs_eur=Decimal(data.costs_eur), compute_eur=Decimal(data.compute_eur),
         start_on=data.start_on, apply_on=data.apply_on or timezone.localdate())
     return funding_out(result, get_language() or "en")
+
+
+# ----------------------------------------------------------------------- applications
+
+
+def _application(a: FundingApplication) -> s.ApplicationOut:
+    return s.ApplicationOut(
+        id=a.pk, organisation_id=a.organisation_id, instrument=a.instrument, title=a.title,
+        amount_cents=a.amount_cents, state=a.state, created_at=a.created_at,
+        submitted_at=a.submitted_at, decided_at=a.decided_at, granted_cents=a.granted_cents,
+        decision_note=a.decision_note, aid_id=a.aid_id)
+
+
+@router.get("/organisations/{org_id}/funding-applications", response=list[s.ApplicationOut],
+            summary="An organisation's funding applications")
+def application_list(request: HttpRequest, org_id: Id) -> list[s.ApplicationOut]:
+    return [_application(a) for a in selectors.applications_for(access=access_of(request),
+                                                                organisation_id=org_id)]
+
+
+@router.post("/organisations/{org_id}/funding-applications", response={201: s.ApplicationOut},
+             summary="Draft an application to an instrument (organisation admins)")
+def application_create(request: HttpRequest, org_id: Id, data: s.ApplicationIn) -> Status[Any]:
+    return Status(201, _application(applications.application_create(
+        access=access_of(request), actor=actor_of(request), organisation_id=org_id,
+        instrument=data.instrument, title=data.title, amount_cents=data.amount_cents)))
+
+
+@router.post("/funding-applications/{application_id}/submit", response=s.ApplicationOut,
+             summary="Submit a draft application (organisation admins)")
+def application_submit(request: HttpRequest, application_id: Id) -> s.ApplicationOut:
+    return _application(applications.application_submit(
+        access=access_of(request), actor=actor_of(request), application_id=application_id))
+
+
+@router.post("/funding-applications/{application_id}/grant", response=s.ApplicationOut,
+             summary="Grant a submitted application (factory operators): recorded as aid",
+             description="Under de minimis the amount must fit the headroom on the grant date "
+             "(409 with the headroom otherwise); less than applied for needs the reason.")
+def application_grant(request: HttpRequest, application_id: Id,
+                      data: s.GrantIn) -> s.ApplicationOut:
+    return _application(applications.application_grant(
+        access=access_of(request), actor=actor_of(request), application_id=application_id,
+        granted_cents=data.granted_cents, granted_on=data.granted_on,
+        legal_basis=data.legal_basis, reference=data.reference,
+        reduction_reason=data.reduction_reason))
+
+
+@router.post("/funding-applications/{application_id}/refuse", response=s.ApplicationOut,
+             summary="Refuse a submitted application (factory operators)")
+def application_refuse(request: HttpRequest, application_id: Id,
+                       data: s.RefuseIn) -> s.ApplicationOut:
+    return _application(applications.application_refuse(
+        access=access_of(request), actor=actor_of(request), application_id=application_id,
+        reason=data.reason))
+
+
+# ----------------------------------------------------------------------- funding rules
+
+
+def _instrument(i: Instrument, language: str) -> s.InstrumentOut:
+    return s.InstrumentOut(
+        code=i.code, name=i.name.in_language(language), provider=i.provider, status=i.status,
+        effective_from=i.effective_from, kind=i.kind, rate_percent=i.rate_percent,
+        caps_eur=dict(i.caps_eur), eligible_sme_classes=sorted(i.eligible_sme_classes),
+        eligible_kinds=sorted(i.eligible_kinds), source=i.source)
+
+
+@router.get("/funding/instruments", response=list[s.InstrumentOut],
+            summary="The funding instruments in force today (versions published by staff "
+                    "included)")
+def instrument_list(request: HttpRequest) -> list[s.InstrumentOut]:
+    language = get_language() or "en"
+    return [_instrument(i, language)
+            for i in instruments.funding_in_force(timezone.localdate()).instruments]
+
+
+@router.post("/funding/instruments/{code}/versions", response={201: s.InstrumentOut},
+             summary="Publish a new version of an instrument (factory operators)",
+             description="Checked as the catalogue file is; in force from effective_from.")
+def instrument_publish(request: HttpRequest, code: Annotated[str, Path(max_length=40)],
+                       data: s.InstrumentVersionIn) -> Status[Any]:
+    version = instruments.instrument_publish(
+        access=access_of(request), actor=actor_of(request), code=code, data=data.instrument,
+        effective_from=data.effective_from, note=data.note)
+    return Status(201, _instrument(parse_instrument(version.data, code),
+                                   get_language() or "en"))

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ClaimState(models.TextChoices):
@@ -120,3 +121,70 @@ class AidRecord(models.Model):
 
     def __str__(self) -> str:
         return f"aid {self.amount_cents} to {self.organisation_id} on {self.granted_on}"
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("funding application", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("funding application", "Submitted")
+    GRANTED = "granted", pgettext_lazy("funding application", "Granted")
+    REFUSED = "refused", pgettext_lazy("funding application", "Refused")
+
+
+class FundingApplication(models.Model):
+    """An organisation's application to a funding instrument (``catalogue/funding.json``):
+    drafted and submitted by its admins, granted or refused by the factory's operators. A grant
+    is recorded as aid (``aid``) with its legal basis and grant date, so a de minimis grant counts
+    in the total; a grant below the amount applied for is a recorded decision with its reason."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                     related_name="funding_applications")
+    instrument = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    amount_cents = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=ApplicationState.choices,
+                             default=ApplicationState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decision_note = models.TextField(max_length=1000, blank=True)
+    granted_cents = models.BigIntegerField(null=True, blank=True)
+    aid = models.OneToOneField(AidRecord, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="application")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(condition=models.Q(amount_cents__gt=0),
+                                   name="application_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.instrument})"
+
+
+class InstrumentVersion(models.Model):
+    """A version of a funding instrument published by the factory's operators, without code: the
+    instrument in ``catalogue/funding.json``'s format (``data``), in force from
+    ``effective_from`` until a later version's date. The file's version applies before the
+    first."""
+
+    code = models.CharField(max_length=40)
+    effective_from = models.DateField()
+    data = models.JSONField()
+    note = models.CharField(max_length=300)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["code", "effective_from", "published_at", "id"]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["code", "effective_from"], name="instrument_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} from {self.effective_from}"

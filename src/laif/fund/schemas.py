@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -137,3 +137,59 @@ class FundingCheckOut(Schema):
     warnings: list[ReasonOut]
     instruments: list[InstrumentCheckOut]
     catalogue_retrieved: date
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), NoNul]
+Code = Annotated[str, Field(min_length=1, max_length=40), NoNul]
+Cents = Annotated[int, Field(ge=1, le=10**13 - 1)]
+
+
+class ApplicationIn(Schema):
+    instrument: Code = Field(description="An instrument code of catalogue/funding.json")
+    title: Title
+    amount_cents: Cents
+
+
+class GrantIn(Schema):
+    granted_cents: Cents
+    granted_on: date = Field(description="The date the legal right is conferred")
+    legal_basis: Literal["de_minimis", "block_exemption", "other"]
+    reference: Annotated[str, Field(min_length=1, max_length=200), NoNul]
+    reduction_reason: Annotated[str, Field(max_length=1000), NoNul] = ""
+
+
+class ApplicationOut(Schema):
+    id: int
+    organisation_id: int
+    instrument: str
+    title: str
+    amount_cents: int
+    state: str = Field(description="draft, submitted, granted or refused")
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    granted_cents: int | None
+    decision_note: str = Field(description="Why less was granted, or why it was refused")
+    aid_id: int | None = Field(description="The aid record of a grant (de minimis counted)")
+
+
+class InstrumentOut(Schema):
+    code: str
+    name: str
+    provider: str
+    status: str = Field(description="verified, or as_announced (shown as 'to confirm')")
+    effective_from: date
+    kind: str
+    rate_percent: int | None
+    caps_eur: dict[str, int]
+    eligible_sme_classes: list[str]
+    eligible_kinds: list[str]
+    source: str
+
+
+class InstrumentVersionIn(Schema):
+    effective_from: date
+    note: Annotated[str, Field(min_length=1, max_length=300), NoNul]
+    instrument: dict[str, Any] = Field(
+        description="The instrument in catalogue/funding.json's format (code and date are "
+                    "taken from the path and effective_from)")

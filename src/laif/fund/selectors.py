@@ -22,9 +22,9 @@ from laif.accounts.sme_status import Reason
 from laif.accounts.sme_text import sme_label
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
-from laif.catalogue.funding import load_funding
 from laif.fund import eligibility, rules
-from laif.fund.models import AidRecord, CashbackClaim, ClaimState, LegalBasis
+from laif.fund.instruments import funding_in_force
+from laif.fund.models import AidRecord, CashbackClaim, ClaimState, FundingApplication, LegalBasis
 
 if TYPE_CHECKING:
     from laif.billing.models import Statement
@@ -217,10 +217,19 @@ def funding_check(*, access: Access, actor: Actor | None, organisation_id: int,
         sme_class=declaration.sme_class if declaration else "",
         sme_year=declaration.year if declaration else None, kind=org.kind,
         de_minimis_headroom_cents=de_minimis_total(organisation_id, apply_on).left_cents)
-    funding = load_funding()
+    funding = funding_in_force(apply_on)
     checks, warnings = eligibility.check_all(
         funding, applicant, eligibility.Plan(costs_eur=costs_eur, compute_eur=compute_eur,
                                              start_on=start_on, apply_on=apply_on),
         cashback_rate_percent=cashback_rule().rate_percent)
     return FundingCheck(applicant=applicant, checks=checks, warnings=warnings,
                         retrieved=funding.retrieved, announcement=funding.announcement)
+
+
+def applications_for(*, access: Access, organisation_id: int) -> list[FundingApplication]:
+    """The organisation's funding applications, newest first (members and client-facing
+    staff)."""
+    if not access.can_view_org(organisation_id):
+        raise NotFound(_("Organisation not found."))
+    return list(FundingApplication.objects.filter(organisation_id=organisation_id)
+                .select_related("aid"))
