@@ -12,13 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import NotFound, PermissionDenied
-from laif.accounts.selectors import staff_with_role
 from laif.catalogue.entry import load_triage
 from laif.entry import triage as rules
 from laif.entry.models import Intake, IntakeEvent, IntakeStatus
-from laif.entry.services import INBOX_STAFF
+from laif.entry.services import INBOX_STAFF, inbox_staff
 
 if TYPE_CHECKING:
     from laif.accounts.models import User
@@ -66,11 +64,12 @@ def inbox_counts(*, access: Access) -> dict[str, int]:
 
 def owners() -> list[User]:
     """The people a request can be assigned to."""
-    found: dict[int, User] = {}
-    for role in (StaffRoleName.OPERATOR, StaffRoleName.REVIEWER, StaffRoleName.TRAINER):
-        for user in staff_with_role(role):
-            found.setdefault(user.pk, user)
-    return sorted(found.values(), key=lambda u: u.email)
+    return inbox_staff()
+
+
+def intake_sent(intake_id: object) -> Intake | None:
+    """The request this browser just sent (its id kept in the session), to show where it goes."""
+    return Intake.objects.filter(pk=intake_id).first() if isinstance(intake_id, int) else None
 
 
 def _requester_filter(user: User) -> Q:

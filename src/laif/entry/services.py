@@ -241,8 +241,8 @@ def intake_assign(*, access: Access, actor: Actor, intake_id: int, owner_id: int
     """Give a request an owner (one of the inbox's staff), or none."""
     with transaction.atomic():
         intake = _staff_locked(access, intake_id)
-        if owner_id is not None and not any(
-                u.pk == owner_id for role in INBOX_STAFF for u in staff_with_role(role)):
+        owner = _staff_user(owner_id) if owner_id is not None else []
+        if owner_id is not None and not owner:
             raise DomainError(_("The owner must be an operator, a reviewer or a trainer."),
                               field="owner_id")
         if intake.owner_id == owner_id:
@@ -255,19 +255,25 @@ def intake_assign(*, access: Access, actor: Actor, intake_id: int, owner_id: int
         audit_record(actor=actor, action="entry.assigned", target=f"intake:{intake.pk}",
                      detail={"from": before, "to": owner_id})
         if owner_id is not None and owner_id != actor.user_id:
-            notify(_staff_user(owner_id), kind="entry.assigned",
+            notify(owner, kind="entry.assigned",
                    text=lambda: _("A request to the factory is yours: %(who)s") % {
                        "who": intake.organisation_name or intake.contact_name},
                    link=reverse("entry_detail", kwargs={"intake_id": intake.pk}))
     return intake
 
 
-def _staff_user(user_id: int) -> list[User]:
-    for role in INBOX_STAFF:
+def inbox_staff() -> list[User]:
+    """The active people who work the inbox (operators, reviewers, trainers), by address."""
+    found: dict[int, User] = {}
+    for role in sorted(INBOX_STAFF):
         for user in staff_with_role(role):
-            if user.pk == user_id:
-                return [user]
-    return []
+            found.setdefault(user.pk, user)
+    return sorted(found.values(), key=lambda u: u.email)
+
+
+def _staff_user(user_id: int) -> list[User]:
+    """The inbox's staff member with this id, as a list of recipients (empty if none)."""
+    return [u for u in inbox_staff() if u.pk == user_id]
 
 
 def intake_move(*, access: Access, actor: Actor, intake_id: int, status: str) -> Intake:

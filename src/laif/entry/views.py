@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from laif.accounts import selectors as account_selectors
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
-from laif.accounts.views import domain_pages, page, request_user
+from laif.accounts.views import domain_pages, form_action, page, request_user
 from laif.catalogue import load_pillars
 from laif.catalogue.entry import load_triage
 from laif.entry import forms, selectors, services
@@ -178,7 +178,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def sent(request: HttpRequest) -> HttpResponse:
     """What a request just sent was routed to, and the next steps (this browser's last one)."""
-    intake = Intake.objects.filter(pk=request.session.get(SESSION_KEY, 0)).first()
+    intake = selectors.intake_sent(request.session.get(SESSION_KEY))
     if intake is None:
         return redirect("entry_start")
     return render(request, "entry/sent.html", {
@@ -285,16 +285,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _staff_action(request: HttpRequest, intake_id: int, name: str, form: Any,
                   act: Any, done: str) -> HttpResponse:
-    if form.is_valid():
-        try:
-            act(form.cleaned_data)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, done)
-            return redirect("entry_detail", intake_id=intake_id)
+    if form_action(request, form, act, done):
+        return redirect("entry_detail", intake_id=intake_id)
     view = selectors.intake_get(access=access_of(request), user=request_user(request),
                                 intake_id=intake_id)
     return render(request, "entry/detail.html",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.selectors import organisation_get
-from laif.accounts.views import page
+from laif.accounts.views import form_action, page
 from laif.billing.selectors import can_bill
 from laif.fund import applications, forms, selectors
 from laif.fund.instruments import funding_in_force
@@ -79,10 +79,7 @@ def applications_page(request: HttpRequest, org_id: int) -> HttpResponse:
 
 
 def _application(request: HttpRequest, application_id: int) -> FundingApplication:
-    found = FundingApplication.objects.filter(pk=application_id).first()
-    if found is None or not access_of(request).can_view_org(found.organisation_id):
-        raise NotFound(_("No such application."))
-    return found
+    return selectors.application_get(access=access_of(request), application_id=application_id)
 
 
 @page
@@ -105,16 +102,8 @@ def _decide(request: HttpRequest, application_id: int, form: Any, name: str,
             act: Callable[[dict[str, Any]], object], done: str) -> HttpResponse:
     """An operator's decision from the page: done, or the page with the form's errors."""
     found = _application(request, application_id)
-    if form.is_valid():
-        try:
-            act(form.cleaned_data)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, done)
-            return redirect("funding_applications", org_id=found.organisation_id)
+    if form_action(request, form, act, done):
+        return redirect("funding_applications", org_id=found.organisation_id)
     return _page(request, found.organisation_id, status=400, failed=found.pk, **{name: form})
 
 

@@ -233,3 +233,11 @@ def applications_for(*, access: Access, organisation_id: int) -> list[FundingApp
         raise NotFound(_("Organisation not found."))
     return list(FundingApplication.objects.filter(organisation_id=organisation_id)
                 .select_related("aid"))
+
+
+def application_get(*, access: Access, application_id: int) -> FundingApplication:
+    """One funding application, to whoever may see its organisation."""
+    found = FundingApplication.objects.filter(pk=application_id).first()
+    if found is None or not access.can_view_org(found.organisation_id):
+        raise NotFound(_("No such application."))
+    return found

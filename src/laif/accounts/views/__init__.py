@@ -4,7 +4,7 @@ Service errors (``DomainError``) are shown on the form that caused them; ``NotFo
 404 page and ``PermissionDenied`` the 403 page (see ``domain_pages``). Fragments for htmx live in
 templates whose name starts with ``_``. One module per part of the portal, re-exported here."""
 
-from laif.accounts.views._base import domain_pages, is_htmx, page, request_user
+from laif.accounts.views._base import domain_pages, form_action, is_htmx, page, request_user
 from laif.accounts.views.account import (
     account,
     ssh_key_add,
@@ -47,6 +47,7 @@ __all__ = [
     "audit_log",
     "audit_verify",
     "domain_pages",
+    "form_action",
     "home",
     "identities",
     "invitation_revoke",

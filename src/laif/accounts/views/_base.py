@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -62,6 +63,24 @@ def page(view: View) -> View:
         return inner(request, *args, **kwargs)
 
     return wrapper
+
+
+def form_action(request: HttpRequest, form: Any, act: Callable[[dict[str, Any]], object],
+                done: str) -> bool:
+    """Run a valid form's action (a service call): True when it is done (``done`` shown as the
+    success message), False when the form now carries the errors, a service's own on the field
+    it names. A service's NotFound / PermissionDenied go on to the 404 / 403 pages."""
+    if not form.is_valid():
+        return False
+    try:
+        act(form.cleaned_data)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return False
+    messages.success(request, done)
+    return True
 
 
 def request_user(request: HttpRequest) -> User:
