@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 from pytest_django import Settings
 
@@ -42,6 +42,24 @@ def audit_anchor_file(settings: Settings, tmp_path: Path) -> Path:
     """Each test has its own audit anchor file (none until something anchors the log)."""
     path = tmp_path / "audit-anchors.log"
     settings.LAIF_AUDIT_ANCHOR_FILE = path
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandbox_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The data sandboxes' encrypted files and master key file of the test run: outside the
+    repository's var/ (each test's own rows point at files here; nothing else reads them)."""
+    root = tmp_path_factory.mktemp("sandbox")
+    with override_settings(LAIF_SANDBOX_DIR=root / "files",
+                           LAIF_SANDBOX_KEY_FILE=root / "master.key"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def sandbox_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Each test has its own folder of sandbox files (the master key file is the run's)."""
+    path = tmp_path / "sandbox"
+    settings.LAIF_SANDBOX_DIR = path
     return path
 
 

@@ -8,6 +8,7 @@ from tests.compute.billing_matrix import BILLING_MATRIX
 from tests.compute.usage_matrix import USAGE_MATRIX
 from tests.entry.entry_matrix import ENTRY_MATRIX
 from tests.fund.applications_matrix import APPLICATIONS_MATRIX
+from tests.sandbox.sandbox_matrix import SANDBOX_MATRIX
 
 # ------------------------------------------------------------------------------------ the table
 # (method, path as in the OpenAPI schema) -> {role: expected status}
@@ -253,4 +254,5 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
     **APPLICATIONS_MATRIX,
+    **SANDBOX_MATRIX,
 }

@@ -11,6 +11,7 @@ column types with a 500 unless the schemas bound them: see ``laif.config.apitype
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,11 +34,13 @@ from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
+from laif.sandbox import services as sandbox
 from tests.api_support import ssh_public_key
 from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
 from tests.compute.support import submit
 from tests.factories import make_world
+from tests.sandbox.data import csv_bytes, customers
 from tests.wsgi_support import connections_kept_open
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
@@ -87,12 +90,17 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         instrument="fit4ai", title="Vision", amount_cents=10_000)
     plan = assess.roadmap_draft(access=access_for(admin), actor=Actor.of(admin),
                                 organisation_id=w.org.pk)
+    version = sandbox.dataset_upload(access=access_for(admin), actor=Actor.of(admin),
+                                     project_id=w.project.pk, name="customers",
+                                     src=io.BytesIO(csv_bytes(customers(5))),
+                                     filename="customers.csv").version
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
                   "request_id": request.pk, "intake_id": intake.pk,
                   "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
+                  "version_id": version.pk,
                   **billing},
     )
 

@@ -8,10 +8,12 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 extra: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.extra = extra or {}  # structured detail the API adds to the body (e.g. row problems)
 
 
 class NotFound(DomainError):

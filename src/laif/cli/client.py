@@ -14,10 +14,11 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, body: dict[str, Any] | None = None) -> None:
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
+        self.body = body or {}  # the error's whole JSON body (e.g. an upload's row problems)
 
 
 def config_path() -> Path:
@@ -95,11 +96,14 @@ class Client:
         except httpx.TransportError as exc:
             raise ApiError(0, f"cannot reach the laif server at {self.http.base_url}: {exc}") from exc
         if response.status_code >= 400:
+            body: dict[str, Any] = {}
             try:
-                detail = str(response.json().get("detail", response.text))
+                found = response.json()
+                body = found if isinstance(found, dict) else {}
+                detail = str(body.get("detail", response.text))
             except ValueError:
                 detail = response.text[:500]
-            raise ApiError(response.status_code, detail)
+            raise ApiError(response.status_code, detail, body)
         return response
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -23,6 +23,7 @@ from laif.cli.funding import funding_app
 from laif.cli.maturity import maturity_app
 from laif.cli.requests import requests_app
 from laif.cli.roadmap import roadmap_app
+from laif.cli.sandbox import sandbox_app
 from laif.cli.sme import sme_app
 from laif.cli.statements import cashback_app, statements_app
 from laif.cli.usage import usage_app
@@ -44,6 +45,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(maturity_app, name="maturity")
 app.add_typer(roadmap_app, name="roadmap")
 app.add_typer(funding_app, name="funding")
+app.add_typer(sandbox_app, name="sandbox")
 console = session.console
 err = session.err
 

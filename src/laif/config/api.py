@@ -50,6 +50,7 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
+    body.update({k: v for k, v in exc.extra.items() if k not in body})
     response = api.create_response(request, body, status=exc.status)
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int):
@@ -82,3 +83,4 @@ api.add_router("/", "laif.billing.api.router")
 api.add_router("/", "laif.fund.api.router")
 api.add_router("/", "laif.entry.api.router")
 api.add_router("/", "laif.assess.api.router")
+api.add_router("/", "laif.sandbox.api.router")

@@ -36,7 +36,14 @@ INSTALLED_APPS = [
     "laif.fund",
     "laif.entry",
     "laif.assess",
+    "laif.sandbox",
     "laif.ops",
+]
+
+# An upload too large for memory is spooled encrypted, never in clear (laif.sandbox.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "laif.sandbox.uploads.EncryptedTemporaryFileUploadHandler",
 ]
 
 MIDDLEWARE = [

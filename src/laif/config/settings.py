@@ -323,6 +323,30 @@ LAIF_HEALTH_MIN_FREE_MB = env.int("LAIF_HEALTH_MIN_FREE_MB", 1024, minimum=0,
                                   maximum=10_000_000)
 # A usage ingestion without a sign of life for this long is shown as interrupted.
 LAIF_INGEST_STALE_MINUTES = env.int("LAIF_INGEST_STALE_MINUTES", 60, minimum=1, maximum=10_080)
+
+# --- Data sandboxes (laif.sandbox, ADR 0028) ------------------------------------------------------
+# Uploaded datasets, encrypted at rest (AES-GCM, a data key per project wrapped by the master key).
+LAIF_SANDBOX_DIR = Path(env.str("LAIF_SANDBOX_DIR", str(DATA_DIR / "sandbox")))
+# The master key: "file" (a 32-byte key file, created on first use outside production) or "pkcs11"
+# (a non-extractable AES key in an HSM: library, token label, PIN (or _FILE), key label).
+LAIF_SANDBOX_MASTER_KEY = env.choice("LAIF_SANDBOX_MASTER_KEY", "file", ("file", "pkcs11"))
+LAIF_SANDBOX_KEY_FILE = Path(env.str("LAIF_SANDBOX_KEY_FILE",
+                                     str(DATA_DIR / "sandbox-master.key")))
+LAIF_SANDBOX_PKCS11_LIB = env.str("LAIF_SANDBOX_PKCS11_LIB", "")
+LAIF_SANDBOX_PKCS11_TOKEN = env.str("LAIF_SANDBOX_PKCS11_TOKEN", "")
+LAIF_SANDBOX_PKCS11_KEY = env.str("LAIF_SANDBOX_PKCS11_KEY", "laif-sandbox-master")
+LAIF_SANDBOX_PKCS11_PIN = env.raw("LAIF_SANDBOX_PKCS11_PIN") or ""
+if LAIF_SANDBOX_MASTER_KEY == "pkcs11":
+    for _name, _value in (("LAIF_SANDBOX_PKCS11_LIB", LAIF_SANDBOX_PKCS11_LIB),
+                          ("LAIF_SANDBOX_PKCS11_TOKEN", LAIF_SANDBOX_PKCS11_TOKEN),
+                          ("LAIF_SANDBOX_PKCS11_PIN", LAIF_SANDBOX_PKCS11_PIN)):
+        if not _value:
+            env.require(_name, "required when LAIF_SANDBOX_MASTER_KEY=pkcs11")
+# An upload is refused whole past these sizes.
+LAIF_SANDBOX_MAX_UPLOAD_MB = env.int("LAIF_SANDBOX_MAX_UPLOAD_MB", 2048, minimum=1,
+                                     maximum=1 << 20)
+LAIF_SANDBOX_MAX_ROWS = env.int("LAIF_SANDBOX_MAX_ROWS", 50_000_000, minimum=1,
+                                maximum=10**10)
 # ------------------------------------------------------------------------------------------------
 
 if env.errors:

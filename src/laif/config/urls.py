@@ -12,6 +12,7 @@ from laif.config.api import api
 from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
 from laif.ops import urls as ops_urls
+from laif.sandbox import urls as sandbox_urls
 
 urlpatterns = [
     path("api/", api.urls),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include(fund_urls)),
     path("", include(entry_urls)),
     path("", include(assess_urls)),
+    path("", include(sandbox_urls)),
 ]
 
 # The Django admin: everywhere, to staff only (laif.ops.middleware.StaffOnlyMiddleware), or off.

@@ -57,6 +57,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("task_results_prune", "laif.ops.tasks.task_results_prune_task"),
     # the audit chain's sealed head written outside the database (ADR 0012)
     Periodic("audit_anchor", "laif.accounts.tasks.audit_anchor_task"),
+    # encrypted sandbox files of uploads that died (no database row refers to them)
+    Periodic("sandbox_sweep", "laif.sandbox.tasks.sandbox_sweep_task"),
 )
 
 
