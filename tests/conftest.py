@@ -51,7 +51,9 @@ def _sandbox_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     repository's var/ (each test's own rows point at files here; nothing else reads them)."""
     root = tmp_path_factory.mktemp("sandbox")
     with override_settings(LAIF_SANDBOX_DIR=root / "files",
-                           LAIF_SANDBOX_KEY_FILE=root / "master.key"):
+                           LAIF_SANDBOX_KEY_FILE=root / "master.key",
+                           LAIF_SANDBOX_RELEASES_DIR=root / "releases",
+                           LAIF_SIGNING_KEY_FILE=root / "signing.key"):
         yield
 
 
@@ -60,6 +62,7 @@ def sandbox_dir(settings: Settings, tmp_path: Path) -> Path:
     """Each test has its own folder of sandbox files (the master key file is the run's)."""
     path = tmp_path / "sandbox"
     settings.LAIF_SANDBOX_DIR = path
+    settings.LAIF_SANDBOX_RELEASES_DIR = tmp_path / "releases"
     return path
 
 

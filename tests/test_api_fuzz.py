@@ -34,6 +34,7 @@ from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
+from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
 from tests.api_support import ssh_public_key
 from tests.assess.assess_matrix import every_answer
@@ -92,15 +93,22 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                 organisation_id=w.org.pk)
     version = sandbox.dataset_upload(access=access_for(admin), actor=Actor.of(admin),
                                      project_id=w.project.pk, name="customers",
-                                     src=io.BytesIO(csv_bytes(customers(5))),
+                                     src=io.BytesIO(csv_bytes(customers(20))),
                                      filename="customers.csv").version
+    sandbox.classification_review(access=access_for(admin), actor=Actor.of(admin),
+                                  version_id=version.pk, kinds={})
+    settings.LAIF_SANDBOX_MIN_K = 1
+    released = sandbox_releases.release_create(
+        access=access_for(admin), actor=Actor.of(admin), version_id=sandbox_releases.policy_set(
+            access=access_for(admin), actor=Actor.of(admin), version_id=version.pk,
+            rows=sandbox_releases.policy_proposed(version)).pk, suppress=True)
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
                   "key_id": key.pk, "token_id": spare.pk, "invitation_id": invitation.pk,
                   "request_id": request.pk, "intake_id": intake.pk,
                   "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
-                  "version_id": version.pk,
+                  "version_id": version.pk, "release_id": released.pk,
                   **billing},
     )
 

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
-from pytest_django import DjangoDbBlocker
+from pytest_django import DjangoDbBlocker, Settings
 
 from laif.accounts import services
 from laif.accounts.access import access_for
@@ -127,9 +127,21 @@ def _build() -> MatrixWorld:
 def mworld(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[MatrixWorld]:
     """Built once for the module in an outer transaction, rolled back at the end."""
     with (tempfile.TemporaryDirectory() as jobs_dir, override_settings(LAIF_JOBS_DIR=Path(jobs_dir)),
+          override_settings(**_sandbox_dirs(Path(jobs_dir))),
           use_scheduler(FakeScheduler()), django_db_blocker.unblock(), transaction.atomic()):
         yield _build()
         transaction.set_rollback(True)
+
+
+def _sandbox_dirs(root: Path) -> dict[str, Path]:
+    return {"LAIF_SANDBOX_DIR": root / "sandbox", "LAIF_SANDBOX_RELEASES_DIR": root / "releases"}
+
+
+@pytest.fixture(autouse=True)
+def _world_sandbox_files(sandbox_dir: Path, settings: Settings) -> None:
+    """Each case reads the files of the module's world (not the test's own empty folder)."""
+    settings.LAIF_SANDBOX_DIR = Path(settings.LAIF_JOBS_DIR) / "sandbox"
+    settings.LAIF_SANDBOX_RELEASES_DIR = Path(settings.LAIF_JOBS_DIR) / "releases"
 
 
 def _url(path: str, mw: MatrixWorld) -> str:

@@ -34,7 +34,7 @@ def test_the_project_keeps_its_contracts() -> None:
 
 
 LAYERS = ("Layers of the apps (wiring, CLI, assess | entry | fund | ops, billing, compute, jobs, "
-          "usage, allocations | cluster, accounts, catalogue)")
+          "usage, sandbox, allocations | cluster, accounts, catalogue)")
 
 
 @pytest.mark.parametrize(

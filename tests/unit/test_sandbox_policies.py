@@ -5,23 +5,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import time
 
 import polars as pl
 import pytest
 
+from laif.sandbox import policies
 from laif.sandbox.policies import (
     POSTCODE_REGIONS,
     ColumnPolicy,
     DomainKey,
     PolicyError,
+    _hmac_states,
     apply_policies,
     decrypt_values,
     derive_domain_key,
+    distinct_values,
     domain_key,
     encrypt_values,
+    mac_inputs,
+    normalise_values,
+    pseudonym_text,
     pseudonymise_values,
+    pseudonyms_from_text,
+    put_back,
     validate_policies,
+    value_buffers,
 )
 
 PROJECT_KEY = bytes(range(32))
@@ -562,3 +572,74 @@ def test_empty_tables_and_all_null_ciphertexts() -> None:
     out = apply_policies(empty, policies, _keys())
     assert out.shape == (0, 2)
     assert decrypt_values(_series(None, None), _key(purpose="siv")).to_list() == [None, None]
+
+
+# --- the pieces of pseudonymisation, as the streamed release calls them ----------------------------
+
+
+def test_pseudonym_text_is_the_truncated_hmac_of_each_value() -> None:
+    key = _key("crm")
+    values = _series("anna@example.lu", "jean@example.lu", "ünïcode@example.lu", "")
+    data, offsets = value_buffers(values)
+    text = pseudonym_text(data, offsets, kind="email", key=key)
+    expected = [
+        "email_" + hmac.digest(key.key, b"email\x00" + v.encode(), hashlib.sha256)[:16].hex()
+        for v in values.to_list()
+        if v is not None
+    ]
+    assert text == "".join(expected).encode("ascii")
+    assert pseudonyms_from_text(text, kind="email").to_list() == expected
+    assert pseudonym_text(*value_buffers(_series()), kind="email", key=key) == b""
+    with pytest.raises(PolicyError, match="unexpected length"):
+        pseudonyms_from_text(text[:-1], kind="email")
+    with pytest.raises(PolicyError, match="a pseudonym key is needed"):
+        pseudonym_text(data, offsets, kind="email", key=_key(purpose="siv"))
+
+
+def test_value_buffers_of_a_slice_and_without_nulls() -> None:
+    values = _series("a", "bb", "ccc", "dddd").slice(1, 2)
+    data, offsets = value_buffers(values)
+    bounds = memoryview(offsets).cast("q").tolist()
+    assert [data[s:e] for s, e in itertools.pairwise(bounds)] == [b"bb", b"ccc"]
+    with pytest.raises(PolicyError, match="no null"):
+        value_buffers(_series("a", None))
+
+
+def test_the_hmac_states_are_rfc_2104_for_any_key_length() -> None:
+    for key in (b"k", bytes(range(32)), bytes(range(64)), bytes(range(100))):
+        inner, outer = _hmac_states(key, b"label")
+        inner.update(b"value")
+        outer.update(inner.digest())
+        assert outer.digest() == hmac.digest(key, b"labelvalue", hashlib.sha256)
+
+
+@pytest.mark.parametrize("share", [0.0, 2.0], ids=["every-value", "distinct-values"])
+def test_deduplicating_or_not_gives_the_same_pseudonyms(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = _series(*[f" User{i % 40}@Example.lu " if i % 7 else None for i in range(300)])
+    key = _key()
+    expected = [
+        None
+        if v is None
+        else "email_"
+        + hmac.digest(key.key, b"email\x00" + v.strip().lower().encode(), hashlib.sha256)[:16].hex()
+        for v in values.to_list()
+    ]
+    monkeypatch.setattr(policies, "DEDUPLICATE_BELOW", share)
+    normalised = normalise_values(values, "email")
+    inputs, codes = mac_inputs(normalised)
+    assert inputs.len() == (40 if share > 1 else 300 - values.null_count())
+    assert put_back(inputs, codes, "v").equals(normalised)
+    assert pseudonymise_values(values, kind="email", key=key).to_list() == expected
+
+
+def test_distinct_values_and_put_back_round_trip() -> None:
+    values = _series("b", None, "a", "b", "c", None, "a")
+    distinct, codes = distinct_values(values)
+    assert distinct.to_list() == ["a", "b", "c"]
+    assert put_back(distinct, codes, "w").to_list() == values.to_list()
+    assert put_back(distinct, codes, "w").name == "w"
+    empty, none = distinct_values(_series(None, None))
+    assert empty.len() == 0
+    assert put_back(empty, none, "v").to_list() == [None, None]

@@ -1,11 +1,22 @@
-"""Re-identification risk of a sandbox table: k-anonymity and l-diversity, pinned semantics."""
+"""Re-identification risk of a sandbox table: k-anonymity and l-diversity, pinned semantics;
+the same report from a table given batch by batch."""
 
 from __future__ import annotations
+
+import random
 
 import polars as pl
 import pytest
 
-from laif.sandbox.risk import GroupSize, assess
+from laif.sandbox import risk
+from laif.sandbox.risk import (
+    GroupCounter,
+    GroupSize,
+    assess,
+    group_stats,
+    stat_names,
+    summarise,
+)
 
 
 def _frame(rows: list[tuple[str | None, ...]], columns: list[str]) -> pl.DataFrame:
@@ -243,3 +254,100 @@ def test_refusals(kwargs: dict[str, object], message: str) -> None:
     arguments: dict[str, object] = {"required_k": 1, **kwargs}
     with pytest.raises(ValueError, match=message):
         assess(frame, **arguments)  # type: ignore[arg-type]
+
+
+# --- the same report from batches (GroupCounter) -------------------------------------------------
+
+
+def _random_frame(rows: int, seed: int) -> pl.DataFrame:
+    rnd = random.Random(seed)
+
+    def pick(options: list[str | None]) -> list[str | None]:
+        return [rnd.choice(options) for _ in range(rows)]
+
+    return pl.DataFrame(
+        {
+            "year": pick(["1970", "1980", "1990", None]),
+            "region": pick(["north", "south", "east", "west", "centre", None]),
+            "sex": pick(["f", "m", None]),
+            "dx": pick(["flu", "cold", "asthma", None]),
+            "income": pick([f"{n}0000-{n}9999" for n in range(1, 9)] + [None]),
+        },
+        schema=dict.fromkeys(["year", "region", "sex", "dx", "income"], pl.String),
+    )
+
+
+def _batched(frame: pl.DataFrame, size: int, qis: list[str], sensitive: list[str]) -> GroupCounter:
+    counter = GroupCounter(qis, sensitive)
+    for start in range(0, frame.height, size):
+        counter.add(frame.slice(start, size))
+    return counter
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("qis", "sensitive", "required_k", "required_l", "suppress"),
+    [
+        (["year"], [], 2, None, False),
+        (["year", "region", "sex"], ["dx"], 3, None, False),
+        (["year", "region", "sex"], ["dx", "income"], 4, 2, True),
+        (["region", "sex"], ["income"], 40, None, True),
+        (["year", "region", "sex"], [], 1000, None, True),  # everything suppressed
+    ],
+)
+def test_the_counter_gives_the_report_of_the_whole_table(
+    seed: int,
+    qis: list[str],
+    sensitive: list[str],
+    required_k: int,
+    required_l: int | None,
+    suppress: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(risk, "_MERGE_MIN_ROWS", 8)  # merge often: the merges are tested
+    frame = _random_frame(1500, seed)
+    expected, kept = assess(
+        frame,
+        quasi_identifiers=qis,
+        sensitive=sensitive,
+        required_k=required_k,
+        required_l=required_l,
+        suppress_below_k=suppress,
+    )
+    counter = _batched(frame, 97, qis, sensitive)
+    assert counter.rows == frame.height
+    report, suppressed = counter.report(
+        required_k=required_k, required_l=required_l, suppress_below_k=suppress
+    )
+    assert report == expected
+    # the suppressed groups' values, nulls equal to nulls, are what assess removed
+    removed = frame.join(suppressed, on=qis, how="anti", nulls_equal=True, maintain_order="left")
+    assert removed.equals(kept)
+    assert suppressed.height == expected.suppressed_groups
+
+
+def test_the_counter_without_rows_reports_an_empty_table() -> None:
+    counter = GroupCounter(["q"], ["s"])
+    report, suppressed = counter.report(required_k=1)
+    assert (report.rows, report.k, report.l, report.groups, report.passes) == (0, 0, 0, 0, False)
+    assert suppressed.height == 0
+    counter.add(_frame([], ["q", "s"]))
+    assert counter.report(required_k=1)[0] == report
+
+
+def test_the_counter_refuses_what_assess_refuses() -> None:
+    with pytest.raises(ValueError, match="at least one quasi-identifier"):
+        GroupCounter([], [])
+    with pytest.raises(ValueError, match="required_l needs"):
+        GroupCounter(["q"]).report(required_k=1, required_l=2)
+
+
+def test_summarise_is_the_final_computation_of_assess() -> None:
+    frame = _random_frame(300, 9)
+    names = stat_names(frame.columns, 1)
+    stats = group_stats(frame, ["year", "sex"], ["dx"], names)
+    report, _ = summarise(
+        stats, quasi_identifiers=["year", "sex"], sensitive=["dx"], names=names, required_k=5
+    )
+    expected, _ = assess(frame, quasi_identifiers=["year", "sex"], sensitive=["dx"], required_k=5)
+    assert report == expected

@@ -303,12 +303,14 @@ def demo() -> None:
     from laif.billing.demo import billing_demo_load
     from laif.entry.demo import entry_demo_load
     from laif.fund.demo import fund_demo_load
+    from laif.sandbox.demo import sandbox_demo_load
 
     logins = demo_load()
     billing = billing_demo_load()
     fund_demo_load()
     entry_demo_load()
     assess_demo_load()
+    sandbox_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")

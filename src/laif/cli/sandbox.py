@@ -134,3 +134,162 @@ def sandbox_classify(version: VersionId,
     except ApiError as exc:
         raise session.fail(exc) from exc
     _classification(out)
+
+
+ACTIONS = ("keep", "pseudonymise", "encrypt", "generalise", "suppress")
+
+
+def _policy_table(p: dict[str, Any]) -> None:
+    table = Table(title=f"Release policy of version {p['version_id']}"
+                  + ("" if p["saved"] else " (proposed, not saved)"))
+    for column in ("Column", "Kind", "Action", "Domain", "Detail", "Role"):
+        table.add_column(column)
+    for c in p["columns"]:
+        detail = c["granularity"] or (f"bands of {c['band_width']}" if c["band_width"] else "")
+        role = "quasi-identifier" if c["quasi_identifier"] else (
+            "sensitive" if c["sensitive"] else "")
+        table.add_row(escape(c["column"]), c["kind"], c["action"], c["domain"], detail, role)
+    session.console.print(table)
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or []:
+        column, sep, value = item.rpartition("=")
+        if not sep or not column:
+            raise typer.BadParameter(f"{option} column=value")
+        found[column] = value
+    return found
+
+
+@sandbox_app.command("policy")
+def sandbox_policy(
+        version: VersionId,
+        set_: Annotated[list[str] | None, typer.Option(
+            "--set", help="column=action or column=action:domain (repeatable)")] = None,
+        qi: Annotated[list[str] | None, typer.Option(
+            "--qi", help="a quasi-identifier column (repeatable; replaces the marks)")] = None,
+        sensitive: Annotated[list[str] | None, typer.Option(
+            "--sensitive", help="a sensitive column (repeatable; replaces the marks)")] = None,
+        granularity: Annotated[list[str] | None, typer.Option(
+            "--granularity", help="column=month|year for a date generalised")] = None,
+        band: Annotated[list[str] | None, typer.Option(
+            "--band", help="column=width for numbers generalised to bands")] = None,
+        save: Annotated[bool, typer.Option("--save", help="Save the policy shown")] = False,
+) -> None:
+    """A version's release policy (saved, or proposed from the classification); change it with
+    the options and --save."""
+    client = session.client()
+    try:
+        current = client.get(f"/dataset-versions/{version}/policy")
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    columns = {c["column"]: c for c in current["columns"]}
+    changes = _pairs(set_, "--set")
+    for column, value in changes.items():
+        action, _sep, domain = value.partition(":")
+        if column not in columns or action not in ACTIONS:
+            raise typer.BadParameter(f"--set: a column of the version, action one of "
+                                     f"{', '.join(ACTIONS)}")
+        columns[column].update(action=action, domain=domain or columns[column]["domain"])
+    for column, value in _pairs(granularity, "--granularity").items():
+        columns[column]["granularity"] = value
+    for column, value in _pairs(band, "--band").items():
+        if not value.isdigit():
+            raise typer.BadParameter("--band column=width (a whole number)")
+        columns[column]["band_width"] = int(value)
+    if qi is not None or sensitive is not None:
+        for c in columns.values():
+            c["quasi_identifier"] = c["column"] in (qi or [])
+            c["sensitive"] = c["column"] in (sensitive or [])
+    if save or changes or qi is not None or sensitive is not None or granularity or band:
+        try:
+            current = client.request("PUT", f"/dataset-versions/{version}/policy", json={
+                "columns": [{k: v for k, v in c.items() if k != "kind"}
+                            for c in columns.values()]})
+        except ApiError as exc:
+            raise session.fail(exc) from exc
+    _policy_table(current)
+
+
+def _risk(r: dict[str, Any]) -> None:
+    verdict = "[green]passes[/green]" if r["passes"] else "[red]does not pass[/red]"
+    line = f"Risk: {verdict}: k = {r['k']} ({r['required_k']} required)"
+    if r["l"] is not None:
+        line += f", l = {r['l']} ({r['required_l']} required)"
+    session.console.print(line + f", {r['groups']} groups, {r['rows']} rows, "
+                          f"{r['suppressed_rows']} rows left out")
+    table = Table(title="The smallest groups")
+    for q in r["quasi_identifiers"]:
+        table.add_column(escape(q))
+    table.add_column("Rows")
+    for g in r["smallest_groups"]:
+        table.add_row(*[escape("—" if v is None else str(v)) for v in g["values"]], str(g["size"]))
+    session.console.print(table)
+
+
+KOption = Annotated[int | None, typer.Option("--k", min=1, max=1000, help="k required")]
+LOption = Annotated[int | None, typer.Option("--l", min=1, max=1000, help="l required")]
+SuppressOption = Annotated[bool, typer.Option(
+    "--suppress", help="Leave out the rows of groups smaller than k")]
+
+
+@sandbox_app.command("risk")
+def sandbox_risk(version: VersionId, k: KOption = None, l: LOption = None,  # noqa: E741
+                 suppress: SuppressOption = False) -> None:
+    """The re-identification risk of a release under the saved policy."""
+    client = session.client()
+    params: dict[str, Any] = {"suppress": suppress}
+    params.update({n: v for n, v in (("required_k", k), ("required_l", l)) if v})
+    try:
+        _risk(client.get(f"/dataset-versions/{version}/risk", params=params))
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+
+
+@sandbox_app.command("release")
+def sandbox_release(version: VersionId, k: KOption = None, l: LOption = None,  # noqa: E741
+                    suppress: SuppressOption = False) -> None:
+    """Release the pseudonymised copy to the project's jobs (refused under k and l)."""
+    client = session.client()
+    body: dict[str, Any] = {"suppress": suppress, "required_k": k, "required_l": l}
+    try:
+        out = client.post(f"/dataset-versions/{version}/releases", json=body, timeout=None)
+    except ApiError as exc:
+        if exc.body.get("risk"):
+            _risk(exc.body["risk"])
+        raise session.fail(exc) from exc
+    session.console.print(f"Released {escape(out['dataset'])} release {out['number']} "
+                          f"(id {out['id']}): {out['rows']} rows, k = {out['k']}")
+    session.console.print(f"In the project's jobs: {out['env_var']}={out['staged_path']}")
+    session.console.print(f"sha256 {out['output_sha256']}, signature {out['signature'][:32]}... "
+                          f"by {out['signing_key_id']}")
+
+
+@sandbox_app.command("download")
+def sandbox_download(release: Annotated[int, typer.Argument(min=1, max=2_147_483_647)],
+                     output: Annotated[Path, typer.Option("--output", "-o",
+                                                          help="Where to write the file")]
+                     ) -> None:
+    """Download a release's Parquet file (written whole, then renamed)."""
+    client = session.client()
+    tmp = output.with_name(f".{output.name}.part")
+    try:
+        with client.http.stream("GET", f"/releases/{release}/file", timeout=None) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiError(response.status_code,
+                               str(response.json().get("detail", response.text)))
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with Progress("[progress.description]{task.description}", BarColumn(),
+                          DownloadColumn(), TransferSpeedColumn(), console=session.err,
+                          transient=True) as progress, tmp.open("wb") as out:
+                task = progress.add_task("downloading", total=total)
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+                    progress.advance(task, len(chunk))
+        tmp.replace(output)
+    except ApiError as exc:
+        tmp.unlink(missing_ok=True)
+        raise session.fail(exc) from exc
+    session.console.print(f"Wrote {output}")

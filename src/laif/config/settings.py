@@ -347,6 +347,12 @@ LAIF_SANDBOX_MAX_UPLOAD_MB = env.int("LAIF_SANDBOX_MAX_UPLOAD_MB", 2048, minimum
                                      maximum=1 << 20)
 LAIF_SANDBOX_MAX_ROWS = env.int("LAIF_SANDBOX_MAX_ROWS", 50_000_000, minimum=1,
                                 maximum=10**10)
+# Releases: pseudonymised copies staged where the project's jobs read them (read-only), refused
+# under these k-anonymity and l-diversity floors; signed with the platform's Ed25519 key.
+LAIF_SANDBOX_RELEASES_DIR = Path(env.str("LAIF_SANDBOX_RELEASES_DIR", str(DATA_DIR / "releases")))
+LAIF_SANDBOX_MIN_K = env.int("LAIF_SANDBOX_MIN_K", 5, minimum=1, maximum=1000)
+LAIF_SANDBOX_MIN_L = env.int("LAIF_SANDBOX_MIN_L", 2, minimum=1, maximum=1000)
+LAIF_SIGNING_KEY_FILE = Path(env.str("LAIF_SIGNING_KEY_FILE", str(DATA_DIR / "signing-ed25519.key")))
 # ------------------------------------------------------------------------------------------------
 
 if env.errors:

@@ -45,6 +45,8 @@ from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.cluster.services import installation_key
 from laif.jobs.accounts_sync import slurm_account_name, slurm_account_ready
 from laif.jobs.models import Job, JobState
+from laif.sandbox import selectors as sandbox_selectors
+from laif.sandbox.releases import release_access_sync
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +76,12 @@ def _spec(job: Job) -> JobSpec:
         else max(job.gpus, 1) * DEFAULT_CPUS_PER_GPU,
         memory_mb=partition.memory_mb_for(job.gpus) if partition
         else max(job.gpus, 1) * DEFAULT_MEMORY_GB_PER_GPU * 1024,
-        env={"LAIF_JOB_ID": str(job.pk)})
+        env={"LAIF_JOB_ID": str(job.pk), **sandbox_selectors.job_environment(job.project_id)})
 
 
 def _submit(sched: Scheduler, job: Job) -> str:
     slurm_account_ready(project_id=job.project_id, scheduler=sched)  # the platform's, checked
+    release_access_sync(job.project_id)  # the submitter reads the project's released data
     try:
         return sched.submit(_spec(job))
     except SubmitRefused as exc:

@@ -3,17 +3,17 @@ storage), list a project's datasets, read a version's classification, review it.
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, cast
+from typing import Annotated, Any, BinaryIO, cast
 
-from django.http import HttpRequest
-from ninja import File, Form, Router, Status
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.config.apitypes import Id
+from laif.sandbox import releases, selectors, services, signing
 from laif.sandbox import schemas as s
-from laif.sandbox import selectors, services
-from laif.sandbox.models import DataKind, DatasetVersion
+from laif.sandbox.models import DataKind, DatasetVersion, Release
 
 router = Router(tags=["data sandboxes"])
 
@@ -78,3 +78,108 @@ def version_review(request: HttpRequest, version_id: Id, data: s.ReviewIn) -> s.
     services.classification_review(access=access_of(request), actor=actor_of(request),
                                    version_id=version_id, kinds=dict(data.kinds))
     return _version(selectors.version_get(access=access_of(request), version_id=version_id))
+
+
+def _policy(v: DatasetVersion, saved: bool) -> s.PolicyOut:
+    kinds = {c.name: c.kind for c in v.column_classes.all()}
+    return s.PolicyOut(version_id=v.pk, saved=saved, columns=[
+        s.PolicyColumnOut(column=r.column, action=r.action, domain=r.domain,
+                          granularity=r.granularity, band_width=r.band_width,
+                          quasi_identifier=r.quasi_identifier, sensitive=r.sensitive,
+                          kind=kinds.get(r.column, "")) for r in releases.policy_of(v)])
+
+
+@router.get("/dataset-versions/{version_id}/policy", response=s.PolicyOut,
+            summary="A version's release policy (as saved, or as proposed from the classification)")
+def policy_show(request: HttpRequest, version_id: Id) -> s.PolicyOut:
+    v = selectors.version_get(access=access_of(request), version_id=version_id)
+    return _policy(v, v.policies.exists())
+
+
+@router.put("/dataset-versions/{version_id}/policy", response=s.PolicyOut,
+            summary="Set a version's release policy, one entry per column (data owners)",
+            description="Actions: keep (not personal data only), pseudonymise (keyed, in a "
+            "domain: the same value gets the same pseudonym in every table of the project using "
+            "that domain), encrypt (reversible by the data owner with a second person's "
+            "approval), generalise (dates of birth to a month or year, postcodes to the region, "
+            "numbers to bands of `band_width`), suppress (the column is left out). Mark the "
+            "quasi-identifiers and sensitive columns for the risk check.")
+def policy_put(request: HttpRequest, version_id: Id, data: s.PolicyIn) -> s.PolicyOut:
+    v = releases.policy_set(access=access_of(request), actor=actor_of(request),
+                            version_id=version_id, rows=[releases.PolicyRow(
+                                column=c.column, action=c.action, domain=c.domain,
+                                granularity=c.granularity, band_width=c.band_width,
+                                quasi_identifier=c.quasi_identifier, sensitive=c.sensitive)
+                                for c in data.columns])
+    return _policy(v, True)
+
+
+@router.get("/dataset-versions/{version_id}/risk", response=s.RiskOut,
+            summary="Re-identification risk of a release under the policy (data owners)",
+            description="k-anonymity over the quasi-identifiers and l-diversity of the sensitive "
+            "columns, after the policy; a missing value is a value of its own. The floors are "
+            "the site's (LAIF_SANDBOX_MIN_K, LAIF_SANDBOX_MIN_L) or higher ones asked for.")
+def risk_show(request: HttpRequest, version_id: Id, query: Query[s.ReleaseIn]) -> s.RiskOut:
+    report = releases.release_risk(access=access_of(request), version_id=version_id,
+                                   required_k=query.required_k, required_l=query.required_l,
+                                   suppress=query.suppress)
+    return s.RiskOut(**releases.risk_out(report))  # type: ignore[arg-type]
+
+
+def _release(r: Release) -> s.ReleaseOut:
+    return s.ReleaseOut(
+        id=r.pk, number=r.number, dataset=r.version.dataset.name,
+        dataset_version=r.version.number, project_id=r.version.dataset.project_id,
+        rows=r.rows, suppressed_rows=r.suppressed_rows, k=r.k, l=r.l_diversity,
+        output_sha256=r.output_sha256, released_at=r.released_at,
+        approved_by=r.approved_by.email if r.approved_by else "",
+        staged_path=str(releases.staged_path(r)), env_var=selectors.env_var(r.version.dataset.name),
+        record=r.record, signature=r.signature, signing_key_id=r.signing_key_id)
+
+
+@router.post("/dataset-versions/{version_id}/releases", response={201: s.ReleaseOut},
+             summary="Release the pseudonymised copy to the project's jobs (data owners)",
+             description="Refused (400, with `risk`) under the k and l floors. The copy is "
+             "staged read-only where the project's jobs read it (its path is in the job's "
+             "environment) and its record is signed by the platform and audited.")
+def release_create(request: HttpRequest, version_id: Id, data: s.ReleaseIn) -> Status[Any]:
+    r = releases.release_create(access=access_of(request), actor=actor_of(request),
+                                version_id=version_id, required_k=data.required_k,
+                                required_l=data.required_l, suppress=data.suppress)
+    return Status(201, _release(selectors.release_get(access=access_of(request),
+                                                      release_id=r.pk)))
+
+
+@router.get("/projects/{project_id}/releases", response=list[s.ReleaseOut],
+            summary="A project's releases")
+def release_list(request: HttpRequest, project_id: Id) -> list[s.ReleaseOut]:
+    return [_release(r) for r in selectors.releases_of(access=access_of(request),
+                                                       project_id=project_id)]
+
+
+@router.get("/releases/{release_id}", response=s.ReleaseOut, summary="A release and its record")
+def release_show(request: HttpRequest, release_id: Id) -> s.ReleaseOut:
+    return _release(selectors.release_get(access=access_of(request), release_id=release_id))
+
+
+@router.get("/releases/{release_id}/file", response={200: None},
+            summary="Download a release's Parquet file (the project's members and admins)")
+def release_file(request: HttpRequest, release_id: Id) -> StreamingHttpResponse:
+    return releases.release_download(access=access_of(request), actor=actor_of(request),
+                                     release_id=release_id)
+
+
+@router.get("/sandbox/signing-key", auth=None, response=s.SigningKeyOut,
+            summary="The platform's public key that signs release records (Ed25519, PEM)")
+def signing_key(request: HttpRequest) -> s.SigningKeyOut:
+    return s.SigningKeyOut(key_id=signing.key_id(), public_key_pem=signing.public_pem())
+
+
+@router.post("/projects/{project_id}/domains/{domain}/rotate", response=s.DomainRotatedOut,
+             summary="Start a new key version for a pseudonymisation domain (data owners)")
+def domain_rotate(request: HttpRequest, project_id: Id,
+                  domain: Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9_-]+$")]
+                  ) -> s.DomainRotatedOut:
+    version = releases.domain_key_rotate(access=access_of(request), actor=actor_of(request),
+                                         project_id=project_id, domain=domain)
+    return s.DomainRotatedOut(domain=domain, version=version)

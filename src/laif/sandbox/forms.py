@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from laif.accounts.forms import BaseForm, NoNulCharField
-from laif.sandbox.models import ColumnClass, DataKind
+from laif.sandbox.models import ColumnClass, DataKind, Granularity, PolicyAction
 
 ENCODINGS = [("", pgettext_lazy("encoding", "Detect")), ("utf-8", "UTF-8"),
              ("utf-16", "UTF-16"), ("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1")]
@@ -41,3 +41,52 @@ class ReviewForm(BaseForm):
 
     def rows(self) -> list[tuple[ColumnClass, forms.BoundField]]:
         return [(c, self[f"col_{c.position}"]) for c in self.columns]
+
+
+class PolicyForm(BaseForm):
+    """Per column: the action, its domain, granularity or band, and its role in the risk
+    check. Starts from the saved policy, or the one proposed from the classification."""
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows_in = rows
+        for i, r in enumerate(rows):
+            self.fields[f"action_{i}"] = forms.ChoiceField(
+                label=_("Action"), choices=PolicyAction.choices, initial=r.action)
+            self.fields[f"domain_{i}"] = NoNulCharField(
+                label=_("Domain"), max_length=40, required=False, initial=r.domain)
+            self.fields[f"granularity_{i}"] = forms.ChoiceField(
+                label=_("Granularity"), choices=Granularity.choices, required=False,
+                initial=r.granularity)
+            self.fields[f"band_{i}"] = forms.IntegerField(
+                label=_("Band width"), min_value=1, max_value=10**12, required=False,
+                initial=r.band_width)
+            self.fields[f"qi_{i}"] = forms.BooleanField(
+                label=_("Quasi-identifier"), required=False, initial=r.quasi_identifier)
+            self.fields[f"sensitive_{i}"] = forms.BooleanField(
+                label=_("Sensitive"), required=False, initial=r.sensitive)
+
+    def table(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [(r, [self[f"{p}_{i}"] for p in ("action", "domain", "granularity", "band", "qi",
+                                                "sensitive")])
+                for i, r in enumerate(self.rows_in)]
+
+    def policy_rows(self) -> list[Any]:
+        from laif.sandbox.releases import PolicyRow
+
+        d = self.cleaned_data
+        return [PolicyRow(column=r.column, action=d[f"action_{i}"],
+                          domain=(d[f"domain_{i}"] or "").strip().lower(),
+                          granularity=d[f"granularity_{i}"] or "", band_width=d[f"band_{i}"],
+                          quasi_identifier=d[f"qi_{i}"], sensitive=d[f"sensitive_{i}"])
+                for i, r in enumerate(self.rows_in)]
+
+
+class ReleaseForm(BaseForm):
+    required_k = forms.IntegerField(
+        label=_("k required"), min_value=1, max_value=1000, required=False,
+        help_text=_("At least the site's floor; higher if you wish."))
+    required_l = forms.IntegerField(
+        label=_("l required"), min_value=1, max_value=1000, required=False)
+    suppress = forms.BooleanField(
+        label=_("Leave out the rows of groups smaller than k"), required=False)

@@ -48,6 +48,21 @@ class VersionState(models.TextChoices):
     REVIEWED = "reviewed", pgettext_lazy("classification", "Reviewed")
 
 
+class PolicyAction(models.TextChoices):
+    """What a release does with a column; the codes are those of ``laif.sandbox.policies``."""
+    KEEP = "keep", _("Keep as is")
+    PSEUDONYMISE = "pseudonymise", _("Pseudonymise (keyed, joinable within its domain)")
+    ENCRYPT = "encrypt", _("Encrypt (reversible by the data owner, with approval)")
+    GENERALISE = "generalise", _("Generalise")
+    SUPPRESS = "suppress", _("Leave out")
+
+
+class Granularity(models.TextChoices):
+    NONE = "", "—"
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
 class ProjectKey(models.Model):
     project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
@@ -136,3 +151,85 @@ class ColumnClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ColumnPolicy(models.Model):
+    """What a release of this version does with one column, and its role in the risk check."""
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="policies")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=PolicyAction.choices)
+    domain = models.CharField(_("domain"), max_length=40, blank=True)
+    granularity = models.CharField(_("granularity"), max_length=10, choices=Granularity.choices,
+                                   blank=True)
+    band_width = models.PositiveIntegerField(_("band width"), null=True, blank=True)
+    quasi_identifier = models.BooleanField(_("quasi-identifier"), default=False)
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "position"], name="sandbox_policy_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.action}"
+
+
+class DomainKeyVersion(models.Model):
+    """The key version in force for a pseudonymisation domain of a project. The key itself is
+    never stored: it is derived from the project's data key, the domain and this version."""
+    project = models.ForeignKey("accounts.Project", on_delete=models.PROTECT, related_name="+")
+    domain = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["project", "domain", "version"],
+                                    name="sandbox_domain_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} v{self.version}"
+
+
+class ReleaseKind(models.TextChoices):
+    PSEUDONYMISED = "pseudonymised", _("Pseudonymised dataset")
+    # later: outputs leaving the sandbox through an airlock
+
+
+class Release(models.Model):
+    """A pseudonymised copy of a version released to the project's jobs. ``record`` is what was
+    signed (policy, key versions, checksums, k and l reached, who approved) and ``signature`` the
+    platform's Ed25519 signature of it; the same record is in the audit log."""
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="releases")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=ReleaseKind.choices,
+                            default=ReleaseKind.PSEUDONYMISED)
+    stored_name = models.CharField(max_length=80, unique=True)
+    staged_name = models.CharField(max_length=120)
+    key_version = models.PositiveIntegerField()
+    rows = models.BigIntegerField()
+    suppressed_rows = models.BigIntegerField(default=0)
+    k = models.PositiveIntegerField()
+    l_diversity = models.PositiveIntegerField(null=True, blank=True)
+    output_sha256 = models.CharField(max_length=64)
+    output_bytes = models.BigIntegerField()
+    record = models.JSONField()
+    signature = models.CharField(max_length=200)
+    signing_key_id = models.CharField(max_length=40)
+    released_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["-released_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "number"], name="sandbox_release_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.number} of {self.version_id}"

@@ -74,3 +74,86 @@ class UploadIn(Schema):
 
 class ReviewIn(Schema):
     kinds: dict[ColumnName, KindCode] = Field(default_factory=dict, max_length=500)
+
+
+Domain = Annotated[str, Field(max_length=40, pattern=r"^[a-z0-9_-]*$")]
+
+
+class PolicyColumnIn(Schema):
+    column: ColumnName
+    action: Annotated[str, Field(min_length=1, max_length=20), NoNul]
+    domain: Domain = ""
+    granularity: Annotated[str, Field(max_length=10), NoNul] = ""
+    band_width: Annotated[int, Field(ge=1, le=10**12)] | None = None
+    quasi_identifier: bool = False
+    sensitive: bool = False
+
+
+class PolicyIn(Schema):
+    columns: list[PolicyColumnIn] = Field(max_length=500)
+
+
+class PolicyColumnOut(PolicyColumnIn):
+    kind: str
+
+
+class PolicyOut(Schema):
+    version_id: int
+    saved: bool
+    columns: list[PolicyColumnOut]
+
+
+class GroupOut(Schema):
+    values: list[str | None]
+    size: int
+
+
+class RiskOut(Schema):
+    rows: int
+    k: int
+    l: int | None  # noqa: E741 (the measure's name)
+    groups: int
+    required_k: int
+    required_l: int | None
+    passes: bool
+    suppressed_rows: int
+    suppressed_groups: int
+    quasi_identifiers: list[str]
+    sensitive: list[str]
+    smallest_groups: list[GroupOut]
+
+
+class ReleaseIn(Schema):
+    required_k: Annotated[int, Field(ge=1, le=1000)] | None = None
+    required_l: Annotated[int, Field(ge=1, le=1000)] | None = None
+    suppress: bool = False
+
+
+class ReleaseOut(Schema):
+    id: int
+    number: int
+    dataset: str
+    dataset_version: int
+    project_id: int
+    rows: int
+    suppressed_rows: int
+    k: int
+    l: int | None  # noqa: E741
+    output_sha256: str
+    released_at: datetime
+    approved_by: str
+    staged_path: str
+    env_var: str
+    record: dict[str, object]
+    signature: str
+    signing_key_id: str
+
+
+class SigningKeyOut(Schema):
+    key_id: str
+    public_key_pem: str
+
+
+class DomainRotatedOut(Schema):
+    domain: str
+    version: int

@@ -3,13 +3,17 @@ is visible to whoever sees the project; its values are never read here."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.errors import NotFound
 from laif.accounts.selectors import project_of
-from laif.sandbox.models import ColumnClass, Dataset, DatasetVersion
+from laif.sandbox.models import ColumnClass, Dataset, DatasetVersion, Release
 
 
 def _visible(access: Access, project_id: int) -> None:
@@ -41,5 +45,61 @@ def columns_of(version: DatasetVersion) -> list[ColumnClass]:
 
 def referenced_files() -> set[tuple[int, str]]:
     """Every stored file a row refers to (for the sweep of orphans)."""
-    return {(int(p), str(n)) for p, n in
-            DatasetVersion.objects.values_list("dataset__project_id", "stored_name")}
+    return {(int(p), str(n)) for p, n in [
+        *DatasetVersion.objects.values_list("dataset__project_id", "stored_name"),
+        *Release.objects.values_list("version__dataset__project_id", "stored_name")]}
+
+
+def can_read_releases(access: Access, project_id: int, organisation_id: int) -> bool:
+    """A release is the project's data: its members and the organisation's admins read it;
+    staff see that it exists, not its content."""
+    return project_id in access.project_roles or access.is_org_admin(organisation_id)
+
+
+def releases_of(*, access: Access, project_id: int) -> QuerySet[Release]:
+    _visible(access, project_id)
+    return (Release.objects.filter(version__dataset__project_id=project_id)
+            .select_related("version__dataset", "approved_by"))
+
+
+def release_get(*, access: Access, release_id: int) -> Release:
+    found = (Release.objects.select_related("version__dataset", "approved_by")
+             .filter(pk=release_id).first())
+    if found is None:
+        raise NotFound(_("No such release."))
+    try:
+        _visible(access, found.version.dataset.project_id)
+    except NotFound:
+        raise NotFound(_("No such release.")) from None
+    return found
+
+
+def latest_releases(project_id: int) -> dict[str, Release]:
+    """Each dataset's newest release (what a job of the project is pointed at)."""
+    latest: dict[str, Release] = {}
+    for r in (Release.objects.filter(version__dataset__project_id=project_id)
+              .select_related("version__dataset").order_by("number")):
+        latest[r.version.dataset.name] = r
+    return latest
+
+
+def releases_dir(project_id: int) -> Path:
+    """Where the project's releases are staged for its jobs (read-only files)."""
+    return Path(settings.LAIF_SANDBOX_RELEASES_DIR) / f"p{int(project_id)}"
+
+
+def env_var(dataset: str) -> str:
+    """The job environment variable naming a dataset's newest release (``customers`` ->
+    ``LAIF_DATASET_CUSTOMERS``)."""
+    return "LAIF_DATASET_" + re.sub(r"[^A-Z0-9]", "_", dataset.upper())
+
+
+def job_environment(project_id: int) -> dict[str, str]:
+    """What a job of the project is told about its data: the folder of its releases and, per
+    dataset, its newest release's file (read-only)."""
+    latest = latest_releases(project_id)
+    if not latest:
+        return {}
+    folder = releases_dir(project_id)
+    return {"LAIF_DATASETS_DIR": str(folder),
+            **{env_var(name): str(folder / r.staged_name) for name, r in latest.items()}}

@@ -85,7 +85,7 @@ def _limits() -> ingest.Limits:
                          max_rows=settings.LAIF_SANDBOX_MAX_ROWS)
 
 
-def _aad(project_id: int, stored_name: str) -> bytes:
+def aad_of(project_id: int, stored_name: str) -> bytes:
     """Binds an encrypted file to its project and name: a file moved or swapped fails to open."""
     return f"laif-sandbox:{project_id}:{stored_name}".encode()
 
@@ -106,7 +106,7 @@ def dataset_upload(*, access: Access, actor: Actor, project_id: int, name: str, 
     try:
         with storage.writing(project_id, stored) as out:
             with EncryptingWriter(out, key, key_id=f"p{project_id}.v{key_version}",
-                                  aad=_aad(project_id, stored)) as sink:
+                                  aad=aad_of(project_id, stored)) as sink:
                 if fmt == FileFormat.CSV:
                     report = ingest.ingest_csv(src, sink, limits=_limits(), encoding=encoding,
                                                delimiter=delimiter)
@@ -153,7 +153,7 @@ def open_version(version: DatasetVersion) -> DecryptingReader:
     project_id = version.dataset.project_id
     _, key = keys.data_key(project_id, version=version.key_version)
     src = storage.path_of(project_id, version.stored_name).open("rb")
-    return DecryptingReader(src, key, aad=_aad(project_id, version.stored_name))
+    return DecryptingReader(src, key, aad=aad_of(project_id, version.stored_name), close_src=True)
 
 
 def _classify(project_id: int, stored: str, key: bytes, columns: tuple[str, ...]
@@ -161,7 +161,7 @@ def _classify(project_id: int, stored: str, key: bytes, columns: tuple[str, ...]
     if not columns:
         return []
     src = storage.path_of(project_id, stored).open("rb")
-    with src, DecryptingReader(src, key, aad=_aad(project_id, stored)) as reader:
+    with src, DecryptingReader(src, key, aad=aad_of(project_id, stored)) as reader:
         batches = pq.ParquetFile(reader).iter_batches(batch_size=CLASSIFY_SAMPLE_ROWS)
         first = next(batches, None)
         sample = pl.DataFrame({c: pl.Series(c, [], dtype=pl.String) for c in columns}) \
