@@ -27,6 +27,10 @@ def test_policy_risk_and_release_through_the_pages(world: World) -> None:
     page = lead.get(done["Location"]).content.decode()
     assert 'id="policy-form"' in page
     assert "Proposed from the classification" in page
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title is not None
+    assert title.group(1).strip().startswith("customers, version 1")
+    assert "<" not in title.group(1)  # the page's title is text only
     assert 'id="risk"' not in page  # saved first
     policy = {}
     for i, c in enumerate(version.column_classes.all()):
