@@ -96,6 +96,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from laif.sandbox.sinks import DigestingSink
+
 SAMPLE_BYTES = 64 * 1024
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 MAX_NAME_LENGTH = 200
@@ -754,52 +756,10 @@ def _fields(n: int) -> str:
     return "1 field" if n == 1 else f"{n} fields"
 
 
-class _SinkFile:
-    """What ``pa.PythonFile`` needs of the caller's sink, which may only have ``write()``."""
-
-    closed = False
-
-    def __init__(self, sink: BinaryIO) -> None:
-        self._sink = sink
-        self._position = 0
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)  # the caller's writer may keep it: pyarrow reuses its buffer
-        size = len(chunk)
-        done = self._sink.write(chunk)
-        while isinstance(done, int) and done < len(chunk):  # a raw file's short write
-            if done <= 0:
-                raise OSError("The sink accepted no bytes.")
-            chunk = chunk[done:]
-            done = self._sink.write(chunk)
-        self._position += size
-        return size
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        flush: Callable[[], object] | None = getattr(self._sink, "flush", None)
-        if flush is not None:
-            flush()
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-
 class _Output:
     def __init__(self, sink: BinaryIO, names: list[str]) -> None:
         self.schema = pa.schema([pa.field(name, pa.string()) for name in names])
-        self._file = pa.PythonFile(_SinkFile(sink), mode="w")
+        self._file = pa.PythonFile(DigestingSink(sink), mode="w")
         self._writer = pq.ParquetWriter(
             self._file, self.schema, compression="zstd", store_schema=False
         )

@@ -51,13 +51,12 @@ column, ``required_k < 1``, ...).
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import polars as pl
 import pyarrow as pa
@@ -66,6 +65,7 @@ import pyarrow.parquet as pq
 from laif.sandbox import policies
 from laif.sandbox.policies import ColumnPolicy, DomainKey, PolicyError
 from laif.sandbox.risk import GroupCounter, RiskReport, check_request
+from laif.sandbox.sinks import DigestingSink
 
 DEFAULT_BATCH_ROWS = 262_144
 """Rows read, transformed and written at a time."""
@@ -340,58 +340,6 @@ def assess_stream(
 # --- writing -------------------------------------------------------------------------------------
 
 
-class _DigestingSink:
-    """What ``pa.PythonFile`` needs of the caller's sink (which may only have ``write()``), with
-    the SHA-256 and size of what goes through. Once abandoned it writes nothing more."""
-
-    closed = False
-
-    def __init__(self, sink: BinaryIO) -> None:
-        self._sink = sink
-        self._hash = hashlib.sha256()
-        self.size = 0
-        self.abandoned = False
-
-    @property
-    def sha256(self) -> str:
-        return self._hash.hexdigest()
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)  # the sink may keep it: pyarrow reuses its buffer
-        size = len(chunk)
-        if self.abandoned:
-            return size
-        self._hash.update(chunk)
-        self.size += size
-        done = self._sink.write(chunk)
-        while isinstance(done, int) and done < len(chunk):  # a raw file's short write
-            if done <= 0:
-                raise OSError("The sink accepted no bytes.")
-            chunk = chunk[done:]
-            done = self._sink.write(chunk)
-        return size
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self) -> None:
-        flush: Callable[[], object] | None = getattr(self._sink, "flush", None)
-        if flush is not None and not self.abandoned:
-            flush()
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.flush()
-
-
 def _table(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     """``frame`` as a table of exactly ``schema`` (string columns, no metadata)."""
     arrow = frame.to_arrow()
@@ -424,7 +372,7 @@ def release_stream(
         # large_string is polars' own: no copy; in Parquet it is a UTF-8 string like any other
         schema = pa.schema([pa.field(name, pa.large_string()) for name in output])
         keyed = {p.column for p in plan.policies if p.action in _KEYED}
-        digesting = _DigestingSink(sink)
+        digesting = DigestingSink(sink)
         file = pa.PythonFile(digesting, mode="w")
         rows_in = rows_out = 0
         try:
