@@ -36,6 +36,7 @@ from laif.entry.triage import Need
 from laif.fund import applications as funding
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
+from laif.sandbox.models import Reidentification
 from tests.api_support import ssh_public_key
 from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
@@ -102,6 +103,8 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         access=access_for(admin), actor=Actor.of(admin), version_id=sandbox_releases.policy_set(
             access=access_for(admin), actor=Actor.of(admin), version_id=version.pk,
             rows=sandbox_releases.policy_proposed(version)).pk, suppress=True)
+    reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
+                                           reason="fuzz", requested_by=admin)
     return FuzzTarget(
         authorization=f"Bearer {secret}",
         real_ids={"org_id": w.org.pk, "project_id": w.project.pk, "user_id": w.member.pk,
@@ -109,6 +112,7 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "request_id": request.pk, "intake_id": intake.pk,
                   "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
                   "version_id": version.pk, "release_id": released.pk,
+                  "reidentification_id": reid.pk,
                   **billing},
     )
 

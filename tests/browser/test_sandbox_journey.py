@@ -5,6 +5,7 @@ version page in French too."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import tempfile
@@ -16,6 +17,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.sandbox import releases, services
+from laif.sandbox.releases import PolicyRow
 from tests.browser.test_journey import log_in, no_external_requests, shot
 from tests.compute.jobs_support import grant
 from tests.factories import World
@@ -108,3 +113,49 @@ def test_upload_review_policy_risk_release_job_download(
         assert not outside, outside
     finally:
         shutil.rmtree(releases_root, ignore_errors=True)
+
+
+def test_reidentification_asked_approved_by_another_revealed_once(
+        page: Page, browser: Any, live_server: Any, world: World, shots_dir: Path,
+        settings: Settings) -> None:
+    """The lead asks for the IBAN behind an encrypted value, the organisation's admin approves
+    it on the release page, the lead reveals it once."""
+    settings.LAIF_SANDBOX_MIN_K = 1
+    lead, actor = access_for(world.project_lead), Actor.of(world.project_lead)
+    table = customers(40)
+    version = services.dataset_upload(access=lead, actor=actor, project_id=world.project.pk,
+                                      name="customers", src=io.BytesIO(csv_bytes(table)),
+                                      filename="customers.csv").version
+    services.classification_review(access=lead, actor=actor, version_id=version.pk, kinds={})
+    rows = [PolicyRow(**{**r.__dict__, "action": "encrypt", "domain": "iban-owner"})
+            if r.column == "iban" else r for r in releases.policy_proposed(version)]
+    releases.policy_set(access=lead, actor=actor, version_id=version.pk, rows=rows)
+    release = releases.release_create(access=lead, actor=actor, version_id=version.pk,
+                                      suppress=True)
+    released = pl.read_parquet(releases.staged_path(release))
+    token = released.filter(pl.col("customer_id") == "C0000004")["iban"][0]
+    original = table.filter(pl.col("customer_id") == "C0000004")["iban"][0]
+    base = live_server.url
+    outside = no_external_requests(page, base)
+    log_in(page, base, world.project_lead.email)
+    page.goto(f"{base}/sandbox/releases/{release.pk}/")
+    page.get_by_label("Encrypted values").fill(token)
+    page.get_by_label("Why").fill("The customer asked for their file to be corrected.")
+    page.get_by_role("button", name="Ask for approval").click()
+    expect(page.locator("#reid-requests")).to_contain_text("Waiting for a second person")
+    expect(page.locator("#reid-requests button")).to_have_count(0)  # not the requester's call
+    admin = browser.new_page()
+    log_in(admin, base, world.org_admin.email)
+    admin.goto(f"{base}/sandbox/releases/{release.pk}/")
+    shot(admin, shots_dir, "sandbox-reid-to-approve")
+    admin.get_by_role("button", name="Approve").click()
+    expect(admin.locator(".messages")).to_contain_text("Approved")
+    admin.close()
+    page.reload()
+    page.get_by_role("button", name="Reveal once").click()
+    expect(page.locator("#revealed")).to_contain_text(original)
+    shot(page, shots_dir, "sandbox-reid-revealed")
+    page.goto(f"{base}/sandbox/releases/{release.pk}/")
+    expect(page.locator("#reid-requests")).to_contain_text("Revealed")
+    expect(page.locator("#revealed")).to_have_count(0)
+    assert not outside, outside

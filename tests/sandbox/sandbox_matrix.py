@@ -9,10 +9,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
+
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.sandbox import releases, services
-from laif.sandbox.models import DatasetVersion, Release
+from laif.sandbox import reidentify, releases, services
+from laif.sandbox.models import DatasetVersion, Reidentification, Release
 from tests.factories import World
 from tests.sandbox.data import csv_bytes, customers
 
@@ -51,6 +53,18 @@ SANDBOX_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/sandbox/signing-key"): _row(200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("POST", "/api/projects/{project_id}/domains/{domain}/rotate"): _row(
         401, 404, 404, 200, 200, 403, 403, 404, 403),
+    # re-identification: the data owners only; the lead asked, so the admin decides and only
+    # the lead would reveal (409 here: not approved)
+    ("POST", "/api/releases/{release_id}/reidentifications"): _row(
+        401, 404, 404, 201, 201, 403, 403, 404, 403),
+    ("GET", "/api/releases/{release_id}/reidentifications"): _row(
+        401, 404, 404, 200, 200, 403, 403, 404, 403),
+    ("POST", "/api/reidentifications/{reidentification_id}/approve"): _row(
+        401, 404, 404, 403, 200, 403, 403, 404, 403),
+    ("POST", "/api/reidentifications/{reidentification_id}/refuse"): _row(
+        401, 404, 404, 403, 200, 403, 403, 404, 403),
+    ("POST", "/api/reidentifications/{reidentification_id}/reveal"): _row(
+        401, 404, 404, 409, 403, 403, 403, 404, 403),
 }
 
 
@@ -67,7 +81,14 @@ SANDBOX_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
         "kinds": {"segment": "not_personal"}},
     ("PUT", "/api/dataset-versions/{version_id}/policy"): lambda mw: {"columns": _policy()},
     ("POST", "/api/dataset-versions/{version_id}/releases"): lambda mw: {},
+    ("POST", "/api/releases/{release_id}/reidentifications"): lambda mw: {
+        "column": "iban", "tokens": [_token()], "reason": "A customer's complaint."},
 }
+
+
+def _token() -> str:
+    release = Release.objects.order_by("id")[0]
+    return str(pl.read_parquet(releases.staged_path(release))["iban"][0])
 
 
 def _policy() -> list[dict[str, Any]]:
@@ -78,6 +99,8 @@ def _policy() -> list[dict[str, Any]]:
         r["quasi_identifier"] = r["column"] == "income_eur"
         if r["column"] == "income_eur":
             r.update(action="generalise", band_width=10**9)
+        if r["column"] == "iban":
+            r.update(action="encrypt", domain="iban-owner")
     return rows
 
 
@@ -92,7 +115,10 @@ def build_sandbox(w: World) -> None:
                                    kinds={})
     releases.policy_set(access=lead[0], actor=lead[1], version_id=version.pk,
                         rows=[releases.PolicyRow(**r) for r in _policy()])
-    releases.release_create(access=lead[0], actor=lead[1], version_id=version.pk)
+    release = releases.release_create(access=lead[0], actor=lead[1], version_id=version.pk)
+    reidentify.reidentification_request(access=lead[0], actor=lead[1], release_id=release.pk,
+                                        column="iban", tokens=[_token()],
+                                        reason="A customer's complaint.")
 
 
 def sandbox_path_ids(path: str) -> dict[str, int | str]:
@@ -103,4 +129,6 @@ def sandbox_path_ids(path: str) -> dict[str, int | str]:
         found["release_id"] = Release.objects.order_by("id")[0].pk
     if "{domain}" in path:
         found["domain"] = "iban"
+    if path.startswith("/api/reidentifications/"):
+        found["reidentification_id"] = Reidentification.objects.order_by("id")[0].pk
     return found

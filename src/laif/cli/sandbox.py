@@ -293,3 +293,82 @@ def sandbox_download(release: Annotated[int, typer.Argument(min=1, max=2_147_483
         tmp.unlink(missing_ok=True)
         raise session.fail(exc) from exc
     session.console.print(f"Wrote {output}")
+
+
+reidentify_app = typer.Typer(help="Re-identification of encrypted values: ask, approve or "
+                             "refuse (another data owner), reveal once.", no_args_is_help=True)
+sandbox_app.add_typer(reidentify_app, name="reidentify")
+ReleaseId = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The release's id")]
+RequestId = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The request's id")]
+
+
+def _reid_call(path: str) -> dict[str, Any]:
+    client = session.client()
+    try:
+        out: dict[str, Any] = client.post(path)
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    return out
+
+
+@reidentify_app.command("request")
+def reid_request(release: ReleaseId,
+                 column: Annotated[str, typer.Option("--column", help="The encrypted column")],
+                 token: Annotated[list[str], typer.Option(
+                     "--token", help="An encrypted value as released (repeatable)")],
+                 reason: Annotated[str, typer.Option("--reason", help="Why (the approver reads it)")]
+                 ) -> None:
+    """Ask to see the original values behind encrypted values of a release."""
+    client = session.client()
+    try:
+        out = client.post(f"/releases/{release}/reidentifications",
+                          json={"column": column, "tokens": token, "reason": reason})
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    session.console.print(f"Request {out['id']}: {len(out['tokens'])} values, waiting for "
+                          "another data owner's approval.")
+
+
+@reidentify_app.command("list")
+def reid_list(release: ReleaseId) -> None:
+    """A release's re-identification requests."""
+    client = session.client()
+    try:
+        found = client.get(f"/releases/{release}/reidentifications")
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    table = Table(title=f"Re-identification requests of release {release}")
+    for column in ("Id", "Asked by", "Column", "Values", "State", "Decided by", "Why"):
+        table.add_column(column)
+    for r in found:
+        table.add_row(str(r["id"]), escape(r["requested_by"]), escape(r["column"]),
+                      str(len(r["tokens"])), r["state"], escape(r["decided_by"] or "—"),
+                      escape(r["reason"]))
+    session.console.print(table)
+
+
+@reidentify_app.command("approve")
+def reid_approve(request: RequestId) -> None:
+    """Approve another data owner's request (valid once, for a limited time)."""
+    out = _reid_call(f"/reidentifications/{request}/approve")
+    session.console.print(f"Request {out['id']} approved until {out['expires_at']}.")
+
+
+@reidentify_app.command("refuse")
+def reid_refuse(request: RequestId) -> None:
+    """Refuse another data owner's request."""
+    out = _reid_call(f"/reidentifications/{request}/refuse")
+    session.console.print(f"Request {out['id']} refused.")
+
+
+@reidentify_app.command("reveal")
+def reid_reveal(request: RequestId) -> None:
+    """Your approved request's original values, shown once."""
+    out = _reid_call(f"/reidentifications/{request}/reveal")
+    table = Table(title="Shown once")
+    table.add_column("Encrypted value")
+    table.add_column("Original value")
+    for v in out["values"]:
+        table.add_row(escape(v["token"]), escape(v["value"]) if v["value"] is not None
+                      else "(not a value of this column in this release)")
+    session.console.print(table)

@@ -352,6 +352,8 @@ LAIF_SANDBOX_MAX_ROWS = env.int("LAIF_SANDBOX_MAX_ROWS", 50_000_000, minimum=1,
 LAIF_SANDBOX_RELEASES_DIR = Path(env.str("LAIF_SANDBOX_RELEASES_DIR", str(DATA_DIR / "releases")))
 LAIF_SANDBOX_MIN_K = env.int("LAIF_SANDBOX_MIN_K", 5, minimum=1, maximum=1000)
 LAIF_SANDBOX_MIN_L = env.int("LAIF_SANDBOX_MIN_L", 2, minimum=1, maximum=1000)
+# An approved re-identification is revealed once, within this many minutes of its approval.
+LAIF_SANDBOX_REID_MINUTES = env.int("LAIF_SANDBOX_REID_MINUTES", 60, minimum=5, maximum=7 * 24 * 60)
 LAIF_SIGNING_KEY_FILE = Path(env.str("LAIF_SIGNING_KEY_FILE", str(DATA_DIR / "signing-ed25519.key")))
 # ------------------------------------------------------------------------------------------------
 

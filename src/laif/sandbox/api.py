@@ -11,9 +11,9 @@ from ninja.files import UploadedFile
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.config.apitypes import Id
-from laif.sandbox import releases, selectors, services, signing
+from laif.sandbox import reidentify, releases, selectors, services, signing
 from laif.sandbox import schemas as s
-from laif.sandbox.models import DataKind, DatasetVersion, Release
+from laif.sandbox.models import DataKind, DatasetVersion, Reidentification, Release
 
 router = Router(tags=["data sandboxes"])
 
@@ -183,3 +183,60 @@ def domain_rotate(request: HttpRequest, project_id: Id,
     version = releases.domain_key_rotate(access=access_of(request), actor=actor_of(request),
                                          project_id=project_id, domain=domain)
     return s.DomainRotatedOut(domain=domain, version=version)
+
+
+def _reid(r: Reidentification) -> s.ReidentificationOut:
+    return s.ReidentificationOut(
+        id=r.pk, release_id=r.release_id, column=r.column, tokens=list(r.tokens), reason=r.reason,
+        state=r.state, requested_by=r.requested_by.email, requested_at=r.requested_at,
+        decided_by=r.decided_by.email if r.decided_by else "", decided_at=r.decided_at,
+        expires_at=r.expires_at, revealed_at=r.revealed_at)
+
+
+@router.post("/releases/{release_id}/reidentifications", response={201: s.ReidentificationOut},
+             summary="Ask to see the original values behind encrypted values (data owners)",
+             description="Only for a column released with the `encrypt` action. Another data "
+             "owner approves or refuses; the requester then reveals the values once, within "
+             "LAIF_SANDBOX_REID_MINUTES of the approval.")
+def reid_request(request: HttpRequest, release_id: Id,
+                 data: s.ReidentificationIn) -> Status[Any]:
+    found = reidentify.reidentification_request(
+        access=access_of(request), actor=actor_of(request), release_id=release_id,
+        column=data.column, tokens=list(data.tokens), reason=data.reason)
+    return Status(201, _reid(selectors.reidentification_get(access=access_of(request),
+                                                            request_id=found.pk)))
+
+
+@router.get("/releases/{release_id}/reidentifications", response=list[s.ReidentificationOut],
+            summary="A release's re-identification requests (data owners)")
+def reid_list(request: HttpRequest, release_id: Id) -> list[s.ReidentificationOut]:
+    return [_reid(r) for r in selectors.reidentifications_of(access=access_of(request),
+                                                            release_id=release_id)]
+
+
+@router.post("/reidentifications/{reidentification_id}/approve",
+             response=s.ReidentificationOut,
+             summary="Approve a re-identification (another data owner than the requester)")
+def reid_approve(request: HttpRequest, reidentification_id: Id) -> s.ReidentificationOut:
+    return _reid(reidentify.reidentification_decide(
+        access=access_of(request), actor=actor_of(request), request_id=reidentification_id,
+        approve=True))
+
+
+@router.post("/reidentifications/{reidentification_id}/refuse",
+             response=s.ReidentificationOut,
+             summary="Refuse a re-identification (another data owner than the requester)")
+def reid_refuse(request: HttpRequest, reidentification_id: Id) -> s.ReidentificationOut:
+    return _reid(reidentify.reidentification_decide(
+        access=access_of(request), actor=actor_of(request), request_id=reidentification_id,
+        approve=False))
+
+
+@router.post("/reidentifications/{reidentification_id}/reveal", response=s.RevealOut,
+             summary="Reveal the original values, once (the requester, once approved)")
+def reid_reveal(request: HttpRequest, reidentification_id: Id) -> s.RevealOut:
+    values = reidentify.reidentification_reveal(access=access_of(request),
+                                                actor=actor_of(request),
+                                                request_id=reidentification_id)
+    return s.RevealOut(id=reidentification_id, values=[s.RevealedOut(token=v.token, value=v.value)
+                                              for v in values])

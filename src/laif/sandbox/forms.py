@@ -90,3 +90,19 @@ class ReleaseForm(BaseForm):
         label=_("l required"), min_value=1, max_value=1000, required=False)
     suppress = forms.BooleanField(
         label=_("Leave out the rows of groups smaller than k"), required=False)
+
+
+class ReidentificationForm(BaseForm):
+    column = forms.ChoiceField(label=_("Encrypted column"))
+    tokens = NoNulCharField(
+        label=_("Encrypted values"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("As they appear in the release (enc_v1_...), one per line; 100 at most."))
+    reason = NoNulCharField(label=_("Why"), max_length=1000,
+                            widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("Another data owner reads it before approving."))
+
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["column"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(c, c) for c in columns]

@@ -233,3 +233,37 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"release {self.number} of {self.version_id}"
+
+
+class ReidState(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a second person's approval")
+    APPROVED = "approved", _("Approved: can be revealed once")
+    REFUSED = "refused", _("Refused")
+    REVEALED = "revealed", _("Revealed")
+    EXPIRED = "expired", _("Expired")
+
+
+class Reidentification(models.Model):
+    """A data owner's request to see the original values behind encrypted values of a release
+    (named rows), approved or refused by another data owner; revealed once, before it expires.
+    The values shown are never stored, only how many there were."""
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="reidentifications")
+    column = models.CharField(max_length=200)
+    tokens = models.JSONField()
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=ReidState.choices,
+                             default=ReidState.REQUESTED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"re-identification {self.pk} of release {self.release_id}"

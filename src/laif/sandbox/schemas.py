@@ -157,3 +157,35 @@ class SigningKeyOut(Schema):
 class DomainRotatedOut(Schema):
     domain: str
     version: int
+
+
+class ReidentificationIn(Schema):
+    column: ColumnName
+    tokens: list[Annotated[str, Field(min_length=1, max_length=500), NoNul]] = Field(
+        max_length=100)
+    reason: Annotated[str, Field(min_length=1, max_length=1000), NoNul]
+
+
+class ReidentificationOut(Schema):
+    id: int
+    release_id: int
+    column: str
+    tokens: list[str]
+    reason: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    expires_at: datetime | None
+    revealed_at: datetime | None
+
+
+class RevealedOut(Schema):
+    token: str
+    value: str | None
+
+
+class RevealOut(Schema):
+    id: int
+    values: list[RevealedOut]

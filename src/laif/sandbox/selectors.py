@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
-from laif.accounts.errors import NotFound
+from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import project_of
-from laif.sandbox.models import ColumnClass, Dataset, DatasetVersion, Release
+from laif.sandbox.models import ColumnClass, Dataset, DatasetVersion, Reidentification, Release
 
 
 def _visible(access: Access, project_id: int) -> None:
@@ -103,3 +103,33 @@ def job_environment(project_id: int) -> dict[str, str]:
     folder = releases_dir(project_id)
     return {"LAIF_DATASETS_DIR": str(folder),
             **{env_var(name): str(folder / r.staged_name) for name, r in latest.items()}}
+
+
+def reidentifications_of(*, access: Access, release_id: int) -> QuerySet[Reidentification]:
+    """A release's re-identification requests: its project's data owners only."""
+    release = release_get(access=access, release_id=release_id)
+    _owner_only(access, release.version.dataset.project_id)
+    return (Reidentification.objects.filter(release=release)
+            .select_related("requested_by", "decided_by"))
+
+
+def reidentification_get(*, access: Access, request_id: int) -> Reidentification:
+    found = (Reidentification.objects.select_related("requested_by", "decided_by",
+                                                     "release__version__dataset")
+             .filter(pk=request_id).first())
+    if found is None:
+        raise NotFound(_("No such re-identification request."))
+    try:
+        _visible(access, found.release.version.dataset.project_id)
+    except NotFound:
+        raise NotFound(_("No such re-identification request.")) from None
+    _owner_only(access, found.release.version.dataset.project_id)
+    return found
+
+
+def _owner_only(access: Access, project_id: int) -> None:
+    project = project_of(project_id)
+    assert project is not None
+    if not access.can_manage_project(project_id, project.organisation_id):
+        raise PermissionDenied(_("The project's leads and its organisation's administrators "
+                                 "own its data."))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,8 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.selectors import project_get
 from laif.accounts.views import form_action, page
-from laif.sandbox import forms, releases, selectors, services
+from laif.sandbox import forms, reidentify, releases, selectors, services
+from laif.sandbox.models import PolicyAction, Release
 
 
 def _owner(request: HttpRequest, project_id: int) -> bool:
@@ -156,17 +158,77 @@ def release_new(request: HttpRequest, version_id: int) -> HttpResponse:
     return _version_page(request, version_id, status=400, release_form=form)
 
 
-@page
-def release_page(request: HttpRequest, release_id: int) -> HttpResponse:
+def _encrypted_columns(release: Release) -> list[str]:
+    return [str(r["column"]) for r in release.record.get("policy", [])
+            if r.get("action") == PolicyAction.ENCRYPT]
+
+
+def _release_page(request: HttpRequest, release_id: int, *, status: int = 200,
+                  reid_form: forms.ReidentificationForm | None = None,
+                  revealed: list[reidentify.Revealed] | None = None) -> HttpResponse:
     access = access_of(request)
     release = selectors.release_get(access=access, release_id=release_id)
     project = project_get(access=access, actor=actor_of(request),
                           project_id=release.version.dataset.project_id)
+    is_owner = _owner(request, project.pk)
+    encrypted = _encrypted_columns(release)
     return render(request, "sandbox/release.html", {
         "project": project, "release": release, "version": release.version,
         "staged_path": releases.staged_path(release),
         "env_var": selectors.env_var(release.version.dataset.name),
         "can_download": selectors.can_read_releases(access, project.pk, project.organisation_id),
         "record_json": json.dumps(release.record, indent=2, ensure_ascii=False),
-        "key_id": release.signing_key_id,
-    })
+        "key_id": release.signing_key_id, "is_owner": is_owner, "encrypted": encrypted,
+        "reid_form": reid_form or forms.ReidentificationForm(columns=encrypted),
+        "requests": selectors.reidentifications_of(access=access, release_id=release_id)
+        if is_owner else [],
+        "me": request.user.pk, "revealed": revealed,
+        "minutes": settings.LAIF_SANDBOX_REID_MINUTES,
+    }, status=status)
+
+
+@page
+def release_page(request: HttpRequest, release_id: int) -> HttpResponse:
+    return _release_page(request, release_id)
+
+
+@page
+@require_POST
+def reid_request(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = selectors.release_get(access=access_of(request), release_id=release_id)
+    form = forms.ReidentificationForm(request.POST, columns=_encrypted_columns(release))
+    if form_action(request, form, lambda data: reidentify.reidentification_request(
+            access=access_of(request), actor=actor_of(request), release_id=release_id,
+            column=data["column"], tokens=data["tokens"].splitlines(), reason=data["reason"]),
+            _("Asked: another data owner approves or refuses.")):
+        return redirect(reverse("sandbox_release", args=[release_id]) + "#reidentification")
+    return _release_page(request, release_id, status=400, reid_form=form)
+
+
+@page
+@require_POST
+def reid_decide(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
+    found = reidentify.reidentification_decide(
+        access=access_of(request), actor=actor_of(request), request_id=request_id,
+        approve=decision == "approve")
+    messages.success(request, _("Approved: the requester can reveal the values once.")
+                     if decision == "approve" else _("Refused."))
+    return redirect(reverse("sandbox_release", args=[found.release_id]) + "#reidentification")
+
+
+@page
+@require_POST
+def reid_reveal(request: HttpRequest, request_id: int) -> HttpResponse:
+    access = access_of(request)
+    found = selectors.reidentification_get(access=access, request_id=request_id)
+    try:
+        values = reidentify.reidentification_reveal(access=access, actor=actor_of(request),
+                                                    request_id=request_id)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("sandbox_release", args=[found.release_id]) + "#reidentification")
+    response = _release_page(request, found.release_id, revealed=values)
+    response["Cache-Control"] = "no-store"  # shown once: never kept by the browser
+    return response
