@@ -20,7 +20,7 @@ from pytest_django import Settings
 from laif.accounts.models import AuditEntry
 from laif.sandbox import keys, services, storage
 from laif.sandbox.envelope import EnvelopeError
-from laif.sandbox.master_keys import FileMasterKey, MasterKeyError
+from laif.sandbox.master_keys import FileMasterKey
 from laif.sandbox.models import Dataset, DatasetVersion, ProjectKey
 from tests.api_support import client_as, token_for
 from tests.cli_support import run_cli
@@ -306,5 +306,19 @@ def test_the_master_key_command_creates_and_rotates(world: World, settings: Sett
     assert "re-wrapped 1 data key(s)" in buffer.getvalue()
     assert _read(out["id"]).height == 10  # under the new key only
     settings.LAIF_SANDBOX_KEY_FILE = old_path
-    with pytest.raises(MasterKeyError):
+    with pytest.raises(keys.KeysUnavailable):
         _read(out["id"])  # the old key no longer opens the project's data key
+
+
+def test_a_missing_master_key_makes_uploads_unavailable_not_broken(
+        world: World, settings: Settings, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    settings.PRODUCTION = True  # no key file is created in production
+    settings.LAIF_SANDBOX_KEY_FILE = tmp_path / "absent.key"
+    response = _upload(client_as(world.project_lead), world.project.pk,
+                       csv_bytes(customers(5)))
+    assert response.status_code == 503
+    assert "operators" in response.json()["detail"]
+    assert str(tmp_path) not in response.content.decode()  # the path is for the log only
+    assert "absent.key" in caplog.text
+    assert not DatasetVersion.objects.exists()

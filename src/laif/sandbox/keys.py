@@ -11,12 +11,15 @@ master key in one transaction; the data files are not touched.
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from laif.accounts.errors import DomainError
 from laif.sandbox.envelope import new_data_key
 from laif.sandbox.master_keys import (
     FileMasterKey,
@@ -27,6 +30,22 @@ from laif.sandbox.master_keys import (
 )
 from laif.sandbox.models import ProjectKey
 
+logger = logging.getLogger(__name__)
+
+
+class KeysUnavailable(DomainError):
+    """The master key cannot be used (missing, unreadable, another key than the one that
+    wrapped the data keys): the sandboxes are unavailable, not broken; operators see why in the
+    log (never a key)."""
+
+    status = 503
+
+
+def _unavailable(exc: MasterKeyError) -> KeysUnavailable:
+    logger.error("data sandboxes unavailable: %s", exc)
+    return KeysUnavailable(_("The data sandboxes' keys are not available on this site right "
+                             "now; the operators see why in the log."))
+
 
 def _context(project_id: int, version: int) -> bytes:
     """What a wrapped key is bound to: a key wrapped for one project cannot be passed off as
@@ -35,7 +54,14 @@ def _context(project_id: int, version: int) -> bytes:
 
 
 def master_key() -> MasterKey:
-    """The site's master key, as configured."""
+    """The site's master key, as configured (``KeysUnavailable`` when it cannot be used)."""
+    try:
+        return _master_key()
+    except MasterKeyError as exc:
+        raise _unavailable(exc) from None
+
+
+def _master_key() -> MasterKey:
     if settings.LAIF_SANDBOX_MASTER_KEY == "pkcs11":
         return Pkcs11MasterKey(settings.LAIF_SANDBOX_PKCS11_LIB, settings.LAIF_SANDBOX_PKCS11_TOKEN,
                                settings.LAIF_SANDBOX_PKCS11_PIN, settings.LAIF_SANDBOX_PKCS11_KEY)
@@ -58,16 +84,22 @@ def data_key(project_id: int, *, version: int | None = None) -> tuple[int, bytes
         master = master_key()
         key = new_data_key()
         try:
+            wrapped = master.wrap(key, context=_context(project_id, 1))
+        except MasterKeyError as exc:
+            raise _unavailable(exc) from None
+        try:
             with transaction.atomic():
-                ProjectKey.objects.create(project_id=project_id, version=1,
-                                          wrapped=master.wrap(key, context=_context(project_id, 1)),
+                ProjectKey.objects.create(project_id=project_id, version=1, wrapped=wrapped,
                                           master_key_id=master.key_id)
             return 1, key
         except IntegrityError:  # created by a concurrent upload: use that one
             found = rows.order_by("-version").first()
             assert found is not None
-    return found.version, master_key().unwrap(bytes(found.wrapped),
-                                              context=_context(project_id, found.version))
+    try:
+        key = master_key().unwrap(bytes(found.wrapped), context=_context(project_id, found.version))
+    except MasterKeyError as exc:
+        raise _unavailable(exc) from None
+    return found.version, key
 
 
 def master_key_rotate(*, old: MasterKey, new: MasterKey) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -17,10 +18,23 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from laif.accounts.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
-class SigningKeyError(Exception):
-    pass
+class SigningKeyError(DomainError):
+    """The signing key cannot be used: releases wait (503); the detail goes to the log."""
+
+    status = 503
+
+    def __init__(self, detail: str) -> None:
+        logger.error("release signing unavailable: %s", detail)
+        super().__init__(_("Releases cannot be signed on this site right now; the operators see "
+                           "why in the log."))
+        self.detail = detail
 
 
 def canonical(record: dict[str, Any]) -> bytes:

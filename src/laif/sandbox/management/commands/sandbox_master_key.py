@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 self._rotate(options["old_file"], options["old_pkcs11_key"])
         except (MasterKeyError, OSError) as exc:
             raise CommandError(str(exc)) from exc
+        except keys.KeysUnavailable as exc:  # the configured key: its reason is in the log
+            raise CommandError(exc.message) from exc
 
     def _create(self) -> None:
         if settings.LAIF_SANDBOX_MASTER_KEY == "pkcs11":

@@ -27,5 +27,7 @@ class Command(BaseCommand):
                     raise CommandError(f"{path} exists: it is never overwritten")
                 signing.create(path)
             self.stdout.write(f"{signing.key_id()}\n{signing.public_pem()}")
-        except (signing.SigningKeyError, OSError) as exc:
+        except signing.SigningKeyError as exc:
+            raise CommandError(exc.detail) from exc
+        except OSError as exc:
             raise CommandError(str(exc)) from exc
