@@ -36,6 +36,7 @@ from laif.sandbox.envelope import DecryptingReader, EncryptingWriter
 from laif.sandbox.models import (
     ColumnPolicy,
     DataKind,
+    Dataset,
     DatasetVersion,
     DomainKeyVersion,
     PolicyAction,
@@ -281,8 +282,9 @@ def release_create(*, access: Access, actor: Actor, version_id: int,
                           extra={"risk": risk_out(exc.report)}) from None
     try:
         with transaction.atomic():
-            locked = DatasetVersion.objects.select_for_update().get(pk=version.pk)
-            last = (Release.objects.filter(version__dataset_id=locked.dataset_id)
+            # releases are numbered per dataset: its row's lock orders two releases of it
+            Dataset.objects.select_for_update().get(pk=version.dataset_id)
+            last = (Release.objects.filter(version__dataset_id=version.dataset_id)
                     .order_by("-number").values_list("number", flat=True).first())
             number = (last or 0) + 1
             for domain, v in versions.items():
