@@ -30,7 +30,7 @@ from laif.accounts.notices import notify
 from laif.accounts.selectors import org_admins, project_lead_ids, project_of, users_of
 from laif.sandbox import keys, policies, selectors
 from laif.sandbox.models import PolicyAction, Reidentification, ReidState, Release
-from laif.sandbox.services import data_owner
+from laif.sandbox.selectors import data_owner
 
 if TYPE_CHECKING:
     from laif.accounts.models import User

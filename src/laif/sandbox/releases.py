@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +44,8 @@ from laif.sandbox.models import (
     VersionState,
 )
 from laif.sandbox.risk import RiskReport
-from laif.sandbox.services import aad_of, data_owner, open_version
+from laif.sandbox.selectors import data_owner
+from laif.sandbox.services import aad_of, open_stored, open_version
 
 logger = logging.getLogger(__name__)
 
@@ -241,20 +242,9 @@ def _stage(project_id: int, name: str, source: DecryptingReader) -> Path:
     folder.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
     folder.parent.chmod(0o711)  # members traverse it to their project's folder, never list it
     folder.mkdir(mode=0o700, exist_ok=True)
-    final = folder / name
-    tmp = folder / f".tmp-{name}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o440)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := source.read(1 << 20):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return final
+    with storage.whole(folder / name, mode=0o440) as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    return folder / name
 
 
 def release_create(*, access: Access, actor: Actor, version_id: int,
@@ -317,8 +307,7 @@ def release_create(*, access: Access, actor: Actor, version_id: int,
                          organisation_id=organisation_id,
                          detail={"record": record, "signature": signature,
                                  "signing_key_id": release.signing_key_id})
-            with DecryptingReader(storage.path_of(project_id, stored).open("rb"), data_key,
-                                  aad=aad_of(project_id, stored), close_src=True) as copy:
+            with open_stored(project_id, stored, data_key) as copy:
                 _stage(project_id, staged_name, copy)
             release_access_sync(project_id)
     except BaseException:
@@ -363,9 +352,7 @@ def release_download(*, access: Access, actor: Actor, release_id: int) -> FileRe
         raise PermissionDenied(_("The project's members and its organisation's administrators "
                                  "download its releases."))
     _kv, data_key = keys.data_key(project_id, version=release.key_version)
-    reader = DecryptingReader(storage.path_of(project_id, release.stored_name).open("rb"),
-                              data_key, aad=aad_of(project_id, release.stored_name),
-                              close_src=True)
+    reader = open_stored(project_id, release.stored_name, data_key)
     audit_record(actor=actor, action="sandbox.release_downloaded", target=f"release:{release.pk}",
                  organisation_id=project.organisation_id, detail={"sha256": release.output_sha256})
     return FileResponse(reader, as_attachment=True, filename=release.staged_name,

@@ -16,10 +16,23 @@ from laif.accounts.selectors import project_of
 from laif.sandbox.models import ColumnClass, Dataset, DatasetVersion, Reidentification, Release
 
 
-def _visible(access: Access, project_id: int) -> None:
+def _visible(access: Access, project_id: int) -> int:
+    """The project's organisation; 404 when the project is not the person's to see."""
     project = project_of(project_id)
     if project is None or not access.can_view_project(project_id, project.organisation_id):
         raise NotFound(_("Project not found."))
+    return int(project.organisation_id)
+
+
+def data_owner(access: Access, project_id: int) -> int:
+    """The project's organisation when the person is one of its data owners (its leads, its
+    organisation's admins); 404 when the project is not theirs to see, 403 when they see it but
+    do not own its data."""
+    organisation_id = _visible(access, project_id)
+    if not access.can_manage_project(project_id, organisation_id):
+        raise PermissionDenied(_("The project's leads and its organisation's administrators "
+                                 "own its data."))
+    return organisation_id
 
 
 def datasets_of(*, access: Access, project_id: int) -> QuerySet[Dataset]:
@@ -108,7 +121,7 @@ def job_environment(project_id: int) -> dict[str, str]:
 def reidentifications_of(*, access: Access, release_id: int) -> QuerySet[Reidentification]:
     """A release's re-identification requests: its project's data owners only."""
     release = release_get(access=access, release_id=release_id)
-    _owner_only(access, release.version.dataset.project_id)
+    data_owner(access, release.version.dataset.project_id)
     return (Reidentification.objects.filter(release=release)
             .select_related("requested_by", "decided_by"))
 
@@ -123,13 +136,5 @@ def reidentification_get(*, access: Access, request_id: int) -> Reidentification
         _visible(access, found.release.version.dataset.project_id)
     except NotFound:
         raise NotFound(_("No such re-identification request.")) from None
-    _owner_only(access, found.release.version.dataset.project_id)
+    data_owner(access, found.release.version.dataset.project_id)
     return found
-
-
-def _owner_only(access: Access, project_id: int) -> None:
-    project = project_of(project_id)
-    assert project is not None
-    if not access.can_manage_project(project_id, project.organisation_id):
-        raise PermissionDenied(_("The project's leads and its organisation's administrators "
-                                 "own its data."))

@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
-from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
-from laif.accounts.selectors import project_of
+from laif.accounts.errors import Conflict, DomainError, NotFound
 from laif.sandbox import detectors, ingest, keys, storage
 from laif.sandbox.envelope import DecryptingReader, EncryptingWriter
 from laif.sandbox.models import (
@@ -34,24 +33,13 @@ from laif.sandbox.models import (
     FileFormat,
     VersionState,
 )
+from laif.sandbox.selectors import data_owner
 from laif.sandbox.texts import ingest_message, problem_text
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 CLASSIFY_SAMPLE_ROWS = 2000
 FORMATS = {".csv": FileFormat.CSV, ".tsv": FileFormat.CSV, ".txt": FileFormat.CSV,
            ".parquet": FileFormat.PARQUET, ".pq": FileFormat.PARQUET}
-
-
-def data_owner(access: Access, project_id: int) -> int:
-    """The project's organisation when the person is one of its data owners; 404 when the project
-    is not theirs to see, 403 when they see it but do not own its data."""
-    project = project_of(project_id)
-    if project is None or not access.can_view_project(project_id, project.organisation_id):
-        raise NotFound(_("Project not found."))
-    if not access.can_manage_project(project_id, project.organisation_id):
-        raise PermissionDenied(_("The project's leads and its organisation's administrators "
-                                 "own its data."))
-    return int(project.organisation_id)
 
 
 def format_of(filename: str, declared: str | None = None) -> str:
@@ -148,20 +136,25 @@ def dataset_upload(*, access: Access, actor: Actor, project_id: int, name: str, 
     return Upload(version=version, created_dataset=created)
 
 
+def open_stored(project_id: int, stored_name: str, key: bytes) -> DecryptingReader:
+    """One of the project's encrypted files, decrypted as it is read (random access); closing
+    the reader closes the file."""
+    src = storage.path_of(project_id, stored_name).open("rb")
+    return DecryptingReader(src, key, aad=aad_of(project_id, stored_name), close_src=True)
+
+
 def open_version(version: DatasetVersion) -> DecryptingReader:
     """The version's normalised Parquet, decrypted as it is read (random access)."""
     project_id = version.dataset.project_id
     _, key = keys.data_key(project_id, version=version.key_version)
-    src = storage.path_of(project_id, version.stored_name).open("rb")
-    return DecryptingReader(src, key, aad=aad_of(project_id, version.stored_name), close_src=True)
+    return open_stored(project_id, version.stored_name, key)
 
 
 def _classify(project_id: int, stored: str, key: bytes, columns: tuple[str, ...]
               ) -> list[detectors.Proposal]:
     if not columns:
         return []
-    src = storage.path_of(project_id, stored).open("rb")
-    with src, DecryptingReader(src, key, aad=aad_of(project_id, stored)) as reader:
+    with open_stored(project_id, stored, key) as reader:
         batches = pq.ParquetFile(reader).iter_batches(batch_size=CLASSIFY_SAMPLE_ROWS)
         first = next(batches, None)
         sample = pl.DataFrame({c: pl.Series(c, [], dtype=pl.String) for c in columns}) \

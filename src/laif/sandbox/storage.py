@@ -37,12 +37,12 @@ def path_of(project_id: int, name: str) -> Path:
 
 
 @contextmanager
-def writing(project_id: int, name: str) -> Iterator[BinaryIO]:
-    """A file opened for writing under a temporary name; renamed to ``name`` when the block ends
-    without an error (after fsync of the file and the directory), removed otherwise."""
-    final = path_of(project_id, name)
-    tmp = final.with_name(TMP_PREFIX + name)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def whole(final: Path, *, mode: int) -> Iterator[BinaryIO]:
+    """``final`` written under a temporary name beside it (created with ``mode``, never through a
+    link) and renamed into place when the block ends without an error, after fsync of the file
+    and its folder; the temporary file is removed otherwise."""
+    tmp = final.with_name(TMP_PREFIX + final.name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
@@ -57,6 +57,14 @@ def writing(project_id: int, name: str) -> Iterator[BinaryIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def writing(project_id: int, name: str) -> Iterator[BinaryIO]:
+    """The project's encrypted file ``name``, written whole (``whole``), readable by the
+    platform only."""
+    with whole(path_of(project_id, name), mode=0o600) as out:
+        yield out
 
 
 def remove(project_id: int, name: str) -> None:

@@ -24,7 +24,7 @@ from laif.sandbox.models import PolicyAction, Release
 
 def _owner(request: HttpRequest, project_id: int) -> bool:
     try:
-        services.data_owner(access_of(request), project_id)
+        selectors.data_owner(access_of(request), project_id)
     except PermissionDenied:
         return False
     return True
@@ -113,7 +113,7 @@ def version_page(request: HttpRequest, version_id: int) -> HttpResponse:
         return _version_page(request, version_id)
     access = access_of(request)
     version = selectors.version_get(access=access, version_id=version_id)
-    services.data_owner(access, version.dataset.project_id)
+    selectors.data_owner(access, version.dataset.project_id)
     form = forms.ReviewForm(request.POST, columns=selectors.columns_of(version))
     if form_action(request, form, lambda data: services.classification_review(
             access=access, actor=actor_of(request), version_id=version_id,
