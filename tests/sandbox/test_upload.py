@@ -322,3 +322,35 @@ def test_a_missing_master_key_makes_uploads_unavailable_not_broken(
     assert str(tmp_path) not in response.content.decode()  # the path is for the log only
     assert "absent.key" in caplog.text
     assert not DatasetVersion.objects.exists()
+
+
+def test_a_key_file_created_on_first_use_is_never_seen_half_written(tmp_path: Path) -> None:
+    """Processes starting at once each create the key file if missing, then read it: a reader
+    finds the whole key or no file, never an empty one (the first uploads of a fresh site)."""
+    import threading
+    from contextlib import suppress
+
+    for round_ in range(30):
+        path = tmp_path / f"master-{round_}.key"
+        ids: list[str] = []
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(4)
+
+        def first_use(path: Path = path, ids: list[str] = ids,
+                      errors: list[BaseException] = errors,
+                      barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                with suppress(FileExistsError):
+                    FileMasterKey.create(path)
+                ids.append(FileMasterKey(path).key_id)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_use) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert len(set(ids)) == 1

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import stat
 import threading
 from collections.abc import Iterator
@@ -76,6 +77,28 @@ MIN_DATA_KEY_SIZE: Final = 16
 MAX_DATA_KEY_SIZE: Final = 64
 _AAD_PREFIX: Final = b"laif-master-wrap-v1\x00"
 _KEY_ID_LABEL: Final = b"laif-master-key-id-v1\x00"
+
+
+def write_new_file(target: Path, data: bytes) -> None:
+    """``data`` in a new file ``target`` (mode 0600) that appears whole or not at all: written and
+    fsynced under a temporary name beside it, then hard-linked into place, which fails with
+    ``FileExistsError`` when ``target`` exists (never overwritten, never followed if a link).
+    A process that finds ``target`` reads all of ``data``, never a half-written file."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 0o600)
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class MasterKeyError(Exception):
@@ -169,9 +192,8 @@ class FileMasterKey:
     def create(cls, path: str | os.PathLike[str]) -> FileMasterKey:
         """Write a fresh random key to a new file of mode 0600; refuse an existing path."""
         target = Path(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
         try:
-            fd = os.open(target, flags, 0o600)
+            write_new_file(target, os.urandom(MASTER_KEY_SIZE))
         except FileExistsError:
             raise MasterKeyExistsError(
                 f"refusing to overwrite {target}: a master key file (or something else) is "
@@ -179,18 +201,6 @@ class FileMasterKey:
         except OSError as exc:
             raise MasterKeyError(
                 f"cannot create master key file {target}: {exc.strerror}") from None
-        try:
-            os.fchmod(fd, 0o600)
-            key = os.urandom(MASTER_KEY_SIZE)
-            written = 0
-            while written < MASTER_KEY_SIZE:
-                written += os.write(fd, key[written:])
-            os.fsync(fd)
-        except OSError as exc:
-            os.close(fd)
-            target.unlink(missing_ok=True)
-            raise MasterKeyError(f"cannot write master key file {target}: {exc.strerror}") from None
-        os.close(fd)
         return cls(target)
 
     @property

@@ -9,7 +9,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from laif.accounts.errors import DomainError
+from laif.sandbox.master_keys import write_new_file
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,7 @@ def create(path: Path) -> None:
     raw = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(raw)
-        out.flush()
-        os.fsync(out.fileno())
+    write_new_file(path, raw)
 
 
 def _private() -> Ed25519PrivateKey:
