@@ -18,8 +18,9 @@ from laif.accounts import services as account_services
 from laif.accounts.audit import Actor
 from laif.accounts.errors import Conflict, DomainError
 from laif.accounts.models import User
+from laif.cluster.scheduler.base import SubmitRefused
 from laif.cluster.scheduler.fake import FakeScheduler
-from laif.cluster.scheduler.slurm import sbatch_args
+from laif.cluster.scheduler.slurm import export_arg, sbatch_args
 from laif.jobs import dispatch
 from laif.jobs.models import Job
 from tests.api_support import Api
@@ -75,7 +76,8 @@ def test_every_resource_is_explicit_and_from_the_partition(
     assert spec.name == f"{spec.tag}-train"
     args = sbatch_args(spec)
     for option in ("--nodes=1", "--ntasks=1", "--cpus-per-task=2", "--mem=8192M",
-                   "--gres=gpu:2", "--time=30", "--partition=gpu", "--export=NONE"):
+                   "--gres=gpu:2", "--time=30", "--partition=gpu",
+                   f"--export=LAIF_JOB_ID={job.pk}"):  # exactly the job's variables, valued
         assert option in args
     assert not any(a.startswith("--array") for a in args)
     # a partition that says what a GPU comes with
@@ -87,6 +89,19 @@ def test_every_resource_is_explicit_and_from_the_partition(
     cpu_only = fake.submitted[1]
     assert (cpu_only.gpus, cpu_only.cpus, cpu_only.memory_mb) == (0, 16, 120 * 1024)
     assert "--gres=none" in sbatch_args(cpu_only)
+
+
+def test_the_job_environment_reaches_slurm_only_as_named_values() -> None:
+    assert export_arg({}) == "--export=NONE"
+    assert export_arg({"LAIF_JOB_ID": "7", "LAIF_DATASET_A_B": "/srv/r/p1/a.b-r2.parquet"}) == (
+        "--export=LAIF_DATASET_A_B=/srv/r/p1/a.b-r2.parquet,LAIF_JOB_ID=7")
+    # what sbatch would split, unquote, expand or copy from the platform's own environment
+    for env in ({"LAIF_DATASET_X": "/srv/a,DATABASE_URL"}, {"LAIF_X": "/srv/'a'"},
+                {"LAIF_X": '/srv/"a"'}, {"LAIF_X": "/srv/$HOME"}, {"LAIF_X": "/srv/a\nb"},
+                {"LAIF_X": "/srv/a\\b"}, {"lower": "1"}, {"A=B": "1"}, {"": "1"},
+                {"LAIF_X": "a\0b"}):
+        with pytest.raises(SubmitRefused, match="cannot be passed to Slurm"):
+            export_arg(env)
 
 
 def test_the_array_throttle_is_a_field_and_every_task_still_counts(

@@ -19,7 +19,9 @@
   slurmctld without an answer (sbatch timed out, "socket timed out") raises ``SubmitUncertain``.
 - Every resource is on sbatch's command line (which wins over ``#SBATCH`` lines of the script),
   and the commands run without the platform's ``SBATCH_*``/``SLURM_*`` variables (which sbatch
-  would read as options); ADR 0010.
+  would read as options); ADR 0010. A job's environment is exactly the spec's variables, with
+  their values on the command line (``--export=NAME=value,...``), never a name that sbatch would
+  fill from the platform's own environment.
 - Every command runs behind ``command_prefix`` (``LAIF_SLURM_COMMAND_PREFIX``, e.g. a chroot with a
   newer Slurm's clients); their JSON is read through ``laif.cluster.slurm_json`` (22.05 to 24.11),
   and output it does not read raises ``SlurmOutputError`` (ADR 0013).
@@ -31,7 +33,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -329,7 +331,7 @@ def sbatch_args(spec: JobSpec) -> list[str]:
         "sbatch", "--parsable", f"--uid={spec.uid}", f"--gid={spec.gid}",
         f"--account={spec.account}", f"--job-name={job_name(spec)}",
         f"--chdir={spec.workdir}", f"--output={spec.workdir / output}", "--open-mode=append",
-        "--export=NONE",
+        export_arg(spec.env),
         "--nodes=1", "--ntasks=1", f"--cpus-per-task={spec.cpus}", f"--mem={spec.memory_mb}M",
         f"--gres=gpu:{spec.gpus}" if spec.gpus else "--gres=none",
         f"--time={spec.time_limit_minutes}",
@@ -340,6 +342,24 @@ def sbatch_args(spec: JobSpec) -> list[str]:
         throttle = f"%{spec.array_throttle}" if spec.array_throttle > 0 else ""
         args.append(f"--array=0-{spec.array_size - 1}{throttle}")
     return args  # the script follows on sbatch's standard input
+
+
+_EXPORT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_EXPORT_UNSAFE = re.compile(r"[,'\"\\$\x00-\x1f\x7f]")
+
+
+def export_arg(env: Mapping[str, str]) -> str:
+    """sbatch's ``--export`` for a job's variables: ``NONE`` without any (Slurm's own only), else
+    each one as ``NAME=value`` (a bare name would be copied from the platform's environment).
+    sbatch splits the list on commas and reads quotes: a name or value it would misread is
+    refused, never passed on cut or merged with the next."""
+    if not env:
+        return "--export=NONE"
+    for name, value in env.items():
+        if not _EXPORT_NAME.fullmatch(name) or _EXPORT_UNSAFE.search(value):
+            raise SubmitRefused(f"the job's environment variable {name[:60]!r} cannot be passed to "
+                                "Slurm (a comma, quote, '$', backslash or control character)")
+    return "--export=" + ",".join(f"{name}={value}" for name, value in sorted(env.items()))
 
 
 def command_env() -> dict[str, str]:
