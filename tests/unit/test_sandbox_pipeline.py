@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from laif.sandbox import envelope, pipeline, policies, risk
+from laif.sandbox import envelope, kernel, pipeline, policies, risk
 from laif.sandbox.pipeline import ReleasePlan, ReleaseRefused, assess_stream, release_stream
 from laif.sandbox.policies import ColumnPolicy, DomainKey, PolicyError, derive_domain_key
 
@@ -95,12 +95,18 @@ def _read(sink: io.BytesIO) -> pl.DataFrame:
     return pl.DataFrame(pl.from_arrow(pq.read_table(io.BytesIO(sink.getvalue()))))
 
 
-@pytest.fixture(params=[1, 2], ids=["in-process", "worker-processes"])
+@pytest.fixture(params=[(1, True), (2, True), (1, False), (2, False)],
+                ids=["compiled-thread", "compiled-threads", "hashlib-in-process",
+                     "hashlib-worker-processes"])
 def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Both ways of computing the MACs: in this process, and in forked workers (the threshold
-    lowered so that these small batches use them)."""
+    """Every way of computing the MACs: the compiled loop in one or two threads, hashlib in this
+    process or in forked workers (the threshold lowered so that these small batches use them)."""
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_VALUES", 50)
-    workers: int = request.param
+    count, compiled = request.param
+    if compiled and not kernel.AVAILABLE:
+        pytest.skip("the pseudonym loop is not compiled here (src/laif/sandbox/kernel/build.py)")
+    monkeypatch.setattr(kernel, "AVAILABLE", compiled)
+    workers: int = count
     return workers
 
 

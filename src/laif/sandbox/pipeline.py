@@ -34,14 +34,19 @@ number of rows.
 
 Pseudonyms: exactly ``policies.pseudonymise_values``'s (its pieces are called here: normalise,
 deduplicate within the batch when it pays (``policies.mac_inputs``), MAC, put back). The MACs are
-the one per-value loop, in Python's hashlib, which holds the GIL for short inputs, so threads would
-not help: a column with at least :data:`PARALLEL_MIN_VALUES` values to MAC in a batch has them
-split among ``workers`` worker processes (``concurrent.futures.ProcessPoolExecutor``,
-fork context, started on first need and stopped at the end of the call), which receive the
-values' UTF-8 bytes and the ``DomainKey`` and return the pseudonyms' text; the worker code is pure
-Python and hashlib (``policies.pseudonym_text``), never polars or pyarrow, so forking a
-process whose libraries run thread pools is safe. Keys travel to the workers through the pool's
-pipes only; they are never logged, never in a message, never in the output.
+the one per-value loop. A column with at least :data:`PARALLEL_MIN_VALUES` values to MAC in a
+batch has them split among ``workers``, started on first need and stopped at the end of the call,
+so that the MACs of a batch are computed while the next one is read:
+
+- threads (``ThreadPoolExecutor``) when the compiled loop is built (``laif.sandbox.kernel``),
+  which releases the GIL;
+- else worker processes (``ProcessPoolExecutor``, fork context): hashlib holds the GIL for short
+  inputs. They receive the values' UTF-8 bytes and the ``DomainKey`` and return the pseudonyms'
+  text; their code (``policies.pseudonym_text``) never calls polars or pyarrow, so forking a
+  process whose libraries run thread pools is safe. Keys travel to them through the pool's
+  pipes only.
+
+Keys are never logged, never in a message, never in the output.
 
 Refused with ``policies.PolicyError`` (a ``ValueError``; messages name columns, never values):
 invalid policies, a missing key, a non-string column, a quasi-identifier or sensitive column that
@@ -54,7 +59,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -62,7 +67,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from laif.sandbox import policies
+from laif.sandbox import kernel, policies
 from laif.sandbox.policies import ColumnPolicy, DomainKey, PolicyError
 from laif.sandbox.risk import GroupCounter, RiskReport, check_request
 from laif.sandbox.sinks import DigestingSink
@@ -73,8 +78,8 @@ DEFAULT_BATCH_ROWS = 262_144
 _KEYED = (policies.PSEUDONYMISE, policies.ENCRYPT)
 
 PARALLEL_MIN_VALUES = 20_000
-"""Distinct values of a pseudonymised column in one batch from which their MACs are computed in
-worker processes (below it, in this process: starting and feeding workers would cost more)."""
+"""Distinct values of a pseudonymised column in one batch from which their MACs are computed by
+the workers (below it, in this thread: starting and feeding workers would cost more)."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +147,12 @@ class _Macs:
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
 
     def start(self, distinct: pl.Series, kind: str, key: DomainKey) -> Callable[[], pl.Series]:
         """Start the pseudonyms of ``distinct``; the function returned waits for them."""
         count = distinct.len()
-        if self._workers < 2 or count < PARALLEL_MIN_VALUES:
+        if self._workers < (1 if kernel.AVAILABLE else 2) or count < PARALLEL_MIN_VALUES:
             images = [
                 policies.pseudonyms_from_text(
                     policies.pseudonym_text(
@@ -179,10 +184,14 @@ class _Macs:
 
         return wait
 
-    def _started(self) -> ProcessPoolExecutor:
+    def _started(self) -> Executor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("fork")
+            self._pool = (
+                ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="laif-mac")
+                if kernel.AVAILABLE
+                else ProcessPoolExecutor(
+                    max_workers=self._workers, mp_context=multiprocessing.get_context("fork")
+                )
             )
         return self._pool
 
@@ -235,10 +244,12 @@ class _Transform:
 
     def start(self, frame: pl.DataFrame) -> _Started:
         pending = {}
+        normalised = frame.select(  # one select: the columns are normalised in parallel
+            [policies.normalised(p.column, p.kind) for p in self._pseudonymised]
+        )
         for policy in self._pseudonymised:
             key = self._plan.keys[(policies.PURPOSE_PSEUDONYM, policy.domain)]  # checked
-            normalised = policies.normalise_values(frame.get_column(policy.column), policy.kind)
-            distinct, codes = policies.mac_inputs(normalised)
+            distinct, codes = policies.mac_inputs(normalised.get_column(policy.column))
             pending[policy.column] = (self._macs.start(distinct, policy.kind, key), codes)
         names = [p.column for p in self._others]
         done = (
