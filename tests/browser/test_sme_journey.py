@@ -89,6 +89,6 @@ def test_the_funding_check_of_a_planned_project(page: Page, live_server: Any, wo
     expect(page.locator("#instrument-spinoff")).to_contain_text("Not eligible")
     shot(page, shots_dir, "funding-check")
     page.locator("form.lang button[value=fr]").click()
-    expect(page.locator("#instrument-fit4ai")).to_contain_text("des coûts éligibles (EUR 150\u202f000)")
+    expect(page.locator("#instrument-fit4ai")).to_contain_text("des coûts éligibles (150 000 EUR)")
     shot(page, shots_dir, "funding-check-fr")
     assert outside == []

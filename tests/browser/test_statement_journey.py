@@ -49,4 +49,16 @@ def test_statement_pdf_and_cashback_claim(page: Page, live_server: Any, world: W
     expect(page.locator("#claims .claim-state")).to_have_text("Submitted")
     expect(page.locator("#claims")).to_contain_text("EUR 17.63")
     shot(page, shots_dir, "cashback-claims")
+
+    # in French: amounts the French way, each on one line, also on a phone
+    page.goto(f"{base}/statements/{statement.pk}/")
+    page.locator("form.lang button[value=fr]").click()
+    expect(page.locator("#total")).to_have_text("22,04\u00a0EUR")
+    expect(page.locator("#total")).not_to_contain_text(".")
+    shot(page, shots_dir, "statement-fr")
+    page.set_viewport_size({"width": 390, "height": 844})
+    total = page.locator("#total").bounding_box()
+    assert total is not None
+    assert total["height"] < 2 * 22  # one line: never wrapped between figure and currency
+    shot(page, shots_dir, "statement-fr-phone")
     assert outside == []

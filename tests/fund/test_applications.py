@@ -72,11 +72,11 @@ def test_a_granted_application_is_aid_that_counts_in_the_de_minimis_total(
 
 def test_past_the_headroom_the_full_amount_is_refused_and_a_reduced_grant_needs_its_reason(
         world: World) -> None:
-    received_elsewhere(world, 290_000)  # EUR 10,000 left under the EUR 300,000 ceiling
+    received_elsewhere(world, 290_000)  # EUR\xa010,000 left under the EUR\xa0300,000 ceiling
     application_id = applied(world, 50_000)
     refused = grant(world, application_id, 50_000)
     assert refused.status_code == 409
-    assert "cannot be granted under de minimis: EUR 10,000.00 is left" in refused.json()["detail"]
+    assert "cannot be granted under de minimis: EUR\xa010,000.00 is left" in refused.json()["detail"]
     no_reason = grant(world, application_id, 10_000)
     assert (no_reason.status_code, no_reason.json()["field"]) == (400, "reduction_reason")
     reduced = grant(world, application_id, 10_000,

@@ -25,7 +25,7 @@ ClientFor = Callable[[User | None], Client]
 
 
 def _credited_claim(world: World, cents: int = 500) -> tuple[Statement, CashbackClaim]:
-    """July: 10 GPU-hours at 2.20 (EUR 22.00), its claim computed, then ``cents`` credited."""
+    """July: 10 GPU-hours at 2.20 (EUR\xa022.00), its claim computed, then ``cents`` credited."""
     entry(world.project, world.member, JULY, gpu_s=36_000)
     statement = issue(world.operator, world.project, JULY)
     claim = services.cashback_claim_compute(access=access_for(world.org_admin),
@@ -42,7 +42,7 @@ def test_a_claim_credited_since_cannot_be_submitted_until_computed_again(world: 
     assert (claim.eligible_cents, claim.amount_cents) == (2200, 1760)
     assert selectors.credited_since(claim) == 500
     admin = access_for(world.org_admin), Actor.of(world.org_admin)
-    with pytest.raises(Conflict, match=r"credited by EUR 5\.00 after this claim"):
+    with pytest.raises(Conflict, match=r"credited by EUR\xa05\.00 after this claim"):
         services.cashback_claim_submit(access=admin[0], actor=admin[1], claim_id=claim.pk)
     assert CashbackClaim.objects.get().state == ClaimState.COMPUTED
     fresh = services.cashback_claim_recompute(access=admin[0], actor=admin[1], claim_id=claim.pk,
@@ -84,7 +84,7 @@ def test_the_claims_page_and_the_api_show_the_credit_and_offer_to_compute_again(
     _, claim = _credited_claim(world)
     admin = client_for(world.org_admin)
     page = admin.get(f"/organisations/{world.org.pk}/cashback/").content.decode()
-    assert "credited by EUR 5.00 after this claim was computed" in page
+    assert "credited by EUR\xa05.00 after this claim was computed" in page
     assert "Compute the claim again" in page
     assert "Submit the claim" not in page
     listed = admin.get(f"/api/organisations/{world.org.pk}/cashback-claims").json()
@@ -93,6 +93,6 @@ def test_the_claims_page_and_the_api_show_the_credit_and_offer_to_compute_again(
     assert response.status_code == 302
     page = admin.get(f"/organisations/{world.org.pk}/cashback/").content.decode()
     assert "Submit the claim" in page
-    assert "EUR 13.60" in page
+    assert "EUR\xa013.60" in page
     assert admin.get(f"/api/organisations/{world.org.pk}/cashback-claims").json()[0][
         "credited_since_cents"] == 0

@@ -40,14 +40,14 @@ def _pay(world: World, claim: CashbackClaim, **kw: Any) -> CashbackClaim:
 def test_a_claim_past_the_de_minimis_ceiling_is_never_trimmed(world: World) -> None:
     _aid(world, 300_000 * 100 - 100, date(2025, 3, 1))
     claim = claim_of(world, statement_of(world))
-    # the full 80% is claimed; the claim says how far it goes past the headroom of EUR 1.00
+    # the full 80% is claimed; the claim says how far it goes past the headroom of EUR\xa01.00
     assert (claim.amount_cents, claim.limited_by, claim.de_minimis_left_cents) == (1760, "", 100)
     computed = AuditEntry.objects.get(action="cashback.computed")
     assert computed.detail["over_de_minimis_cents"] == 1660
     claim = services.cashback_claim_submit(access=access_for(world.org_admin),
                                            actor=Actor.of(world.org_admin), claim_id=claim.pk)
-    with pytest.raises(Conflict, match=r"full amount, EUR 17\.60, cannot be granted under de "
-                                       r"minimis: .* headroom under the ceiling is EUR 1\.00"):
+    with pytest.raises(Conflict, match=r"full amount, EUR\xa017\.60, cannot be granted under de "
+                                       r"minimis: .* headroom under the ceiling is EUR\xa01\.00"):
         _pay(world, claim)
     with pytest.raises(Conflict, match="at most the headroom"):
         _pay(world, claim, reduced_to_cents=101, reduction_reason="board decision")
@@ -85,12 +85,12 @@ def test_only_de_minimis_aid_counts_and_for_three_years_from_its_grant(world: Wo
 def test_the_ceiling_is_checked_again_at_payment(world: World) -> None:
     claim = submitted_claim(world)  # fits when computed and submitted
     _aid(world, 300_000 * 100 - 1000, date(2026, 9, 1))  # declared afterwards
-    # the API and the claims page say the same today: EUR 10.00 of headroom, EUR 7.60 over
+    # the API and the claims page say the same today: EUR\xa010.00 of headroom, EUR\xa07.60 over
     listed = client_as(world.org_admin).get(
         f"/api/organisations/{world.org.pk}/cashback-claims").json()
     assert listed[0]["over_de_minimis_cents"] == 760
     page = client_as(world.org_admin).get(f"/organisations/{world.org.pk}/cashback/")
-    assert "the headroom is EUR 10.00" in page.content.decode()
+    assert "the headroom is EUR\xa010.00" in page.content.decode()
     with pytest.raises(Conflict, match="cannot be granted under de minimis"):
         _pay(world, claim)
     assert CashbackClaim.objects.get(pk=claim.pk).state == ClaimState.SUBMITTED
@@ -141,7 +141,7 @@ def test_the_api_records_aid_and_grants_a_reduced_claim(world: World) -> None:
     response = operator.post(f"/api/cashback-claims/{claim.pk}/paid", {},
                              content_type="application/json")
     assert response.status_code == 409
-    assert "EUR 1.00" in response.json()["detail"]
+    assert "EUR\xa01.00" in response.json()["detail"]
     listed = admin.get(f"/api/organisations/{world.org.pk}/cashback-claims").json()
     assert (listed[0]["over_de_minimis_cents"], listed[0]["de_minimis_left_cents"]) == (1660, 100)
     response = operator.post(f"/api/cashback-claims/{claim.pk}/paid", {
@@ -160,7 +160,7 @@ def test_two_grants_at_once_never_pass_the_ceiling() -> None:
     world = make_world()
     first = submitted_claim(world)
     second = submitted_claim(world, month=date(2026, 8, 1))
-    # EUR 20.00 left under the ceiling; each claim (EUR 17.60) would fit alone, but a pending
+    # EUR\xa020.00 left under the ceiling; each claim (EUR\xa017.60) would fit alone, but a pending
     # claim reserves its amount: each sees the other's, so neither fits in full
     _aid(world, 300_000 * 100 - 2000, date(2026, 9, 1))
     claims = [first, second]
@@ -168,7 +168,7 @@ def test_two_grants_at_once_never_pass_the_ceiling() -> None:
     assert [type(r).__name__ for r in results] == ["Conflict", "Conflict"]
     total = selectors.de_minimis_total(world.org.pk, timezone.localdate())
     assert total.received_cents == 300_000 * 100 - 2000
-    # the first granted reduced (EUR 2.40) frees the rest of its reservation: the second then
+    # the first granted reduced (EUR\xa02.40) frees the rest of its reservation: the second then
     # fits in full, and the two reach the ceiling exactly
     _pay(world, first, reduced_to_cents=240, reduction_reason="board decision 1")
     assert _pay(world, second).amount_cents == 1760

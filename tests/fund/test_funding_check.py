@@ -29,7 +29,7 @@ def test_the_api_checks_every_instrument_on_the_verified_status(world: World) ->
     assert (found["fit4ai"]["outcome"], found["fit4ai"]["amount_cents"]) == ("eligible",
                                                                              5_000_000)
     assert found["fit4ai"]["to_confirm"] is True
-    assert "at most EUR 50,000: capped" in found["fit4ai"]["reasons"][1]["text"]
+    assert "at most EUR\xa050,000: capped" in found["fit4ai"]["reasons"][1]["text"]
     assert found["spinoff"]["outcome"] == "not_eligible"
     assert (found["compute_cashback"]["outcome"], found["compute_cashback"]["amount_cents"]) == (
         "eligible", 1_600_000)
@@ -63,7 +63,7 @@ def test_the_page_in_english_and_french(world: World,
     page = client.get(url, {"costs_eur": "150000", "compute_eur": "20000",
                             "start_on": TOMORROW.isoformat()}).content.decode()
     assert 'id="instrument-fit4ai"' in page
-    assert "EUR 50,000.00" in page
+    assert "EUR\xa050,000.00" in page
     assert "Verified SME status: Small enterprise" in page
     french = client_for(world.member)
     french.cookies["django_language"] = "fr"

@@ -22,14 +22,14 @@ def test_statement_pages_and_the_claim_journey(
     admin = client_for(world.org_admin)
     page = admin.get(f"/organisations/{world.org.pk}/statements/").content.decode()
     assert st.number in page
-    assert "EUR 22.00" in page
+    assert "EUR\xa022.00" in page
     page = admin.get(f"/statements/{st.pk}/").content.decode()
-    assert "EUR 22.00" in page
+    assert "EUR\xa022.00" in page
     assert "not reported" in page
     assert "reimbursement" in page
     assert admin.get(f"/statements/{st.pk}/pdf/")["Content-Type"] == "application/pdf"
     box = admin.get(f"/statements/{st.pk}/cashback/", HTTP_HX_REQUEST="true").content.decode()
-    assert "EUR 17.60" in box
+    assert "EUR\xa017.60" in box
     assert "Claim the cashback" in box
     response = admin.post(f"/statements/{st.pk}/cashback/claim/")
     assert response.status_code == 302
@@ -117,15 +117,15 @@ def test_aid_is_recorded_from_the_page_and_a_claim_past_the_ceiling_is_granted_r
     assert done.status_code == 302
     page = admin.get(url).content.decode()
     assert "Luxinvest Holding S.A." in page
-    assert "EUR 299,999.00" in page
+    assert "EUR\xa0299,999.00" in page
     entry(world.project, world.member, JULY, gpu_s=36_000)
     st = issue(world.operator, world.project, JULY)
     admin.post(f"/statements/{st.pk}/cashback/claim/")
     claim = CashbackClaim.objects.get()
-    assert claim.amount_cents == 1760  # not trimmed to the EUR 1.00 left
+    assert claim.amount_cents == 1760  # not trimmed to the EUR\xa01.00 left
     admin.post(f"/cashback/claims/{claim.pk}/submit/")
     page = operator.get(url).content.decode()
-    assert "cannot be granted under de minimis: the headroom is EUR 1.00" in page
+    assert "cannot be granted under de minimis: the headroom is EUR\xa01.00" in page
     assert "Grant reduced and mark paid" in page
     operator.post(f"/cashback/claims/{claim.pk}/paid/", {"payment_reference": "SEPA-9"})
     assert CashbackClaim.objects.get().state == ClaimState.SUBMITTED  # refused: over
@@ -135,4 +135,4 @@ def test_aid_is_recorded_from_the_page_and_a_claim_past_the_ceiling_is_granted_r
     claim.refresh_from_db()
     assert (claim.state, claim.amount_cents, claim.reduced_from_cents) == ("paid", 100, 1760)
     page = admin.get(url).content.decode()
-    assert "Reduced grant (claimed EUR 17.60): Board decision 2026-14" in page
+    assert "Reduced grant (claimed EUR\xa017.60): Board decision 2026-14" in page

@@ -83,21 +83,22 @@ def cents_text(cents: int) -> str:
     return f"{sign}{whole:,}.{part:02d}"
 
 
-def euros_text(cents: int) -> str:
-    """``123456`` -> ``"EUR 1,234.56"``."""
-    return f"EUR {cents_text(cents)}"
-
-
 _EUROS = re.compile(r"(?:EUR\s*)?(\d{1,9}(?:,\d{3})*|\d{1,12})(?:\.(\d{1,2}))?(?:\s*(?:EUR|€))?")
+# French: digits grouped by a space (plain, no-break or narrow no-break), a decimal comma
+_EUROS_COMMA = re.compile(
+    r"(?:EUR\s*)?(\d{1,9}(?:[ \u00a0\u202f]\d{3})*|\d{1,12})(?:,(\d{1,2}))?(?:\s*(?:EUR|€))?"
+)
 
 
-def euros_to_cents(text: str) -> int | None:
-    """``"1,234.5"``, ``"12"``, ``"EUR 3.07"`` -> cents (``123450``, ``1200``, ``307``); ``None``
-    for anything else (negative amounts, more than two decimals, letters)."""
-    match = _EUROS.fullmatch(text.strip())
+def euros_to_cents(text: str, *, decimal_comma: bool = False) -> int | None:
+    """``"1,234.5"``, ``"12"``, ``"EUR 3.07"`` -> cents (``123450``, ``1200``, ``307``); with
+    ``decimal_comma`` (French) ``"1 234,5"``, ``"3,07 EUR"``; ``None`` for anything else
+    (negative amounts, more than two decimals, letters, the other language's separators)."""
+    match = (_EUROS_COMMA if decimal_comma else _EUROS).fullmatch(text.strip())
     if match is None:
         return None
-    whole, part = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
+    whole = re.sub(r"[, \u00a0\u202f]", "", match.group(1))
+    part = (match.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(part)
 
 

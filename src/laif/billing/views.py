@@ -4,10 +4,13 @@ credit notes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +22,7 @@ from laif.billing import pricing
 from laif.billing import selectors as sel
 from laif.billing import services as statements
 from laif.billing.models import Statement
+from laif.billing.money import money_text
 from laif.billing.selectors import can_bill
 
 
@@ -104,10 +108,11 @@ def credit_note_new(request: HttpRequest, statement_id: int) -> HttpResponse:
         text = posted.get(f"credit-{line.pk}", "").strip()
         if not text:
             continue
-        cents = pricing.euros_to_cents(text)
+        cents = pricing.euros_to_cents(text, decimal_comma=get_format("DECIMAL_SEPARATOR") == ",")
         if cents is None:
-            messages.error(request, _("%(text)s is not an amount in euros (e.g. 12.50).")
-                           % {"text": text})
+            messages.error(request, _("%(text)s is not an amount in euros (e.g. %(example)s).")
+                           % {"text": text, "example": number_format(Decimal("12.50"),
+                                                                     decimal_pos=2)})
             return _detail(request, st, posted=posted, status=400)
         if cents:
             credits.append((line.pk, cents))
@@ -121,7 +126,7 @@ def credit_note_new(request: HttpRequest, statement_id: int) -> HttpResponse:
         messages.error(request, exc.message)
         return _detail(request, st, posted=posted, status=400)
     messages.success(request, _("Credit note %(number)s is issued: %(total)s.")
-                     % {"number": note.number, "total": pricing.euros_text(note.total_cents)})
+                     % {"number": note.number, "total": money_text(note.total_cents)})
     return redirect("statement_detail", statement_id=st.pk)
 
 

@@ -21,6 +21,7 @@ from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.accounts.selectors import org_admins, organisation_for_update, staff_with_role
+from laif.billing.money import money_text
 from laif.billing.selectors import can_bill
 from laif.fund import selectors
 from laif.fund.instruments import funding_in_force
@@ -142,7 +143,7 @@ def application_grant(*, access: Access, actor: Actor, application_id: int, gran
                 raise Conflict(_(
                     "%(amount)s cannot be granted under de minimis: %(left)s is left under the "
                     "ceiling on %(day)s. Grant at most that, with the reason, or another legal "
-                    "basis.") % {"amount": _euros(granted_cents), "left": _euros(total.left_cents),
+                    "basis.") % {"amount": money_text(granted_cents), "left": money_text(total.left_cents),
                                  "day": granted_on.isoformat()}, field="granted_cents")
         aid = AidRecord.objects.create(
             organisation_id=found.organisation_id, amount_cents=granted_cents,
@@ -181,10 +182,6 @@ def application_refuse(*, access: Access, actor: Actor, application_id: int,
         _tell_admins(found, lambda: _("Your funding application is refused: %(title)s") % {
             "title": found.title})
     return found
-
-
-def _euros(cents: int) -> str:
-    return f"EUR {cents / 100:,.2f}"
 
 
 def _tell_admins(found: FundingApplication, subject: Callable[[], str]) -> None:

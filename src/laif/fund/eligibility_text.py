@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.choices import OrganisationKind
 from laif.accounts.sme_status import Reason
-from laif.accounts.sme_text import choice_label, number_text, sme_label
+from laif.accounts.sme_text import choice_label, sme_label
+from laif.billing.money import euros_text
 from laif.catalogue.funding import Instrument
 
 
 def _euros(value: str) -> str:
-    return "EUR " + number_text(value, 0)
+    return euros_text(Decimal(value))
 
 
 _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {

@@ -25,7 +25,7 @@ from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDeni
 from laif.accounts.notices import mail_on_commit, notify, site_link
 from laif.accounts.selectors import org_admins, organisation_for_update
 from laif.billing import selectors as statement_selectors
-from laif.billing.pricing import euros_text
+from laif.billing.money import money_text
 from laif.billing.selectors import can_bill
 from laif.fund import rules
 from laif.fund.models import AidInstrument, AidRecord, CashbackClaim, ClaimState, LegalBasis
@@ -63,9 +63,9 @@ def cashback_claim_compute(*, access: Access, actor: Actor, statement_id: int,
                 raise Conflict(_(
                     "Nothing can be claimed: 80%% of the eligible amount is %(gross)s, what is "
                     "left of the yearly cap is %(cap)s and what is left under the de minimis "
-                    "ceiling is %(dm)s.") % {"gross": euros_text(f.gross_cents),
-                                             "cap": euros_text(f.cap_left_cents),
-                                             "dm": euros_text(f.de_minimis_left_cents)})
+                    "ceiling is %(dm)s.") % {"gross": money_text(f.gross_cents),
+                                             "cap": money_text(f.cap_left_cents),
+                                             "dm": money_text(f.de_minimis_left_cents)})
             claim = CashbackClaim.objects.create(
                 organisation_id=org_id, statement=statement, month=statement.month,
                 statement_total_cents=statement.total_cents,
@@ -111,7 +111,7 @@ def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
         if credited:
             raise Conflict(_("The statement was credited by %(amount)s after this claim was "
                              "computed: compute the claim again before submitting it.")
-                           % {"amount": euros_text(credited)})
+                           % {"amount": money_text(credited)})
         claim.state, claim.submitted_at = ClaimState.SUBMITTED, now or timezone.now()
         claim.submitted_by_id = actor.user_id
         claim.save(update_fields=["state", "submitted_at", "submitted_by"])
@@ -151,14 +151,14 @@ def _grant_refusal_text(why: rules.GrantRefusal, *, amount: int, headroom: int) 
         return _("The full amount, %(amount)s, cannot be granted under de minimis: the single "
                  "undertaking's headroom under the ceiling is %(headroom)s. Grant a reduced "
                  "amount (a decision recorded as such, with its reason) or refuse the claim.") % {
-            "amount": euros_text(amount), "headroom": euros_text(max(0, headroom))}
+            "amount": money_text(amount), "headroom": money_text(max(0, headroom))}
     if why is rules.GrantRefusal.NOT_NEEDED:
         return _("The full amount, %(amount)s, fits under the de minimis ceiling "
                  "(headroom %(headroom)s): nothing to reduce.") % {
-            "amount": euros_text(amount), "headroom": euros_text(max(0, headroom))}
+            "amount": money_text(amount), "headroom": money_text(max(0, headroom))}
     if why is rules.GrantRefusal.REDUCED_TOO_HIGH:
         return _("A reduced grant is more than zero and at most the headroom under the de "
-                 "minimis ceiling, %(headroom)s.") % {"headroom": euros_text(max(0, headroom))}
+                 "minimis ceiling, %(headroom)s.") % {"headroom": money_text(max(0, headroom))}
     return _("Say why the grant is reduced (the decision's reason).")
 
 
@@ -300,7 +300,7 @@ def _tell_admins_refused(claim: CashbackClaim) -> None:
         return _("The funding body refused your cashback claim of %(month)s (%(amount)s). Its "
                  "reason:\n\n%(reason)s\n\nA refused claim is final; it no longer counts "
                  "against the yearly cap or the de minimis ceiling.\n\n%(link)s") % {
-            "month": month, "amount": euros_text(claim.amount_cents),
+            "month": month, "amount": money_text(claim.amount_cents),
             "reason": claim.refusal_reason, "link": target}
 
     notify(admins, kind="cashback.refused", text=text,

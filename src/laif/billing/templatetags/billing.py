@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from django import template
-from django.utils.translation import gettext as _
+from decimal import Decimal
 
-from laif.billing.pricing import euros_text
+from django import template
+
+from laif.billing.money import energy_text, euros_text, money_text
 
 register = template.Library()
 
 
 @register.filter
 def euros(cents: int | None) -> str:
-    """``123456`` -> ``EUR 1,234.56``."""
-    return "—" if cents is None else euros_text(int(cents))
+    """``123456`` -> ``EUR 1,234.56``, ``1 234,56 EUR`` in French (``billing.money``)."""
+    return "—" if cents is None else money_text(int(cents))
+
+
+@register.filter
+def whole_euros(value: Decimal | int | None) -> str:
+    """Whole euros: ``150000`` -> ``EUR 150,000``, ``150 000 EUR`` in French."""
+    return "—" if value is None else euros_text(Decimal(value))
 
 
 @register.filter
 def energy_kwh(joules: int | None) -> str:
-    """Joules as kWh (3 decimals); ``None`` is "not reported", never 0."""
-    if joules is None:
-        return _("not reported")
-    return f"{joules / 3_600_000:,.3f} kWh"
+    """Joules as kWh (3 decimals, by locale); ``None`` is "not reported", never 0."""
+    return energy_text(joules)
