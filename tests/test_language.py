@@ -85,12 +85,32 @@ def test_password_login_restores_the_saved_language(world: World,
     assert "Accueil" in page
 
 
-def test_login_of_an_english_account_from_a_french_browser(world: World) -> None:
+def test_the_language_chosen_on_the_login_page_survives_the_login(world: World) -> None:
+    assert world.member.language == "en"
     browser = Client()
     browser.post("/i18n/setlang/", {"language": "fr", "next": "/login/"})
+    assert '<html lang="fr">' in html(browser.get("/login/"))
     response = browser.post("/login/", {"email": world.member.email, "password": PASSWORD})
-    assert response.cookies[COOKIE].value == "en"
+    assert response.cookies[COOKIE].value == "fr"
+    assert '<html lang="fr">' in html(browser.get("/"))
+    world.member.refresh_from_db()
+    assert world.member.language == "fr"  # and the account remembers it
+    assert AuditEntry.objects.filter(action="user.language_changed",
+                                     target=f"user:{world.member.pk}").exists()
+
+
+def test_a_language_cookie_left_from_an_earlier_session_does_not_override_the_account(
+        world: World) -> None:
+    browser = Client()
+    browser.post("/i18n/setlang/", {"language": "fr", "next": "/login/"})
+    browser.session.flush()  # the browser is closed: the cookie stays, the session is gone
+    browser.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+    assert browser.cookies[COOKIE].value == "fr"
+    response = browser.post("/login/", {"email": world.member.email, "password": PASSWORD})
+    assert response.cookies[COOKIE].value == "en"  # the account's own language
     assert '<html lang="en">' in html(browser.get("/"))
+    world.member.refresh_from_db()
+    assert world.member.language == "en"
 
 
 def test_failed_login_sets_no_language(world: World) -> None:

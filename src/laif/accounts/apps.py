@@ -10,6 +10,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from laif.accounts.language import remember_on_login
+        from laif.accounts.login_language import language_on_login
 
-        user_logged_in.connect(remember_on_login, dispatch_uid="laif.accounts.language")
+        user_logged_in.connect(language_on_login, dispatch_uid="laif.accounts.language")

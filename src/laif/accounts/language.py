@@ -4,8 +4,10 @@ A browser's language lives in Django's language cookie, which ``LocaleMiddleware
 logged-in person uses the language switcher (``views.set_language``), the choice is also saved to
 ``User.language``. Every login (password, sign-up, invitation, OpenID Connect: all go through
 ``django.contrib.auth.login``) marks the request with the account's language
-(``remember_on_login``, connected in ``apps.py``), and ``LanguageCookieMiddleware`` sets the cookie
-on that response, so the next page is in the person's language on any browser.
+(``remember_on_login``, called by ``login_language.language_on_login``), and
+``LanguageCookieMiddleware`` sets the cookie on that response, so the next page is in the person's
+language on any browser. A language chosen on the login page itself (while logged out, in this
+browser session) wins and becomes the account's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 REQUEST_ATTRIBUTE = "laif_login_language"
+CHOSEN_BEFORE_LOGIN = "laif_language_chosen"
+"""Session key: the language chosen with the switcher while logged out (``views.set_language``),
+kept by the next login (``login_language``)."""
 
 
 def offered(code: str | None) -> str | None:

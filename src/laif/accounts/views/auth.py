@@ -15,6 +15,7 @@ from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
 from laif.accounts import forms, selectors, services, throttle
 from laif.accounts.errors import DomainError
+from laif.accounts.language import CHOSEN_BEFORE_LOGIN
 from laif.accounts.language import offered as language_offered
 from laif.accounts.models import (
     User,
@@ -66,12 +67,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switcher (cookie and redirect); a logged-in person's choice is also saved
-    to their account, to be restored at their next login."""
+    to their account, to be restored at their next login; a logged-out person's is kept by their
+    next login in this browser session."""
     response = i18n.set_language(request)
     user = current_user(request)
     language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "") if request.method == "POST" else ""
-    if user is not None and language_offered(language) is not None:
-        services.user_set_language(actor=actor_of(request), user=user, language=language)
+    if language_offered(language) is not None:
+        if user is not None:
+            services.user_set_language(actor=actor_of(request), user=user, language=language)
+        else:  # kept by the login that follows (login_language)
+            request.session[CHOSEN_BEFORE_LOGIN] = language
     return response
 
 
