@@ -80,7 +80,7 @@ def _detail(request: HttpRequest, st: Statement, *, posted: dict[str, str] | Non
         "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],
         "credit_notes": list(st.credit_notes.all()), "credited_cents": sel.credited_cents(st),
-        "can_bill": can_bill(access_of(request)),
+        "can_bill": can_bill(access_of(request)), "is_staff": access_of(request).is_staff,
         "credit_rows": [row for row in credit_rows if row[1] > 0],
         "credit_reason": posted.get("reason", "")}, status=status)
 

@@ -32,7 +32,7 @@ def cashback_box(request: HttpRequest, statement_id: int) -> HttpResponse:
     template = ("fund/_cashback_box.html" if request.headers.get("HX-Request")
                 else "fund/cashback_box_page.html")
     return render(request, template, {
-        "preview": preview, "statement_id": statement_id,
+        "preview": preview, "statement_id": statement_id, "is_staff": access.is_staff,
         "is_admin": any(access.is_org_admin(o) for o in access.org_roles)})
 
 
