@@ -37,7 +37,7 @@ def test_the_statement_pdf_shows_lines_adjustments_and_totals(world: World) -> N
     assert july.number in response["Content-Disposition"]
     text = _text(response.content)
     for expected in (july.number, "Acme Vision", "member@acme.lu", "EUR\xa022.02", "EUR\xa02.50",
-                     "EUR\xa024.52", "2026-06", "1.0000", "10.0000", "reimbursement, not a discount"):
+                     "EUR\xa024.52", "June 2026", "1.0000", "10.0000", "reimbursement, not a discount"):
         assert expected in text, expected
     assert "2\xa0kWh" in text
 

@@ -148,6 +148,7 @@ USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["laif.formats"]  # English dates day first, 24-hour clock (laif/formats)
 
 # Cluster identities: POSIX uids handed out from this range, never reused.
 LAIF_UID_MIN = env.int("LAIF_UID_MIN", 200_000, minimum=1_000, maximum=2_000_000_000)
