@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +23,12 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import ClusterIdentity, Project, UidCounter, User
 from laif.cluster.scheduler.slurm import SlurmScheduler
-from laif.jobs import state as job_state
 from laif.jobs.accounts_sync import slurm_account_name
 from laif.jobs.files import job_output
 from laif.jobs.models import Job, JobState
 from tests.api_support import client_as
 from tests.compute.jobs_support import grant, submit_job
-from tests.compute.test_slurm_jobs import slurm_jobs
+from tests.compute.test_slurm_jobs import _until_finished, slurm_jobs
 from tests.compute.test_slurm_scheduler import jobs_root
 from tests.factories import add_member, create_project, sign_up
 from tests.sandbox.data import customers
@@ -94,12 +92,8 @@ def releases_root(settings: Settings) -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _finished(job: Job, timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    while not job.is_finished:
-        assert time.monotonic() < deadline, f"job {job.pk} still {job.state}"
-        time.sleep(0.3)
-        job_state.job_refresh([job], fresh=True)
+def _finished(job: Job) -> str:
+    job = _until_finished(job, timeout=90)
     assert job.state == JobState.COMPLETED, (job.state, job.reason)
     return str(job_output(job).text)
 
