@@ -15,7 +15,6 @@ from laif.billing.pricing import (
     Resource,
     Usage,
     amount_cents,
-    cents_text,
     hours,
     price_lines,
     price_on,
@@ -81,8 +80,6 @@ def test_amounts_are_exact_and_rounded_half_up_once() -> None:
         amount_cents(-1, Decimal(1))
     assert hours(5400) == Decimal("1.5000")
     assert hours(1) == Decimal("0.0003")
-    assert cents_text(123456) == "1,234.56"
-    assert cents_text(-5) == "-0.05"
 
 
 def test_a_price_change_in_the_middle_of_the_data() -> None:

@@ -76,13 +76,6 @@ def hours(seconds: int) -> Decimal:
     return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(HOURS_SHOWN, rounding=ROUND_HALF_UP)
 
 
-def cents_text(cents: int) -> str:
-    """``123456`` -> ``"1,234.56"`` (sign kept)."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{part:02d}"
-
-
 _EUROS = re.compile(r"(?:EUR\s*)?(\d{1,9}(?:,\d{3})*|\d{1,12})(?:\.(\d{1,2}))?(?:\s*(?:EUR|€))?")
 # French: digits grouped by a space (plain, no-break or narrow no-break), a decimal comma
 _EUROS_COMMA = re.compile(

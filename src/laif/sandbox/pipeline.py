@@ -153,18 +153,7 @@ class _Macs:
         """Start the pseudonyms of ``distinct``; the function returned waits for them."""
         count = distinct.len()
         if self._workers < (1 if kernel.AVAILABLE else 2) or count < PARALLEL_MIN_VALUES:
-            images = [
-                policies.pseudonyms_from_text(
-                    policies.pseudonym_text(
-                        *policies.value_buffers(distinct.slice(start, policies.BATCH_SIZE)),
-                        kind=kind,
-                        key=key,
-                    ),
-                    kind=kind,
-                )
-                for start in range(0, count, policies.BATCH_SIZE)
-            ]
-            done = pl.concat(images) if images else pl.Series(dtype=pl.String)
+            done = policies.pseudonyms_of(distinct, kind=kind, key=key)
             return lambda: done
         pool = self._started()
         share = -(-count // self._workers)

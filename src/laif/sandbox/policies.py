@@ -501,6 +501,12 @@ def pseudonymise_values(values: pl.Series, *, kind: str, key: DomainKey) -> pl.S
         raise PolicyError(f"unknown kind {kind!r}")
     _require(key, PURPOSE_PSEUDONYM)
     distinct, codes = mac_inputs(normalise_values(values, kind))
+    return put_back(pseudonyms_of(distinct, kind=kind, key=key), codes, values.name)
+
+
+def pseudonyms_of(distinct: pl.Series, *, kind: str, key: DomainKey) -> pl.Series:
+    """The pseudonyms of ``distinct`` (normalised, no null), in this thread, in batches of
+    :data:`BATCH_SIZE` values."""
     images = [
         pseudonyms_from_text(
             pseudonym_text(*value_buffers(distinct.slice(start, BATCH_SIZE)), kind=kind, key=key),
@@ -508,7 +514,7 @@ def pseudonymise_values(values: pl.Series, *, kind: str, key: DomainKey) -> pl.S
         )
         for start in range(0, distinct.len(), BATCH_SIZE)
     ]
-    return put_back(pl.concat(images) if images else pl.Series(dtype=pl.String), codes, values.name)
+    return pl.concat(images) if images else pl.Series(dtype=pl.String)
 
 
 # --- encryption -----------------------------------------------------------------------------
