@@ -17,8 +17,10 @@ from django.test import Client
 from django.utils import translation
 from django.utils.formats import date_format, time_format
 
+from laif.accounts.errors import Conflict
 from laif.accounts.models import User
 from tests.compute.billing_support import entry, issue
+from tests.compute.support import review, submit
 from tests.factories import World
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "laif" / "templates"
@@ -74,3 +76,17 @@ def test_the_statement_says_when_it_was_issued_in_each_language(
     french = admin.get(f"/statements/{st.pk}/").content.decode()
     assert re.search(r"Émis le \d{1,2} [a-zéû]+ \d{4}", french)
     assert "juillet 2026" in french
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "The period of this request ended on 31 December 2026"),
+    ("fr", "31 décembre 2026"),
+])
+def test_messages_write_dates_in_the_language_not_iso(world: World, language: str,
+                                                      expected: str) -> None:
+    req = submit(world.project, world.project_lead)
+    with translation.override(language), pytest.raises(Conflict) as refused:
+        review(req, world.reviewer, "approve", today=date(2027, 1, 2))
+    assert expected in refused.value.message
+    assert "2026-12-31" not in refused.value.message

@@ -183,7 +183,8 @@ def test_sso_urls_answer_404_when_not_configured(settings: SettingsWrapper) -> N
 
 def test_only_begin_and_complete_of_the_oidc_backend_are_served(idp: MockProvider) -> None:
     client = Client()
-    assert client.get("/sso/login/oidc/").status_code == 405  # a form POST only
+    begin = client.get("/sso/login/oidc/")  # a form POST only: a GET starts nothing
+    assert (begin.status_code, begin["Location"]) == (302, "/")
     assert client.post("/sso/login/google-oauth2/").status_code == 404
     assert client.post("/sso/disconnect/oidc/").status_code == 404
     assert client.get("/sso/idp-launch/oidc/").status_code == 404

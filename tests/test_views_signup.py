@@ -145,6 +145,8 @@ def test_csrf_failure_page(world: World) -> None:
 
 def test_logout_is_post_only(world: World, client_for: ClientFor) -> None:
     client = client_for(world.member)
-    assert client.get("/logout/").status_code == 405
+    kept = client.get("/logout/")  # a link cannot log someone out: the page above instead
+    assert (kept.status_code, kept["Location"]) == (302, "/")
+    assert "_auth_user_id" in client.session
     assert client.post("/logout/").status_code == 302
     assert "_auth_user_id" not in client.session

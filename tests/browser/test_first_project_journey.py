@@ -131,6 +131,7 @@ def test_from_a_need_to_a_prefilled_gpu_request(page: Page, live_server: Any, sh
     expect(page.get_by_label("GPU-hours requested")).to_have_value("400")
     expect(page.get_by_label("Title")).to_have_value("Computer vision for quality control on line 2")
     page.get_by_label("Access type").select_option(index=0)
+    page.get_by_label("Duration (months)").fill("1")
     page.get_by_label("Expected outputs").fill("A defect detector in production on line 2.")
     page.get_by_label("Data sensitivity").select_option("internal")
     page.get_by_role("button", name=re.compile("Submit")).click()

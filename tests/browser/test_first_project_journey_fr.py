@@ -82,6 +82,7 @@ def test_the_journey_in_french(page: Page, live_server: Any, world: World,
     page.locator(".gpu-link").click()
     expect(page.locator("input[name=requested_gpu_hours]")).to_have_value("800")
     page.locator("select[name=access_type]").select_option(index=0)
+    page.get_by_label("Durée (mois)").fill("1")
     page.locator("textarea[name=expected_outputs]").fill("Un détecteur de défauts en production.")
     page.locator("select[name=data_sensitivity]").select_option("internal")
     page.locator("main form button[type=submit]").click()

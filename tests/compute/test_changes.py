@@ -110,8 +110,8 @@ def test_an_extension_brings_an_allocation_in_grace_back_into_force(
 
 
 @pytest.mark.parametrize(("end", "message"), [
-    (date(2027, 1, 31), "at the latest 2026-12-31"),
-    (date(2026, 12, 1), "after 2026-12-14"),
+    (date(2027, 1, 31), "at the latest 31 December 2026"),
+    (date(2026, 12, 1), "after 14 December 2026"),
     (None, "Choose a new end date"),
 ])
 def test_an_extension_stays_inside_its_period(world: World, end: date | None,

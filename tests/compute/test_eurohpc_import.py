@@ -83,7 +83,7 @@ def test_import_past_the_pool_ceiling_is_refused_with_the_figures(world: World) 
     with pytest.raises(Conflict) as caught:
         run_import(world.operator, [award(world, "EHPC-2", 3_000), award(world, "EHPC-3", 3_000)])
     message = caught.value.message
-    for words in ("EuroHPC pool of 2026-01-01 to 2026-06-30", "capacity 10,000",
+    for words in ("EuroHPC pool of 1 January 2026 to 30 June 2026", "capacity 10,000",
                   "overbooking 1.2", "= 12,000 GPU-hours", "already granted 7,000",
                   "requested 6,000", "only 5,000 are left"):
         assert words in message, (words, message)
@@ -96,7 +96,7 @@ def test_import_past_the_pool_ceiling_is_refused_with_the_figures(world: World) 
 @pytest.mark.parametrize(("changes", "words"), [
     ({"project": "no-such-project"}, "No project has the code no-such-project"),
     ({"access_type": "gigafactory"}, "unknown access type gigafactory"),
-    ({"end": date(2026, 8, 31)}, "after its allocation period (2026-01-01 to 2026-06-30)"),
+    ({"end": date(2026, 8, 31)}, "after its allocation period (1 January 2026 to 30 June 2026)"),
 ])
 def test_bad_awards_are_refused(world: World, changes: dict[str, Any], words: str) -> None:
     with pytest.raises(DomainError) as caught:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from laif.accounts import services as account_services
@@ -96,7 +97,7 @@ def test_no_job_without_an_allocation_in_force(world: World, fake: FakeScheduler
     with pytest.raises(Conflict, match="no GPU allocation"):
         submit_job(world.project, world.project_lead)
     allocation = grant(world.project, world.project_lead, 10)
-    with pytest.raises(Conflict, match=f"ended on {allocation.end.isoformat()}"):
+    with pytest.raises(Conflict, match=f"ended on {date_format(allocation.end)}"):
         submit_job(world.project, world.project_lead, today=allocation.end + timedelta(days=1))
     assert not fake.submitted
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils.formats import date_format
 
 from laif.accounts.errors import Conflict
 from laif.accounts.models import Notice
@@ -99,7 +100,7 @@ def test_a_notice_is_sent_exactly_once_when_the_tick_runs_twice(
     assert (second.moved, second.notices) == ([], [])
     assert [m.to for m in mail.outbox] == [[world.project_lead.email]]
     assert "30 days" in mail.outbox[0].subject
-    assert allocation.end.isoformat() in mail.outbox[0].body
+    assert f"ends on {date_format(allocation.end)}." in mail.outbox[0].body
     assert AllocationNotice.objects.filter(allocation=allocation).count() == 1
     ending = Notice.objects.filter(recipient=world.project_lead, kind="allocation.ending")
     assert [n.text for n in ending] == [mail.outbox[0].subject]
@@ -166,9 +167,9 @@ def test_no_new_job_in_the_grace_period(world: World, fake: FakeScheduler) -> No
     allocations_tick(day)
     with pytest.raises(Conflict) as refused:
         submit_job(world.project, world.project_lead, today=day)
-    grace_end = (allocation.end + timedelta(days=14)).isoformat()
-    assert f"ended on {allocation.end.isoformat()}" in refused.value.message
-    assert f"Until {grace_end} its running jobs finish" in refused.value.message
+    grace_end = allocation.end + timedelta(days=14)
+    assert f"ended on {date_format(allocation.end)}." in refused.value.message
+    assert f"Until {date_format(grace_end)} its running jobs finish" in refused.value.message
     assert not fake.submitted
 
 
@@ -182,7 +183,7 @@ def test_an_expired_allocation_refuses_a_job_with_the_message(
     with pytest.raises(Conflict) as refused:
         submit_job(world.project, world.project_lead, today=day)
     assert refused.value.message == (
-        f"The project's allocation expired on {allocation.end.isoformat()}: it accepts no new "
+        f"The project's allocation expired on {date_format(allocation.end)}: it accepts no new "
         "job. Request a renewal.")
     assert not fake.submitted
 

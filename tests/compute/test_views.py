@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,7 @@ def test_request_form_submits_and_shows_errors(world: World, client_for: ClientF
     body = {"title": "Vision", "access_type": "fast_lane", "requested_gpu_hours": "60000",
             "justification": "Eight GPUs for 250 hours each on the images of line 3.",
             "expected_outputs": "A model.", "data_sensitivity": "internal",
-            "period": "current"}
+            "requested_months": "3", "period": "next"}
     page = html(client.post(new_url, body))
     assert "Fast lane requests are for 1 to 50,000 GPU-hours." in page
     assert not AllocationRequest.objects.exists()
@@ -102,7 +103,11 @@ def test_review_form(world: World, client_for: ClientFor) -> None:
     detail = html(reviewer.get(f"/compute/requests/{req.pk}/"))
     assert "Record the decision" in detail
     assert "This pool can still grant" in detail
+    assert not re.search(r'name="decision"[^>]*checked', detail)  # no decision chosen for them
     url = f"/compute/requests/{req.pk}/review/"
+    undecided = reviewer.post(url, {"gpu_hours": "", "comment": ""})
+    assert undecided.status_code == 400
+    assert "Choose a decision." in html(undecided)
 
     refused = reviewer.post(url, {"decision": "reject", "comment": ""})
     assert refused.status_code == 400
@@ -120,7 +125,8 @@ def test_review_form(world: World, client_for: ClientFor) -> None:
     assert req.title not in html(reviewer.get("/compute/review/"))
     lead_view = html(client_for(world.project_lead).get(f"/compute/requests/{req.pk}/"))
     assert "Granted GPU-hours" in lead_view
-    assert "usage is not collected yet" in lead_view
+    assert re.search(r"<dt>Used</dt><dd><span [^>]*>0.00</span></dd>\s*"
+                     r"<dt>Left</dt><dd><span [^>]*>600.00</span></dd>", lead_view)
 
     # Only reviewers post decisions; outsiders learn nothing.
     other = submit(world.project, world.project_lead)
@@ -145,11 +151,11 @@ def test_changes_resubmit_and_withdraw(world: World, client_for: ClientFor) -> N
     assert req.justification in form  # pre-filled
     response = client.post(url, {
         "title": req.title, "access_type": "fast_lane", "requested_gpu_hours": "9000",
-        "justification": req.justification + " Scaling: 90% on 8 GPUs.",
+        "requested_months": "2", "justification": req.justification + " Scaling: 90% on 8 GPUs.",
         "expected_outputs": req.expected_outputs, "data_sensitivity": "internal"})
     assert response.status_code == 302
     req.refresh_from_db()
-    assert (req.status, req.requested_gpu_hours) == ("submitted", 9000)
+    assert (req.status, req.requested_gpu_hours, req.requested_months) == ("submitted", 9000, 2)
 
     response = client.post(f"/compute/requests/{req.pk}/withdraw/")
     assert response.status_code == 302

@@ -208,7 +208,7 @@ def test_next_period(world: World) -> None:
 
 def test_a_request_of_an_ended_period_cannot_be_approved(world: World) -> None:
     req = submit(world.project, world.project_lead)
-    with pytest.raises(Conflict, match="ended on 2026-12-31"):
+    with pytest.raises(Conflict, match="ended on 31 December 2026"):
         review(req, world.reviewer, "approve", today=date(2027, 1, 2))
 
 
@@ -224,7 +224,7 @@ def test_over_capacity_grant_is_refused_with_the_figures(world: World) -> None:
         review(second, world.reviewer, "approve")
     message = caught.value.message
     assert caught.value.field == "gpu_hours"
-    for words in ("national pool of 2026-07-01 to 2026-12-31", "capacity 1,000",
+    for words in ("national pool of 1 July 2026 to 31 December 2026", "capacity 1,000",
                   "overbooking 1.2", "= 1,200 GPU-hours", "already granted 1,000",
                   "requested 300", "only 200 are left"):
         assert words in message, (words, message)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from laif.accounts.models import User
 from tests.api_support import client_as, token_for
@@ -49,6 +50,8 @@ def test_an_organisation_without_a_verified_status_is_to_check_and_warned(
     assert (found["fit4ai"]["outcome"], found["fit4ai"]["amount_cents"]) == ("to_check", None)
     assert [w["code"] for w in out["warnings"]] == ["starts_before_application"]
     assert "avant la demande" in out["warnings"][0]["text"]
+    with translation.override("fr"):
+        assert f"le {date_format(yesterday)}," in out["warnings"][0]["text"]  # not ISO
     outsider = client_as(world.org_admin).post(
         f"/api/organisations/{org.pk}/funding-check",
         {"costs_eur": 1, "start_on": TOMORROW.isoformat()}, content_type="application/json")

@@ -40,6 +40,11 @@ def test_serve_runs_web_worker_and_schedule_and_ctrl_c_leaves_no_process(tmp_pat
         css = run.http.get("/static/laif/laif.css")
         assert css.status_code == 200
         assert "text/css" in css.headers["content-type"]
+        # the demo shows the portal's own error page, never Django's technical one
+        missing = run.http.get("/no-such-page/")
+        assert missing.status_code == 404
+        assert "Back to the home page" in missing.text
+        assert "URLconf" not in missing.text
 
         run.token("lead@acme.lu", "laif-demo-2026")
         project = run.http.get("/api/projects").json()[0]  # the demo's one project

@@ -11,13 +11,36 @@ from laif.allocations.capacity import (
     CapacityExceeded,
     PoolFigures,
     add_months,
+    allocation_end,
     ceiling,
     check_grant,
     gpu_hours,
+    months_within,
     period_containing,
     period_hours,
     pool_capacities,
 )
+
+
+@pytest.mark.parametrize(("start", "months", "end"), [
+    (date(2026, 9, 15), 3, date(2026, 12, 14)),
+    (date(2026, 7, 1), 6, date(2026, 12, 31)),
+    (date(2026, 1, 31), 1, date(2026, 2, 27)),
+])
+def test_allocation_end(start: date, months: int, end: date) -> None:
+    assert allocation_end(start, months) == end
+
+
+@pytest.mark.parametrize(("start", "last_day", "months"), [
+    (date(2026, 7, 1), date(2026, 12, 31), 6),   # a whole period
+    (date(2026, 9, 15), date(2026, 12, 31), 4),  # the 4th month (from 15/12) cut on 31/12
+    (date(2026, 10, 1), date(2026, 12, 31), 3),
+    (date(2026, 12, 6), date(2026, 12, 31), 1),  # a month started, cut short
+    (date(2026, 12, 31), date(2026, 12, 31), 1),
+    (date(2027, 1, 1), date(2026, 12, 31), 0),
+])
+def test_months_within(start: date, last_day: date, months: int) -> None:
+    assert months_within(start, last_day) == months
 
 
 @pytest.mark.parametrize(("day", "months", "expected"), [

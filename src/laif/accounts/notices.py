@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from laif.accounts.errors import NotFound
 from laif.accounts.models import Notice, User
 
+NOTICE_TEXT_MAX = Notice._meta.get_field("text").max_length or 500
+
 MAX_LIST = 200
 logger = logging.getLogger("laif.notices")
 
@@ -38,8 +40,20 @@ def notify(recipients: Iterable[User], *, kind: str, text: Callable[[], str],
         seen.add(user.pk)
         with translation.override(user.language or settings.LANGUAGE_CODE):
             body = text()
-        notices.append(Notice(recipient=user, kind=kind[:40], text=body[:500], link=link[:500]))
+        notices.append(Notice(recipient=user, kind=kind[:40], text=_fit(body, NOTICE_TEXT_MAX),
+                              link=link[:500]))
     return Notice.objects.bulk_create(notices)
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters with an ellipsis where it is longer,
+    between words where one ends near the cut (the notice links to the page that holds the
+    whole of it)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", limit - 40)
+    return (cut[:space] if space > 0 else cut).rstrip() + "\u2026"
 
 
 def notices_of(user: User, *, unread_only: bool = False) -> QuerySet[Notice]:
@@ -68,13 +82,16 @@ Mail = tuple[str, str, str, list[str]]
 
 
 def mail_on_commit(recipients: Iterable[User], subject: Callable[[], str],
-                   body: Callable[[], str], *, kind: str = "", link: str = "") -> None:
+                   body: Callable[[], str], *, kind: str = "", link: str = "",
+                   notice: Callable[[], str] | None = None) -> None:
     """Compose one message per recipient in their language now; send after the commit.
     A mail server that is down is logged, never turned into an error of the action. With a
-    ``kind``, each recipient also gets the subject as an in-app notice pointing to ``link``."""
+    ``kind``, each recipient also gets an in-app notice pointing to ``link``: ``notice`` where
+    given (what the person must read without opening the mail: a reviewer's comment), else the
+    subject."""
     recipients = list(recipients)
     if kind:
-        notify(recipients, kind=kind, text=subject,
+        notify(recipients, kind=kind, text=notice or subject,
                link=link.removeprefix(settings.LAIF_SITE_URL))
     messages: list[Mail] = []
     seen: set[int] = set()

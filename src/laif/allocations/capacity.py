@@ -28,6 +28,22 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def allocation_end(start: date, months: int) -> date:
+    """The last day of an allocation of ``months`` months from ``start`` (15 September, 3 months:
+    14 December)."""
+    return add_months(start, months) - timedelta(days=1)
+
+
+def months_within(start: date, last_day: date) -> int:
+    """How many months an allocation starting on ``start`` can be asked for and end by
+    ``last_day``, the last one possibly cut short (6 December to 31 December: 1; 15 September
+    to 31 December: 4, the fourth ending on 31 December); 0 when ``start`` is past it."""
+    months = 0
+    while start <= last_day and allocation_end(start, months) < last_day:
+        months += 1
+    return months
+
+
 def period_containing(day: date, *, anchor: date, months: int) -> tuple[date, date]:
     """First and last day of the allocation period that contains ``day``."""
     if months < 1:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -93,13 +94,13 @@ def _check_allowed(allocation: Allocation, kind: str, end: date | None, today: d
         period_end = allocation.pool.period.end
         if allocation.end >= period_end:
             raise Conflict(_("The allocation already ends with its period (%(end)s); request a "
-                             "renewal for the next period.") % {"end": period_end.isoformat()})
+                             "renewal for the next period.") % {"end": date_format(period_end)})
         if end is None or not allocation.end < end <= period_end or end < today:
             raise DomainError(
                 _("Choose a new end date after %(end)s and at the latest %(period_end)s, the "
                   "end of the allocation's period.")
-                % {"end": max(allocation.end, today - timedelta(days=1)).isoformat(),
-                   "period_end": period_end.isoformat()}, field="end")
+                % {"end": date_format(max(allocation.end, today - timedelta(days=1))),
+                   "period_end": date_format(period_end)}, field="end")
     if kind == RequestKind.RENEWAL:
         if allocation.state == AllocationState.CLOSED:
             raise Conflict(_("A closed allocation cannot be renewed."))
@@ -154,7 +155,7 @@ def allocation_change_submit(*, access: Access, actor: Actor, allocation_id: int
             justification=clean.justification, expected_outputs=clean.expected_outputs,
             data_sensitivity=clean.data_sensitivity)
         request_event(req, actor, Decision.SUBMITTED, gpu_hours=req.requested_gpu_hours or None,
-                      comment=(_("New end date: %(end)s") % {"end": data.end.isoformat()}
+                      comment=(_("New end date: %(end)s") % {"end": date_format(data.end)}
                                if data.end and data.kind == RequestKind.EXTENSION else ""))
         audit_record(
             actor=actor, action=f"allocation_change.{data.kind}_requested",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts import selectors as account_selectors
@@ -79,9 +80,9 @@ def eurohpc_import(*, access: Access, actor: Actor, awards: Sequence[Award]) -> 
                     problems.append(
                         _("%(ref)s ends on %(end)s, after its allocation period (%(start)s to "
                           "%(period_end)s): split it into one award per period.")
-                        % {"ref": award.reference, "end": award.end.isoformat(),
-                           "start": period.start.isoformat(),
-                           "period_end": period.end.isoformat()})
+                        % {"ref": award.reference, "end": date_format(award.end),
+                           "start": date_format(period.start),
+                           "period_end": date_format(period.end)})
             if problems:
                 raise DomainError(" ".join(problems[:20]))
             pools = {
@@ -149,7 +150,7 @@ def _notify_award(allocation: Allocation, project: Project) -> None:
         return _("%(hours)s GPU-hours awarded by EuroHPC to %(project)s can be used from "
                  "%(start)s to %(end)s.") % {
             "hours": hours(allocation.granted_gpu_hours), "project": project.name,
-            "start": allocation.start.isoformat(), "end": allocation.end.isoformat()}
+            "start": date_format(allocation.start), "end": date_format(allocation.end)}
 
     mail_on_commit(project_people(project), subject, body, kind="allocation.award",
                    link=site_link("compute"))

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.audit import SYSTEM, audit_record
@@ -97,7 +98,7 @@ def _notify(allocation: Allocation, days_before: int, grace: int) -> None:
             "allocation expires. To go on, request a renewal, an extension or a top-up.\n\n"
             "%(link)s"
         ) % {"hours": hours(allocation.granted_gpu_hours), "project": project.name,
-             "end": allocation.end.isoformat(), "grace": last_job_day.isoformat(),
+             "end": date_format(allocation.end), "grace": date_format(last_job_day),
              "link": target}
 
     mail_on_commit(project_people(project), subject, body, kind="allocation.ending",

@@ -82,6 +82,10 @@ class AllocationRequest(models.Model):
     title = models.CharField(_("title"), max_length=200)
     access_type = models.CharField(_("access type"), max_length=32)
     requested_gpu_hours = models.PositiveBigIntegerField(_("requested GPU-hours"))
+    # how long the project needs the GPU-hours; null: as long as the access type allows (the
+    # requests made before the duration was asked for, and API calls that leave it out)
+    requested_months = models.PositiveSmallIntegerField(_("requested duration (months)"),
+                                                        null=True, blank=True)
     justification = models.TextField(_("scientific and technical case"), max_length=5000)
     expected_outputs = models.TextField(_("expected outputs"), max_length=5000)
     data_sensitivity = models.CharField(_("data sensitivity"), max_length=16,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -20,7 +21,13 @@ from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import Conflict, DomainError, PermissionDenied
 from laif.accounts.notices import mail_on_commit, site_link
 from laif.allocations import capacity, lifecycle
-from laif.allocations.choices import LIMIT_STATES, Decision, RequestKind, RequestStatus
+from laif.allocations.choices import (
+    LIMIT_STATES,
+    DataSensitivity,
+    Decision,
+    RequestKind,
+    RequestStatus,
+)
 from laif.allocations.hooks import grants_changed
 from laif.allocations.models import (
     Allocation,
@@ -53,11 +60,50 @@ def _allocation_dates(req: AllocationRequest, period: AllocationPeriod, today: d
                       not_before: date | None = None) -> tuple[date, date]:
     if today > period.end:
         raise Conflict(_("The period of this request ended on %(end)s; it can no longer be "
-                         "approved.") % {"end": period.end.isoformat()})
+                         "approved.") % {"end": date_format(period.end)})
     start = max(today, period.start, not_before or period.start)
-    months = access_type_get(req.access_type).max_duration_months
-    end = min(capacity.add_months(start, months) - timedelta(days=1), period.end)
+    months = req.requested_months or access_type_get(req.access_type).max_duration_months
+    end = min(capacity.allocation_end(start, months), period.end)
     return start, end
+
+
+def dates_if_approved(req: AllocationRequest, today: date) -> tuple[date, date] | None:
+    """The dates a new allocation would have if the request were approved today, shown on the
+    reviewer's form (None for a change of an allocation, or a period already over)."""
+    if req.kind != RequestKind.NEW or today > req.period.end:
+        return None
+    return _allocation_dates(req, req.period, today)
+
+
+def review_flags(req: AllocationRequest, *, today: date,
+                 pool_left: int | None = None) -> list[str]:
+    """What a reviewer must not miss on a request, in words: personal data, more hours than the
+    pool can still grant, a duration the period cuts short if approved today."""
+    flags: list[str] = []
+    if req.data_sensitivity == DataSensitivity.PERSONAL:
+        flags.append(_("Personal data: the jobs may read it only through a data sandbox "
+                       "(pseudonymised copies); check the legal basis in the case."))
+    if pool_left is not None and req.requested_gpu_hours > pool_left:
+        flags.append(_("More GPU-hours than the pool can still grant: %(left)s are left.")
+                     % {"left": hours(max(pool_left, 0))})
+    cut = cut_short(req, today)
+    if cut is not None:
+        flags.append(cut)
+    return flags
+
+
+def cut_short(req: AllocationRequest, today: date) -> str | None:
+    """Said to the project when it submits and to the reviewer: approved today, the allocation
+    would end with its period before the months asked for (None when it would not)."""
+    dates = dates_if_approved(req, today)
+    if dates is None or not req.requested_months:
+        return None
+    start, end = dates
+    if end >= capacity.allocation_end(start, req.requested_months):
+        return None
+    return (_("Approved today, the allocation would end on %(end)s with its period, before the "
+              "%(months)d months asked for.")
+            % {"end": date_format(end), "months": req.requested_months})
 
 
 def _check_capacity(pool: Pool, granted: int) -> int:
@@ -130,8 +176,8 @@ def _approve_change(req: AllocationRequest, actor: Actor, gpu_hours: int | None,
         if new_end > allocation.pool.period.end or new_end < today or new_end <= allocation.end:
             raise Conflict(_("The new end date %(end)s no longer fits: it must be after "
                              "%(current)s, not in the past, and at the latest %(period_end)s.")
-                           % {"end": new_end.isoformat(), "current": allocation.end.isoformat(),
-                              "period_end": allocation.pool.period.end.isoformat()})
+                           % {"end": date_format(new_end), "current": date_format(allocation.end),
+                              "period_end": date_format(allocation.pool.period.end)})
         allocation.end = new_end
         # back in force: active, or expiring if the new end is near
         allocation.state = lifecycle.state_on(
@@ -213,7 +259,7 @@ def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEven
         if event.decision == Decision.APPROVED and req.kind == RequestKind.EXTENSION:
             text = _("The allocation of %(project)s now ends on %(end)s.") % {
                 "project": project.name,
-                "end": (req.requested_end.isoformat() if req.requested_end else "")}
+                "end": (date_format(req.requested_end) if req.requested_end else "")}
         elif event.decision == Decision.APPROVED and req.kind == RequestKind.TOP_UP:
             text = _("%(hours)s more GPU-hours are granted to %(project)s.") % {
                 "hours": hours(event.gpu_hours or 0), "project": project.name}
@@ -229,5 +275,10 @@ def _notify_decision(req: AllocationRequest, project: Project, event: ReviewEven
             text += "\n\n" + _("Reviewer's comment:") + "\n" + event.comment
         return text + "\n\n" + link
 
+    def notice() -> str:
+        if not event.comment:
+            return subject()
+        return subject() + "\n" + _("Reviewer's comment:") + " " + event.comment
+
     mail_on_commit(project_people(project, req.submitted_by_id), subject, body,
-                   kind="allocation.decision", link=link)
+                   kind="allocation.decision", link=link, notice=notice)

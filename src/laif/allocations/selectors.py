@@ -20,8 +20,14 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.allocations.choices import IN_FORCE_STATES, RequestStatus
-from laif.allocations.models import Allocation, AllocationPeriod, AllocationRequest, Pool
+from laif.allocations.choices import IN_FORCE_STATES, Decision, RequestKind, RequestStatus
+from laif.allocations.models import (
+    Allocation,
+    AllocationPeriod,
+    AllocationRequest,
+    Pool,
+    ReviewEvent,
+)
 from laif.allocations.permissions import sees_pools
 
 M = TypeVar("M", bound=Model)
@@ -88,6 +94,37 @@ def renewed_by(allocation: Allocation) -> int | None:
     found: int | None = (Allocation.objects.filter(renews=allocation)
                          .values_list("pk", flat=True).first())
     return found
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What the review of a request granted, to show beside what was asked: GPU-hours (added,
+    for a top-up) and the dates (the new end only, for an extension)."""
+
+    gpu_hours: int | None
+    start: date | None
+    end: date | None
+    added: bool = False  # a top-up: hours added to the allocation
+
+
+def granted_for(requests: list[AllocationRequest]) -> dict[int, Granted]:
+    """The grant of each approved request among ``requests``, by request id (two queries)."""
+    approved = [r for r in requests if r.status == RequestStatus.APPROVED]
+    if not approved:
+        return {}
+    ids = [r.pk for r in approved]
+    allocations = {a.request_id: a for a in Allocation.objects.filter(request_id__in=ids)}
+    top_ups = dict(ReviewEvent.objects.filter(request_id__in=ids, decision=Decision.APPROVED)
+                   .values_list("request_id", "gpu_hours"))
+    out: dict[int, Granted] = {}
+    for r in approved:
+        if r.kind == RequestKind.TOP_UP:
+            out[r.pk] = Granted(gpu_hours=top_ups.get(r.pk), start=None, end=None, added=True)
+        elif r.kind == RequestKind.EXTENSION:
+            out[r.pk] = Granted(gpu_hours=None, start=None, end=r.requested_end)
+        elif (a := allocations.get(r.pk)) is not None:
+            out[r.pk] = Granted(gpu_hours=a.granted_gpu_hours, start=a.start, end=a.end)
+    return out
 
 
 def review_queue(*, access: Access) -> QuerySet[AllocationRequest]:

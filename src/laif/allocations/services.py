@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from laif.accounts import selectors as account_selectors
@@ -149,7 +149,7 @@ def capacity_message(exc: capacity.CapacityExceeded, pool: Pool) -> str:
         "%(granted)s, requested %(requested)s; only %(left)s are left."
     ) % {
         "pool": names.get(PoolKind(pool.kind), pool.kind),
-        "start": pool.period.start.isoformat(), "end": pool.period.end.isoformat(),
+        "start": date_format(pool.period.start), "end": date_format(pool.period.end),
         "capacity": hours(f.capacity), "overbooking": number_format(f.overbooking.normalize()),
         "ceiling": hours(f.ceiling), "granted": hours(f.granted),
         "requested": hours(exc.requested), "left": hours(f.left),
@@ -175,8 +175,8 @@ def notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -
             return _("%(project)s (%(org)s) asks to extend its allocation from %(end)s to "
                      "%(new_end)s.\n\nReview it: %(link)s") % {
                 "project": project.name, "org": project.organisation.name,
-                "end": req.amends.end.isoformat(),
-                "new_end": (req.requested_end or req.amends.end).isoformat(), "link": link}
+                "end": date_format(req.amends.end),
+                "new_end": date_format(req.requested_end or req.amends.end), "link": link}
         if req.kind == RequestKind.TOP_UP:
             return _("%(project)s (%(org)s) asks for %(hours)s more GPU-hours on its "
                      "allocation.\n\nReview it: %(link)s") % {
@@ -188,7 +188,7 @@ def notify_reviewers(req: AllocationRequest, project: Project, *, again: bool) -
         ) % {"project": project.name, "org": project.organisation.name,
              "hours": hours(req.requested_gpu_hours),
              "access": access_type_get(req.access_type).title_in(translation.get_language() or "en"),
-             "start": req.period.start.isoformat(), "end": req.period.end.isoformat(),
+             "start": date_format(req.period.start), "end": date_format(req.period.end),
              "link": link}
 
     mail_on_commit(reviewers(), subject, body, kind="allocation.request", link=link)
@@ -205,6 +205,7 @@ class RequestData:
     justification: str
     expected_outputs: str
     data_sensitivity: str
+    requested_months: int | None = None  # None: as long as the access type allows
 
 
 def access_type_get(key: str) -> AccessType:
@@ -230,6 +231,15 @@ def clean_request(data: RequestData) -> RequestData:
                "max": hours(access.max_gpu_hours)},
             field="requested_gpu_hours",
         )
+    months = data.requested_months
+    if months is not None and not 1 <= months <= access.max_duration_months:
+        raise DomainError(
+            _("%(access)s allocations last at most %(max)d months: ask for 1 to %(max)d months, "
+              "or choose an access type that lasts longer.")
+            % {"access": access.title_in(translation.get_language() or "en"),
+               "max": access.max_duration_months},
+            field="requested_months",
+        )
     justification = data.justification.strip()
     if len(justification) < 20:
         raise DomainError(_("Explain in a few sentences what the GPU-hours are for."),
@@ -244,7 +254,25 @@ def clean_request(data: RequestData) -> RequestData:
         raise DomainError(_("Choose the sensitivity of the data."), field="data_sensitivity")
     return RequestData(title=title, access_type=access.key,
                        requested_gpu_hours=data.requested_gpu_hours, justification=justification,
-                       expected_outputs=outputs, data_sensitivity=data.data_sensitivity)
+                       expected_outputs=outputs, data_sensitivity=data.data_sensitivity,
+                       requested_months=months)
+
+
+def check_fits_period(months: int | None, period: AllocationPeriod, today: date) -> None:
+    """A duration that the period cannot hold is refused, never shortened behind the
+    project's back: an allocation ends with its period at the latest."""
+    if months is None:
+        return
+    start = max(today, period.start)
+    room = capacity.months_within(start, period.end)
+    if months > room:
+        raise DomainError(
+            _("This period ends on %(end)s: an allocation starting on %(start)s can last "
+              "%(room)d months at most, the last one ending with the period. Ask for fewer "
+              "months, or for the next period.")
+            % {"end": date_format(period.end), "start": date_format(start), "room": room},
+            field="requested_months",
+        )
 
 
 def managed_project(access: Access, project_id: int, refused: str) -> Project:
@@ -275,7 +303,9 @@ def allocation_request_submit(
     if actor.user_id is None:  # anonymous people manage no project; kept for the type checker
         raise PermissionDenied(_("Log in first."))
     with transaction.atomic():
-        target = _period_for(period, today_or(today))
+        day = today_or(today)
+        target = _period_for(period, day)
+        check_fits_period(clean.requested_months, target, day)
         pool = Pool.objects.get(period=target, kind=PoolKind.NATIONAL)
         req = AllocationRequest.objects.create(
             project=project, period=target, pool=pool, submitted_by_id=actor.user_id,
@@ -287,6 +317,7 @@ def allocation_request_submit(
             target=f"allocation_request:{req.pk}", organisation_id=project.organisation_id,
             detail={"project": project.code, "access_type": req.access_type,
                     "gpu_hours": req.requested_gpu_hours, "period": target.start.isoformat(),
+                    "months": req.requested_months,
                     "data_sensitivity": req.data_sensitivity},
         )
         notify_reviewers(req, project, again=False)
@@ -339,7 +370,8 @@ def allocation_request_resubmit(*, access: Access, actor: Actor, request_id: int
                              "resubmitted."))
         if req.kind in (RequestKind.TOP_UP, RequestKind.EXTENSION):
             data = replace(data, title=req.title, access_type=req.access_type,
-                           data_sensitivity=req.data_sensitivity)
+                           data_sensitivity=req.data_sensitivity,
+                           requested_months=req.requested_months)
         if req.kind == RequestKind.EXTENSION:
             clean = replace(clean_request(replace(data, requested_gpu_hours=1)),
                             requested_gpu_hours=0)

@@ -51,7 +51,8 @@ def _request_fields(r: AllocationRequest) -> dict[str, Any]:
         "project_name": r.project.name, "organisation_name": r.project.organisation.name,
         "period_start": r.period.start, "period_end": r.period.end, "pool": r.pool.kind,
         "title": r.title, "access_type": r.access_type,
-        "requested_gpu_hours": r.requested_gpu_hours, "justification": r.justification,
+        "requested_gpu_hours": r.requested_gpu_hours, "requested_months": r.requested_months,
+        "justification": r.justification,
         "expected_outputs": r.expected_outputs, "data_sensitivity": r.data_sensitivity,
         "status": r.status, "kind": r.kind, "amends_id": r.amends_id,
         "requested_end": r.requested_end,
@@ -75,6 +76,7 @@ def _data(data: s.RequestIn) -> services.RequestData:
         title=data.title, access_type=data.access_type,
         requested_gpu_hours=data.requested_gpu_hours, justification=data.justification,
         expected_outputs=data.expected_outputs, data_sensitivity=data.data_sensitivity,
+        requested_months=data.requested_months,
     )
 
 

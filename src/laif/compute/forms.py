@@ -12,6 +12,7 @@ from laif.accounts.forms import BaseForm, NoNulCharField
 from laif.allocations import services
 from laif.allocations.awards import MAX_BYTES
 from laif.allocations.choices import DataSensitivity
+from laif.catalogue.cluster import MAX_PERIOD_MONTHS
 from laif.config.apitypes import INT32_MAX
 
 
@@ -32,6 +33,11 @@ class AllocationRequestForm(BaseForm):
     requested_gpu_hours = forms.IntegerField(
         label=_("GPU-hours requested"), min_value=1, max_value=INT32_MAX,
         help_text=_("GPUs x hours: 8 GPUs for 100 hours are 800 GPU-hours."))
+    requested_months = forms.IntegerField(
+        label=_("Duration (months)"), min_value=1, max_value=MAX_PERIOD_MONTHS,
+        help_text=_("How long the project needs the GPU-hours. Each access type lasts up to its "
+                    "maximum, within the allocation period: a longer duration is refused here, "
+                    "never shortened later."))
     justification = NoNulCharField(
         label=_("Scientific and technical case"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -54,6 +60,7 @@ class AllocationRequestForm(BaseForm):
             title=d["title"], access_type=d["access_type"],
             requested_gpu_hours=d["requested_gpu_hours"], justification=d["justification"],
             expected_outputs=d["expected_outputs"], data_sensitivity=d["data_sensitivity"],
+            requested_months=d["requested_months"],
         )
 
 
@@ -74,8 +81,9 @@ DECISIONS = [
 
 
 class ReviewForm(BaseForm):
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS,
-                                 widget=forms.RadioSelect, initial="approve")
+    # no decision chosen beforehand: the reviewer picks one, never approves by not looking
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose a decision.")})
     gpu_hours = forms.IntegerField(
         label=_("GPU-hours granted"), min_value=1, max_value=INT32_MAX, required=False,
         help_text=_("When approving: all the hours requested if left empty; fewer if the case "

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from laif.allocations.awards import MAX_AWARDS
+from laif.catalogue.cluster import MAX_PERIOD_MONTHS
 from laif.config.apitypes import INT32_MAX, LongText, Name, NoNul, ShortText
 from laif.usage.schemas import BalanceFiguresOut
 
@@ -71,6 +72,10 @@ class RequestIn(Schema):
     title: Name
     access_type: AccessKey
     requested_gpu_hours: GpuHours
+    requested_months: Annotated[int, Field(ge=1, le=MAX_PERIOD_MONTHS)] | None = Field(
+        None, description="How long the project needs the GPU-hours. Longer than the access "
+        "type's maximum, or than the period leaves, is refused (400); left out: as long as the "
+        "access type allows, within the period.")
     justification: Text
     expected_outputs: Text
     data_sensitivity: Sensitivity
@@ -153,6 +158,7 @@ class RequestOut(Schema):
     title: str
     access_type: str
     requested_gpu_hours: int
+    requested_months: int | None
     justification: str
     expected_outputs: str
     data_sensitivity: str

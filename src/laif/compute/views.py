@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -49,6 +50,16 @@ def titled(items: Iterable[AllocationRequest | Allocation]) -> list[Any]:
     return out
 
 
+def with_grants(requests: Iterable[AllocationRequest]) -> list[Any]:
+    """Requests with ``access_title`` and ``granted`` (what the review granted, if approved),
+    for the tables that show asked and granted side by side."""
+    out = titled(requests)
+    grants = selectors.granted_for(out)
+    for item in out:
+        item.__dict__["granted"] = grants.get(item.pk)
+    return out
+
+
 def _with_balances(allocations: list[Any]) -> list[Any]:
     figures = balances_of(allocations)
     for item in allocations:
@@ -82,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "cluster": services.cluster(),
         "access_types": [(a, a.title_in(language), a.summary_in(language))
                          for a in services.cluster().access_types],
-        "requests": titled(selectors.requests_for(access)[:LIST_LIMIT]),
+        "requests": with_grants(selectors.requests_for(access)[:LIST_LIMIT]),
         "allocations": _with_balances(titled(selectors.allocations_for(access)[:LIST_LIMIT])),
         "manageable_projects": projects,
         "job_projects": [p for p in visible if p.pk in access.project_roles
@@ -135,8 +146,10 @@ def request_new(request: HttpRequest, project_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _("Your request is submitted; the reviewers are told. "
-                                        "You will get an e-mail when they decide."))
+            done = _("Your request is submitted; the reviewers are told. You will get an "
+                     "e-mail when they decide.")
+            cut = review.cut_short(req, timezone.localdate())
+            messages.success(request, f"{done} {cut}" if cut else done)
             return redirect("compute_request", request_id=req.pk)
     return render(request, "compute/request_form.html", {
         "project": project, "form": form, "resubmit": False,
@@ -157,7 +170,9 @@ def _detail_page(request: HttpRequest, request_id: int,
         pool = next((u for u in usage if u.pool.pk == req.pool_id), None)
     titled([req])
     allocation = getattr(req, "allocation", None)
-    return render(request, "compute/request_detail.html", {
+    if allocation is not None:
+        _with_balances([allocation])
+    context: dict[str, Any] = {
         "req": req,
         "events": list(req.events.all()),
         "allocation": allocation,
@@ -165,7 +180,15 @@ def _detail_page(request: HttpRequest, request_id: int,
         "can_resubmit": manage and req.status == RequestStatus.CHANGES_REQUESTED,
         "review_form": (review_form or forms.ReviewForm()) if reviewing else None,
         "pool_usage": pool,
-    }, status=status)
+    }
+    if reviewing:  # what the reviewer weighs: the project's other grants, the flags, the dates
+        today = timezone.localdate()
+        context["project_allocations"] = _with_balances(titled(
+            selectors.allocations_for(access, project_id=project.pk)))
+        context["flags"] = review.review_flags(
+            req, today=today, pool_left=pool.figures.left if pool is not None else None)
+        context["dates_if_approved"] = review.dates_if_approved(req, today)
+    return render(request, "compute/request_detail.html", context, status=status)
 
 
 @page
@@ -204,6 +227,9 @@ def request_resubmit(request: HttpRequest, request_id: int) -> HttpResponse:
     initial = {name: getattr(req, name) for name in
                ("title", "access_type", "requested_gpu_hours", "justification",
                 "expected_outputs", "data_sensitivity")}
+    initial["requested_months"] = (req.requested_months
+                                   or services.access_type_get(req.access_type)
+                                   .max_duration_months)
     form = forms.AllocationRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -264,7 +290,7 @@ def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     access = access_of(request)
     return render(request, "compute/review_queue.html", {
-        "requests": titled(selectors.review_queue(access=access)[:LIST_LIMIT]),
+        "requests": with_grants(selectors.review_queue(access=access)[:LIST_LIMIT]),
         "can_review": can_review(access),
     })
 

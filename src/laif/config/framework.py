@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "laif.accounts.language.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "laif.ops.middleware.FormAddressMiddleware",  # a GET on a form's address: the page above
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "laif.ops.middleware.StaffOnlyMiddleware",  # the admin and API docs as configured

@@ -35,7 +35,11 @@ env = Env(os.environ)
 
 LAIF_ENV = env.choice("LAIF_ENV", "development", ("development", "production", "test"))
 PRODUCTION = LAIF_ENV == "production"
-DEBUG = env.bool("LAIF_DEBUG", LAIF_ENV == "development")
+# Off unless asked for, also in the demo: people see the portal's own 404 and 500 pages, never
+# Django's technical ones (which show the settings); LAIF_DEBUG=true while developing.
+DEBUG = env.bool("LAIF_DEBUG", False)
+# In development WhiteNoise serves the source folders (no collectstatic, edits show at once).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = LAIF_ENV == "development"
 if PRODUCTION and DEBUG:
     env.require("LAIF_DEBUG", "DEBUG must be off when LAIF_ENV=production")
 

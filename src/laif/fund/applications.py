@@ -13,6 +13,7 @@ from datetime import date
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -119,7 +120,7 @@ def application_grant(*, access: Access, actor: Actor, application_id: int, gran
     earliest = date(today.year - 10, 1, 1)
     if not earliest <= granted_on <= today:
         raise DomainError(_("The grant date is between %(first)s and today (%(today)s).")
-                          % {"first": earliest.isoformat(), "today": today.isoformat()},
+                          % {"first": date_format(earliest), "today": date_format(today)},
                           field="granted_on")
     reference, reduction_reason = " ".join(reference.split()), reduction_reason.strip()
     if not reference or len(reference) > 200 or "\x00" in reference:
@@ -144,7 +145,7 @@ def application_grant(*, access: Access, actor: Actor, application_id: int, gran
                     "%(amount)s cannot be granted under de minimis: %(left)s is left under the "
                     "ceiling on %(day)s. Grant at most that, with the reason, or another legal "
                     "basis.") % {"amount": money_text(granted_cents), "left": money_text(total.left_cents),
-                                 "day": granted_on.isoformat()}, field="granted_cents")
+                                 "day": date_format(granted_on)}, field="granted_cents")
         aid = AidRecord.objects.create(
             organisation_id=found.organisation_id, amount_cents=granted_cents,
             granted_on=granted_on, legal_basis=legal_basis, instrument=AidInstrument.OTHER,
@@ -188,4 +189,5 @@ def _tell_admins(found: FundingApplication, subject: Callable[[], str]) -> None:
     link = site_link("funding_applications", org_id=found.organisation_id)
     mail_on_commit(org_admins(found.organisation_id), subject,
                    lambda: f"{subject()}\n\n{found.decision_note}\n\n{link}\n".replace(
-                       "\n\n\n\n", "\n\n"), kind="funding.decided", link=link)
+                       "\n\n\n\n", "\n\n"), kind="funding.decided", link=link,
+                   notice=lambda: f"{subject()}\n{found.decision_note}".strip())

@@ -4,8 +4,10 @@ formatted by locale."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.choices import OrganisationKind
@@ -19,6 +21,11 @@ def _euros(value: str) -> str:
     return euros_text(Decimal(value))
 
 
+def _day(value: str) -> str:
+    """A day the check carries as ISO text, written in the active language."""
+    return date_format(date.fromisoformat(value))
+
+
 _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "by_kind": lambda p: _("Open to this kind of organisation: %(kind)s.") % {
         "kind": choice_label(OrganisationKind, p["kind"])},
@@ -30,7 +37,7 @@ _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "not_for": lambda p: _("Not open to this organisation (SME status: %(klass)s; kind: "
                            "%(kind)s).") % {"klass": sme_label(p["klass"]),
                                             "kind": choice_label(OrganisationKind, p["kind"])},
-    "not_open": lambda p: _("Not open before %(on)s.") % {"on": p["on"]},
+    "not_open": lambda p: _("Not open before %(on)s.") % {"on": _day(p["on"])},
     "share": lambda p: (_("%(rate)s%% of the eligible costs of %(costs)s, at most %(cap)s: "
                           "capped.") if p["capped"] == "1" else
                         _("%(rate)s%% of the eligible costs of %(costs)s (at most %(cap)s).")) % {
@@ -45,7 +52,7 @@ _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "starts_before_application": lambda p: _(
         "The work would start on %(start)s, before the application (%(apply)s): most schemes "
         "fund only work started after the application. Apply first.") % {
-        "start": p["start"], "apply": p["apply"]},
+        "start": _day(p["start"]), "apply": _day(p["apply"])},
 }
 
 

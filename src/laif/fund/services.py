@@ -17,6 +17,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -193,7 +194,7 @@ def cashback_claim_mark_paid(*, access: Access, actor: Actor, claim_id: int,
         if paid_on is not None and not submitted <= paid_on <= today:
             raise DomainError(_("The payment date is between the claim's submission "
                                 "(%(first)s) and today (%(today)s).")
-                              % {"first": submitted.isoformat(), "today": today.isoformat()},
+                              % {"first": date_format(submitted), "today": date_format(today)},
                               field="paid_on")
         headroom = de_minimis_total(claim.organisation_id, today).headroom_for(claim)
         granted, why = rules.reduced_grant(amount_cents=claim.amount_cents,
@@ -248,7 +249,7 @@ def aid_declare(*, access: Access, actor: Actor, organisation_id: int, amount_ce
     earliest = date(today.year - 10, 1, 1)
     if not earliest <= granted_on <= today:
         raise DomainError(_("The grant date is between %(first)s and today (%(today)s).")
-                          % {"first": earliest.isoformat(), "today": today.isoformat()},
+                          % {"first": date_format(earliest), "today": date_format(today)},
                           field="granted_on")
     source, recipient = " ".join(source.split()), " ".join(recipient.split())
     if not source or len(source) > 300 or "\x00" in source:

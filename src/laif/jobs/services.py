@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from laif.accounts import selectors as account_selectors
@@ -143,13 +143,13 @@ def _refusal_after_end(last: Allocation, day: date) -> str:
     if last.end < day and state == lifecycle.GRACE:
         return _("The project's allocation ended on %(day)s. Until %(grace)s its running jobs "
                  "finish, but it accepts no new job. Request a renewal or an extension.") % {
-            "day": last.end.isoformat(),
-            "grace": (last.end + timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS)).isoformat()}
+            "day": date_format(last.end),
+            "grace": date_format(last.end + timedelta(days=settings.LAIF_ALLOCATION_GRACE_DAYS))}
     if last.end < day:
         return _("The project's allocation expired on %(day)s: it accepts no new job. "
-                 "Request a renewal.") % {"day": last.end.isoformat()}
+                 "Request a renewal.") % {"day": date_format(last.end)}
     return _("The project's allocation ended on %(day)s: it accepts no new job. Request a "
-             "renewal or an extension.") % {"day": last.end.isoformat()}
+             "renewal or an extension.") % {"day": date_format(last.end)}
 
 
 def _budget_message(f: budget.BudgetFigures, data: JobData,

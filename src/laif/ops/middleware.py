@@ -1,6 +1,6 @@
 """Middleware of the operations context: ``/health`` answered first, one log line and the metrics
-per request (the route pattern, never the path: links carry secrets), and the admin and the API
-docs kept to staff when so configured."""
+per request (the route pattern, never the path: links carry secrets), the admin and the API
+docs kept to staff when so configured, and a page never answering a blank 405."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from laif.accounts.requestinfo import client_ip
 from laif.ops import metrics
@@ -103,3 +103,36 @@ class StaffOnlyMiddleware:
         if any(path.startswith(gate) for gate in self.gates()) and not is_staff_request(request):
             raise Http404
         return self.get_response(request)
+
+
+def page_above(path: str) -> str:
+    """The nearest address above ``path`` that the site knows (``/a/7/review/`` ->
+    ``/a/7/``); ``/`` at the top."""
+    parts = [p for p in path.split("/") if p]
+    while parts:
+        parts.pop()
+        candidate = "/" + "".join(f"{p}/" for p in parts)
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate
+    return "/"
+
+
+class FormAddressMiddleware:
+    """An address that only takes a form (POST) answers a GET with Django's blank 405. People
+    reach one by reloading the page a failed form was shown on, by switching the language there
+    or by following a bookmark: the page goes to the page above it instead (the API keeps its
+    405, which is right for a program)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (response.status_code == 405 and request.method in ("GET", "HEAD")
+                and not request.path_info.startswith("/api/")):
+            return HttpResponseRedirect(request.META.get("SCRIPT_NAME", "")
+                                        + page_above(request.path_info))
+        return response
