@@ -11,6 +11,7 @@ from django.utils import timezone
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import Project, User
+from laif.allocations.models import Allocation
 from laif.billing import services as statements
 from laif.billing.models import Statement
 from laif.fund import services as fund
@@ -23,10 +24,13 @@ NOW = datetime(2026, 9, 15, 12, tzinfo=UTC)  # "today" of these tests: June..Aug
 
 
 def entry(project: Project, user: User | None, month: date, *, gpu_s: int = 0, cpu_s: int = 0,
-          energy_j: int | None = None, partition: str = "gpu") -> UsageEntry:
+          energy_j: int | None = None, partition: str = "gpu",
+          allocation: Allocation | None = None, ended: datetime | None = None) -> UsageEntry:
+    """A ledger entry of ``month`` (its run ended on the 10th at noon, or ``ended``), charged to
+    ``allocation`` when given."""
     run = IngestRun.objects.create(source=UsageSource.LOCAL, cluster="meluxina-ai",
                                    started_at=timezone.now())
-    end = datetime(month.year, month.month, 10, 12, tzinfo=UTC)
+    end = ended or datetime(month.year, month.month, 10, 12, tzinfo=UTC)
     record = UsageRecord.objects.create(
         source=UsageSource.LOCAL, cluster="meluxina-ai", job_id=next(_job), submit_time=end,
         username="u", account=project.code.lower(), partition=partition, state="COMPLETED",
@@ -36,7 +40,7 @@ def entry(project: Project, user: User | None, month: date, *, gpu_s: int = 0, c
     made = UsageEntry.objects.create(
         record=record, month=month, project=project, organisation_id=project.organisation_id,
         user=user, partition=partition, elapsed_s=max(gpu_s, cpu_s), cpu_seconds=cpu_s,
-        gpu_seconds=gpu_s, energy_j=energy_j)
+        gpu_seconds=gpu_s, energy_j=energy_j, allocation=allocation)
     ledger_totals.totals_add(UsageEntry.objects.filter(pk=made.pk))  # as the ingestion does
     return made
 

@@ -15,8 +15,8 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.allocations import changes, selectors
 from laif.compute import forms
-from laif.compute.views import no_client_data, titled
-from laif.usage.balance import balances_of
+from laif.compute.balance_views import balance_panels
+from laif.compute.views import no_client_data
 
 
 @page
@@ -45,9 +45,11 @@ def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Your request is sent to the reviewers."))
                 return redirect("compute_request", request_id=req.pk)
+    [panel] = balance_panels([allocation])
     return render(request, "compute/allocation_detail.html", {
-        "allocation": titled([allocation])[0],
-        "balance": balances_of([allocation])[allocation.pk],
+        "allocation": panel["allocation"],
+        "balance": panel["balance"],
+        "panel": panel,
         "history": list(allocation.changes.all()),
         "change_requests": list(selectors.change_requests_of(allocation)),
         "renewed_by": selectors.renewed_by(allocation),

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from laif.compute import allocation_views, views
+from laif.compute import allocation_views, balance_views, views
 from laif.jobs import views as job_views
 from laif.usage import views as usage_views
 
 urlpatterns = [
     path("compute/", views.home, name="compute"),
+    path("compute/balance/", balance_views.balance, name="compute_balance"),
+    path("projects/<int:project_id>/balance/", balance_views.balance,
+         name="compute_project_balance"),
     path("compute/requests/<int:request_id>/", views.request_detail, name="compute_request"),
     path("compute/requests/<int:request_id>/withdraw/", views.request_withdraw,
          name="compute_request_withdraw"),

@@ -15,17 +15,19 @@ or selectors that have already checked what the requester may see.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Sum
+from django.db.models.functions import TruncDate
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from laif.usage import budget
 from laif.usage.budget import Balance
+from laif.usage.burndown import Burndown, burndown
 from laif.usage.hooks import jobs_reader
-from laif.usage.models import IngestCheckpoint, UsageSource, UsageTotal
+from laif.usage.models import IngestCheckpoint, UsageEntry, UsageSource, UsageTotal
 
 if TYPE_CHECKING:
     from laif.allocations.models import Allocation
@@ -94,3 +96,28 @@ def balances_of(allocations: Iterable[Allocation]) -> dict[int, Balance]:
             ledger_gpu_seconds=ledger.get(allocation.pk, 0), unrecorded_gpu_seconds=seconds,
             reserved_gpu_minutes=reserved.get(allocation.pk, 0), unrecorded_jobs=jobs)
     return result
+
+
+def _minutes_by_day(ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    """The ledger's GPU-minutes of each allocation by the day its runs ended (site time zone),
+    summed by the database: one row per allocation and day."""
+    rows = (UsageEntry.objects.filter(allocation_id__in=ids).order_by()
+            .annotate(day=TruncDate("record__end_time"))
+            .values("allocation_id", "day").annotate(seconds=Sum("gpu_seconds")))
+    found: dict[int, dict[date, int]] = {}
+    for row in rows:
+        found.setdefault(row["allocation_id"], {})[row["day"]] = int(row["seconds"] or 0) // 60
+    return found
+
+
+def burndowns_of(allocations: Iterable[Allocation], today: date,
+                 balances: dict[int, Balance] | None = None) -> dict[int, Burndown]:
+    """Each allocation's burn-down and forecast (``usage.burndown``), ending on its balance."""
+    items = list(allocations)
+    figures = balances if balances is not None else balances_of(items)
+    days = _minutes_by_day([a.pk for a in items])
+    return {a.pk: burndown(start=a.start, end=a.end, today=today,
+                           granted_minutes=figures[a.pk].granted,
+                           used_minutes=figures[a.pk].used,
+                           used_minutes_by_day=days.get(a.pk, {}))
+            for a in items}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from laif.allocations.services import hours
@@ -24,3 +25,12 @@ def gpu_minutes_as_hours(value: int | None) -> str:
         return "—"
     return format_html('<span title="{}">{}</span>', hours_and_minutes_text(int(value)),
                        hours_text(int(value)))
+
+
+@register.filter
+def hours_float(value: float | None) -> str:
+    """A forecast's GPU-hours (a float): whole hours from 10 on, one decimal below, in the
+    page's language (a forecast is no balance: it is rounded)."""
+    if value is None:
+        return "—"
+    return number_format(value, decimal_pos=0 if value >= 10 else 1, force_grouping=True)
