@@ -193,3 +193,27 @@ def test_a_request_says_what_was_asked_and_what_was_granted(
     assert left.evaluate("c => getComputedStyle(c, '::before').content") == '"Left"'
     assert serious_violations(lead) == []
     shot(lead, shots_dir, "requests-asked-granted-phone")
+
+
+def test_the_auditor_filters_the_log_and_exports_it(page: Page, live_server: Any, world: World,
+                                                    shots_dir: Path, tmp_path: Path) -> None:
+    base = live_server.url
+    req = submit(world.project, world.project_lead, title="Vision")
+    review(req, world.reviewer, "reject", comment="Not now.")
+    log_in(page, base, world.auditor.email)
+    page.goto(f"{base}/staff/audit/")
+    page.get_by_role("textbox", name="Actor").fill("reviewer")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("tbody tr")
+    expect(rows.first).to_contain_text("allocation_request.rejected")
+    expect(rows.first).to_contain_text("Acme Vision")  # the organisation's name, not its id
+    assert serious_violations(page) == []
+    shot(page, shots_dir, "audit-filtered")
+    with page.expect_download() as download:
+        page.locator("#audit-export").click()
+    saved = tmp_path / "audit.csv"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert text.startswith("seq,time,actor,action")
+    assert "allocation_request.rejected" in text
+    assert "login.succeeded" not in text  # only what was filtered

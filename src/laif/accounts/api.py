@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.utils import check_csrf
+from pydantic import Field
 
 from laif.accounts import schemas as s
 from laif.accounts import selectors, services, sme, throttle
@@ -18,6 +20,9 @@ from laif.accounts.errors import DomainError, PermissionDenied, Unauthenticated
 from laif.accounts.models import ApiToken, Membership, Organisation, Project, User
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
 from laif.config.apitypes import Id, ShortText
+
+# a day of the audit log (site time zone); bounded so that no date arithmetic overflows
+AuditDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 router = Router(tags=["accounts"])
 
@@ -344,9 +349,15 @@ def token_revoke(request: HttpRequest, token_id: Id) -> s.TokenOut:
 
 @router.get("/audit", response=list[s.AuditEntryOut], summary="Audit log, newest first (auditors)")
 def audit_list(request: HttpRequest, limit: int = 100, before_seq: Id | None = None,
-               action: ShortText | None = None) -> list[s.AuditEntryOut]:
+               action: ShortText | None = None,
+               kind: Literal["all", "actions", "reads"] = "all",
+               actor: ShortText | None = None, target: ShortText | None = None,
+               since: AuditDay | None = None,
+               until: AuditDay | None = None) -> list[s.AuditEntryOut]:
+    filters = selectors.AuditFilter(kind=kind, action=action or "", actor=actor or "",
+                                    target=target or "", since=since, until=until)
     entries = selectors.audit_entries(access=access_of(request), limit=max(1, min(limit, 500)),
-                                      before_seq=before_seq, action=action)
+                                      before_seq=before_seq, filters=filters)
     return [s.AuditEntryOut(seq=e.seq, at=e.at, actor_label=e.actor_label, action=e.action,
                             organisation_id=e.organisation_id_ref, target=e.target, ip=e.ip,
                             detail=e.detail, hash=e.hash) for e in entries]

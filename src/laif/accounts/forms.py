@@ -4,10 +4,12 @@ live in the services, whose ``DomainError`` is put back on the form with ``add_d
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from laif.accounts.choices import (
@@ -20,6 +22,7 @@ from laif.accounts.choices import (
 )
 from laif.accounts.errors import DomainError
 from laif.accounts.models import Membership, Organisation
+from laif.accounts.selectors import AuditFilter
 from laif.accounts.services import OrganisationData
 
 # EU member states, then the other EEA states, Switzerland and the United Kingdom.
@@ -290,3 +293,35 @@ class SmeReviewForm(BaseForm):
                           widget=forms.Textarea(attrs={"rows": 2}),
                           help_text=_("What was checked (verification), or why the declaration "
                                       "is rejected (required to reject)."))
+
+
+AUDIT_DAYS = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2100, 12, 31))]
+
+
+class AuditFilterForm(BaseForm):
+    """The audit log's filters (GET): what people did or staff reads, by action, actor, target
+    and days."""
+
+    kind = forms.ChoiceField(
+        label=_("Show"), required=False, initial="actions",
+        choices=[("actions", _("Actions")), ("reads", _("Staff reads of client data")),
+                 ("all", _("Everything"))])
+    action = NoNulCharField(label=_("Action starts with"), max_length=64, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": "login."}))
+    actor = NoNulCharField(label=_("Actor"), max_length=254, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": "admin@acme.lu"}))
+    target = NoNulCharField(label=_("Target starts with"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": "project:12"}))
+    since = forms.DateField(label=_("From"), required=False, validators=AUDIT_DAYS,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("To"), required=False, validators=AUDIT_DAYS,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def filters(self) -> AuditFilter:
+        """The filters chosen (the defaults where the form is not valid)."""
+        if not self.is_bound or not self.is_valid():
+            return AuditFilter()
+        d = self.cleaned_data
+        return AuditFilter(kind=d["kind"] or "actions", action=d["action"].strip(),
+                           actor=d["actor"].strip(), target=d["target"].strip(),
+                           since=d["since"], until=d["until"])

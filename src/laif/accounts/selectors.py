@@ -7,11 +7,12 @@ client data are recorded in the audit log as data access.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Min, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts import audit_chain
@@ -215,16 +216,108 @@ def identities_export(*, access: Access, actor: Actor) -> list[IdentityRecord]:
     return records
 
 
-def audit_entries(*, access: Access, limit: int, before_seq: int | None = None,
-                  action: str | None = None) -> list[AuditEntry]:
+STAFF_READ = "data.accessed"  # a read of a client's data by staff (audit_staff_read)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log is narrowed to. ``kind``: ``actions`` (the default: what people did,
+    without staff page views, which would bury them), ``reads`` (staff reads of client data
+    only) or ``all``."""
+
+    kind: str = "actions"
+    action: str = ""  # prefix: "login." or "allocation_request.approved"
+    actor: str = ""  # part of the actor's label (e-mail or "system")
+    target: str = ""  # prefix: "project:12", "user:"
+    since: date | None = None  # days, in the site's time zone, both included
+    until: date | None = None
+
+
+def _audit_query(access: Access, filters: AuditFilter) -> QuerySet[AuditEntry]:
     if not access.can_read_audit:
         raise PermissionDenied(_("Only auditors can read the audit log."))
     qs = AuditEntry.objects.order_by("-seq")
+    if filters.kind == "actions":
+        qs = qs.exclude(action=STAFF_READ)
+    elif filters.kind == "reads":
+        qs = qs.filter(action=STAFF_READ)
+    if filters.action:
+        qs = qs.filter(action__startswith=filters.action)
+    if filters.actor:
+        qs = qs.filter(actor_label__icontains=filters.actor)
+    if filters.target:
+        qs = qs.filter(target__startswith=filters.target)
+    zone = timezone.get_current_timezone()
+    if filters.since is not None:
+        qs = qs.filter(at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
+    if filters.until is not None:
+        qs = qs.filter(at__lt=datetime.combine(filters.until + timedelta(days=1), time.min,
+                                               tzinfo=zone))
+    return qs
+
+
+def audit_entries(*, access: Access, limit: int, before_seq: int | None = None,
+                  action: str | None = None,
+                  filters: AuditFilter | None = None) -> list[AuditEntry]:
+    """A page of the audit log, newest first, with the names of the organisation and of the
+    target (``organisation_name``, ``target_label``) instead of their ids."""
+    chosen = filters or AuditFilter(kind="all", action=action or "")
+    qs = _audit_query(access, chosen)
     if before_seq is not None:
         qs = qs.filter(seq__lt=before_seq)
-    if action:
-        qs = qs.filter(action__startswith=action)
-    return list(qs[:limit])
+    entries = list(qs[:limit])
+    audit_names(entries)
+    return entries
+
+
+def audit_rows(*, access: Access, actor: Actor, filters: AuditFilter,
+               limit: int) -> Iterator[AuditEntry]:
+    """The filtered audit log for an export, newest first, named, read in batches. The export
+    itself is recorded now, before a row is read (who took a copy of the log, and of what)."""
+    qs = _audit_query(access, filters)
+    audit_record(actor=actor, action="audit.exported", detail={
+        "kind": filters.kind, "action": filters.action, "actor": filters.actor,
+        "target": filters.target, "since": filters.since.isoformat() if filters.since else None,
+        "until": filters.until.isoformat() if filters.until else None, "limit": limit})
+
+    def rows() -> Iterator[AuditEntry]:
+        batch: list[AuditEntry] = []
+        for entry in qs[:limit].iterator(chunk_size=2000):
+            batch.append(entry)
+            if len(batch) == 2000:
+                audit_names(batch)
+                yield from batch
+                batch = []
+        audit_names(batch)
+        yield from batch
+
+    return rows()
+
+
+_TARGETS = {"project": (Project, "name"), "organisation": (Organisation, "name"),
+            "user": (User, "email")}
+
+
+def audit_names(entries: list[AuditEntry]) -> None:
+    """Attach ``organisation_name`` and ``target_label`` (the project's, organisation's or
+    person's name for those targets, else the target as recorded): one query per kind."""
+    wanted: dict[str, set[int]] = {kind: set() for kind in _TARGETS}
+    for e in entries:
+        if e.organisation_id_ref is not None:
+            wanted["organisation"].add(e.organisation_id_ref)
+        kind, _sep, ref = e.target.partition(":")
+        if kind in wanted and ref.isdigit() and len(ref) < 19:
+            wanted[kind].add(int(ref))
+    names = {kind: dict(model._default_manager.filter(pk__in=ids).values_list("pk", field))
+             for kind, (model, field) in _TARGETS.items() if (ids := wanted[kind])}
+    for e in entries:
+        orgs = names.get("organisation", {})
+        e.__dict__["organisation_name"] = (orgs.get(e.organisation_id_ref, "")
+                                           if e.organisation_id_ref is not None else "")
+        kind, _sep, ref = e.target.partition(":")
+        label = (names.get(kind, {}).get(int(ref))
+                 if ref.isdigit() and len(ref) < 19 else None)
+        e.__dict__["target_label"] = label or ""
 
 
 def audit_check(

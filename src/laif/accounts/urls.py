@@ -46,6 +46,7 @@ urlpatterns = [
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("staff/audit/", views.audit_log, name="audit"),
+    path("staff/audit/export.csv", views.audit_export, name="audit_export"),
     path("staff/audit/verify/", views.audit_verify, name="audit_verify"),
     path("staff/identities/", views.identities, name="identities"),
     path("staff/sme/", sme.sme_queue, name="sme_queue"),

@@ -37,6 +37,7 @@ from laif.accounts.views.projects import (
     project_member_remove,
 )
 from laif.accounts.views.staff import (
+    audit_export,
     audit_log,
     audit_verify,
     identities,
@@ -44,6 +45,7 @@ from laif.accounts.views.staff import (
 
 __all__ = [
     "account",
+    "audit_export",
     "audit_log",
     "audit_verify",
     "domain_pages",

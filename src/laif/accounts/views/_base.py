@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +23,7 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied, Unauth
 from laif.accounts.models import User
 from laif.accounts.requestinfo import current_user
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 AUDIT_PAGE_SIZE = 50
 
@@ -31,7 +32,7 @@ def domain_pages(view: View) -> View:
     """Turn a service's NotFound / PermissionDenied into the 404 / 403 pages."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -52,7 +53,7 @@ def page(view: View) -> View:
     inner = login_required(domain_pages(view))
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if is_htmx(request) and current_user(request) is None:
             referer = request.headers.get("HX-Current-URL", "")
             target = reverse("login")
