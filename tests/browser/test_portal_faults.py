@@ -2,11 +2,10 @@
 each page also checked by axe-core for serious violations: the notices page's buttons and the
 reviewer's comment in the notice; a failed review form that survives a language switch (it
 answered a blank 405); the portal's own 404 page; a copy button for a new API token; the audit
-table and a statement on a 390 px phone."""
+table on a 390 px phone (the statement on a phone: test_statement_journey)."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.axe_support import serious_violations
-from tests.browser.test_journey import log_in, no_external_requests, shot
-from tests.compute.billing_support import entry, issue
+from tests.browser.test_journey import log_in, shot
 from tests.compute.support import review, submit
 from tests.factories import World
 
@@ -122,27 +120,6 @@ def test_the_audit_table_scrolls_by_keyboard_on_a_phone(page: Page, live_server:
     assert box.evaluate("b => b.scrollLeft") > 0
     assert serious_violations(page) == []
     shot(page, shots_dir, "audit-phone")
-
-
-def test_a_statement_fits_a_phone(page: Page, live_server: Any, world: World,
-                                  shots_dir: Path) -> None:
-    base = live_server.url
-    outside = no_external_requests(page, base)
-    entry(world.project, world.member, date(2026, 7, 1), gpu_s=36_000, cpu_s=7200,
-          energy_j=18_000_000)
-    statement = issue(world.operator, world.project, date(2026, 7, 1))
-    log_in(page, base, world.org_admin.email)
-    page.set_viewport_size(PHONE)
-    for language in ("en", "fr"):
-        page.goto(f"{base}/statements/{statement.pk}/")
-        if language == "fr":
-            page.locator("form.lang button[value=fr]").click()
-            expect(page.locator("html")).to_have_attribute("lang", "fr")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{language}: the page is {width} px wide"
-        assert serious_violations(page) == []
-        shot(page, shots_dir, f"statement-phone-{language}")
-    assert outside == []
 
 
 def test_a_request_says_what_was_asked_and_what_was_granted(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.axe_support import serious_violations
 from tests.browser.test_journey import log_in, no_external_requests, shot
 from tests.compute.billing_support import entry, issue
 from tests.factories import World
@@ -60,5 +61,8 @@ def test_statement_pdf_and_cashback_claim(page: Page, live_server: Any, world: W
     total = page.locator("#total").bounding_box()
     assert total is not None
     assert total["height"] < 2 * 22  # one line: never wrapped between figure and currency
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the statement page is {width} px wide on a 390 px phone"
+    assert serious_violations(page) == []
     shot(page, shots_dir, "statement-fr-phone")
     assert outside == []
