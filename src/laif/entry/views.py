@@ -149,6 +149,9 @@ def next_steps(request: HttpRequest, intake: Intake) -> list[Step]:
 def start(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     initial: dict[str, Any] = {"language": _language()[:2]}
+    goal = request.GET.get("goal", "")
+    if goal in {item.key for item in load_triage().choices["goal"]}:
+        initial["goal"] = goal  # from a pillar of the front page
     if user is not None:
         orgs = list(account_selectors.organisations_for(access_of(request))[:1])
         if orgs:

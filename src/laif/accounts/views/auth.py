@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -118,19 +123,53 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 
 
-@page
+# Where each pillar leads: its page in the portal (of the person's organisation), or, for a
+# pillar the portal does not hold yet, the request form with the matching goal (entry catalogue)
+PILLAR_PAGES = {"assess": "maturity", "fund": "funding_check", "build": "compute"}
+PILLAR_GOALS = {"assess": "use_case", "train": "skills", "connect": "partner",
+                "fund": "funding", "build": "train_model", "scale": "inference"}
+
+
+def pillar_links(org_id: int | None, logged_in: bool) -> list[dict[str, Any]]:
+    """The six pillars in the page's language, each with ``url`` and ``in_portal``."""
+    out = []
+    for p in load_pillars().in_language(get_language() or settings.LANGUAGE_CODE):
+        name = PILLAR_PAGES.get(p.key)
+        ask = reverse("entry_start") + "?" + urlencode({"goal": PILLAR_GOALS.get(p.key, "")})
+        if name is None:
+            url = ask
+        elif not logged_in:
+            url = reverse("signup")
+        elif name == "compute":
+            url = reverse(name)
+        else:
+            url = reverse(name, kwargs={"org_id": org_id}) if org_id is not None else ask
+        out.append({"pillar": p, "url": url, "in_portal": name is not None, "ask": ask})
+    return out
+
+
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
+    """The factory's front page for a visitor (public); a person's home once logged in; the
+    staff's dashboard."""
+    if current_user(request) is None:
+        return render(request, "accounts/welcome.html", {
+            "pillars": pillar_links(None, logged_in=False), "catalogue": load_pillars(),
+        })
+    return _home(request)
+
+
+@page
+def _home(request: HttpRequest) -> HttpResponse:
     access = access_of(request)
     if access.is_staff:
         return render(request, "accounts/dashboard.html", {
             "counts": selectors.factory_counts(access=access),
         })
-    catalogue = load_pillars()
     organisations = list(selectors.organisations_for(access))
     return render(request, "accounts/home.html", {
-        "pillars": catalogue.in_language(get_language() or settings.LANGUAGE_CODE),
-        "catalogue": catalogue,
+        "pillars": pillar_links(organisations[0].pk if organisations else None, logged_in=True),
+        "catalogue": load_pillars(),
         "organisations": organisations,
         "admin_organisations": [o for o in organisations if access.is_org_admin(o.pk)],
         "cards": project_cards(request, selectors.projects_for(access)),
