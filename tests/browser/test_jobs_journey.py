@@ -60,14 +60,16 @@ def test_request_approve_submit_run_read_the_log(page: Page, browser: Browser, l
     page.get_by_role("button", name="Submit the job").click()
     expect(page).to_have_url(re.compile(r"/compute/jobs/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("first inference")
-    for _attempt in range(40):
-        if "Completed" in page.locator("h1").inner_text():
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Completed")
+    # the page follows the job by itself (htmx, every 5 s) until it ends: no reload
+    expect(page.locator(".job-state-line")).to_contain_text("Completed", timeout=30_000)
     expect(page.locator("pre.output")).to_contain_text("batch inference over inputs")
+    expect(page.locator("#job-live")).not_to_have_attribute("hx-trigger", re.compile("."))
     shot(page, shots_dir, "job-detail")
+    with page.expect_download() as download:
+        page.locator("#job-output-download").click()
+    assert "batch inference over inputs" in Path(download.value.path()).read_text()
+    page.locator("#job-copy").click()  # run it again: the composer, filled
+    expect(page.locator("#id_name")).to_have_value("first inference")
     page.goto(f"{base}/projects/{project.pk}/jobs/")
     expect(page.locator("table")).to_contain_text("first inference")
     assert not outside, outside

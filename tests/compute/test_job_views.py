@@ -4,6 +4,7 @@ why it waits in plain words and its output, cancelling; tenancy of the pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts.models import User
+from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import jobs_dir
 from laif.jobs.models import Job, JobState
@@ -94,3 +96,66 @@ def test_pages_follow_tenancy(world: World, fake: FakeScheduler, client_for: Cli
     assert "Only the project&#x27;s members submit jobs" in form.content.decode()
     assert client_for(world.trainer).get(reverse("compute_job", args=[job.pk])).status_code \
         in (403, 404)
+
+
+def test_a_refused_job_is_never_said_submitted(world: World, fake: FakeScheduler,
+                                               client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    fake.refuse = "Invalid account or account/partition combination specified"
+    lead = client_for(world.project_lead)
+    response = lead.post(reverse("compute_job_new", args=[world.project.pk]), {
+        "name": "x", "template": "", "script": "echo hi", "gpus": "1",
+        "time_limit_minutes": "5", "partition": "gpu", "array_size": "1"}, follow=True)
+    page = response.content.decode()
+    assert Job.objects.get().state == JobState.REFUSED
+    assert "The scheduler refused your job: Invalid account" in page
+    assert "Your job is submitted" not in page
+
+
+def test_the_page_follows_an_active_job_and_stops_when_it_ends(
+        world: World, fake: FakeScheduler, client_for: ClientFor,
+        settings: SettingsWrapper) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    job = submit_job(world.project, world.project_lead, today=None)
+    lead = client_for(world.project_lead)
+    url = reverse("compute_job", args=[job.pk])
+    page = lead.get(url).content.decode()
+    assert f'hx-get="{url}" hx-trigger="every 5s"' in page
+    assert "Yes, cancel the job" in page  # cancelling asks first
+    fragment = lead.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<div id="job-live"')
+    assert "<html" not in fragment
+    settings.LAIF_JOB_STATE_MAX_AGE = 0
+    now = timezone.now()
+    fake.set_state(job.scheduler_id, state=base.COMPLETED, exit_code=0,
+                   started_at=now - timedelta(seconds=60), ended_at=now - timedelta(seconds=5))
+    ended = lead.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in ended  # finished: the polling stops
+    assert "Yes, cancel the job" not in ended
+
+
+def test_run_again_fills_the_composer_and_the_output_downloads(
+        world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    job = submit_job(world.project, world.project_lead, today=None, name="train-7",
+                     script="#!/bin/bash\npython train.py --epochs 7\n", gpus=2,
+                     time_limit_minutes=90)
+    lead = client_for(world.project_lead)
+    form = lead.get(reverse("compute_job_new", args=[world.project.pk]) + f"?from={job.pk}")
+    page = form.content.decode()
+    assert 'value="train-7"' in page
+    assert "python train.py --epochs 7" in page
+    assert 'name="gpus" value="2"' in page
+    assert 'name="time_limit_minutes" value="90"' in page
+    # another project's job cannot be copied
+    assert client_for(world.other_member).get(
+        reverse("compute_job_new", args=[world.other_project.pk]) + f"?from={job.pk}"
+    ).status_code == 404
+    workdir = jobs_dir() / str(job.pk)
+    workdir.mkdir(parents=True)
+    (workdir / "output-0.txt").write_text("epoch 7 loss 0.12\n")
+    download = lead.get(reverse("compute_job_output", args=[job.pk]))
+    assert download["Content-Disposition"] == f'attachment; filename="job-{job.pk}-output.txt"'
+    assert "epoch 7 loss 0.12" in download.content.decode()
+    assert client_for(world.other_member).get(
+        reverse("compute_job_output", args=[job.pk])).status_code == 404

@@ -28,4 +28,6 @@ urlpatterns = [
     path("projects/<int:project_id>/jobs/new/", job_views.job_new, name="compute_job_new"),
     path("compute/jobs/<int:job_id>/", job_views.job_detail, name="compute_job"),
     path("compute/jobs/<int:job_id>/cancel/", job_views.job_cancel, name="compute_job_cancel"),
+    path("compute/jobs/<int:job_id>/output.txt", job_views.job_output_download,
+         name="compute_job_output"),
 ]

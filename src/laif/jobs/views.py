@@ -3,6 +3,8 @@ state, why it waits (in plain words) and its output."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +27,7 @@ from laif.jobs.files import job_output, output_notes
 from laif.jobs.reasons import plain_reason
 
 LIST_LIMIT = 200
+DOWNLOAD_BYTES = 20_000_000  # the output file offered for download: its last 20 MB
 
 
 @page
@@ -51,7 +54,18 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
     access = access_of(request)
     project = account_selectors.project_get(access=access, actor=actor_of(request),
                                             project_id=project_id)
-    initial = {"template": request.GET.get("template", ""), "partition": "gpu"}
+    initial: dict[str, Any] = {"template": request.GET.get("template", ""), "partition": "gpu"}
+    source = request.GET.get("from", "")
+    if request.method == "GET" and source.isdigit() and len(source) < 19:
+        # "copy into a new job": the composer filled from a job the person may read, to edit
+        earlier = job_selectors.job_get(access=access, actor=actor_of(request),
+                                        job_id=int(source))
+        if earlier.project_id == project.pk:
+            initial = {"name": earlier.name, "script": earlier.script, "template": "",
+                       "gpus": earlier.gpus, "time_limit_minutes": earlier.time_limit_minutes,
+                       "partition": earlier.partition or "gpu",
+                       "array_size": earlier.array_size,
+                       "array_throttle": earlier.array_throttle or None}
     form = forms.JobForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -75,6 +89,9 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                 messages.warning(request, _("The scheduler did not answer in time: the platform "
                                             "is checking whether it received your job before "
                                             "submitting it again, so that it runs once."))
+            elif job.state == "refused":  # never "submitted" beside the scheduler's refusal
+                messages.error(request, _("The scheduler refused your job: %(reason)s")
+                               % {"reason": job.reason})
             else:
                 messages.success(request, _("Your job is submitted."))
             return redirect("compute_job", job_id=job.pk)
@@ -93,7 +110,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
     output = job_output(job, max_bytes=200_000)
-    return render(request, "compute/job_detail.html", {
+    template = ("compute/_job_live.html" if request.headers.get("HX-Request")
+                else "compute/job_detail.html")
+    return render(request, template, {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
         "state_stale": job_state.state_is_stale(job),
@@ -117,3 +136,16 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The job is cancelled."))
     return redirect("compute_job", job_id=job_id)
+
+
+@page
+@require_GET
+def job_output_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's output as a text file (its last ``DOWNLOAD_BYTES``)."""
+    access = access_of(request)
+    job = job_selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
+    output = job_output(job, max_bytes=DOWNLOAD_BYTES)
+    response = HttpResponse(output.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-output.txt"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
