@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 
+from tests.browser.axe_support import serious_violations
 from tests.browser.test_journey import log_in, no_external_requests, shot
 from tests.factories import World
 
@@ -57,6 +58,13 @@ def test_request_approve_submit_run_read_the_log(page: Page, browser: Browser, l
     page.locator("#id_template").select_option("batch_inference")
     page.locator("#id_gpus").fill("0")
     page.locator("#id_time_limit_minutes").fill("5")
+    page.locator("#id_gpus").fill("1")
+    # the worst case against what is left, before submitting (htmx, as the form changes)
+    expect(page.locator("#job-estimate")).to_contain_text("It fits.")
+    expect(page.locator("#job-estimate")).to_contain_text("1 GPU(s) x 5 minutes")
+    assert serious_violations(page) == []
+    shot(page, shots_dir, "job-composer")
+    page.locator("#id_gpus").fill("0")
     page.get_by_role("button", name="Submit the job").click()
     expect(page).to_have_url(re.compile(r"/compute/jobs/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("first inference")

@@ -159,3 +159,24 @@ def test_run_again_fills_the_composer_and_the_output_downloads(
     assert "epoch 7 loss 0.12" in download.content.decode()
     assert client_for(world.other_member).get(
         reverse("compute_job_output", args=[job.pk])).status_code == 404
+
+
+def test_the_composer_takes_a_template_and_shows_the_worst_case_against_what_is_left(
+        world: World, fake: FakeScheduler, client_for: ClientFor) -> None:
+    grant(world.project, world.project_lead, 100, today=timezone.localdate())
+    lead = client_for(world.project_lead)
+    new = reverse("compute_job_new", args=[world.project.pk])
+    form = lead.get(new + "?use=pytorch_ddp").content.decode()
+    assert "torchrun" in form.split('name="script"', 1)[1].split("</textarea>", 1)[0]
+    assert 'id="partition-limits"' in form  # GPUs per node and the longest time, per partition
+    estimate = reverse("compute_job_estimate", args=[world.project.pk])
+    fits = lead.post(estimate, {"gpus": "2", "time_limit_minutes": "60", "array_size": "3"})
+    text = fits.content.decode()
+    assert ">6.00</span> GPU-hours</strong> (3 task(s) x 2 GPU(s) x 60 minutes)" in text
+    assert ">100.00</span> GPU-hours</strong> left" in text
+    assert "It fits." in text
+    over = lead.post(estimate, {"gpus": "8", "time_limit_minutes": "1000", "array_size": ""})
+    assert "It does not fit" in over.content.decode()
+    blank = lead.post(estimate, {"gpus": "x", "time_limit_minutes": ""})
+    assert "Give the GPUs and the time limit" in blank.content.decode()
+    assert client_for(world.other_member).post(estimate, {"gpus": "1"}).status_code == 404

@@ -26,6 +26,8 @@ urlpatterns = [
     path("projects/<int:project_id>/jobs/", job_views.project_jobs, name="compute_jobs"),
     path("projects/<int:project_id>/usage/", usage_views.project_usage, name="compute_usage"),
     path("projects/<int:project_id>/jobs/new/", job_views.job_new, name="compute_job_new"),
+    path("projects/<int:project_id>/jobs/estimate/", job_views.job_estimate,
+         name="compute_job_estimate"),
     path("compute/jobs/<int:job_id>/", job_views.job_detail, name="compute_job"),
     path("compute/jobs/<int:job_id>/cancel/", job_views.job_cancel, name="compute_job_cancel"),
     path("compute/jobs/<int:job_id>/output.txt", job_views.job_output_download,

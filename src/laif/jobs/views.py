@@ -17,6 +17,7 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.allocations.selectors import allocations_in_force
+from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
 from laif.cluster.selectors import jobs_unisolated
 from laif.jobs import forms
@@ -25,6 +26,8 @@ from laif.jobs import services as jobs
 from laif.jobs import state as job_state
 from laif.jobs.files import job_output, output_notes
 from laif.jobs.reasons import plain_reason
+from laif.usage import budget
+from laif.usage.balance import balances_of
 
 LIST_LIMIT = 200
 DOWNLOAD_BYTES = 20_000_000  # the output file offered for download: its last 20 MB
@@ -66,6 +69,12 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
                        "partition": earlier.partition or "gpu",
                        "array_size": earlier.array_size,
                        "array_throttle": earlier.array_throttle or None}
+    use = job_templates().get(request.GET.get("use", ""))
+    if request.method == "GET" and use is not None:
+        # "use this template": its script and resources in the form, to edit before submitting
+        initial = {"name": "", "script": use.script, "template": "", "gpus": use.gpus,
+                   "time_limit_minutes": use.time_limit_minutes, "partition": "gpu",
+                   "array_size": use.array_size, "array_throttle": use.array_throttle or None}
     form = forms.JobForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -99,7 +108,42 @@ def job_new(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "compute/job_form.html", {
         "project": project, "form": form,
         "templates": [(t, t.title_in(language)) for t in job_templates().templates],
+        "partitions": cluster().partitions,
         "unisolated": jobs_unisolated(),
+    })
+
+
+def _small_int(value: str, low: int, high: int) -> int | None:
+    value = value.strip()
+    if not value.isdigit() or len(value) > 9:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+@page
+@require_POST
+def job_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The composer's live figures (htmx, as the form changes): the job's worst case in
+    GPU-hours and what is left of the project's allocations in force, the same balance the
+    submission checks."""
+    access = access_of(request)
+    project = account_selectors.project_get(access=access, actor=actor_of(request),
+                                            project_id=project_id)
+    chosen = job_templates().get(request.POST.get("template", ""))
+    gpus = _small_int(request.POST.get("gpus", ""), 0, 64)
+    minutes = _small_int(request.POST.get("time_limit_minutes", ""), 1, 100_000)
+    tasks = _small_int(request.POST.get("array_size", ""), 1, 100_000)
+    if chosen is not None:
+        gpus = chosen.gpus if gpus is None else gpus
+        minutes = chosen.time_limit_minutes if minutes is None else minutes
+        tasks = chosen.array_size if tasks is None else tasks
+    worst = (budget.worst_case(array_size=tasks or 1, gpus=gpus, time_limit_minutes=minutes)
+             if gpus is not None and minutes is not None else None)
+    left = budget.total(balances_of(list(allocations_in_force(project.pk))).values()).left
+    return render(request, "compute/_job_estimate.html", {
+        "worst": worst, "left": left, "tasks": tasks or 1, "gpus": gpus, "minutes": minutes,
+        "fits": worst is not None and worst <= left,
     })
 
 
