@@ -62,20 +62,23 @@ def _row(*codes: int) -> dict[str, int]:
 
 
 READ = _row(401, 404, 200, 200, 200, 200, 200, 404, 200)  # members and client-facing staff
+# the organisation's statements and cashback: its admins and client-facing staff (issue 22,
+# point 6); its other members are refused (403: they know the organisation), outsiders 404
+STATEMENTS = _row(401, 404, 403, 403, 200, 200, 200, 404, 200)
 BY_OPERATOR = _row(401, 404, 403, 403, 403, 201, 403, 404, 403)
 BY_ADMIN = _row(401, 404, 403, 403, 201, 403, 403, 404, 403)
 
 BILLING_MATRIX: dict[tuple[str, str], dict[str, int]] = {
-    ("GET", "/api/organisations/{org_id}/statements"): READ,
-    ("GET", "/api/organisations/{org_id}/statements/draft"): READ,
+    ("GET", "/api/organisations/{org_id}/statements"): STATEMENTS,
+    ("GET", "/api/organisations/{org_id}/statements/draft"): STATEMENTS,
     ("POST", "/api/organisations/{org_id}/statements"): BY_OPERATOR,
-    ("GET", "/api/statements/{statement_id}"): READ,
-    ("GET", "/api/statements/{statement_id}/pdf"): READ,
-    ("GET", "/api/statements/{statement_id}/lines/{line_id}/entries"): READ,
-    ("GET", "/api/statements/{statement_id}/credit-notes"): READ,
+    ("GET", "/api/statements/{statement_id}"): STATEMENTS,
+    ("GET", "/api/statements/{statement_id}/pdf"): STATEMENTS,
+    ("GET", "/api/statements/{statement_id}/lines/{line_id}/entries"): STATEMENTS,
+    ("GET", "/api/statements/{statement_id}/credit-notes"): STATEMENTS,
     ("POST", "/api/statements/{statement_id}/credit-notes"): BY_OPERATOR,
-    ("GET", "/api/credit-notes/{credit_note_id}/pdf"): READ,
-    ("GET", "/api/organisations/{org_id}/cashback-claims"): READ,
+    ("GET", "/api/credit-notes/{credit_note_id}/pdf"): STATEMENTS,
+    ("GET", "/api/organisations/{org_id}/cashback-claims"): STATEMENTS,
     ("POST", "/api/statements/{statement_id}/cashback-claim"): BY_ADMIN,
     ("POST", "/api/cashback-claims/{claim_id}/submit"): _row(401, 404, 403, 403, 200, 403, 403,
                                                              404, 403),

@@ -31,7 +31,7 @@ def test_the_statement_pdf_shows_lines_adjustments_and_totals(world: World) -> N
     entry(world.project, world.member, JUNE, gpu_s=3600)  # late: an adjustment in July
     entry(world.project, world.member, JULY, gpu_s=36_000, cpu_s=3600, energy_j=7_200_000)
     july = issue(world.operator, world.project, JULY)
-    response = client_as(world.member).get(f"/api/statements/{july.pk}/pdf")
+    response = client_as(world.org_admin).get(f"/api/statements/{july.pk}/pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert july.number in response["Content-Disposition"]

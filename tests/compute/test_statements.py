@@ -15,6 +15,7 @@ from laif.accounts.models import AuditEntry
 from laif.billing import selectors as sel
 from laif.billing import services as statements
 from laif.billing.models import BilledEntry, Statement, StatementImmutable, StatementLine
+from tests.api_support import client_as
 from tests.compute.billing_support import NOW, entry, issue
 from tests.factories import World, staff
 
@@ -61,7 +62,7 @@ def test_issue_bills_each_entry_once_and_is_traceable(world: World) -> None:
     assert statement.entries_count == 3
     assert BilledEntry.objects.filter(statement=statement).count() == 3
     gpu_line = statement.lines.get(resource="gpu")
-    traced = sel.line_entries(access=access_for(world.member), actor=None,
+    traced = sel.line_entries(access=access_for(world.org_admin), actor=None,
                               statement_id=statement.pk, line_id=gpu_line.pk)
     assert sorted(e.pk for e in traced) == sorted(e.pk for e in entries)
     assert AuditEntry.objects.filter(action="statement.issued",
@@ -162,14 +163,31 @@ def test_credit_notes(world: World) -> None:
     assert statement.total_cents == 2200  # the statement itself is untouched
 
 
-def test_statements_are_read_by_members_and_client_staff_only(world: World) -> None:
+def test_statements_are_read_by_admins_and_client_staff_only(world: World) -> None:
     entry(world.project, world.member, JULY, gpu_s=3600)
     statement = issue(world.operator, world.project, JULY)
-    for user in (world.member, world.project_lead, world.org_admin, world.auditor):
+    for user in (world.org_admin, world.auditor):
         assert sel.statement_get(access=access_for(user), actor=Actor.of(user),
                                  statement_id=statement.pk) == statement
+    for user in (world.member, world.project_lead):  # they see their projects' usage instead
+        with pytest.raises(PermissionDenied, match="Only your organisation's admins"):
+            sel.statement_get(access=access_for(user), actor=None, statement_id=statement.pk)
     for user in (world.other_member, world.trainer):
         with pytest.raises(NotFound):
             sel.statement_get(access=access_for(user), actor=None, statement_id=statement.pk)
     assert AuditEntry.objects.filter(action="data.accessed",
                                      target=f"statement:{statement.pk}").count() == 1
+
+
+def test_a_member_is_pointed_to_the_usage_page_not_the_statements(world: World) -> None:
+    entry(world.project, world.member, JULY, gpu_s=3600)
+    statement = issue(world.operator, world.project, JULY)
+    lead = client_as(world.project_lead)
+    org_page = lead.get(f"/organisations/{world.org.pk}/").content.decode()
+    assert 'id="statements-link"' not in org_page
+    refused = lead.get(f"/statements/{statement.pk}/")
+    assert refused.status_code == 403
+    assert "usage is on each project" in refused.content.decode()
+    assert lead.get(f"/projects/{world.project.pk}/usage/").status_code == 200
+    admin_page = client_as(world.org_admin).get(f"/organisations/{world.org.pk}/").content
+    assert b'id="statements-link"' in admin_page

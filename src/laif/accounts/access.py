@@ -44,6 +44,11 @@ class Access:
     def is_org_admin(self, org_id: int) -> bool:
         return self.org_roles.get(org_id) == OrgRole.ADMIN
 
+    def can_read_statements(self, org_id: int) -> bool:
+        """The organisation's statements, credit notes and cashback claims: its admins and
+        client-facing staff; its other members see their projects' usage instead."""
+        return self.is_org_admin(org_id) or self.sees_all_clients
+
     @property
     def admin_org_ids(self) -> list[int]:
         """The organisations this person administers."""

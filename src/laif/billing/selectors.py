@@ -21,7 +21,7 @@ from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.choices import StaffRoleName
-from laif.accounts.errors import Conflict, DomainError, NotFound
+from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
 from laif.billing import pricing
 from laif.billing.models import CreditNote, Statement, StatementLine
@@ -63,9 +63,18 @@ def _organisation(access: Access, actor: Actor | None, org_id: int) -> Organisat
     org = account_selectors.organisation_of(org_id)
     if org is None or not access.can_view_org(org_id):
         raise NotFound(_("Organisation not found."))
+    statements_readable(access, org_id)
     if actor is not None:
         audit_staff_read(access, actor, f"statements:{org_id}", org_id)
     return org
+
+
+def statements_readable(access: Access, org_id: int) -> None:
+    """Refuse a member of the organisation who is not its admin (an outsider got a 404)."""
+    if not access.can_read_statements(org_id):
+        raise PermissionDenied(_("Only your organisation's admins see its statements and "
+                                 "cashback; your projects' usage is on each project's usage "
+                                 "page."))
 
 
 def organisation_of(org_id: int) -> Organisation:
@@ -205,6 +214,7 @@ def statement_get(*, access: Access, actor: Actor | None, statement_id: int) -> 
         pk=statement_id).first()
     if statement is None or not access.can_view_org(statement.organisation_id):
         raise NotFound(_("Statement not found."))
+    statements_readable(access, statement.organisation_id)
     if actor is not None:
         audit_staff_read(access, actor, f"statement:{statement.pk}", statement.organisation_id)
     return statement
@@ -248,6 +258,7 @@ def credit_note_get(*, access: Access, actor: Actor | None, credit_note_id: int)
                                              "issued_by").filter(pk=credit_note_id).first()
     if note is None or not access.can_view_org(note.statement.organisation_id):
         raise NotFound(_("Credit note not found."))
+    statements_readable(access, note.statement.organisation_id)
     if actor is not None:
         audit_staff_read(access, actor, f"credit_note:{note.pk}", note.statement.organisation_id)
     return note

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -32,8 +33,14 @@ def balance_panels(allocations: list[Any]) -> list[dict[str, Any]]:
     today = timezone.localdate()
     balances = balances_of(allocations)
     burndowns = burndowns_of(allocations, today, balances)
-    return [{"allocation": a, "balance": balances[a.pk], "burndown": burndowns[a.pk],
-             "chart": chart(burndowns[a.pk])} for a in titled(allocations)]
+    panels = []
+    for a in titled(allocations):
+        drawn = chart(burndowns[a.pk])
+        panels.append({"allocation": a, "balance": balances[a.pk], "burndown": burndowns[a.pk],
+                       "chart": drawn,
+                       # the months under the chart, abbreviated in the page's language
+                       "ticks": [(x, date_format(month, "M")) for x, month in drawn.ticks]})
+    return panels
 
 
 @page

@@ -47,7 +47,10 @@ def _visible_org(access: Access, actor: Actor | None, org_id: int, what: str) ->
 
 def claims_for(*, access: Access, actor: Actor | None,
                organisation_id: int) -> QuerySet[CashbackClaim]:
-    _visible_org(access, actor, organisation_id, "cashback_claims")
+    _visible_org(access, None, organisation_id, "cashback_claims")
+    statement_selectors.statements_readable(access, organisation_id)
+    if actor is not None:
+        audit_staff_read(access, actor, f"cashback_claims:{organisation_id}", organisation_id)
     return CashbackClaim.objects.filter(organisation_id=organisation_id).select_related(
         "statement")
 
@@ -74,6 +77,7 @@ def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> Cashback
         pk=claim_id).first()
     if claim is None or not access.can_view_org(claim.organisation_id):
         raise NotFound(_("Cashback claim not found."))
+    statement_selectors.statements_readable(access, claim.organisation_id)
     if actor is not None:
         audit_staff_read(access, actor, f"cashback_claim:{claim.pk}", claim.organisation_id)
     return claim

@@ -51,6 +51,7 @@ def _organisation_page(request: HttpRequest, org_id: int,
         "members": selectors.members_of(access=access, organisation_id=org.pk),
         "projects": project_cards(request, selectors.projects_for(access, organisation_id=org.pk)),
         "is_admin": is_admin,
+        "reads_statements": access.can_read_statements(org.pk),
         "invite_form": invite_form or (forms.InviteForm() if is_admin else None),
         "invitation_days": settings.LAIF_INVITATION_TTL_DAYS,
         "role_choices": forms.RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
