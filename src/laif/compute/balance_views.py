@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from laif.accounts import selectors as account_selectors
 from laif.accounts.errors import NotFound
 from laif.accounts.requestinfo import access_of
-from laif.accounts.views import page
+from laif.accounts.views import is_htmx, page
 from laif.allocations import selectors
 from laif.allocations.choices import LIMIT_STATES
 from laif.compute.views import titled
@@ -57,8 +57,7 @@ def balance(request: HttpRequest, project_id: int | None = None) -> HttpResponse
     if project_id is None and access.sees_all_clients:
         scoped = scoped.filter(project_id__in=list(access.project_roles))
     allocations = list(scoped.filter(state__in=LIMIT_STATES).order_by("end", "id")[:PANEL_LIMIT])
-    template = ("compute/_balance_panels.html" if request.headers.get("HX-Request")
-                else "compute/balance.html")
+    template = "compute/_balance_panels.html" if is_htmx(request) else "compute/balance.html"
     return render(request, template, {
         "panels": balance_panels(allocations), "project_id": project_id,
     })

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.sme_text import sme_label
-from laif.accounts.views import page
+from laif.accounts.views import is_htmx, page
 from laif.billing.selectors import can_bill, organisation_of
 from laif.fund import forms, selectors, services
 from laif.fund.eligibility_text import reason_text
@@ -29,8 +29,7 @@ def cashback_box(request: HttpRequest, statement_id: int) -> HttpResponse:
     access = access_of(request)
     preview = selectors.claim_preview(access=access, actor=None, statement_id=statement_id,
                                       on=timezone.localdate())
-    template = ("fund/_cashback_box.html" if request.headers.get("HX-Request")
-                else "fund/cashback_box_page.html")
+    template = "fund/_cashback_box.html" if is_htmx(request) else "fund/cashback_box_page.html"
     return render(request, template, {
         "preview": preview, "statement_id": statement_id, "is_staff": access.is_staff,
         "is_admin": any(access.is_org_admin(o) for o in access.org_roles)})

@@ -177,7 +177,9 @@ def _budget_message(f: budget.BudgetFigures, data: JobData,
                           "more GPU-hours.")
 
 
-def _figures(allocations: list[Allocation], requested: int) -> budget.BudgetFigures:
+def budget_figures(allocations: list[Allocation], requested: int) -> budget.BudgetFigures:
+    """A job of ``requested`` GPU-minutes against these allocations' balances together: what
+    the submission checks, and what the composer shows before submitting."""
     return budget.BudgetFigures.of(
         budget.total(balance.balances_of(allocations).values()), requested)
 
@@ -205,7 +207,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
     requested = budget.worst_case(array_size=clean.array_size or 1, gpus=clean.gpus or 0,
                                   time_limit_minutes=clean.time_limit_minutes or 1)
     in_force = list(allocations_in_force(project_id, today))
-    if in_force and not _figures(in_force, requested).fits:
+    if in_force and not budget_figures(in_force, requested).fits:
         job_refresh(list(Job.objects.filter(project_id=project_id, state__in=ACTIVE_JOB_STATES)),
                     scheduler=sched, fresh=True)
     with transaction.atomic():
@@ -215,7 +217,7 @@ def job_submit(*, access: Access, actor: Actor, project_id: int, data: JobData,
             if last is None:
                 raise Conflict(_("The project has no GPU allocation: request GPU-hours first."))
             raise Conflict(_refusal_after_end(last, today or timezone.localdate()))
-        figures = _figures(allocations, requested)
+        figures = budget_figures(allocations, requested)
         if not figures.fits:
             raise Conflict(_budget_message(
                 figures, clean, job_selectors.holders([a.pk for a in allocations])), field="gpus")

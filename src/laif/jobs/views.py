@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from laif.accounts import selectors as account_selectors
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
-from laif.accounts.views import page
+from laif.accounts.views import is_htmx, page
 from laif.allocations.selectors import allocations_in_force
 from laif.allocations.services import cluster
 from laif.catalogue.job_templates import job_templates
@@ -27,7 +27,6 @@ from laif.jobs import state as job_state
 from laif.jobs.files import job_output, output_notes
 from laif.jobs.reasons import plain_reason
 from laif.usage import budget
-from laif.usage.balance import balances_of
 
 LIST_LIMIT = 200
 DOWNLOAD_BYTES = 20_000_000  # the output file offered for download: its last 20 MB
@@ -140,10 +139,10 @@ def job_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
         tasks = chosen.array_size if tasks is None else tasks
     worst = (budget.worst_case(array_size=tasks or 1, gpus=gpus, time_limit_minutes=minutes)
              if gpus is not None and minutes is not None else None)
-    left = budget.total(balances_of(list(allocations_in_force(project.pk))).values()).left
+    figures = jobs.budget_figures(list(allocations_in_force(project.pk)), worst or 0)
     return render(request, "compute/_job_estimate.html", {
-        "worst": worst, "left": left, "tasks": tasks or 1, "gpus": gpus, "minutes": minutes,
-        "fits": worst is not None and worst <= left,
+        "worst": worst, "left": figures.remaining, "tasks": tasks or 1, "gpus": gpus,
+        "minutes": minutes, "fits": worst is not None and figures.fits,
     })
 
 
@@ -154,8 +153,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_selectors.job_get(access=access, actor=actor_of(request), job_id=job_id)
     job_state.job_refresh_web([job])
     output = job_output(job, max_bytes=200_000)
-    template = ("compute/_job_live.html" if request.headers.get("HX-Request")
-                else "compute/job_detail.html")
+    template = "compute/_job_live.html" if is_htmx(request) else "compute/job_detail.html"
     return render(request, template, {
         "job": job,
         "reason_text": plain_reason(job.reason) if job.state == "pending" else "",
