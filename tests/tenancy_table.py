@@ -208,6 +208,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "anonymous": 401, "other_member": 200, "member": 200, "project_lead": 200,
         "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 200, "auditor": 200,
     },
+    # Every run of a project (the ledger's and the platform's): read like the project.
+    ("GET", "/api/projects/{project_id}/runs"): {
+        "anonymous": 401, "other_member": 404, "member": 404, "project_lead": 200,
+        "org_admin": 200, "operator": 200, "reviewer": 200, "trainer": 404, "auditor": 200,
+    },
     # The lead's job: seen like the project's allocations; cancelled by its submitter, the
     # project lead or the organisation admin.
     # In-app notices: everyone sees and marks only their own (the notice is the lead's).

@@ -15,7 +15,7 @@ from django.utils import translation
 from laif.accounts.models import User
 from laif.billing.models import CreditNote
 from laif.billing.money import energy_text, euros_text, money_text
-from laif.billing.pricing import euros_to_cents
+from laif.usage.pricing import euros_to_cents
 from tests.compute.test_statement_views import _statement
 from tests.factories import World
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from laif.accounts.models import User
 from laif.billing.models import CreditNote, Statement
-from laif.billing.pricing import euros_to_cents
+from laif.usage.pricing import euros_to_cents
 from tests.compute.billing_support import entry, issue
 from tests.factories import World
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from laif.billing.pricing import (
+from laif.catalogue import CATALOGUE_DIR, CatalogueError
+from laif.catalogue.prices import load_prices, parse_prices
+from laif.usage.pricing import (
     NoPrice,
     Resource,
     Usage,
@@ -19,8 +21,6 @@ from laif.billing.pricing import (
     price_lines,
     price_on,
 )
-from laif.catalogue import CATALOGUE_DIR, CatalogueError
-from laif.catalogue.prices import load_prices, parse_prices
 
 PARTITIONS = frozenset({"gpu", "gpu-dev"})
 

@@ -13,7 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -23,9 +22,8 @@ from laif.accounts.audit import Actor
 from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.billing import pricing
 from laif.billing.models import CreditNote, Statement, StatementLine
-from laif.catalogue.prices import PriceCatalogue
+from laif.usage import pricing
 from laif.usage import selectors as ledger_selectors
 
 if TYPE_CHECKING:
@@ -39,12 +37,6 @@ def can_bill(access: Access) -> bool:
 
 FIRST_MONTH = date(2000, 1, 1)
 LAST_MONTH = date(2100, 12, 1)
-
-
-def prices() -> PriceCatalogue:
-    catalogue: PriceCatalogue | None = settings.LAIF_PRICES
-    assert catalogue is not None  # a broken price file stops start-up
-    return catalogue
 
 
 def parse_month(text: str) -> date:
@@ -153,7 +145,7 @@ def draft_compute(org: Organisation, month: date) -> Draft:
         for i, g in enumerate(groups) for resource in pricing.Resource
     ]
     try:
-        priced = pricing.price_lines(usage, prices())
+        priced = pricing.price_lines(usage, ledger_selectors.price_catalogue())
     except pricing.NoPrice as exc:
         raise Conflict(_("No price in the catalogue for partition %(partition)s in %(month)s: "
                          "this usage cannot be billed yet.")

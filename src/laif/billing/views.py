@@ -18,12 +18,12 @@ from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.billing import pdf as statement_pdf
-from laif.billing import pricing
 from laif.billing import selectors as sel
 from laif.billing import services as statements
 from laif.billing.models import Statement
 from laif.billing.money import money_text
 from laif.billing.selectors import can_bill
+from laif.usage import pricing
 
 
 def _previous_month() -> str:

@@ -210,13 +210,17 @@ def jobs_submit(
     body: dict[str, Any] = {"name": name, "template": template, "gpus": gpus,
                             "time_limit_minutes": time, "partition": partition,
                             "array_size": array, "array_throttle": throttle,
-                            "script": script.read_text() if script is not None else ""}
+                            # as it is: the platform makes its line endings Unix ones, and says so
+                            "script": script.read_bytes().decode("utf-8", errors="replace")
+                            if script is not None else ""}
     try:
         job = session.client().post(f"/projects/{project}/jobs",
                              json={k: v for k, v in body.items() if v is not None})
     except ApiError as exc:
         raise session.fail(exc) from exc
     console.print(escape(_job_line(job)))
+    for note in job.get("notes", []):
+        console.print(f"[dim]{escape(note)}[/dim]")
 
 
 @jobs_app.command("list")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from ninja import Router, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Status
 
+from laif.accounts import selectors as account_selectors
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.job_templates import job_templates
 from laif.config.apitypes import Id
@@ -18,6 +20,7 @@ from laif.jobs import state as job_state
 from laif.jobs.files import job_output, output_notes
 from laif.jobs.models import Job
 from laif.jobs.reasons import plain_reason
+from laif.usage.outcome import Outcome, outcome_of
 
 router = Router(tags=["jobs"])
 
@@ -56,7 +59,7 @@ def template_list(request: HttpRequest) -> list[s.JobTemplateOut]:
             for t in job_templates().templates]
 
 
-@router.post("/projects/{project_id}/jobs", response={201: s.JobDetailOut},
+@router.post("/projects/{project_id}/jobs", response={201: s.JobSubmittedOut},
              summary="Submit a batch job (project members; it runs as you)",
              description="Every resource comes from these fields: a script with scheduler "
              "directives (#SBATCH lines asking for resources or options) is refused (400, the "
@@ -72,7 +75,9 @@ def job_submit(request: HttpRequest, project_id: Id, data: s.JobIn) -> Status[An
                           gpus=data.gpus, time_limit_minutes=data.time_limit_minutes,
                           partition=data.partition or "", array_size=data.array_size,
                           array_throttle=data.array_throttle))
-    return Status(201, _detail(request, job.pk))
+    notes = ([_("The script's Windows line endings (CR LF) were made Unix ones (LF), as bash "
+                "needs.")] if "\r" in data.script else [])
+    return Status(201, s.JobSubmittedOut(**_detail(request, job.pk).model_dump(), notes=notes))
 
 
 @router.get("/compute/jobs", response=list[s.JobOut],
@@ -83,6 +88,39 @@ def job_list(request: HttpRequest, project_id: Id | None = None,
                                     state=state)[:500])
     job_state.job_refresh_web(found)
     return [s.JobOut(**job_fields(j)) for j in found]
+
+
+def _state(run: job_selectors.Run) -> str:
+    """A recorded run's state is the accounting's; the platform's job's as just refreshed."""
+    return run.job.state if run.job is not None and not run.recorded else run.state
+
+
+@router.get("/projects/{project_id}/runs", response=s.RunsPageOut,
+            summary="Every job the project ran, also over SSH, newest first (50 a page)",
+            description="The cluster accounting's records of the project, whoever submitted "
+            "them, and the platform's jobs it has not recorded yet (waiting, running, refused, "
+            "or finished moments ago), each once. Filter by `outcome` and by `person` (a user "
+            "id); a page past the end gives the last page.")
+def run_list(request: HttpRequest, project_id: Id,
+             outcome: Literal["active", "completed", "failed", "cancelled"] | None = None,
+             person: Id | None = None, page: Annotated[int, Field(ge=1, le=10**6)] = 1,
+             ) -> s.RunsPageOut:
+    project = account_selectors.project_get(access=access_of(request), actor=actor_of(request),
+                                            project_id=project_id)
+    found = job_selectors.runs_page(project_id=project.pk, user_id=person, page=page,
+                                    outcome=Outcome(outcome) if outcome else None)
+    job_state.job_refresh_web([r.job for r in found.runs if r.job and not r.recorded])
+    emails = account_selectors.user_emails({r.user_id for r in found.runs if r.user_id})
+    return s.RunsPageOut(
+        count=found.page.paginator.count, page=found.page.number,
+        pages=found.page.paginator.num_pages,
+        runs=[s.RunOut(
+            scheduler_id=r.scheduler_id, job_id=r.job.pk if r.job else None,
+            name=r.job.name if r.job else "", state=_state(r),
+            outcome=outcome_of(_state(r)).value,
+            submitted_by=emails.get(r.user_id or 0, r.username), submitted_at=r.submitted_at,
+            started_at=r.started_at, elapsed_s=r.elapsed_s, gpu_seconds=r.gpu_seconds,
+            recorded=r.recorded, cost_cents=r.cost_cents) for r in found.runs])
 
 
 @router.get("/compute/jobs/{job_id}", response=s.JobDetailOut)

@@ -48,3 +48,22 @@ class JobForm(BaseForm):
             *[(t.key, t.title_in(language)) for t in job_templates().templates]]
         self.fields["partition"].choices = [  # type: ignore[attr-defined]
             (p.name, f"{p.name} ({p.purpose})") for p in services.cluster().partitions]
+
+
+OUTCOME_CHOICES = [("", _("All")), ("active", _("Waiting or running")),
+                   ("completed", _("Completed")), ("failed", _("Failed")),
+                   ("cancelled", _("Cancelled"))]
+
+
+class RunFilterForm(BaseForm):
+    """The filters of a project's jobs: how they ended and who ran them (the page's people)."""
+
+    outcome = forms.ChoiceField(label=_("State"), choices=OUTCOME_CHOICES, required=False)
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int, empty_value=None,
+                                    required=False)
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Everyone")), *people]

@@ -70,6 +70,11 @@ class JobDetailOut(JobOut):
     script: str
 
 
+class JobSubmittedOut(JobDetailOut):
+    notes: list[str] = Field(description="What the platform changed in the submission, e.g. "
+                             "a script's Windows line endings made Unix ones.")
+
+
 class JobLogOut(Schema):
     id: int
     state: str
@@ -86,3 +91,34 @@ class JobTemplateOut(Schema):
     array_size: int
     array_throttle: int
     script: str
+
+
+class RunOut(Schema):
+    """One run of a project: from the cluster's accounting (``recorded``) or, until it is
+    recorded, the platform's job."""
+
+    scheduler_id: str = Field(description="The id in squeue and sacct (an array's task: "
+                              "`1234_7`); empty for a job the scheduler never received.")
+    job_id: int | None = Field(description="The platform's job, when it was submitted through "
+                               "the platform (null: over SSH).")
+    name: str
+    state: str = Field(description="The platform's state, or Slurm's for a recorded run.")
+    outcome: Literal["active", "completed", "failed", "cancelled"]
+    submitted_by: str = Field(description="The person's e-mail, or the cluster login the "
+                              "accounting gives when it names no person of the platform.")
+    submitted_at: datetime
+    started_at: datetime | None
+    elapsed_s: int | None = Field(description="Run time so far or in all, in seconds.")
+    gpu_seconds: int | None = Field(description="From the accounting when `recorded`, else the "
+                                    "platform's own count of a finished job; null while it "
+                                    "runs.")
+    recorded: bool
+    cost_cents: int | None = Field(description="At the price of each month it ran in, before "
+                                   "cashback; recorded runs only.")
+
+
+class RunsPageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    runs: list[RunOut]

@@ -142,3 +142,10 @@ def refused_lines(script: str) -> list[RefusedLine]:
         if argument is not None:
             refused.append(RefusedLine(number, shown, argument))
     return refused
+
+
+def unix_line_endings(script: str) -> str:
+    """The script with Windows (CR LF) and old Mac (CR) line endings as Unix ones (LF): bash
+    reads a CR as part of the command (``$'\\r': command not found``) and sbatch refuses a
+    script with CR LF. A browser sends a form's text area in CR LF whatever was typed."""
+    return script.replace("\r\n", "\n").replace("\r", "\n")

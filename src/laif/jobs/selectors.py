@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
@@ -19,7 +23,10 @@ from laif.accounts.errors import NotFound
 from laif.accounts.selectors import audit_staff_read
 from laif.allocations.selectors import in_scope
 from laif.jobs.models import ACTIVE_JOB_STATES, FINISHED_JOB_STATES, Job, JobState
+from laif.usage import budget
+from laif.usage import selectors as ledger
 from laif.usage.hooks import FinishedRun, LocalRun
+from laif.usage.outcome import Outcome, outcome_of
 
 
 def jobs_for(access: Access, *, project_id: int | None = None,
@@ -40,6 +47,133 @@ def job_get(*, access: Access, actor: Actor, job_id: int) -> Job:
     org_id = job.project.organisation_id
     audit_staff_read(access, actor, f"job:{job.pk}", org_id)
     return job
+
+
+# --- a project's runs: the ledger's and the platform's ------------------------------------------
+
+LOCAL = "local"  # the local runner's scheduler name, and its cluster in the ledger
+
+
+def _in_ledger(project_id: int) -> Q:
+    """The platform's jobs the ledger has a record of (a Slurm array: one per task, under the
+    array's id; a local job: under the job's own id)."""
+    records = ledger.project_records(project_id=project_id).order_by()
+    scheduler_ids = (records.exclude(cluster=LOCAL)
+                     .annotate(sid=Cast(Coalesce("array_job_id", "job_id"), CharField()))
+                     .values("sid"))
+    return (Q(scheduler=LOCAL, pk__in=records.filter(cluster=LOCAL).values("job_id"))
+            | (~Q(scheduler=LOCAL) & ~Q(scheduler_id="") & Q(scheduler_id__in=scheduler_ids)))
+
+
+def project_runs(*, project_id: int, user_id: int | None = None,
+                 outcome: Outcome | None = None) -> QuerySet[Any]:
+    """Every run of the project, newest first, as ``(kind, id, submitted)`` rows to page through:
+    the ledger's records (``"record"``: whatever submitted them, the platform or a person over
+    SSH) and the platform's jobs the ledger has no record of yet (``"job"``: waiting, running,
+    refused, or finished and not ingested yet). The caller checked the project's access."""
+    jobs = Job.objects.filter(project_id=project_id).exclude(
+        Q(state__in=FINISHED_JOB_STATES) & _in_ledger(project_id))
+    if user_id is not None:
+        jobs = jobs.filter(submitted_by_id=user_id)
+    if outcome is not None:
+        jobs = jobs.filter(state__in=[s for s in JobState.values if outcome_of(s) is outcome])
+    records = ledger.project_records(project_id=project_id, user_id=user_id, outcome=outcome)
+    kind = CharField(max_length=6)
+    return (jobs.order_by().annotate(kind=Value("job", output_field=kind), at=F("created_at"))
+            .values_list("kind", "pk", "at")
+            .union(records.order_by().annotate(kind=Value("record", output_field=kind),
+                                               at=F("submit_time"))
+                   .values_list("kind", "pk", "at"), all=True)
+            .order_by("-at", "-pk"))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One line of a project's runs."""
+
+    job: Job | None  # the platform's job, when it was submitted through the platform
+    scheduler_id: str  # the id people read in squeue and sacct ("1234", "1234_7")
+    state: str  # the platform's state, or Slurm's for a run known from the ledger only
+    outcome: Outcome
+    user_id: int | None
+    username: str  # the cluster login, for a run whose person the ledger could not name
+    submitted_at: datetime
+    started_at: datetime | None
+    elapsed_s: int | None
+    gpu_seconds: int | None
+    recorded: bool  # GPU time and cost from the ledger (else the platform's own figure)
+    cost_cents: int | None
+
+
+def _job_run(job: Job, now: datetime) -> Run:
+    elapsed = (int(((job.ended_at or now) - job.started_at).total_seconds())
+               if job.started_at else None)
+    finished = job.state in FINISHED_JOB_STATES
+    return Run(
+        job=job, scheduler_id=job.scheduler_id, state=job.state, outcome=outcome_of(job.state),
+        user_id=job.submitted_by_id, username="", submitted_at=job.created_at,
+        started_at=job.started_at, elapsed_s=elapsed,
+        gpu_seconds=budget.unrecorded_gpu_seconds(
+            gpus=job.gpus, array_size=job.array_size, time_limit_minutes=job.time_limit_minutes,
+            elapsed_seconds=elapsed, tasks_in_parallel=job.scheduler != LOCAL)
+        if finished and elapsed is not None else None,
+        recorded=False, cost_cents=None)
+
+
+def runs_of(project_id: int, rows: Sequence[tuple[str, int, datetime]]) -> list[Run]:
+    """The lines of a page of ``project_runs`` (four queries whatever the page's length); a
+    ledger record of a job submitted through the platform links to it and carries its name."""
+    job_ids = [pk for kind, pk, _at in rows if kind == "job"]
+    records = ledger.ledger_runs([pk for kind, pk, _at in rows if kind == "record"])
+    local_ids = {r.job_id for r in records.values() if r.cluster == LOCAL}
+    slurm_ids = {str(r.array_job_id or r.job_id) for r in records.values() if r.cluster != LOCAL}
+    known = Job.objects.select_related("submitted_by").filter(project_id=project_id).filter(
+        Q(pk__in=job_ids) | Q(scheduler=LOCAL, pk__in=local_ids)
+        | (~Q(scheduler=LOCAL) & Q(scheduler_id__in=slurm_ids)))
+    by_pk = {job.pk: job for job in known}
+    by_scheduler_id = {job.scheduler_id: job for job in known if job.scheduler != LOCAL}
+    now = timezone.now()
+    found: list[Run] = []
+    for kind, pk, _at in rows:
+        if kind == "job":
+            found.append(_job_run(by_pk[pk], now))
+            continue
+        r = records[pk]
+        job = (by_pk.get(r.job_id) if r.cluster == LOCAL
+               else by_scheduler_id.get(str(r.array_job_id or r.job_id)))
+        shown_id = (f"{r.array_job_id}_{r.array_task_id}" if r.array_job_id is not None
+                    and r.array_task_id is not None else str(r.job_id))
+        found.append(Run(
+            job=job, scheduler_id=shown_id, state=r.state, outcome=outcome_of(r.state),
+            user_id=r.user_id, username=r.username, submitted_at=r.submit_time,
+            started_at=r.start_time, elapsed_s=r.elapsed_s, gpu_seconds=r.gpu_seconds,
+            recorded=True, cost_cents=r.cost_cents))
+    return found
+
+
+RUNS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class RunsPage:
+    runs: list[Run]
+    page: Page[Any]  # its number, the number of pages and of runs, the neighbours
+
+
+def runs_page(*, project_id: int, outcome: Outcome | None = None, user_id: int | None = None,
+              page: int | str | None = None) -> RunsPage:
+    """A page of the project's runs, newest first (``RUNS_PER_PAGE``; a page past the end
+    is the last one). The caller checked the project's access."""
+    shown = Paginator(project_runs(project_id=project_id, outcome=outcome, user_id=user_id),
+                      RUNS_PER_PAGE).get_page(page)
+    return RunsPage(runs=runs_of(project_id, list(shown.object_list)), page=shown)
+
+
+def run_user_ids(project_id: int) -> set[int]:
+    """The people who ran something in the project: through the platform or on the ledger."""
+    return ledger.project_user_ids(project_id) | set(
+        Job.objects.filter(project_id=project_id).order_by()
+        .values_list("submitted_by_id", flat=True).distinct())
 
 
 # --- what jobs reserve of their allocations ---------------------------------------------------

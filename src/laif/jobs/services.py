@@ -84,8 +84,7 @@ def _clean(data: JobData) -> JobData:
     name = data.name.strip()
     if not name or len(name) > 100:
         raise DomainError(_("Give the job a name of at most 100 characters."), field="name")
-    # a browser sends a textarea's lines ending in CR LF, which sbatch refuses
-    script = data.script.replace("\r\n", "\n")
+    script = job_script.unix_line_endings(data.script)
     if not script.strip():
         raise DomainError(_("Give a script or choose a template."), field="script")
     if len(script) > MAX_SCRIPT or "\x00" in script:

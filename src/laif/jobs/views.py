@@ -4,11 +4,12 @@ state, why it waits (in plain words) and its output."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,26 +26,59 @@ from laif.jobs import selectors as job_selectors
 from laif.jobs import services as jobs
 from laif.jobs import state as job_state
 from laif.jobs.files import job_output, output_notes
+from laif.jobs.models import JobState
 from laif.jobs.reasons import plain_reason
 from laif.usage import budget
+from laif.usage.outcome import Outcome
 
-LIST_LIMIT = 200
 DOWNLOAD_BYTES = 20_000_000  # the output file offered for download: its last 20 MB
+
+
+# Slurm's ends the platform's own states do not name (a run known from the ledger only)
+SLURM_ENDS = {
+    "OUT_OF_MEMORY": gettext_lazy("Out of memory"), "NODE_FAIL": gettext_lazy("Node failure"),
+    "PREEMPTED": gettext_lazy("Preempted"), "BOOT_FAIL": gettext_lazy("Node failed to start"),
+    "DEADLINE": gettext_lazy("Deadline reached"),
+}
+
+
+def state_label(state: str) -> str:
+    """A state people read, the platform's or Slurm's (``CANCELLED by 1234``: cancelled)."""
+    word = state.split(" ", 1)[0]
+    if word.lower() in JobState.values:
+        return str(JobState(word.lower()).label)
+    return str(SLURM_ENDS.get(word.upper(), word.replace("_", " ").capitalize()))
 
 
 @page
 @require_GET
 def project_jobs(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Every job the project ran, also over SSH: the ledger's records and the platform's jobs
+    not recorded yet, filtered by outcome and person, 50 a page."""
     access = access_of(request)
     project = account_selectors.project_get(access=access, actor=actor_of(request),
                                             project_id=project_id)
-    found = list(job_selectors.jobs_for(access, project_id=project.pk)[:LIST_LIMIT])
-    job_state.job_refresh_web(found)
-    for job in found:
+    people = sorted(((u.pk, str(u)) for u in account_selectors.users_of(
+        job_selectors.run_user_ids(project.pk))), key=lambda p: p[1].casefold())
+    filters = forms.RunFilterForm(request.GET or None, people=people)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    outcome = Outcome(chosen["outcome"]) if chosen.get("outcome") else None
+    found = job_selectors.runs_page(project_id=project.pk, outcome=outcome,
+                                    user_id=chosen.get("person"), page=request.GET.get("page"))
+    runs = found.runs
+    active = [r.job for r in runs if r.job is not None and not r.recorded]
+    job_state.job_refresh_web(active)
+    for job in active:
         job.__dict__["reason_text"] = plain_reason(job.reason) if job.state == "pending" else ""
         job.__dict__["state_stale"] = job_state.state_is_stale(job)
+    names = dict(people)
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(request, "compute/jobs.html", {
-        "project": project, "jobs": found, "can_submit": project.pk in access.project_roles,
+        "project": project, "can_submit": project.pk in access.project_roles,
+        "runs": [(run, names.get(run.user_id or 0, run.username), state_label(run.state))
+                 for run in runs],
+        "page_obj": found.page, "filters": filters, "filtered": bool(query),
+        "query": urlencode(query),
         "allocations": list(allocations_in_force(project.pk)),
         "unisolated": jobs_unisolated(),
     })

@@ -43,9 +43,12 @@ from laif.allocations.selectors import (
     in_scope,
     pool_grants,
 )
+from laif.catalogue.prices import PriceCatalogue
+from laif.usage import pricing
 from laif.usage.balance import balances_of
 from laif.usage.budget import Balance
 from laif.usage.models import IngestCheckpoint, IngestRun, UsageEntry, UsageRecord, UsageTotal
+from laif.usage.outcome import Outcome
 
 if TYPE_CHECKING:
     from laif.accounts.models import Organisation, Project
@@ -113,6 +116,87 @@ def _months(qs: QuerySet[UsageTotal], month_from: date | None,
 def entries_for(access: Access, *, project_id: int | None = None) -> QuerySet[UsageEntry]:
     """Entries of the projects the requester sees (unassigned ones: client-data staff only)."""
     return in_scope(UsageEntry.objects.all(), access, project_id)
+
+
+def price_catalogue() -> PriceCatalogue:
+    """The prices in force (``catalogue/prices.json``, read and checked at start-up)."""
+    catalogue: PriceCatalogue | None = settings.LAIF_PRICES
+    assert catalogue is not None  # a broken price file stops start-up
+    return catalogue
+
+
+# --- a project's runs, as the ledger has them -------------------------------------------------
+
+def _outcome_q(outcome: Outcome) -> Q:
+    """The ledger's records (finished runs, states in Slurm's capitals) of one outcome."""
+    completed, cancelled = Q(state="COMPLETED"), Q(state__startswith="CANCELLED")
+    return {Outcome.ACTIVE: Q(pk__in=[]), Outcome.COMPLETED: completed,
+            Outcome.CANCELLED: cancelled, Outcome.FAILED: ~completed & ~cancelled}[outcome]
+
+
+def project_records(*, project_id: int, user_id: int | None = None,
+                    outcome: Outcome | None = None) -> QuerySet[UsageRecord]:
+    """The ledger's runs charged to a project, each once (a run over two months has an entry in
+    each), those of one person or one outcome if asked. The caller checked the project's
+    access."""
+    entries = UsageEntry.objects.filter(project_id=project_id)
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    records = UsageRecord.objects.filter(pk__in=entries.values("record_id"))
+    return records.filter(_outcome_q(outcome)) if outcome is not None else records
+
+
+def project_user_ids(project_id: int) -> set[int]:
+    """The people the ledger charged runs of the project to (from its running totals)."""
+    return set(UsageTotal.objects.filter(project_id=project_id, user_id__isnull=False)
+               .order_by().values_list("user_id", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class LedgerRun:
+    """One run as the ledger has it, with its cost at the price of each month it ran in (each
+    month's part rounded to the cent, as a statement line is)."""
+
+    record_id: int
+    cluster: str
+    job_id: int
+    array_job_id: int | None
+    array_task_id: int | None
+    username: str
+    user_id: int | None
+    state: str
+    submit_time: datetime
+    start_time: datetime | None
+    elapsed_s: int
+    gpu_seconds: int
+    cost_cents: int | None  # None: a month without a price for the partition
+
+
+def ledger_runs(record_ids: list[int]) -> dict[int, LedgerRun]:
+    """The runs of these records (a page of a list: two queries), by record id."""
+    catalogue = price_catalogue()
+    costs: dict[int, int | None] = {}
+    users: dict[int, int | None] = {}
+    for record_id, month, partition, gpu_s, cpu_s, user_id in (
+            UsageEntry.objects.filter(record_id__in=record_ids).order_by().values_list(
+                "record_id", "month", "partition", "gpu_seconds", "cpu_seconds", "user_id")):
+        users[record_id] = users.get(record_id) or user_id
+        try:
+            price = pricing.price_on(catalogue, partition, month)
+        except pricing.NoPrice:
+            costs[record_id] = None
+            continue
+        if record_id not in costs or costs[record_id] is not None:
+            costs[record_id] = (costs.get(record_id) or 0) + sum(
+                pricing.amount_cents(seconds, pricing.unit_price(price, resource))
+                for seconds, resource in ((gpu_s, pricing.Resource.GPU),
+                                          (cpu_s, pricing.Resource.CPU)))
+    return {r.pk: LedgerRun(
+        record_id=r.pk, cluster=r.cluster, job_id=r.job_id, array_job_id=r.array_job_id,
+        array_task_id=r.array_task_id, username=r.username, user_id=users.get(r.pk),
+        state=r.state, submit_time=r.submit_time, start_time=r.start_time,
+        elapsed_s=r.elapsed_s, gpu_seconds=r.gpu_seconds, cost_cents=costs.get(r.pk))
+        for r in UsageRecord.objects.filter(pk__in=record_ids)}
 
 
 @dataclass(frozen=True)
