@@ -36,6 +36,11 @@ def test_statement_pdf_and_cashback_claim(page: Page, live_server: Any, world: W
     expect(page.locator("#total")).to_have_text("EUR 22.04")
     expect(page.locator("#cashback-box")).to_contain_text("reimbursement, not a discount")
     expect(page.locator("#claimable")).to_have_text("EUR 17.63")
+    # a real document: who bills whom, the number, the dates and the terms
+    expect(page.locator("#customer")).to_contain_text("Acme Vision")
+    expect(page.locator("#issuer")).to_contain_text("Luxembourg AI Factory")
+    expect(page.locator("#statement-facts")).to_contain_text("30 days from the issue date")
+    expect(page.locator("#due-date")).to_be_visible()
     shot(page, shots_dir, "statement")
 
     with page.expect_download() as download:
@@ -56,6 +61,8 @@ def test_statement_pdf_and_cashback_claim(page: Page, live_server: Any, world: W
     page.locator("form.lang button[value=fr]").click()
     expect(page.locator("#total")).to_have_text("22,04\u00a0EUR")
     expect(page.locator("#total")).not_to_contain_text(".")
+    expect(page.locator("#customer")).to_contain_text("Facturé à")
+    expect(page.locator("#statement-facts")).to_contain_text("30 jours à compter de la date")
     shot(page, shots_dir, "statement-fr")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()  # as a phone opens it

@@ -12,10 +12,13 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from laif.accounts.models import User
+from laif.billing.money import money_text
 from laif.cluster.scheduler import base
 from laif.cluster.scheduler.fake import FakeScheduler
 from laif.cluster.selectors import jobs_dir
 from laif.jobs.models import Job, JobState
+from laif.usage.pricing import price_on
+from laif.usage.selectors import price_catalogue
 from tests.compute.jobs_support import fake, grant, submit_job
 from tests.factories import World
 
@@ -175,6 +178,12 @@ def test_the_composer_takes_a_template_and_shows_the_worst_case_against_what_is_
     assert ">6.00</span> GPU-hours</strong> (3 task(s) x 2 GPU(s) x 60 minutes)" in text
     assert ">100.00</span> GPU-hours</strong> left" in text
     assert "It fits." in text
+    # in euros too, at this month's price of the partition's GPU time, as a statement prices it
+    for partition in ("gpu", "gpu-dev"):
+        price = price_on(price_catalogue(), partition, timezone.localdate()).gpu_hour_eur
+        shown = lead.post(estimate, {"gpus": "2", "time_limit_minutes": "60", "array_size": "3",
+                                     "partition": partition}).content.decode()
+        assert f"that is at most <strong>{money_text(int(price * 600))}</strong>" in shown
     over = lead.post(estimate, {"gpus": "8", "time_limit_minutes": "1000", "array_size": ""})
     assert "It does not fit" in over.content.decode()
     blank = lead.post(estimate, {"gpus": "x", "time_limit_minutes": ""})

@@ -36,7 +36,7 @@ def api_user(request: HttpRequest) -> User:
 def _org_out(org: Organisation) -> s.OrganisationOut:
     return s.OrganisationOut(
         id=org.pk, name=org.name, country=org.country, sector=org.sector, kind=org.kind,
-        rcs_number=org.rcs_number, vat_number=org.vat_number,
+        rcs_number=org.rcs_number, vat_number=org.vat_number, address=org.address,
         staff_headcount=org.staff_headcount,
         annual_turnover_eur=int(org.annual_turnover_eur),
         balance_sheet_eur=int(org.balance_sheet_eur), sme_class=org.sme_class,
@@ -71,7 +71,7 @@ def _org_data(data: s.OrganisationIn) -> services.OrganisationData:
         staff_headcount=data.staff_headcount,
         annual_turnover_eur=Decimal(data.annual_turnover_eur),
         balance_sheet_eur=Decimal(data.balance_sheet_eur),
-        rcs_number=data.rcs_number, vat_number=data.vat_number,
+        rcs_number=data.rcs_number, vat_number=data.vat_number, address=data.address,
     )
 
 
@@ -93,7 +93,8 @@ def signup(request: HttpRequest, data: s.SignUpIn) -> Status[Any]:
         organisation=s.PendingOrganisationOut(
             name=organisation.name, country=organisation.country, sector=organisation.sector,
             kind=organisation.kind, rcs_number=organisation.rcs_number,
-            vat_number=organisation.vat_number, staff_headcount=organisation.staff_headcount,
+            vat_number=organisation.vat_number, address=organisation.address,
+            staff_headcount=organisation.staff_headcount,
             annual_turnover_eur=int(organisation.annual_turnover_eur),
             balance_sheet_eur=int(organisation.balance_sheet_eur),
             sme_class=sme.sme_class(

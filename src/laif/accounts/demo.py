@@ -47,7 +47,8 @@ def demo_load() -> list[tuple[str, str, str]]:
         acme = _org(DEMO_ORGANISATION, ORG_ADMIN, "Claire", "Schmit",
                     country="LU", sector="industry", kind="company", staff_headcount=42,
                     annual_turnover_eur=Decimal(8_500_000), balance_sheet_eur=Decimal(6_000_000),
-                    rcs_number="B123456", vat_number="LU15027442")
+                    rcs_number="B123456", vat_number="LU15027442",
+                    address="12, rue de l'Industrie\nL-3895 Foetz")
         _org("Stellar Data S.A.", "admin@stellar.lu", "Jean", "Weber", country="LU",
              sector="space", kind="startup", staff_headcount=7,
              annual_turnover_eur=Decimal(400_000), balance_sheet_eur=Decimal(900_000))

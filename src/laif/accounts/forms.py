@@ -126,6 +126,12 @@ class OrganisationForm(BaseForm):
         label=_("VAT number"), max_length=20, required=False,
         help_text=_("EU VAT identification number, e.g. LU15027442."),
     )
+    address = NoNulCharField(
+        label=_("Postal address"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        help_text=_("As on an envelope, the street and the postcode and town each on a line: "
+                    "shown on your statements."),
+    )
     sector = forms.ChoiceField(label=_("Sector"), choices=[("", _("Choose…")), *Sector.choices])
     kind = forms.ChoiceField(label=_("Kind of organisation"),
                              choices=[("", _("Choose…")), *OrganisationKind.choices])
@@ -142,7 +148,8 @@ class OrganisationForm(BaseForm):
         max_digits=15, decimal_places=2,
     )
 
-    organisation_fields = ("name", "country", "rcs_number", "vat_number", "sector", "kind",
+    organisation_fields = ("name", "country", "rcs_number", "vat_number", "address", "sector",
+                           "kind",
                            "staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
 
     @classmethod

@@ -71,6 +71,7 @@ class Organisation(models.Model):
     country = models.CharField(_("country"), max_length=2, default="LU")
     rcs_number = models.CharField(_("RCS number"), max_length=20, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    address = models.TextField(_("postal address"), blank=True, default="")
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
     staff_headcount = models.PositiveIntegerField(_("staff headcount"), default=0)

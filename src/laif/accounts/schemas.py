@@ -34,6 +34,7 @@ ProjectRoleName = Literal["lead", "member"]
 # User.first_name and last_name are varchar(150).
 PersonName = Annotated[str, Field(min_length=1, max_length=150), NoNul]
 OptionalPersonName = Annotated[str, Field(max_length=150), NoNul]
+AddressText = Annotated[str, Field(max_length=500), NoNul]
 
 
 class Message(Schema):
@@ -50,6 +51,8 @@ class OrganisationIn(Schema):
     balance_sheet_eur: Euros
     rcs_number: ShortText = ""
     vat_number: ShortText = ""
+    address: AddressText = Field("", description="Postal address, lines separated by newlines "
+                                 "(at most 6 lines): shown on the statements.")
 
 
 class SignUpIn(Schema):
@@ -68,6 +71,7 @@ class OrganisationOut(Schema):
     kind: str
     rcs_number: str
     vat_number: str
+    address: str
     staff_headcount: int
     annual_turnover_eur: int
     balance_sheet_eur: int
@@ -124,6 +128,7 @@ class PendingOrganisationOut(Schema):
     kind: str
     rcs_number: str
     vat_number: str
+    address: str
     staff_headcount: int
     annual_turnover_eur: int
     balance_sheet_eur: int

@@ -348,6 +348,23 @@ def factory_counts(*, access: Access) -> FactoryCounts:
     )
 
 
+@dataclass(frozen=True)
+class OrganisationCounts:
+    by_sme_class: dict[str, int]
+    by_sector: dict[str, int]
+
+
+def organisation_counts(*, access: Access) -> OrganisationCounts:
+    """Client organisations by SME class and by sector (aggregates: the staff dashboard)."""
+    if not access.is_staff:
+        raise PermissionDenied(_("Only factory staff can see the factory figures."))
+    rows = Organisation.objects.order_by()
+    return OrganisationCounts(
+        by_sme_class={r["sme_class"]: r["n"]
+                      for r in rows.values("sme_class").annotate(n=Count("id"))},
+        by_sector={r["sector"]: r["n"] for r in rows.values("sector").annotate(n=Count("id"))})
+
+
 # --- reads for other contexts' services and selectors, which check access themselves ---------
 
 def project_of(project_id: int) -> Project | None:

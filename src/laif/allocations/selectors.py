@@ -20,7 +20,13 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
-from laif.allocations.choices import IN_FORCE_STATES, Decision, RequestKind, RequestStatus
+from laif.allocations.choices import (
+    IN_FORCE_STATES,
+    Decision,
+    PoolKind,
+    RequestKind,
+    RequestStatus,
+)
 from laif.allocations.models import (
     Allocation,
     AllocationPeriod,
@@ -143,6 +149,24 @@ def periods(*, access: Access) -> QuerySet[AllocationPeriod]:
 def current_period(today: date | None = None) -> AllocationPeriod | None:
     day = today or timezone.localdate()
     return AllocationPeriod.objects.filter(start__lte=day, end__gte=day).first()
+
+
+def allocation_counts_by_state(*, access: Access) -> dict[str, int]:
+    """How many allocations are in each state (aggregates: the staff dashboard's chart)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    return {row["state"]: row["n"] for row in
+            Allocation.objects.order_by().values("state").annotate(n=Count("id"))}
+
+
+def national_share_percent(today: date | None = None) -> int | None:
+    """The national pool's share of the current period's GPU-hours (None: no period)."""
+    period = current_period(today)
+    if period is None:
+        return None
+    share = Pool.objects.filter(period=period, kind=PoolKind.NATIONAL).values_list(
+        "share_percent", flat=True).first()
+    return None if share is None else int(share)
 
 
 def projects_with_allocations() -> list[int]:

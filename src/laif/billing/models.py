@@ -50,6 +50,15 @@ class Statement(models.Model):
                                   related_name="+")
     # snapshots at issue: what the customer saw, whatever changes later
     organisation_name = models.CharField(max_length=200)
+    # the customer's and the issuer's legal data, and the due date (blank on statements issued
+    # before they were recorded)
+    customer_address = models.TextField(blank=True, default="")
+    customer_vat = models.CharField(max_length=20, blank=True, default="")
+    customer_rcs = models.CharField(max_length=20, blank=True, default="")
+    issuer_name = models.CharField(max_length=200, blank=True, default="")
+    issuer_address = models.TextField(blank=True, default="")
+    issuer_vat = models.CharField(max_length=20, blank=True, default="")
+    due_on = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
     usage_cents = models.BigIntegerField()  # lines of the month itself
     adjustment_cents = models.BigIntegerField()  # late usage of earlier, issued months

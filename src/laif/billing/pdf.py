@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from laif.billing.models import CreditNote, Statement
-from laif.billing.selectors import credited_cents, statement_lines
+from laif.billing.selectors import credited_cents, statement_lines, statement_terms
 
 STATIC_PREFIX = "/static/"
 
@@ -46,7 +46,8 @@ def html_pdf(html: str) -> bytes:
 def statement_pdf(statement: Statement) -> bytes:
     lines = list(statement_lines(statement))
     return html_pdf(render_to_string("billing/statement_pdf.html", {
-        "statement": statement, "lines": [ln for ln in lines if not ln.is_adjustment],
+        "statement": statement, "terms": statement_terms(statement),
+        "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],
         "credit_notes": list(statement.credit_notes.all()),
         "credited_cents": credited_cents(statement)}))

@@ -9,11 +9,12 @@ access. Others get 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts import selectors as account_selectors
@@ -210,6 +211,28 @@ def statement_get(*, access: Access, actor: Actor | None, statement_id: int) -> 
     if actor is not None:
         audit_staff_read(access, actor, f"statement:{statement.pk}", statement.organisation_id)
     return statement
+
+
+@dataclass(frozen=True)
+class StatementTerms:
+    """The dates a statement states: the month billed, its issue and due dates, the terms."""
+
+    period_start: date
+    period_end: date
+    issued_on: date
+    due_on: date | None  # None: issued before due dates were recorded
+    terms_days: int | None
+
+
+def statement_terms(statement: Statement) -> StatementTerms:
+    first = statement.month.replace(day=1)
+    following = (first.replace(year=first.year + 1, month=1) if first.month == 12
+                 else first.replace(month=first.month + 1))
+    issued = timezone.localdate(statement.issued_at)
+    return StatementTerms(
+        period_start=first, period_end=following - timedelta(days=1), issued_on=issued,
+        due_on=statement.due_on,
+        terms_days=None if statement.due_on is None else (statement.due_on - issued).days)
 
 
 def statement_lines(statement: Statement) -> QuerySet[StatementLine]:

@@ -17,9 +17,10 @@ line. Both are recorded in the audit log in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -107,7 +108,12 @@ def _write(org: Organisation, month: date, actor: Actor, now: datetime) -> State
     draft = draft_compute(org, month)
     statement = Statement.objects.create(
         organisation=org, month=month, number=statement_number(org.pk, month), issued_at=now,
-        issued_by_id=_user_id(actor), organisation_name=org.name, usage_cents=draft.usage_cents,
+        issued_by_id=_user_id(actor), organisation_name=org.name,
+        customer_address=org.address, customer_vat=org.vat_number, customer_rcs=org.rcs_number,
+        issuer_name=settings.LAIF_ISSUER_NAME, issuer_address="\n".join(settings.LAIF_ISSUER_ADDRESS),
+        issuer_vat=settings.LAIF_ISSUER_VAT,
+        due_on=timezone.localdate(now) + timedelta(days=settings.LAIF_PAYMENT_TERMS_DAYS),
+        usage_cents=draft.usage_cents,
         adjustment_cents=draft.adjustment_cents, total_cents=draft.total_cents,
         entries_count=draft.entries_count, energy_j=draft.energy_j,
         energy_unreported=draft.energy_unreported, price_assumption=draft.price_assumption)

@@ -76,7 +76,7 @@ def _detail(request: HttpRequest, st: Statement, *, posted: dict[str, str] | Non
     credit_rows = [(ln, ln.amount_cents - int(getattr(ln, "credited_cents", 0) or 0),
                     posted.get(f"credit-{ln.pk}", "")) for ln in lines]
     return render(request, "billing/statement_detail.html", {
-        "statement": st, "org": st.organisation,
+        "statement": st, "org": st.organisation, "terms": sel.statement_terms(st),
         "lines": [ln for ln in lines if not ln.is_adjustment],
         "adjustments": [ln for ln in lines if ln.is_adjustment],
         "credit_notes": list(st.credit_notes.all()), "credited_cents": sel.credited_cents(st),

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from stdnum.eu import vat as stdnum_eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
 
 from laif.catalogue import CatalogueError
 from laif.catalogue.cluster import (
@@ -82,6 +84,22 @@ ALLOWED_HOSTS = env.list("LAIF_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]
 CSRF_TRUSTED_ORIGINS = env.list("LAIF_CSRF_TRUSTED_ORIGINS", [])
 LAIF_SITE_URL = env.str("LAIF_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LAIF_EXECUTOR = env.choice("LAIF_EXECUTOR", "local", ("local", "slurm"))
+# Who issues the statements (the legal entity that bills compute): copied onto each statement
+# when it is issued, so a later change never alters one. The address's lines are separated by
+# " | "; the VAT number is checked (python-stdnum) and written in its standard form.
+LAIF_ISSUER_NAME = env.str("LAIF_ISSUER_NAME", "Luxembourg AI Factory").strip()
+LAIF_ISSUER_ADDRESS = tuple(line.strip() for line in env.str("LAIF_ISSUER_ADDRESS", "").split("|")
+                            if line.strip())
+LAIF_ISSUER_VAT = env.str("LAIF_ISSUER_VAT", "").strip().upper().replace(" ", "")
+if LAIF_ISSUER_VAT:
+    try:
+        LAIF_ISSUER_VAT = stdnum_eu_vat.compact(stdnum_eu_vat.validate(LAIF_ISSUER_VAT))
+    except StdnumError as _exc:
+        env.require("LAIF_ISSUER_VAT", f"not a valid EU VAT number ({_exc})")
+if not LAIF_ISSUER_NAME or len(LAIF_ISSUER_NAME) > 200:
+    env.require("LAIF_ISSUER_NAME", "give the issuer's name (1 to 200 characters)")
+# Days between a statement's issue and its due date
+LAIF_PAYMENT_TERMS_DAYS = env.int("LAIF_PAYMENT_TERMS_DAYS", 30, minimum=0, maximum=120)
 # Each job's directory (script and output) lies under it; it must be reachable by the jobs' users.
 LAIF_JOBS_DIR = Path(env.str("LAIF_JOBS_DIR", str(DATA_DIR / "jobs")))
 LAIF_SLURM_TIMEOUT = env.int("LAIF_SLURM_TIMEOUT", 30, minimum=1, maximum=600)

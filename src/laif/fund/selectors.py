@@ -72,6 +72,16 @@ def claims_with_credits(*, access: Access, actor: Actor | None, organisation_id:
     return [(claim, credited_since(claim, credited[claim.statement_id])) for claim in found]
 
 
+def claims_to_pay(*, access: Access) -> QuerySet[CashbackClaim]:
+    """Submitted claims of every organisation, oldest first: the operators' queue (they mark
+    them paid or refuse them). Others get 404."""
+    if not statement_selectors.can_bill(access):
+        raise NotFound(_("Page not found."))
+    return (CashbackClaim.objects.filter(state=ClaimState.SUBMITTED)
+            .select_related("organisation", "statement", "submitted_by")
+            .order_by("submitted_at", "id"))
+
+
 def claim_get(*, access: Access, actor: Actor | None, claim_id: int) -> CashbackClaim:
     claim = CashbackClaim.objects.select_related("statement", "organisation").filter(
         pk=claim_id).first()

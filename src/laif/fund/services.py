@@ -22,9 +22,15 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
+from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.notices import mail_on_commit, notify, site_link
-from laif.accounts.selectors import org_admins, organisation_for_update
+from laif.accounts.selectors import (
+    org_admins,
+    organisation_for_update,
+    organisation_of,
+    staff_with_role,
+)
 from laif.billing import selectors as statement_selectors
 from laif.billing.money import money_text
 from laif.billing.selectors import can_bill
@@ -119,7 +125,23 @@ def cashback_claim_submit(*, access: Access, actor: Actor, claim_id: int,
         audit_record(actor=actor, action="cashback.submitted", target=f"cashback_claim:{claim.pk}",
                      organisation_id=claim.organisation_id,
                      detail={"amount_cents": claim.amount_cents})
+        _tell_operators_submitted(claim)
     return claim
+
+
+def _tell_operators_submitted(claim: CashbackClaim) -> None:
+    """A notice to every operator: a claim waits in their queue."""
+    org = organisation_of(claim.organisation_id)
+    name = org.name if org is not None else str(claim.organisation_id)
+
+    def text() -> str:
+        return _("%(organisation)s submitted a cashback claim of %(amount)s for %(month)s: "
+                 "it waits in the claims to pay.") % {
+            "organisation": name, "amount": money_text(claim.amount_cents),
+            "month": date_format(claim.month, "YEAR_MONTH_FORMAT")}
+
+    notify(staff_with_role(StaffRoleName.OPERATOR), kind="cashback.submitted", text=text,
+           link=site_link("staff_cashback_queue").removeprefix(settings.LAIF_SITE_URL))
 
 
 def cashback_claim_recompute(*, access: Access, actor: Actor, claim_id: int,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("statements/<int:statement_id>/cashback/claim/", views.claim_compute,
          name="cashback_claim_compute"),
     path("organisations/<int:org_id>/cashback/", views.claims, name="cashback_claims"),
+    path("staff/cashback/", views.claims_queue, name="staff_cashback_queue"),
     path("organisations/<int:org_id>/aid/", views.aid_declare, name="aid_declare"),
     path("organisations/<int:org_id>/funding/", views.funding_check, name="funding_check"),
     path("organisations/<int:org_id>/funding/applications/", application_views.applications_page,

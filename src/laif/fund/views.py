@@ -57,6 +57,17 @@ def claims(request: HttpRequest, org_id: int) -> HttpResponse:
     return _claims_page(request, org_id, forms.AidForm())
 
 
+QUEUE_LIMIT = 500
+
+
+@page
+@require_GET
+def claims_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted cashback claims of every organisation, oldest first (operators)."""
+    found = list(selectors.claims_to_pay(access=access_of(request))[:QUEUE_LIMIT])
+    return render(request, "fund/claims_queue.html", {"claims": found})
+
+
 def _claims_page(request: HttpRequest, org_id: int, aid_form: forms.AidForm,
                  status: int = 200) -> HttpResponse:
     access, actor = access_of(request), actor_of(request)

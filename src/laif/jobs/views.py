@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +30,7 @@ from laif.jobs.files import job_output, output_notes
 from laif.jobs.models import JobState
 from laif.jobs.reasons import plain_reason
 from laif.usage import budget
+from laif.usage import selectors as ledger_selectors
 from laif.usage.outcome import Outcome
 
 DOWNLOAD_BYTES = 20_000_000  # the output file offered for download: its last 20 MB
@@ -174,9 +176,14 @@ def job_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
     worst = (budget.worst_case(array_size=tasks or 1, gpus=gpus, time_limit_minutes=minutes)
              if gpus is not None and minutes is not None else None)
     figures = jobs.budget_figures(list(allocations_in_force(project.pk)), worst or 0)
+    partitions = [p.name for p in cluster().partitions]
+    partition = request.POST.get("partition", "")
+    cost = (ledger_selectors.gpu_cost_cents(
+        partition=partition if partition in partitions else partitions[0],
+        gpu_seconds=worst * 60, day=timezone.localdate()) if worst is not None else None)
     return render(request, "compute/_job_estimate.html", {
         "worst": worst, "left": figures.remaining, "tasks": tasks or 1, "gpus": gpus,
-        "minutes": minutes, "fits": worst is not None and figures.fits,
+        "minutes": minutes, "fits": worst is not None and figures.fits, "cost": cost,
     })
 
 

@@ -125,6 +125,29 @@ def price_catalogue() -> PriceCatalogue:
     return catalogue
 
 
+def gpu_cost_cents(*, partition: str, gpu_seconds: int, day: date) -> int | None:
+    """What ``gpu_seconds`` on ``partition`` cost at the price in force on ``day``'s month (GPU
+    time only, before cashback), as a statement line prices it; None without a price."""
+    try:
+        price = pricing.price_on(price_catalogue(), partition, day)
+    except pricing.NoPrice:
+        return None
+    return pricing.amount_cents(gpu_seconds, pricing.unit_price(price, pricing.Resource.GPU))
+
+
+def pool_use_by_month(*, access: Access, since: date) -> dict[date, dict[str, int]]:
+    """GPU-seconds used from each pool kind (national, EuroHPC) by month since ``since``'s
+    month, from the running totals (aggregates: the staff dashboard's chart)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    found: dict[date, dict[str, int]] = {}
+    for row in (UsageTotal.objects.filter(month__gte=since.replace(day=1),
+                                          allocation__isnull=False).order_by()
+                .values("month", "allocation__pool__kind").annotate(s=Sum("gpu_seconds"))):
+        found.setdefault(row["month"], {})[row["allocation__pool__kind"]] = int(row["s"] or 0)
+    return found
+
+
 # --- a project's runs, as the ledger has them -------------------------------------------------
 
 def _outcome_q(outcome: Outcome) -> Q:

@@ -36,6 +36,20 @@ class OrganisationData:
     balance_sheet_eur: Decimal
     rcs_number: str = ""
     vat_number: str = ""
+    address: str = ""  # lines separated by newlines, as on an envelope (statements show it)
+
+
+ADDRESS_MAX_LINES, ADDRESS_MAX_CHARS = 6, 500
+
+
+def _clean_address(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+    address = "\n".join(line for line in lines if line)
+    if "\x00" in address or len(address) > ADDRESS_MAX_CHARS \
+            or address.count("\n") >= ADDRESS_MAX_LINES:
+        raise DomainError(_("The postal address has at most 6 lines and 500 characters."),
+                          field="address")
+    return address
 
 
 def _clean_organisation(data: OrganisationData) -> OrganisationData:
@@ -72,6 +86,7 @@ def _clean_organisation(data: OrganisationData) -> OrganisationData:
         balance_sheet_eur=data.balance_sheet_eur,
         rcs_number=rcs,
         vat_number=vat,
+        address=_clean_address(data.address),
     )
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
 from laif.accounts import forms, selectors, services, throttle
+from laif.accounts.access import access_for
 from laif.accounts.errors import DomainError
 from laif.accounts.language import CHOSEN_BEFORE_LOGIN
 from laif.accounts.language import offered as language_offered
@@ -26,6 +27,7 @@ from laif.accounts.models import (
     User,
 )
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
+from laif.accounts.staff_queues import landing_of, staff_queues_for
 from laif.accounts.views._base import (
     MODEL_BACKEND,
     page,
@@ -51,7 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if isinstance(user, User):
                 services.login_record(email=email, ip=ip, user=user)
                 login(request, user, backend=MODEL_BACKEND)
-                return redirect(safe_next(request, "home"))
+                return redirect(safe_next(request, landing_of(access_for(user).staff_roles)))
             if throttle.password_was_checked(request):
                 services.login_record(email=email, ip=ip, user=None)
         except DomainError as exc:  # the audit log refuses writes (ADR 0012): nobody logs in
@@ -165,6 +167,7 @@ def _home(request: HttpRequest) -> HttpResponse:
     if access.is_staff:
         return render(request, "accounts/dashboard.html", {
             "counts": selectors.factory_counts(access=access),
+            "queues": staff_queues_for(access),
         })
     organisations = list(selectors.organisations_for(access))
     return render(request, "accounts/home.html", {

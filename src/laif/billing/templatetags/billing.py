@@ -27,3 +27,17 @@ def whole_euros(value: Decimal | int | None) -> str:
 def energy_kwh(joules: int | None) -> str:
     """Joules as kWh (3 decimals, by locale); ``None`` is "not reported", never 0."""
     return energy_text(joules)
+
+
+@register.filter
+def project_name(label: str) -> str:
+    """A statement line's project, ``"<code> <name>"`` as issued: its name."""
+    code, _space, name = label.partition(" ")
+    return name or code
+
+
+@register.filter
+def project_code(label: str) -> str:
+    """A statement line's project, ``"<code> <name>"`` as issued: its code ("" if none)."""
+    code, _space, name = label.partition(" ")
+    return code if name else ""
