@@ -44,6 +44,8 @@ from enum import StrEnum
 from laif.accounts.sme import SmeClass, sme_class
 
 SOURCE = "Commission Recommendation 2003/361/EC, Annex I (https://eur-lex.europa.eu/eli/reco/2003/361/oj)"
+SOURCE_FR = ("Recommandation 2003/361/CE de la Commission, annexe I "
+             "(https://eur-lex.europa.eu/eli/reco/2003/361/oj)")
 
 PARTNER_PERCENT = Decimal(25)
 LINKED_PERCENT = Decimal(50)

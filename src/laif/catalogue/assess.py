@@ -20,6 +20,7 @@ from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
 from laif.catalogue.entry import load_triage
 from laif.catalogue.fields import (
     InLanguage,
+    SourceInLanguage,
     date_field,
     int_field,
     json_list,
@@ -87,13 +88,14 @@ class Prerequisite(InLanguage):
 
 
 @dataclass(frozen=True)
-class Questionnaire:
+class Questionnaire(SourceInLanguage):
     version: int
     effective_date: date
     source: str
     levels: tuple[Level, ...]
     dimensions: tuple[Dimension, ...]
     prerequisites: tuple[Prerequisite, ...] = ()
+    source_fr: str = ""
 
     def questions(self) -> dict[str, Question]:
         return {q.key: q for d in self.dimensions for q in d.questions}
@@ -197,6 +199,7 @@ def parse_questionnaire(data: Any, where: str = "assess.json") -> Questionnaire:
     return Questionnaire(version=int_field(root, "version", where, 1, 1_000_000),
                          effective_date=date_field(root, "effective_date", where),
                          source=text_field(root, "source", where),
+                         source_fr=text_field(root, "source_fr", where, required=False),
                          levels=_levels(root.get("levels"), f"{where}: levels"),
                          dimensions=tuple(dimensions),
                          prerequisites=_prerequisites(root.get("prerequisites"),

@@ -14,17 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
-from laif.catalogue.fields import date_field, int_field, json_object, text_field
+from laif.catalogue.fields import (
+    SourceInLanguage,
+    date_field,
+    int_field,
+    json_object,
+    text_field,
+)
 
 SME_CLASSES = ("micro", "small", "medium", "large")
 KINDS = ("company", "startup", "research", "public")
 
 
 @dataclass(frozen=True)
-class DeMinimis:
+class DeMinimis(SourceInLanguage):
     ceiling_eur: int
     period_years: int
     source: str
+    source_fr: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def parse_cashback(data: Any, where: str = "cashback.json") -> CashbackRule:
         de_minimis=DeMinimis(
             ceiling_eur=int_field(dm, "ceiling_eur", f"{where}: de_minimis", 1, 10_000_000),
             period_years=int_field(dm, "period_years", f"{where}: de_minimis", 1, 10),
-            source=text_field(dm, "source", f"{where}: de_minimis")),
+            source=text_field(dm, "source", f"{where}: de_minimis"),
+            source_fr=text_field(dm, "source_fr", f"{where}: de_minimis", required=False)),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError, read_json
 from laif.catalogue.fields import (
+    SourceInLanguage,
     date_field,
     int_field,
     json_list,
@@ -94,7 +95,7 @@ class AllocationPolicy:
 
 
 @dataclass(frozen=True)
-class ClusterCatalogue:
+class ClusterCatalogue(SourceInLanguage):
     version: int
     effective_date: date
     source: str
@@ -104,6 +105,7 @@ class ClusterCatalogue:
     partitions: tuple[Partition, ...]
     access_types: tuple[AccessType, ...]
     policy: AllocationPolicy
+    source_fr: str = ""
 
     @property
     def total_gpus(self) -> int:
@@ -239,6 +241,7 @@ def parse_cluster(data: Any, where: str = "cluster.json") -> ClusterCatalogue:
         version=version,
         effective_date=date_field(root, "effective_date", where),
         source=text_field(root, "source", where),
+        source_fr=text_field(root, "source_fr", where, required=False),
         name=text_field(machine, "name", here),
         operator=text_field(machine, "operator", here),
         location=text_field(machine, "location", here),

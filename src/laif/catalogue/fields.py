@@ -19,6 +19,17 @@ class InLanguage:
         return self.fr if language.startswith("fr") else self.en
 
 
+class SourceInLanguage:
+    """A catalogue item's provenance note in English (``source``) and, where written, French
+    (``source_fr``): the one for a page's language (English when no French one is written)."""
+
+    source: str
+    source_fr: str
+
+    def source_in(self, language: str) -> str:
+        return self.source_fr if language.startswith("fr") and self.source_fr else self.source
+
+
 def text_field(item: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
     value = item.get(name, None if required else "")
     if not isinstance(value, str) or (required and not value.strip()):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -94,7 +95,8 @@ def sme_declarations(request: HttpRequest, org_id: int) -> HttpResponse:
         "status_label": sme_label(status.sme_class) if status else "",
         "status_reasons": [reason_text(r) for r in status.reasons] if status else [],
         "can_review": StaffRoleName.OPERATOR in access.staff_roles,
-        "source": sme_status.SOURCE,
+        "source": (sme_status.SOURCE_FR if (get_language() or "en").startswith("fr")
+                   else sme_status.SOURCE),
     })
 
 
