@@ -95,6 +95,36 @@ class AllocationPolicy:
 
 
 @dataclass(frozen=True)
+class LoginHost(SourceInLanguage):
+    """Where people log in over SSH, with where that comes from."""
+
+    host: str
+    port: int
+    source: str
+    source_fr: str = ""
+
+    @property
+    def command(self) -> str:
+        """The command without the person's name: ``ssh -p 8822 login.lxp.lu``."""
+        return f"ssh -p {self.port} {self.host}" if self.port != 22 else f"ssh {self.host}"
+
+
+HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def _login(item: Any, where: str) -> LoginHost | None:
+    if item is None:
+        return None
+    login = json_object(item, where)
+    host = text_field(login, "host", where).lower()
+    if not HOSTNAME.fullmatch(host):
+        raise CatalogueError(f"{where}: 'host' must be a host name, got {host!r}")
+    return LoginHost(host=host, port=int_field(login, "port", where, 1, 65_535),
+                     source=text_field(login, "source", where),
+                     source_fr=text_field(login, "source_fr", where, required=False))
+
+
+@dataclass(frozen=True)
 class ClusterCatalogue(SourceInLanguage):
     version: int
     effective_date: date
@@ -106,6 +136,7 @@ class ClusterCatalogue(SourceInLanguage):
     access_types: tuple[AccessType, ...]
     policy: AllocationPolicy
     source_fr: str = ""
+    login: LoginHost | None = None  # None: no login host is published
 
     @property
     def total_gpus(self) -> int:
@@ -245,6 +276,7 @@ def parse_cluster(data: Any, where: str = "cluster.json") -> ClusterCatalogue:
         name=text_field(machine, "name", here),
         operator=text_field(machine, "operator", here),
         location=text_field(machine, "location", here),
+        login=_login(machine.get("login"), f"{here}.login"),
         partitions=partitions,
         access_types=access_types,
         policy=_policy(root.get("allocation_policy"), f"{where}: allocation_policy"),

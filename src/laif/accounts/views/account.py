@@ -29,6 +29,7 @@ def _account_page(request: HttpRequest, form: forms.SshKeyForm | None = None) ->
         memberships = user.memberships.select_related("organisation")
     return render(request, "accounts/account.html", {
         "identity": selectors.identity_of(user.pk),
+        "login": settings.LAIF_CLUSTER.login,
         "keys": selectors.ssh_keys_of(user),
         "form": form or forms.SshKeyForm(),
         "memberships": memberships,
