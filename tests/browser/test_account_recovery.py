@@ -33,9 +33,7 @@ def sign_up(page: Page, base: str) -> None:
     page.get_by_label("Country").select_option("LU")
     page.get_by_label("Sector").select_option("industry")
     page.get_by_label("Kind of organisation").select_option("startup")
-    page.get_by_label("Staff headcount").fill("12")
-    page.get_by_label("Annual turnover (EUR)").fill("2000000")
-    page.get_by_label("Balance sheet total (EUR)").fill("1500000")
+    # no company figures: they are optional at sign-up
     page.get_by_label("First name").fill("Lea")
     page.get_by_label("Last name").fill("Wagner")
     page.get_by_label("E-mail address").fill("lea@kirchberg-robotics.lu")

@@ -75,6 +75,8 @@ def test_sign_up_project_ssh_key_home(page: Page, live_server: Any, shots_dir: P
     page.get_by_label("VAT number").fill("LU15027442")
     page.get_by_label("Sector").select_option("industry")
     page.get_by_label("Kind of organisation").select_option("startup")
+    # the company figures are optional, in a closed section: this person gives them
+    page.get_by_text("Company figures (optional)").click()
     page.get_by_label("Staff headcount").fill("8")
     page.get_by_label("Annual turnover (EUR)").fill("1500000")
     page.get_by_label("Balance sheet total (EUR)").fill("900000")

@@ -68,7 +68,7 @@ def test_the_page_draws_the_ledger_s_hours_by_pool_and_the_counts(world: World) 
     sme = html.split('id="chart-sme"', 1)[1].split("</figure>", 1)[0]
     assert re.findall(r">([^<>]+)</text>", sme) == [
         "Micro enterprise", "0", "Small enterprise", "2", "Medium-sized enterprise", "0",
-        "Large enterprise", "0"]  # both organisations of the world are small
+        "Large enterprise", "0", "Not declared", "0"]  # both organisations of the world are small
     # the dashboard loads it for the staff who see the pools, not for trainers or clients
     assert 'hx-get="/staff/charts/"' in client_as(world.reviewer).get("/").content.decode()
     assert 'hx-get="/staff/charts/"' not in client_as(world.trainer).get("/").content.decode()

@@ -33,13 +33,21 @@ def api_user(request: HttpRequest) -> User:
     return user
 
 
+def _whole(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(amount)
+
+
+def _decimal(amount: int | None) -> Decimal | None:
+    return None if amount is None else Decimal(amount)
+
+
 def _org_out(org: Organisation) -> s.OrganisationOut:
     return s.OrganisationOut(
         id=org.pk, name=org.name, country=org.country, sector=org.sector, kind=org.kind,
         rcs_number=org.rcs_number, vat_number=org.vat_number, address=org.address,
         staff_headcount=org.staff_headcount,
-        annual_turnover_eur=int(org.annual_turnover_eur),
-        balance_sheet_eur=int(org.balance_sheet_eur), sme_class=org.sme_class,
+        annual_turnover_eur=_whole(org.annual_turnover_eur),
+        balance_sheet_eur=_whole(org.balance_sheet_eur), sme_class=org.sme_class,
         created_at=org.created_at,
     )
 
@@ -69,8 +77,8 @@ def _org_data(data: s.OrganisationIn) -> services.OrganisationData:
     return services.OrganisationData(
         name=data.name, country=data.country, sector=data.sector, kind=data.kind,
         staff_headcount=data.staff_headcount,
-        annual_turnover_eur=Decimal(data.annual_turnover_eur),
-        balance_sheet_eur=Decimal(data.balance_sheet_eur),
+        annual_turnover_eur=_decimal(data.annual_turnover_eur),
+        balance_sheet_eur=_decimal(data.balance_sheet_eur),
         rcs_number=data.rcs_number, vat_number=data.vat_number, address=data.address,
     )
 
@@ -95,12 +103,9 @@ def signup(request: HttpRequest, data: s.SignUpIn) -> Status[Any]:
             kind=organisation.kind, rcs_number=organisation.rcs_number,
             vat_number=organisation.vat_number, address=organisation.address,
             staff_headcount=organisation.staff_headcount,
-            annual_turnover_eur=int(organisation.annual_turnover_eur),
-            balance_sheet_eur=int(organisation.balance_sheet_eur),
-            sme_class=sme.sme_class(
-                headcount=organisation.staff_headcount,
-                turnover_eur=organisation.annual_turnover_eur,
-                balance_sheet_eur=organisation.balance_sheet_eur).value,
+            annual_turnover_eur=_whole(organisation.annual_turnover_eur),
+            balance_sheet_eur=_whole(organisation.balance_sheet_eur),
+            sme_class=services.sme_class_of(organisation),
         ),
         detail=f"A confirmation link was mailed to {user.email}; the organisation is "
                "registered when it is followed.",

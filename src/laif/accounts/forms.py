@@ -136,21 +136,21 @@ class OrganisationForm(BaseForm):
     kind = forms.ChoiceField(label=_("Kind of organisation"),
                              choices=[("", _("Choose…")), *OrganisationKind.choices])
     staff_headcount = forms.IntegerField(
-        label=_("Staff headcount"), min_value=0, max_value=10_000_000,
+        label=_("Staff headcount"), min_value=0, max_value=10_000_000, required=False,
         help_text=_("Annual work units, as in the EU SME definition."),
     )
     annual_turnover_eur = forms.DecimalField(
         label=_("Annual turnover (EUR)"), min_value=Decimal(0), max_value=MAX_EUR,
-        max_digits=15, decimal_places=2,
+        max_digits=15, decimal_places=2, required=False,
     )
     balance_sheet_eur = forms.DecimalField(
         label=_("Balance sheet total (EUR)"), min_value=Decimal(0), max_value=MAX_EUR,
-        max_digits=15, decimal_places=2,
+        max_digits=15, decimal_places=2, required=False,
     )
 
-    organisation_fields = ("name", "country", "rcs_number", "vat_number", "address", "sector",
-                           "kind",
-                           "staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
+    legal_fields = ("name", "country", "rcs_number", "vat_number", "address", "sector", "kind")
+    figure_fields = ("staff_headcount", "annual_turnover_eur", "balance_sheet_eur")
+    organisation_fields = legal_fields + figure_fields
 
     @classmethod
     def initial_of(cls, org: Organisation) -> dict[str, Any]:
@@ -161,7 +161,14 @@ class OrganisationForm(BaseForm):
                                    for name in self.organisation_fields})
 
     def organisation_section(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.organisation_fields]
+        return [self[name] for name in self.legal_fields]
+
+    def figures_section(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.figure_fields]
+
+    def figures_given(self) -> bool:
+        """Whether the form holds any figure (a form sent back keeps its section open)."""
+        return any(self[name].value() not in (None, "") for name in self.figure_fields)
 
 
 class SignUpForm(PasswordPairMixin, OrganisationForm):

@@ -74,14 +74,17 @@ class Organisation(models.Model):
     address = models.TextField(_("postal address"), blank=True, default="")
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
-    staff_headcount = models.PositiveIntegerField(_("staff headcount"), default=0)
+    # the figures are optional (asked at sign-up only if the person wants the class worked out
+    # now: funding decisions use the verified SME declaration); none given: no class ("")
+    staff_headcount = models.PositiveIntegerField(_("staff headcount"), null=True, blank=True)
     annual_turnover_eur = models.DecimalField(
-        _("annual turnover (EUR)"), max_digits=15, decimal_places=2, default=0
+        _("annual turnover (EUR)"), max_digits=15, decimal_places=2, null=True, blank=True
     )
     balance_sheet_eur = models.DecimalField(
-        _("balance sheet total (EUR)"), max_digits=15, decimal_places=2, default=0
+        _("balance sheet total (EUR)"), max_digits=15, decimal_places=2, null=True, blank=True
     )
-    sme_class = models.CharField(_("EU SME class"), max_length=10, choices=SmeClassChoice.choices)
+    sme_class = models.CharField(_("EU SME class"), max_length=10, choices=SmeClassChoice.choices,
+                                 blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -46,9 +46,11 @@ class OrganisationIn(Schema):
     country: CountryCode = "LU"
     sector: SectorName
     kind: KindName
-    staff_headcount: Count
-    annual_turnover_eur: Euros
-    balance_sheet_eur: Euros
+    staff_headcount: Count | None = Field(None, description="With the turnover and the balance "
+                                          "sheet (all three or none): the EU SME class shown. "
+                                          "Funding decisions use the SME declaration.")
+    annual_turnover_eur: Euros | None = None
+    balance_sheet_eur: Euros | None = None
     rcs_number: ShortText = ""
     vat_number: ShortText = ""
     address: AddressText = Field("", description="Postal address, lines separated by newlines "
@@ -72,9 +74,9 @@ class OrganisationOut(Schema):
     rcs_number: str
     vat_number: str
     address: str
-    staff_headcount: int
-    annual_turnover_eur: int
-    balance_sheet_eur: int
+    staff_headcount: int | None
+    annual_turnover_eur: int | None
+    balance_sheet_eur: int | None
     sme_class: str
     created_at: datetime
 
@@ -129,9 +131,9 @@ class PendingOrganisationOut(Schema):
     rcs_number: str
     vat_number: str
     address: str
-    staff_headcount: int
-    annual_turnover_eur: int
-    balance_sheet_eur: int
+    staff_headcount: int | None
+    annual_turnover_eur: int | None
+    balance_sheet_eur: int | None
     sme_class: str
 
 

@@ -37,6 +37,11 @@ def sme_label(value: str) -> str:
     return choice_label(SmeClassChoice, value)
 
 
+def declared_class_label(value: str) -> str:
+    """An organisation's own EU SME class in words, "not declared" when it gave no figures."""
+    return sme_label(value) if value else _("not declared")
+
+
 _TEXTS: dict[str, Callable[[Mapping[str, str]], str]] = {
     "below_partner": lambda p: _(
         "%(name)s: %(share)s%% is below 25%%, not counted (Art. 3(1))."

@@ -105,8 +105,9 @@ def charts(request: HttpRequest) -> HttpResponse:
              chart.bars([(str(label), states.get(value, 0))
                          for value, label in AllocationState.choices])),
             ("sme", _("Organisations by SME class"),
-             chart.bars([(str(label), orgs.by_sme_class.get(value, 0))
-                         for value, label in SmeClassChoice.choices])),
+             chart.bars([*((str(label), orgs.by_sme_class.get(value, 0))
+                           for value, label in SmeClassChoice.choices),
+                         (_("Not declared"), orgs.by_sme_class.get("", 0))])),
             ("sectors", _("Organisations by sector"),
              chart.bars(sorted(((str(label), orgs.by_sector.get(value, 0))
                                 for value, label in Sector.choices),

@@ -34,6 +34,7 @@ from laif.accounts.services.organisations import (
     organisation_sign_up,
     organisation_update,
     pending_organisation_data,
+    sme_class_of,
 )
 from laif.accounts.services.passwords import user_password_set
 from laif.accounts.services.projects import (
@@ -83,6 +84,7 @@ __all__ = [
     "project_create",
     "project_member_add",
     "project_member_remove",
+    "sme_class_of",
     "sme_declaration_reject",
     "sme_declaration_submit",
     "sme_declaration_verify",

@@ -31,9 +31,11 @@ class OrganisationData:
     country: str
     sector: str
     kind: str
-    staff_headcount: int
-    annual_turnover_eur: Decimal
-    balance_sheet_eur: Decimal
+    # the three figures, or none (None): they decide the EU SME class shown; a funding decision
+    # uses the verified SME declaration instead
+    staff_headcount: int | None = None
+    annual_turnover_eur: Decimal | None = None
+    balance_sheet_eur: Decimal | None = None
     rcs_number: str = ""
     vat_number: str = ""
     address: str = ""  # lines separated by newlines, as on an envelope (statements show it)
@@ -76,6 +78,10 @@ def _clean_organisation(data: OrganisationData) -> OrganisationData:
                 _("VAT number %(vat)s is not valid: %(why)s") % {"vat": vat, "why": str(exc)},
                 field="vat_number",
             ) from exc
+    figures = (data.staff_headcount, data.annual_turnover_eur, data.balance_sheet_eur)
+    if any(f is None for f in figures) and not all(f is None for f in figures):
+        raise DomainError(_("Give the three figures (headcount, turnover, balance sheet) or "
+                            "none of them."), field="staff_headcount")
     return OrganisationData(
         name=name,
         country=country,
@@ -93,11 +99,16 @@ def _clean_organisation(data: OrganisationData) -> OrganisationData:
 def _apply_organisation(org: Organisation, data: OrganisationData) -> None:
     for key, value in data.__dict__.items():
         setattr(org, key, value)
-    org.sme_class = sme.sme_class(
-        headcount=data.staff_headcount,
-        turnover_eur=data.annual_turnover_eur,
-        balance_sheet_eur=data.balance_sheet_eur,
-    ).value
+    org.sme_class = sme_class_of(data)
+
+
+def sme_class_of(data: OrganisationData) -> str:
+    """The EU SME class of the organisation's own figures ("" when it gave none)."""
+    if data.staff_headcount is None or data.annual_turnover_eur is None \
+            or data.balance_sheet_eur is None:
+        return ""
+    return sme.sme_class(headcount=data.staff_headcount, turnover_eur=data.annual_turnover_eur,
+                         balance_sheet_eur=data.balance_sheet_eur).value
 
 
 
@@ -111,7 +122,8 @@ def _stored(data: OrganisationData) -> dict[str, str | int]:
 def organisation_data_restored(stored: dict[str, Any]) -> OrganisationData:
     values = dict(stored)
     for key in ("annual_turnover_eur", "balance_sheet_eur"):
-        values[key] = Decimal(values[key])
+        if values.get(key) is not None:
+            values[key] = Decimal(values[key])
     return OrganisationData(**values)
 
 

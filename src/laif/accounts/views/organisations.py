@@ -17,7 +17,7 @@ from laif.accounts import forms, selectors, services
 from laif.accounts.choices import OrgRole
 from laif.accounts.errors import DomainError, NotFound, PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of, client_ip, current_user
-from laif.accounts.sme_text import sme_label
+from laif.accounts.sme_text import declared_class_label
 from laif.accounts.views._base import (
     MODEL_BACKEND,
     domain_pages,
@@ -111,12 +111,12 @@ def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
             if org.sme_class != before:
                 messages.success(request, _(
                     "%(org)s updated. Its EU SME class changed from %(before)s to %(after)s."
-                ) % {"org": org.name, "before": sme_label(before),
-                     "after": sme_label(org.sme_class)})
+                ) % {"org": org.name, "before": declared_class_label(before),
+                     "after": declared_class_label(org.sme_class)})
             else:
                 messages.success(request, _(
                     "%(org)s updated. Its EU SME class is still: %(sme)s."
-                ) % {"org": org.name, "sme": sme_label(org.sme_class)})
+                ) % {"org": org.name, "sme": declared_class_label(org.sme_class)})
             return redirect("organisation", org_id=org.pk)
     return render(request, "accounts/organisation_form.html", {"org": org, "form": form})
 

@@ -24,7 +24,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError
 from laif.accounts.models import User
 from laif.accounts.requestinfo import actor_of, client_ip
-from laif.accounts.sme_text import sme_label
+from laif.accounts.sme_text import declared_class_label
 from laif.accounts.views._base import page, request_user
 
 # --------------------------------------------------------------------------- password change
@@ -157,7 +157,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         org = result.organisation
         messages.success(request, _(
             "Welcome! %(org)s is registered; its EU SME class is: %(sme)s."
-        ) % {"org": org.name, "sme": sme_label(org.sme_class)})
+        ) % {"org": org.name, "sme": declared_class_label(org.sme_class)})
     elif result.newly:
         messages.success(request, _("Your e-mail address is confirmed."))
     else:
