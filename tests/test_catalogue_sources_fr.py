@@ -10,11 +10,13 @@ import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError
 from laif.catalogue.assess import load_questionnaire
 from laif.catalogue.cashback import load_cashback
 from laif.catalogue.cluster import load_cluster, parse_cluster
+from laif.catalogue.funding import load_funding
 from tests.api_support import client_as
 from tests.factories import World
 
@@ -62,3 +64,34 @@ def test_pages_show_the_note_in_their_language(world: World) -> None:
     assert "Règlement (UE) 2023/2831" in claims
     sme = admin.get(f"/organisations/{world.org.pk}/sme/").content.decode()
     assert "Recommandation 2003/361/CE de la Commission" in sme
+
+
+@pytest.mark.django_db
+def test_funding_instruments_give_their_source_in_french_also_in_a_published_version(
+        world: World) -> None:
+    assert all(i.source_fr for i in load_funding().instruments)
+    admin = client_as(world.org_admin)
+    admin.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    url = (f"/organisations/{world.org.pk}/funding/?costs_eur=100000&compute_eur=0"
+           f"&start_on={timezone.localdate().isoformat()}")
+    check = admin.get(url).content.decode()
+    assert 'lang="fr">Annonce, section 5.1' in check
+    operator = client_as(world.operator)
+    form = {"status": "verified", "name_en": "Fit 4 AI", "name_fr": "Fit 4 AI",
+            "provider": "Luxinnovation", "rate_percent": "50", "cap_micro": "50000",
+            "cap_small": "50000", "cap_medium": "100000",
+            "eligible_sme_classes": ["micro", "small", "medium"],
+            "source": "Fit 4 AI scheme, official text, article 4",
+            "source_fr": "Régime Fit 4 AI, texte officiel, article 4",
+            "note": "Checked against the official text",
+            "effective_from": timezone.localdate().isoformat()}
+    # the form starts from the version in force, French source included
+    assert "Annonce, section 5.1" in operator.get("/staff/funding/fit4ai/").content.decode()
+    assert operator.post("/staff/funding/fit4ai/", form).status_code == 302
+    check = admin.get(url).content.decode()
+    assert 'lang="fr">Régime Fit 4 AI, texte officiel, article 4' in check
+    # a version published without a French source shows the English one, marked so
+    assert operator.post("/staff/funding/fit4ai/", {**form, "source_fr": "",
+                                                      "note": "English only"}).status_code == 302
+    check = admin.get(url).content.decode()
+    assert 'lang="en">Fit 4 AI scheme, official text, article 4' in check

@@ -17,7 +17,14 @@ from typing import Any
 
 from laif.catalogue import CATALOGUE_DIR, LANGUAGES, CatalogueError, read_json
 from laif.catalogue.cashback import KINDS, SME_CLASSES
-from laif.catalogue.fields import date_field, int_field, json_list, json_object, text_field
+from laif.catalogue.fields import (
+    SourceInLanguage,
+    date_field,
+    int_field,
+    json_list,
+    json_object,
+    text_field,
+)
 
 STATUSES = ("verified", "as_announced")
 RULE_KINDS = ("share_of_costs", "compute_cashback", "guidance")
@@ -33,7 +40,7 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Instrument:
+class Instrument(SourceInLanguage):
     code: str
     name: Text
     provider: str
@@ -47,6 +54,7 @@ class Instrument:
     eligible_kinds: frozenset[str]
     condition: Text | None
     source: str
+    source_fr: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,8 @@ def _instrument(value: Any, where: str) -> Instrument:
         caps_eur=caps or {}, costs=costs, eligible_sme_classes=eligible_classes,
         eligible_kinds=eligible_kinds,
         condition=_text(item.get("condition"), f"{where}: condition", required=False),
-        source=text_field(item, "source", where))
+        source=text_field(item, "source", where),
+        source_fr=text_field(item, "source_fr", where, required=False))
 
 
 def parse_instrument(value: Any, where: str = "instrument") -> Instrument:

@@ -125,6 +125,9 @@ class InstrumentVersionForm(BaseForm):
         widget=forms.CheckboxSelectMultiple, required=False)
     source = NoNulCharField(label=_("Source (document or address)"), max_length=1000,
                             widget=forms.Textarea(attrs={"rows": 2}))
+    source_fr = NoNulCharField(label=_("Source, in French"), max_length=1000, required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text=_("Shown on French pages; the English one otherwise."))
     note = NoNulCharField(label=_("What changed"), max_length=300)
 
     CAPS = ("micro", "small", "medium", "large")
@@ -137,7 +140,8 @@ class InstrumentVersionForm(BaseForm):
                 "rate_percent": data.get("rate_percent"),
                 **{f"cap_{c}": caps.get(c) for c in cls.CAPS},
                 "eligible_sme_classes": data["eligible_sme_classes"],
-                "eligible_kinds": data["eligible_kinds"], "source": data["source"]}
+                "eligible_kinds": data["eligible_kinds"], "source": data["source"],
+                "source_fr": data.get("source_fr", "")}
 
     def version_data(self, base: dict[str, Any]) -> dict[str, Any]:
         """The instrument in the file's format: the one in force with the fields changed."""
@@ -145,6 +149,9 @@ class InstrumentVersionForm(BaseForm):
         data = {**base, "status": d["status"], "name": {"en": d["name_en"], "fr": d["name_fr"]},
                 "provider": d["provider"], "eligible_sme_classes": d["eligible_sme_classes"],
                 "eligible_kinds": d["eligible_kinds"], "source": d["source"]}
+        data.pop("source_fr", None)
+        if d["source_fr"].strip():
+            data["source_fr"] = d["source_fr"]
         if base["kind"] == "share_of_costs":
             data["rate_percent"] = d["rate_percent"]
             data["caps_eur"] = {c: d[f"cap_{c}"] for c in self.CAPS if d[f"cap_{c}"]}

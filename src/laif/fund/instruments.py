@@ -92,6 +92,8 @@ def as_data(instrument: Instrument) -> dict[str, Any]:
         "effective_from": instrument.effective_from.isoformat(), "kind": instrument.kind,
         "eligible_sme_classes": sorted(instrument.eligible_sme_classes),
         "eligible_kinds": sorted(instrument.eligible_kinds), "source": instrument.source}
+    if instrument.source_fr:
+        data["source_fr"] = instrument.source_fr
     if instrument.kind == "share_of_costs":
         data["rate_percent"] = instrument.rate_percent
         data["caps_eur"] = dict(instrument.caps_eur)
