@@ -12,6 +12,8 @@ from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 from social_django.models import UserSocialAuth
 
+from laif.accounts import services
+from laif.accounts.audit import SYSTEM
 from laif.accounts.models import User
 from tests.oidc_login import (
     ERROR_URL,
@@ -215,3 +217,14 @@ def test_identity_of_another_issuer_is_refused(idp: MockProvider) -> None:
     response = sso_login(client, idp, "sub-ada")
     assert_refused(client, response)
     assert audit("login.failed")[0].detail["reason"] == "issuer_changed"
+
+
+def test_a_reviewer_lands_on_the_review_queue_also_through_single_sign_on(
+        idp: MockProvider) -> None:
+    sso_login(Client(), idp, "sub-rev", person("rev@ai-factory.lu"))
+    reviewer = User.objects.get(email="rev@ai-factory.lu")
+    services.staff_role_grant(actor=SYSTEM, user=reviewer, role="reviewer")
+    response = sso_login(Client(), idp, "sub-rev", person("rev@ai-factory.lu"))
+    assert response["Location"] == "/compute/review/"
+    # someone without a staff role still lands on the home page
+    assert sso_login(Client(), idp, "sub-ada", person("ada@example.lu"))["Location"] == "/"

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from social_core.backends.open_id_connect import OpenIdConnectAuth
 from social_core.exceptions import (
@@ -34,11 +35,13 @@ from social_core.exceptions import (
 )
 from social_django.middleware import SocialAuthExceptionMiddleware
 
+from laif.accounts.access import access_for
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.language import active_language
 from laif.accounts.models import User
 from laif.accounts.requestinfo import client_ip
 from laif.accounts.services.verification import email_mark_verified
+from laif.accounts.staff_queues import landing_of
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +256,11 @@ def record_login(
             "linked": bool(new_association and not is_new),
         },
     )
+    # a member of staff lands on what their role does, as after a password login, unless an
+    # address was asked for (the pipeline may change where the login goes)
+    landing = landing_of(access_for(user).staff_roles)
+    if landing != "home" and not strategy.session_get("next"):
+        strategy.session_set("next", reverse(landing))
 
 
 # --------------------------------------------------------------------------- middleware
