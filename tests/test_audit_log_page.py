@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +15,16 @@ from django.utils import timezone
 
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.models import AuditEntry
+from laif.cluster.scheduler.fake import FakeScheduler
 from tests.api_support import client_as
+from tests.compute.billing_support import entry, issue
+from tests.compute.jobs_support import fake, grant, submit_job
+from tests.compute.support import submit
 from tests.factories import World
 
 pytestmark = pytest.mark.django_db
+__all__ = ["fake"]
+JULY = date(2026, 7, 1)
 
 
 def html(response: Any) -> str:
@@ -113,3 +119,27 @@ def test_the_api_takes_the_same_filters(logged: World) -> None:
     assert mine
     assert {e["actor_label"] for e in mine} == {"lead@acme.lu"}
     assert client.get("/api/audit", {"since": "0001-01-01"}).status_code == 422
+
+
+def test_requests_jobs_and_statements_are_named_too(logged: World,
+                                                   fake: FakeScheduler) -> None:
+    """Names the other contexts give through accounts.audit_targets: an allocation request's
+    title, a job's name, a statement's number; a target whose thing is unknown keeps its
+    reference, unnamed."""
+    request = submit(logged.project, logged.project_lead, title="Defect detection, first runs")
+    grant(logged.project, logged.project_lead, today=timezone.localdate())
+    job = submit_job(logged.project, logged.project_lead, name="resnet fine-tuning", today=None)
+    entry(logged.project, logged.member, JULY, gpu_s=3600)
+    statement = issue(logged.operator, logged.project, JULY)
+    audit_record(actor=Actor.of(logged.project_lead), action="job.noted", target="job:999999",
+                 organisation_id=logged.org.pk)
+    auditor = client_as(logged.auditor)
+    submitted = rows_of(html(auditor.get(f"/staff/audit/?target=allocation_request:{request.pk}")))
+    assert "Defect detection, first runs" in submitted[-1]
+    jobs = rows_of(html(auditor.get(f"/staff/audit/?target=job:{job.pk}")))
+    assert jobs
+    assert all("resnet fine-tuning" in r for r in jobs)
+    issued = rows_of(html(auditor.get(f"/staff/audit/?target=statement:{statement.pk}")))
+    assert statement.number in issued[0]
+    unknown = rows_of(html(auditor.get("/staff/audit/?target=job:999999")))
+    assert "job:999999" in unknown[0]

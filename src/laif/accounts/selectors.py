@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from laif.accounts import audit_chain
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record, audit_verify
+from laif.accounts.audit_targets import target_namers
 from laif.accounts.choices import OrgRole, ProjectRole, SmeDeclarationState, StaffRoleName
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.models import (
@@ -300,8 +301,10 @@ _TARGETS = {"project": (Project, "name"), "organisation": (Organisation, "name")
 
 def audit_names(entries: list[AuditEntry]) -> None:
     """Attach ``organisation_name`` and ``target_label`` (the project's, organisation's or
-    person's name for those targets, else the target as recorded): one query per kind."""
-    wanted: dict[str, set[int]] = {kind: set() for kind in _TARGETS}
+    person's name for those targets, and the names other contexts give theirs through
+    ``audit_targets``; else the target as recorded): one query per kind."""
+    namers = target_namers()
+    wanted: dict[str, set[int]] = {kind: set() for kind in (*_TARGETS, *namers)}
     for e in entries:
         if e.organisation_id_ref is not None:
             wanted["organisation"].add(e.organisation_id_ref)
@@ -310,6 +313,8 @@ def audit_names(entries: list[AuditEntry]) -> None:
             wanted[kind].add(int(ref))
     names = {kind: dict(model._default_manager.filter(pk__in=ids).values_list("pk", field))
              for kind, (model, field) in _TARGETS.items() if (ids := wanted[kind])}
+    names.update({kind: namer(ids) for kind, namer in namers.items()
+                  if (ids := wanted[kind])})
     for e in entries:
         orgs = names.get("organisation", {})
         e.__dict__["organisation_name"] = (orgs.get(e.organisation_id_ref, "")

@@ -8,6 +8,7 @@ review queue are for operators, reviewers and auditors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -167,6 +168,18 @@ def national_share_percent(today: date | None = None) -> int | None:
     share = Pool.objects.filter(period=period, kind=PoolKind.NATIONAL).values_list(
         "share_percent", flat=True).first()
     return None if share is None else int(share)
+
+
+def request_titles(ids: Iterable[int]) -> dict[int, str]:
+    """The titles of these allocation requests (the audit log's names)."""
+    return dict(AllocationRequest.objects.filter(pk__in=list(ids)).values_list("pk", "title"))
+
+
+def allocation_titles(ids: Iterable[int]) -> dict[int, str]:
+    """The titles of these allocations, or their grant when they have none (the audit log)."""
+    return {pk: title or _("%(hours)s GPU-hours") % {"hours": hours}
+            for pk, title, hours in Allocation.objects.filter(pk__in=list(ids)).values_list(
+                "pk", "title", "granted_gpu_hours")}
 
 
 def projects_with_allocations() -> list[int]:

@@ -8,6 +8,7 @@ access. Others get 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -211,6 +212,11 @@ def statement_get(*, access: Access, actor: Actor | None, statement_id: int) -> 
     if actor is not None:
         audit_staff_read(access, actor, f"statement:{statement.pk}", statement.organisation_id)
     return statement
+
+
+def statement_numbers(ids: Iterable[int]) -> dict[int, str]:
+    """The numbers of these statements (the audit log's names)."""
+    return dict(Statement.objects.filter(pk__in=list(ids)).values_list("pk", "number"))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ registered as its ``usage.hooks.JobsReader``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,6 +47,11 @@ def job_get(*, access: Access, actor: Actor, job_id: int) -> Job:
     org_id = job.project.organisation_id
     audit_staff_read(access, actor, f"job:{job.pk}", org_id)
     return job
+
+
+def job_names(ids: Iterable[int]) -> dict[int, str]:
+    """The names of these jobs (the audit log's names)."""
+    return dict(Job.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
 
 
 # --- a project's runs: the ledger's and the platform's ------------------------------------------
