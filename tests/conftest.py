@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client, override_settings
+from django.test.testcases import LiveServerThread
 from django.utils import translation
 from pytest_django import Settings
 
@@ -17,6 +20,35 @@ from tests.slurm_support import slurm_unavailable_reason, unavailable
 
 if TYPE_CHECKING:
     from tests.oidc_support import MockProvider
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server's threads share the test database's connection (an in-memory SQLite
+    database is only reachable through it): two requests at once on one sqlite3 connection
+    can deadlock (seen in CI: a page and the htmx fragment it loads, each waiting in SQLite for
+    ever). Each request's application call, response included, runs alone; connections (and
+    their keep-alive waits) stay threaded, so an idle connection blocks no other request."""
+
+    _lock = threading.Lock()
+
+    def get_app(self) -> Any:
+        app = super().get_app()
+        assert app is not None  # set by LiveServerThread before it serves
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with self._lock:
+                response = app(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
+
+        return one_at_a_time
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
