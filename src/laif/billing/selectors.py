@@ -24,6 +24,7 @@ from laif.accounts.audit import Actor
 from laif.accounts.choices import StaffRoleName
 from laif.accounts.errors import Conflict, DomainError, NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
+from laif.allocations.capacity import add_months
 from laif.billing.models import CreditNote, Statement, StatementLine
 from laif.usage import pricing
 from laif.usage import selectors as ledger_selectors
@@ -232,8 +233,7 @@ class StatementTerms:
 
 def statement_terms(statement: Statement) -> StatementTerms:
     first = statement.month.replace(day=1)
-    following = (first.replace(year=first.year + 1, month=1) if first.month == 12
-                 else first.replace(month=first.month + 1))
+    following = add_months(first, 1)
     issued = timezone.localdate(statement.issued_at)
     return StatementTerms(
         period_start=first, period_end=following - timedelta(days=1), issued_on=issued,

@@ -20,6 +20,7 @@ from laif.accounts.errors import PermissionDenied
 from laif.accounts.requestinfo import access_of
 from laif.accounts.views import is_htmx, page
 from laif.allocations import selectors as allocation_selectors
+from laif.allocations.capacity import add_months
 from laif.allocations.choices import AllocationState, PoolKind
 from laif.allocations.permissions import sees_pools
 from laif.ops import charts as chart
@@ -120,9 +121,5 @@ def charts(request: HttpRequest) -> HttpResponse:
 
 def _last_months(today: date, count: int) -> list[date]:
     """The first days of the last ``count`` months, this one last."""
-    year, month = today.year, today.month
-    found = []
-    for _i in range(count):
-        found.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return found[::-1]
+    this_month = today.replace(day=1)
+    return [add_months(this_month, -back) for back in range(count - 1, -1, -1)]
