@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "laif.entry",
     "laif.assess",
     "laif.sandbox",
+    "laif.green",
     "laif.ops",
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from laif.catalogue.cluster import (
     parse_overbooking,
     with_policy,
 )
+from laif.catalogue.green import GreenCatalogue, decimal_field, load_green
 from laif.catalogue.prices import PriceCatalogue, load_prices
 from laif.cluster.scheduler.names import DEFAULT_PREFIX, check_prefix
 from laif.config.env import Env, SettingError, format_errors
@@ -237,6 +239,22 @@ try:
     LAIF_PRICES = load_prices(Path(_prices_file) if _prices_file else None)
 except CatalogueError as exc:
     env.require("LAIF_PRICES_FILE" if _prices_file else "prices.json", str(exc))
+
+# Energy and carbon (laif.green): the factors of src/laif/catalogue/green.json, checked at start-up,
+# and the site's power usage effectiveness (facility energy / IT energy, 1 to 3), by which a job's
+# IT energy becomes the facility's. The default 1.2 is an assumption: set the site's measured PUE.
+LAIF_GREEN: GreenCatalogue | None = None
+try:
+    LAIF_GREEN = load_green()
+except CatalogueError as exc:
+    env.require("green.json", str(exc))
+LAIF_PUE = Decimal("1.2")
+try:
+    LAIF_PUE = decimal_field({"v": env.str("LAIF_PUE", "1.2").strip()}, "v", "LAIF_PUE",
+                             Decimal(1), Decimal(3))
+except CatalogueError as exc:
+    env.require("LAIF_PUE", str(exc).removeprefix("LAIF_PUE: 'v' ").strip())
+LAIF_PUE_SET = env.raw("LAIF_PUE") is not None  # False: the assumed default, shown as such
 
 # The 80% compute cashback (src/laif/catalogue/cashback.json): the most one organisation may
 # claim over the cap's window (the calendar year of the statements' months), in whole euros.

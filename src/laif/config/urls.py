@@ -11,6 +11,7 @@ from laif.compute import urls as compute_urls
 from laif.config.api import api
 from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
+from laif.green import urls as green_urls
 from laif.ops import urls as ops_urls
 from laif.sandbox import urls as sandbox_urls
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include(entry_urls)),
     path("", include(assess_urls)),
     path("", include(sandbox_urls)),
+    path("", include(green_urls)),
 ]
 
 # The Django admin: everywhere, to staff only (laif.ops.middleware.StaffOnlyMiddleware), or off.

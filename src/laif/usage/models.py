@@ -176,7 +176,10 @@ class UsageTotal(models.Model):
     rows instead of summing every entry, so their work does not grow with the month's entries
     (issue 17). ``manage.py usage_totals --check`` compares them with the entries, ``--rebuild``
     makes them again from the entries. ``energy_j`` is summed over the entries that reported
-    energy (``energy_reported`` of them): none reported is "not reported", never 0."""
+    energy (``energy_reported`` of them): none reported is "not reported", never 0. The GPU- and
+    CPU-seconds of the entries that did not report energy are summed apart
+    (``unreported_gpu_seconds``, ``unreported_cpu_seconds``): ``green`` estimates their energy
+    from them, so that a total is measured where Slurm measured and estimated only elsewhere."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+", db_index=False,
@@ -194,6 +197,8 @@ class UsageTotal(models.Model):
     cpu_seconds = models.BigIntegerField()
     energy_j = models.BigIntegerField()
     energy_reported = models.BigIntegerField()
+    unreported_gpu_seconds = models.BigIntegerField(default=0)
+    unreported_cpu_seconds = models.BigIntegerField(default=0)
     billed_entries = models.BigIntegerField()
     billed_gpu_seconds = models.BigIntegerField()
     billed_cpu_seconds = models.BigIntegerField()

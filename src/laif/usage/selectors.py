@@ -238,6 +238,73 @@ def allocation_balances(*, access: Access, project_id: int | None = None
     return [AllocationBalance(allocation=a, figures=figures[a.pk]) for a in allocations]
 
 
+def viewable_project(*, access: Access, actor: Actor, project_id: int,
+                     what: str = "usage") -> Project:
+    """The project whose usage the requester may see (its members, the organisation's admins,
+    client-data staff, whose read is audited), else "not found"."""
+    project = account_selectors.project_of(project_id)
+    if project is None or not access.can_view_project(project.pk, project.organisation_id):
+        raise NotFound(_("Project not found."))
+    audit_staff_read(access, actor, f"{what}:project:{project.pk}", project.organisation_id)
+    return project
+
+
+def viewable_organisation(*, access: Access, actor: Actor, organisation_id: int,
+                          what: str = "usage") -> Organisation:
+    """The organisation whose usage the requester may see: its admins and client-data staff
+    (audited); its other members are refused, outsiders get "not found"."""
+    org = account_selectors.organisation_of(organisation_id)
+    if org is None or not access.can_view_org(org.pk):
+        raise NotFound(_("Organisation not found."))
+    if not (access.is_org_admin(org.pk) or access.sees_all_clients):
+        raise PermissionDenied(_("Only the organisation's admins see its usage."))
+    audit_staff_read(access, actor, f"{what}:organisation:{org.pk}", org.pk)
+    return org
+
+
+@dataclass(frozen=True)
+class EnergyBasis:
+    """The ledger's sums from which ``green`` computes the energy of one project's runs on one
+    partition in one month: what Slurm measured, and the seconds of the runs it did not."""
+
+    month: date
+    project_id: int | None
+    project_code: str
+    partition: str
+    entries: int
+    gpu_seconds: int
+    energy_j: int  # over the entries that reported energy
+    energy_reported: int  # entries that did
+    unreported_gpu_seconds: int
+    unreported_cpu_seconds: int
+
+    @property
+    def unreported(self) -> int:
+        return self.entries - self.energy_reported
+
+
+def energy_basis(*, project_id: int | None = None, organisation_id: int | None = None,
+                 month_from: date, month_to: date) -> list[EnergyBasis]:
+    """Per month, project and partition, the sums ``EnergyBasis`` names, from the running totals,
+    for a project or an organisation the caller has already checked (``viewable_*``)."""
+    if (project_id is None) == (organisation_id is None):
+        raise ValueError("name a project or an organisation")
+    qs = UsageTotal.objects.filter(**({"project_id": project_id} if project_id is not None
+                                      else {"organisation_id": organisation_id}))
+    rows = (_months(qs, month_from, month_to).order_by()
+            .values("month", "project_id", "project__code", "partition")
+            .annotate(n=Sum("entries"), gpu=Sum("gpu_seconds"), energy=Sum("energy_j"),
+                      reported=Sum("energy_reported"), ugpu=Sum("unreported_gpu_seconds"),
+                      ucpu=Sum("unreported_cpu_seconds"))
+            .order_by("month", "project__code", "project_id", "partition"))
+    return [EnergyBasis(month=r["month"], project_id=r["project_id"],
+                        project_code=r["project__code"] or "", partition=r["partition"],
+                        entries=int(r["n"] or 0), gpu_seconds=int(r["gpu"] or 0),
+                        energy_j=int(r["energy"] or 0), energy_reported=int(r["reported"] or 0),
+                        unreported_gpu_seconds=int(r["ugpu"] or 0),
+                        unreported_cpu_seconds=int(r["ucpu"] or 0)) for r in rows]
+
+
 @dataclass(frozen=True)
 class ProjectUsage:
     project: Project
@@ -249,10 +316,7 @@ class ProjectUsage:
 
 def project_usage(*, access: Access, actor: Actor, project_id: int,
                   month_from: date | None = None, month_to: date | None = None) -> ProjectUsage:
-    project = account_selectors.project_of(project_id)
-    if project is None or not access.can_view_project(project.pk, project.organisation_id):
-        raise NotFound(_("Project not found."))
-    audit_staff_read(access, actor, f"usage:project:{project.pk}", project.organisation_id)
+    project = viewable_project(access=access, actor=actor, project_id=project_id)
     qs = _months(UsageTotal.objects.filter(project_id=project.pk), month_from, month_to)
     total = _usage(qs.order_by().aggregate(**_SUMS))
     by_month = [(key[0], usage) for key, usage in _grouped(qs, "month")]
@@ -274,12 +338,7 @@ def organisation_usage(*, access: Access, actor: Actor, organisation_id: int,
                        month_from: date | None = None,
                        month_to: date | None = None) -> OrganisationUsage:
     """The organisation's usage: its admins and client-data staff."""
-    org = account_selectors.organisation_of(organisation_id)
-    if org is None or not access.can_view_org(org.pk):
-        raise NotFound(_("Organisation not found."))
-    if not (access.is_org_admin(org.pk) or access.sees_all_clients):
-        raise PermissionDenied(_("Only the organisation's admins see its usage."))
-    audit_staff_read(access, actor, f"usage:organisation:{org.pk}", org.pk)
+    org = viewable_organisation(access=access, actor=actor, organisation_id=organisation_id)
     qs = _months(UsageTotal.objects.filter(organisation_id=org.pk), month_from, month_to)
     return OrganisationUsage(
         organisation=org, total=_usage(qs.order_by().aggregate(**_SUMS)),

@@ -27,8 +27,12 @@ from laif.usage.models import UsageEntry, UsageTotal
 
 KEY = ("organisation_id", "project_id", "user_id", "allocation_id", "partition", "month")
 """A row's key: the columns an entry and its total share."""
-SUMS = ("entries", "gpu_seconds", "cpu_seconds", "energy_j", "energy_reported")
-BILLED = tuple(f"billed_{name}" for name in SUMS)
+BILLABLE = ("entries", "gpu_seconds", "cpu_seconds", "energy_j", "energy_reported")
+"""The sums a statement bills part of (each has a ``billed_`` twin)."""
+SUMS = (*BILLABLE, "unreported_gpu_seconds", "unreported_cpu_seconds")
+"""Every sum a row keeps: the billable ones, and the GPU- and CPU-seconds of the entries that
+reported no energy (``green`` estimates their energy)."""
+BILLED = tuple(f"billed_{name}" for name in BILLABLE)
 
 
 def _q(name: str) -> str:
@@ -56,7 +60,10 @@ def upsert_sql(source: str) -> str:
     return (
         f"INSERT INTO {_table()} ({columns}) "  # noqa: S608 - names from the model
         f"SELECT {key}, COUNT(*), SUM(e.gpu_seconds), SUM(e.cpu_seconds), "
-        "COALESCE(SUM(e.energy_j), 0), COUNT(e.energy_j), 0, 0, 0, 0, 0 "
+        "COALESCE(SUM(e.energy_j), 0), COUNT(e.energy_j), "
+        "COALESCE(SUM(CASE WHEN e.energy_j IS NULL THEN e.gpu_seconds ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN e.energy_j IS NULL THEN e.cpu_seconds ELSE 0 END), 0), "
+        "0, 0, 0, 0, 0 "
         f"FROM {source} e WHERE 1 = 1 GROUP BY {key} ORDER BY {key} "
         f"ON CONFLICT ({_CONFLICT}) DO UPDATE SET {added}")
 
@@ -96,6 +103,7 @@ def totals_bill(statement_id: int) -> None:
 
 
 _BILLED = Q(billed__isnull=False)
+_UNREPORTED = Q(energy_j__isnull=True)
 
 
 def _expected() -> dict[tuple[Any, ...], tuple[int, ...]]:
@@ -103,12 +111,14 @@ def _expected() -> dict[tuple[Any, ...], tuple[int, ...]]:
     rows = (UsageEntry.objects.order_by().values(*KEY)
             .annotate(n=Count("id"), gpu=Sum("gpu_seconds"), cpu=Sum("cpu_seconds"),
                       energy=Sum("energy_j"), reported=Count("energy_j"),
+                      ugpu=Sum("gpu_seconds", filter=_UNREPORTED),
+                      ucpu=Sum("cpu_seconds", filter=_UNREPORTED),
                       bn=Count("billed"), bgpu=Sum("gpu_seconds", filter=_BILLED),
                       bcpu=Sum("cpu_seconds", filter=_BILLED),
                       benergy=Sum("energy_j", filter=_BILLED),
                       breported=Count("energy_j", filter=_BILLED)))
-    names = ("n", "gpu", "cpu", "energy", "reported", "bn", "bgpu", "bcpu", "benergy",
-             "breported")
+    names = ("n", "gpu", "cpu", "energy", "reported", "ugpu", "ucpu", "bn", "bgpu", "bcpu",
+             "benergy", "breported")
     return {tuple(row[c] for c in KEY): tuple(int(row[n] or 0) for n in names) for row in rows}
 
 
