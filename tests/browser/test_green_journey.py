@@ -68,3 +68,32 @@ def test_the_project_lead_sees_the_year_in_the_usage_page(page: Page, live_serve
     expect(box.locator("#box-it")).to_contain_text("kWh")
     expect(box).to_contain_text("estimated")
     shot(page, shots_dir, "green-project-usage")
+
+
+def test_an_operator_reads_the_factory_s_figures(page: Page, live_server: Any, world: World,
+                                                 shots_dir: Path) -> None:
+    replay_june(world, energy_reported=True)
+    base = live_server.url
+    outside = no_external_requests(page, base)
+    log_in(page, base, world.operator.email)
+    page.goto(f"{base}/")
+    page.locator("#kpis-link").click()
+    page.locator("#kpis-choose select[name=year]").select_option("2026")
+    page.locator("#kpis-choose button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("The factory's figures in 2026")
+    # 3 runs in June: 2 GPUs x 1 h + 2 GPUs x 2 h + 1 GPU x 0.5 h = 6.50 GPU-hours, charged to
+    # no allocation (the world's project has none covering June)
+    expect(page.locator("#kpi-gpu-hours")).to_have_text("6.50")
+    expect(page.locator("#kpi-organisations")).to_have_text("1")
+    expect(page.locator("#kpi-energy")).to_contain_text("5.648 kWh")
+    expect(page.locator("#kpi-courses")).to_contain_text("not counted yet")
+    assert serious_violations(page) == []
+    shot(page, shots_dir, "kpis")
+    page.locator("form.lang button[value=fr]").click()
+    expect(page.locator("#kpi-gpu-hours")).to_have_text("6,50")
+    shot(page, shots_dir, "kpis-fr")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, shots_dir, "kpis-fr-phone")
+    assert outside == []

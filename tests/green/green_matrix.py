@@ -1,4 +1,5 @@
-"""Energy and carbon in the API tenancy matrix (tests/test_tenancy_matrix.py): the usage's rule."""
+"""Energy and carbon, and the factory's figures, in the API tenancy matrix
+(tests/test_tenancy_matrix.py): the usage's rule; the pools' rule for the factory's figures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ def _row(*codes: int) -> dict[str, int]:
 
 
 _ORGANISATION = _row(401, 404, 403, 403, 200, 200, 200, 404, 200)
+_STAFF = _row(401, 403, 403, 403, 403, 200, 200, 403, 200)
 
 GREEN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # An organisation's figures: its admins and client staff; its other members may not (403).
@@ -20,4 +22,8 @@ GREEN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # A project's: whoever sees its usage (members, the organisation's admins, client staff).
     ("GET", "/api/projects/{project_id}/footprint"): _row(401, 404, 404, 200, 200, 200, 200, 404,
                                                           200),
+    # The factory's figures (laif.reports): client-facing staff, aggregates only.
+    ("GET", "/api/staff/kpis"): _STAFF,
+    ("GET", "/api/staff/kpis/csv"): _STAFF,
+    ("GET", "/api/staff/kpis/pdf"): _STAFF,
 }

@@ -370,6 +370,14 @@ def organisation_counts(*, access: Access) -> OrganisationCounts:
         by_sector={r["sector"]: r["n"] for r in rows.values("sector").annotate(n=Count("id"))})
 
 
+def organisation_profiles(organisation_ids: Iterable[int]) -> list[tuple[str, str, str]]:
+    """(declared SME class, sector, country) of each organisation (aggregates for the factory's
+    figures: the caller checks they may be seen)."""
+    return [(r[0] or "", r[1], r[2]) for r in Organisation.objects.filter(
+        pk__in=list(organisation_ids)).order_by("pk").values_list("sme_class", "sector",
+                                                                   "country")]
+
+
 # --- reads for other contexts' services and selectors, which check access themselves ---------
 
 def project_of(project_id: int) -> Project | None:

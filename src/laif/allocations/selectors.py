@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 from django.db.models import Count, Min, Model, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,8 +22,10 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
+from laif.allocations.capacity import add_months
 from laif.allocations.choices import (
     IN_FORCE_STATES,
+    OPEN_STATUSES,
     Decision,
     PoolKind,
     RequestKind,
@@ -251,3 +254,55 @@ def project_allocations(project_id: int) -> QuerySet[Allocation]:
 def project_requests(project_id: int) -> QuerySet[AllocationRequest]:
     """The project's allocation requests, oldest first (internal, no access check)."""
     return AllocationRequest.objects.filter(project_id=project_id).order_by("pk")
+
+
+@dataclass(frozen=True)
+class RequestFlow:
+    """Allocation requests through review, per month (site time zone): submitted, decided
+    (approved or rejected for the first time) and the waiting time of those decided, submission to
+    decision; and those waiting now (submitted or sent back for changes), with their ages."""
+
+    submitted: dict[date, int]
+    decided: dict[date, int]
+    decided_wait_s: dict[date, float]  # the sum of the waits of the month's decisions
+    pending: int
+    pending_mean_age_s: float | None
+    pending_oldest_age_s: float | None
+
+
+_FINAL = (Decision.APPROVED, Decision.REJECTED)
+
+
+def request_flow(*, access: Access, month_from: date, month_to: date) -> RequestFlow:
+    """The request flow between two months (aggregates: the factory's figures)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    start = _month_start(month_from)
+    end = _month_start(add_months(month_to.replace(day=1), 1))
+    submitted: dict[date, int] = {}
+    for row in (AllocationRequest.objects.filter(created_at__gte=start, created_at__lt=end)
+                .order_by().annotate(m=TruncMonth("created_at")).values("m")
+                .annotate(n=Count("id"))):
+        submitted[timezone.localtime(row["m"]).date()] = int(row["n"])
+    decided: dict[date, int] = {}
+    waits: dict[date, float] = {}
+    firsts = (ReviewEvent.objects.filter(decision__in=_FINAL).order_by()
+              .values("request_id").annotate(first=Min("at"))
+              .filter(first__gte=start, first__lt=end))
+    created = dict(AllocationRequest.objects.filter(
+        pk__in=[decision["request_id"] for decision in firsts]).values_list("pk", "created_at"))
+    for decision in firsts:
+        month = timezone.localtime(decision["first"]).date().replace(day=1)
+        decided[month] = decided.get(month, 0) + 1
+        waits[month] = waits.get(month, 0.0) + (
+            decision["first"] - created[decision["request_id"]]).total_seconds()
+    now = timezone.now()
+    ages = [(now - at).total_seconds() for at in AllocationRequest.objects.filter(
+        status__in=OPEN_STATUSES).values_list("created_at", flat=True)]
+    return RequestFlow(submitted=submitted, decided=decided, decided_wait_s=waits,
+                       pending=len(ages), pending_mean_age_s=sum(ages) / len(ages) if ages
+                       else None, pending_oldest_age_s=max(ages, default=None))
+
+
+def _month_start(month: date) -> datetime:
+    return timezone.make_aware(datetime(month.year, month.month, 1))

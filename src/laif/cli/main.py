@@ -21,6 +21,7 @@ from laif.cli import session
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
 from laif.cli.funding import funding_app
 from laif.cli.green import green_app
+from laif.cli.kpis import kpis
 from laif.cli.maturity import maturity_app
 from laif.cli.requests import requests_app
 from laif.cli.roadmap import roadmap_app
@@ -48,6 +49,7 @@ app.add_typer(roadmap_app, name="roadmap")
 app.add_typer(funding_app, name="funding")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(green_app, name="green")
+app.command("kpis")(kpis)
 console = session.console
 err = session.err
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "laif.sandbox",
     "laif.green",
     "laif.ops",
+    "laif.reports",
 ]
 
 # An upload too large for memory is spooled encrypted, never in clear (laif.sandbox.uploads).

@@ -13,6 +13,7 @@ from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
 from laif.green import urls as green_urls
 from laif.ops import urls as ops_urls
+from laif.reports import urls as reports_urls
 from laif.sandbox import urls as sandbox_urls
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include(assess_urls)),
     path("", include(sandbox_urls)),
     path("", include(green_urls)),
+    path("", include(reports_urls)),
 ]
 
 # The Django admin: everywhere, to staff only (laif.ops.middleware.StaffOnlyMiddleware), or off.

@@ -6,20 +6,23 @@ An organisation's members and the client-facing staff read its claims and aid; o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
-from laif.accounts.errors import NotFound
+from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read, organisation_of, sme_status_of
 from laif.accounts.sme_status import Reason
 from laif.accounts.sme_text import sme_label
+from laif.allocations.capacity import add_months
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.fund import eligibility, rules
@@ -255,3 +258,35 @@ def application_get(*, access: Access, application_id: int) -> FundingApplicatio
     if found is None or not access.can_view_org(found.organisation_id):
         raise NotFound(_("No such application."))
     return found
+
+
+@dataclass(frozen=True)
+class AidFlow:
+    """Per month (site time zone): cashback paid (claims marked paid that month) and aid
+    granted (aid records by their grant date, by instrument), in cents."""
+
+    cashback_paid_cents: dict[date, int]
+    aid_granted_cents: dict[date, dict[str, int]]
+
+
+def aid_flow(*, access: Access, month_from: date, month_to: date) -> AidFlow:
+    """Cashback paid and aid granted between two months (aggregates: the factory's figures;
+    client-facing staff)."""
+    if not access.sees_all_clients:
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    start = timezone.make_aware(datetime(month_from.year, month_from.month, 1))
+    end_month = add_months(month_to.replace(day=1), 1)
+    end = timezone.make_aware(datetime(end_month.year, end_month.month, 1))
+    paid: dict[date, int] = {}
+    for row in (CashbackClaim.objects.filter(state=ClaimState.PAID, paid_at__gte=start,
+                                             paid_at__lt=end).order_by()
+                .annotate(m=TruncMonth("paid_at")).values("m")
+                .annotate(total=Sum("amount_cents"))):
+        paid[timezone.localtime(row["m"]).date()] = int(row["total"] or 0)
+    granted: dict[date, dict[str, int]] = {}
+    for row in (AidRecord.objects.filter(granted_on__gte=month_from.replace(day=1),
+                                         granted_on__lt=end_month).order_by()
+                .annotate(m=TruncMonth("granted_on")).values("m", "instrument")
+                .annotate(total=Sum("amount_cents"))):
+        granted.setdefault(row["m"], {})[row["instrument"]] = int(row["total"] or 0)
+    return AidFlow(cashback_paid_cents=paid, aid_granted_cents=granted)

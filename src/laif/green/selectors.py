@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
-from laif.accounts.errors import DomainError
+from laif.accounts.errors import DomainError, PermissionDenied
 from laif.catalogue.green import GreenCatalogue, GridIntensity, SupplyContract
 from laif.green import footprint as fp
 from laif.usage import selectors as usage_selectors
@@ -153,3 +153,12 @@ def sibling_projects(*, access: Access, project: Project | None) -> list[Project
                                                       organisation_id=project.organisation_id)
             .order_by("code") if p.pk != project.pk and access.can_view_project(
                 p.pk, p.organisation_id)]
+
+
+def factory_footprint(*, access: Access, year: int) -> Report:
+    """The whole factory's year (aggregates: the factory's figures; client-facing staff)."""
+    if not access.sees_all_clients:
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    check_year(year)
+    return _report(year, usage_selectors.energy_basis(month_from=date(year, 1, 1),
+                                                      month_to=date(year, 12, 1)))

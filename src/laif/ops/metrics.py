@@ -5,7 +5,7 @@ across gunicorn's workers when ``PROMETHEUS_MULTIPROC_DIR`` is set (the gunicorn
 sets it). The background work's figures are read from the database at each scrape, so every
 process sees the same: the task queue (depth, age of the oldest due task, failures), the
 heartbeats, the usage ingestion (lag behind now, last success, interrupted runs) and the jobs by
-state.
+state; and the figures other contexts register (``register_collector``: the factory's KPIs).
 """
 
 from __future__ import annotations
@@ -92,4 +92,17 @@ def exposition() -> bytes:
         requests = generate_latest(REGISTRY)
     platform = CollectorRegistry(auto_describe=False)
     platform.register(PlatformCollector())
+    for collector in _COLLECTORS:
+        platform.register(collector)
     return requests + generate_latest(platform)
+
+
+_COLLECTORS: list[Collector] = []
+
+
+def register_collector(collector: Collector) -> None:
+    """Add a context's figures to ``/metrics`` (read at each scrape), from its ``AppConfig.ready``
+    (the factory's KPIs: ``laif.reports``), so that ``ops`` imports none of the contexts above
+    it."""
+    if not any(type(c) is type(collector) for c in _COLLECTORS):
+        _COLLECTORS.append(collector)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from laif.accounts import selectors as account_selectors
@@ -146,6 +146,33 @@ def pool_use_by_month(*, access: Access, since: date) -> dict[date, dict[str, in
                 .values("month", "allocation__pool__kind").annotate(s=Sum("gpu_seconds"))):
         found.setdefault(row["month"], {})[row["allocation__pool__kind"]] = int(row["s"] or 0)
     return found
+
+
+def factory_use_by_month(*, access: Access, month_from: date,
+                         month_to: date) -> dict[date, dict[str, int]]:
+    """GPU-seconds used per month by pool kind (national, EuroHPC; ``""``: runs charged to no
+    allocation), and ``"organisations"``: how many organisations used any (aggregates: the
+    factory's figures, operators, reviewers and auditors)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    qs = _months(UsageTotal.objects.all(), month_from, month_to).order_by()
+    found: dict[date, dict[str, int]] = {}
+    for row in qs.values("month", "allocation__pool__kind").annotate(s=Sum("gpu_seconds")):
+        found.setdefault(row["month"], {})[row["allocation__pool__kind"] or ""] = \
+            int(row["s"] or 0)
+    for count in (qs.filter(organisation__isnull=False).values("month")
+                  .annotate(n=Count("organisation", distinct=True))):
+        found.setdefault(count["month"], {})["organisations"] = int(count["n"])
+    return found
+
+
+def organisations_served(*, access: Access, month_from: date, month_to: date) -> list[int]:
+    """The organisations with usage between two months (the factory's figures)."""
+    if not sees_pools(access):
+        raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
+    return sorted(int(pk) for pk in _months(UsageTotal.objects.filter(
+        organisation__isnull=False), month_from, month_to).order_by()
+        .values_list("organisation_id", flat=True).distinct())
 
 
 # --- a project's runs, as the ledger has them -------------------------------------------------
@@ -286,11 +313,15 @@ class EnergyBasis:
 def energy_basis(*, project_id: int | None = None, organisation_id: int | None = None,
                  month_from: date, month_to: date) -> list[EnergyBasis]:
     """Per month, project and partition, the sums ``EnergyBasis`` names, from the running totals,
-    for a project or an organisation the caller has already checked (``viewable_*``)."""
-    if (project_id is None) == (organisation_id is None):
-        raise ValueError("name a project or an organisation")
-    qs = UsageTotal.objects.filter(**({"project_id": project_id} if project_id is not None
-                                      else {"organisation_id": organisation_id}))
+    for a project or an organisation the caller has already checked (``viewable_*``), or for the
+    whole factory (neither: the caller checks the factory's figures may be seen)."""
+    if project_id is not None and organisation_id is not None:
+        raise ValueError("name a project or an organisation, or neither for the whole factory")
+    qs = UsageTotal.objects.all()
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    elif organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
     rows = (_months(qs, month_from, month_to).order_by()
             .values("month", "project_id", "project__code", "partition")
             .annotate(n=Sum("entries"), gpu=Sum("gpu_seconds"), energy=Sum("energy_j"),
