@@ -22,6 +22,8 @@ GREEN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # A project's: whoever sees its usage (members, the organisation's admins, client staff).
     ("GET", "/api/projects/{project_id}/footprint"): _row(401, 404, 404, 200, 200, 200, 200, 404,
                                                           200),
+    ("GET", "/api/projects/{project_id}/footprint/runs"): _row(401, 404, 404, 200, 200, 200, 200,
+                                                               404, 200),
     # The factory's figures (laif.reports): client-facing staff, aggregates only.
     ("GET", "/api/staff/kpis"): _STAFF,
     ("GET", "/api/staff/kpis/csv"): _STAFF,

@@ -81,3 +81,27 @@ def test_a_replayed_month_gives_the_hand_computed_energy_and_carbon(
         total_row = csv.strip().splitlines()[-1].split(",")
         assert total_row[:3] == ["2026", "*", "*"]
         assert total_row[9] == str(expected["facility_kwh"])
+
+
+@override_settings(LAIF_PUE=Decimal("1.25"), LAIF_PUE_SET=True)
+def test_each_run_is_measured_or_estimated_on_its_own(world: World) -> None:
+    replay_june(world, energy_reported=True)
+    lead = client_as(world.project_lead)
+    body = lead.get(f"/api/projects/{world.project.pk}/footprint/runs?year=2026").json()
+    assert body["total"] == 3
+    runs = {r["job"]: r for r in body["runs"]}
+    assert list(runs) == ["7003", "7002", "7001"]  # newest first
+    # job A: 9,000,000 J measured = 2.5 kWh; x 1.25 = 3.125 kWh
+    assert runs["7001"]["energy_basis"] == "measured"
+    assert runs["7001"]["energy_facility_kwh"] == "3.125"
+    # job B: 7,286,400 J estimated = 2.024 kWh; x 1.25 = 9,108,000 J = 2.530 kWh
+    assert runs["7002"]["energy_basis"] == "estimated"
+    assert runs["7002"]["energy_facility_kwh"] == "2.530"
+    # job C on gpu-dev: 658,800 J x 1.25 = 823,500 J = 0.229 kWh (0.22875 half up)
+    assert runs["7003"]["energy_facility_kwh"] == "0.229"
+    assert runs["7003"]["gpu_hours"] == "0.50"
+    page = lead.get(f"/projects/{world.project.pk}/footprint/?year=2026").content.decode()
+    assert "3 runs ended this year" in page
+    assert "<code>7002</code>" in page
+    later = lead.get(f"/api/projects/{world.project.pk}/footprint/runs?year=2026&offset=2").json()
+    assert [r["job"] for r in later["runs"]] == ["7001"]

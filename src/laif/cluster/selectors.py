@@ -46,6 +46,7 @@ def get_scheduler(*, timeout: float | None = None) -> Scheduler:
     from laif.cluster.scheduler.local import LocalLimits, LocalScheduler
 
     return LocalScheduler(jobs_dir(), allow_unisolated=settings.LAIF_LOCAL_UNISOLATED,
+                          energy=settings.LAIF_LOCAL_ENERGY,
                           limits=LocalLimits(processes=settings.LAIF_LOCAL_MAX_PROCESSES,
                                              file_bytes=settings.LAIF_LOCAL_MAX_FILE_MB << 20,
                                              memory_bytes=settings.LAIF_LOCAL_MEMORY_MB << 20))

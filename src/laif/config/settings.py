@@ -114,6 +114,8 @@ LAIF_JOB_STATE_MAX_AGE = env.int("LAIF_JOB_STATE_MAX_AGE", 10, minimum=0, maximu
 # The local executor runs each job as its submitter when the platform runs as root; otherwise only
 # as the platform's own user, without isolation, which this allows (a developer's machine).
 LAIF_LOCAL_UNISOLATED = env.bool("LAIF_LOCAL_UNISOLATED", not PRODUCTION)
+# The local executor measures the energy of jobs with GPUs through NVML ("off": not measured).
+LAIF_LOCAL_ENERGY = env.choice("LAIF_LOCAL_ENERGY", "nvml", ("nvml", "off"))
 # Resource limits of each process of a local job; memory 0: three quarters of the machine's.
 LAIF_LOCAL_MAX_PROCESSES = env.int("LAIF_LOCAL_MAX_PROCESSES", 4096, minimum=16,
                                    maximum=4_194_304)

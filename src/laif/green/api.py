@@ -3,11 +3,11 @@ and an organisation's year as CSV and as PDF (the same documents as the pages)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
-from ninja import Router
+from ninja import Field, Router
 
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.billing.pdf import attachment
@@ -112,3 +112,19 @@ def organisation_footprint_pdf(request: HttpRequest, org_id: Id, year: s.Year | 
     report = _organisation(request, org_id, year)
     return attachment(documents.report_pdf(report, language=language),
                       f"footprint-{org_id}-{report.year}")
+
+
+@router.get("/projects/{project_id}/footprint/runs", response=s.RunsOut,
+            summary="A project's job runs of a year with their energy and carbon, newest first",
+            description="50 runs from offset; each measured by Slurm (or the local runner "
+            "through NVML) or estimated, as the reports count it.")
+def project_runs(request: HttpRequest, project_id: Id, year: s.Year | None = None,
+                 offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0) -> s.RunsOut:
+    chosen = year or selectors.this_year()
+    runs, total = selectors.project_run_footprints(
+        access=access_of(request), actor=actor_of(request), project_id=project_id, year=chosen,
+        offset=offset)
+    return s.RunsOut(year=chosen, total=total, offset=offset, runs=[
+        s.RunOut(record_id=r.record_id, job=r.job, cluster=r.cluster, partition=r.partition,
+                 end_time=r.end_time, gpu_hours=f"{r.gpu_seconds / 3600:.2f}",
+                 **_figures(r.figures)) for r in runs])

@@ -3,7 +3,7 @@ so that no binary float rounds them on the way."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -66,3 +66,19 @@ class FootprintOut(Schema):
     by_month: list[MonthOut]
     by_project: list[ProjectFiguresOut]
     lines: list[LineOut] = Field(description="per project and month")
+
+
+class RunOut(FiguresOut):
+    record_id: int
+    job: ShortText = Field(description="the scheduler's job id, 1234_7 for an array task")
+    cluster: ShortText
+    partition: ShortText
+    end_time: datetime
+    gpu_hours: str
+
+
+class RunsOut(Schema):
+    year: Year
+    total: int = Field(description="runs of the project that ended in the year")
+    offset: int
+    runs: list[RunOut] = Field(description="newest first, at most 50")

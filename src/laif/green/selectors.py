@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -162,3 +162,48 @@ def factory_footprint(*, access: Access, year: int) -> Report:
     check_year(year)
     return _report(year, usage_selectors.energy_basis(month_from=date(year, 1, 1),
                                                       month_to=date(year, 12, 1)))
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """One job run's energy and carbon (the whole run, whichever months it ran in)."""
+
+    record_id: int
+    job: str  # the scheduler's id, ``1234_7`` for an array task
+    cluster: str
+    partition: str
+    end_time: datetime
+    gpu_seconds: int
+    figures: fp.Footprint
+
+
+RUNS_PAGE = 50
+
+
+def project_run_footprints(*, access: Access, actor: Actor, project_id: int, year: int,
+                           offset: int = 0) -> tuple[list[RunFigures], int]:
+    """The project's runs that ended in ``year``, newest first, a page of ``RUNS_PAGE`` from
+    ``offset``, each measured or estimated as the reports count it; and how many there are."""
+    project = usage_selectors.viewable_project(access=access, actor=actor, project_id=project_id,
+                                               what="footprint")
+    check_year(year)
+    green, factors = catalogue(), factors_for(year)
+    tz = timezone.get_current_timezone()
+    runs = usage_selectors.project_records(project_id=project.pk).filter(
+        end_time__gte=datetime(year, 1, 1, tzinfo=tz),
+        end_time__lt=datetime(year + 1, 1, 1, tzinfo=tz))
+    page = list(runs.order_by("-end_time", "-id")[offset:offset + RUNS_PAGE])
+    found = []
+    for r in page:
+        measured = r.energy_j is not None
+        energy = fp.energy_of(green.profile(r.partition), measured_j=r.energy_j or 0,
+                              measured_runs=1 if measured else 0,
+                              unreported_gpu_seconds=0 if measured else r.gpu_seconds,
+                              unreported_cpu_seconds=0 if measured else r.cpu_seconds,
+                              unreported_runs=0 if measured else 1)
+        job = (f"{r.array_job_id}_{r.array_task_id}" if r.array_task_id is not None
+               else str(r.job_id))
+        found.append(RunFigures(record_id=r.pk, job=job, cluster=r.cluster,
+                                partition=r.partition, end_time=r.end_time,
+                                gpu_seconds=r.gpu_seconds, figures=factors.footprint(energy)))
+    return found, runs.count()

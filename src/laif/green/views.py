@@ -122,6 +122,8 @@ def project_footprint(request: HttpRequest, project_id: int) -> HttpResponse:
         label = str(compare)
     context = _context(request, report, other, label)
     context["peers"] = selectors.sibling_projects(access=access, project=report.project)
+    context["runs"], context["runs_total"] = selectors.project_run_footprints(
+        access=access, actor=actor, project_id=project_id, year=year)
     return render(request, "green/footprint.html", context)
 
 

@@ -69,6 +69,9 @@ class Job(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # joules the executor measured (the local runner through NVML); null: not measured. Slurm's
+    # own figure comes with its accounting (the usage ledger), not here.
+    energy_j = models.BigIntegerField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
     # when the state was last read from the scheduler (job_state.job_refresh)
     state_checked_at = models.DateTimeField(null=True, blank=True)

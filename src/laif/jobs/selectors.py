@@ -246,11 +246,11 @@ class JobsFigures:
                                    ended_at__lte=until)
                 .values_list("pk", "created_at", "project_id", "submitted_by_id",
                              "submitted_by__cluster_identity__username", "partition", "state",
-                             "started_at", "ended_at", "gpus"))
+                             "started_at", "ended_at", "gpus", "energy_j"))
         return [LocalRun(job_id, created, project_id, user_id, user, partition, state, started,
-                         ended, gpus)
+                         ended, gpus, energy)
                 for job_id, created, project_id, user_id, user, partition, state, started, ended,
-                gpus in rows if ended is not None]
+                gpus, energy in rows if ended is not None]
 
 
 def job_counts_by_state() -> dict[str, int]:

@@ -120,6 +120,7 @@ def job_refresh(jobs: Sequence[Job], *, scheduler: Scheduler | None = None,
         changes = {"state": new_state, "reason": status.reason[:200],
                    "started_at": status.started_at or job.started_at,
                    "ended_at": status.ended_at or job.ended_at, "exit_code": status.exit_code,
+                   "energy_j": status.energy_j if status.energy_j is not None else job.energy_j,
                    "state_checked_at": now}
         # never move a job back from a final state another process has already written
         Job.objects.filter(pk=job.pk, state__in=ACTIVE_JOB_STATES).update(**changes)

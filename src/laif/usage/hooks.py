@@ -45,6 +45,7 @@ class LocalRun(NamedTuple):
     start_time: datetime | None
     end_time: datetime
     gpus: int
+    energy_j: int | None = None  # measured by the runner (NVML); None: not measured
 
 
 class JobsReader(Protocol):

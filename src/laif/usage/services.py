@@ -218,14 +218,15 @@ def usage_ingest_window(*, start: datetime | None = None, end: datetime | None =
 def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) -> IngestResult:
     """The local runner's finished jobs since the checkpoint (minus the overlap) as usage records:
     cluster ``local``, job id = the job's id, submit time = when it was created, its GPUs, no
-    CPU count (0) and no energy (not reported), elapsed from its start and end."""
+    CPU count (0), the energy the runner measured through NVML (null: not measured), elapsed
+    from its start and end."""
     until = end or timezone.now()
     since = min(_since(UsageSource.LOCAL, "local", first=LOCAL_FIRST), until)
     rows = jobs_reader().local_runs(since, until)
     jobs = pl.DataFrame(rows, orient="row", schema={
         "job_id": pl.Int64, "submit_time": _UTC, "project_id": pl.Int64, "user_id": pl.Int64,
         "user": pl.String, "partition": pl.String, "state": pl.String,
-        "start_time": _UTC, "end_time": _UTC, "gpus": pl.Int64,
+        "start_time": _UTC, "end_time": _UTC, "gpus": pl.Int64, "energy_j": pl.Int64,
     }).join(resolve.project_frame().select("project_id", code="account"), on="project_id", how="left")
     start = pl.min_horizontal("start_time", "end_time")
     elapsed = pl.when(pl.col("start_time").is_null()).then(0).otherwise(
@@ -237,7 +238,7 @@ def usage_ingest_local(*, end: datetime | None = None, actor: Actor = SYSTEM) ->
         partition=pl.col("partition").fill_null(""), state=pl.col("state").str.to_uppercase(),
         start_time=pl.when(pl.col("start_time").is_not_null()).then(start),
         end_time="end_time", elapsed_s=elapsed, cpus=pl.lit(0, dtype=pl.Int64), gpus="gpus",
-        energy_j=pl.lit(None, dtype=pl.Int64), cpu_seconds=pl.lit(0, dtype=pl.Int64),
+        energy_j="energy_j", cpu_seconds=pl.lit(0, dtype=pl.Int64),
         gpu_seconds=pl.col("gpus") * elapsed, project_id="project_id", user_id="user_id",
     )
     return usage_ingest_records(records=records, source=UsageSource.LOCAL, cluster="local",

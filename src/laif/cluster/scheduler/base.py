@@ -114,6 +114,7 @@ class JobStatus:
     exit_code: int | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    energy_j: int | None = None  # measured by the executor (local runner, NVML); None: not
 
     @property
     def finished(self) -> bool:

@@ -18,7 +18,9 @@ directory the job writes, so that any process of the platform reads the state fr
 
 GPUs are counted with ``nvidia-smi -L`` (0 without it); a job asking for more is refused.
 GPU-minutes are not accounted here: the platform counts them from its own job records (``usage``
-is None).
+is None). The energy of a job with GPUs is measured by the runner through NVML (``energy``:
+``"nvml"``, ``"off"``, or ``"fake:<watts per GPU>"`` in tests) and reported in its status
+(``energy_j``; None where not measured).
 """
 
 from __future__ import annotations
@@ -117,10 +119,11 @@ class LocalScheduler:
     name = "local"
 
     def __init__(self, root: Path, *, limits: LocalLimits | None = None,
-                 allow_unisolated: bool = True) -> None:
+                 allow_unisolated: bool = True, energy: str = "nvml") -> None:
         self.root = root
         self.limits = limits or LocalLimits()
         self.allow_unisolated = allow_unisolated
+        self.energy = _energy_conf(energy)
 
     @property
     def isolated(self) -> bool:
@@ -193,6 +196,8 @@ class LocalScheduler:
             "uid": spec.uid if self.isolated else None,
             "gid": spec.gid if self.isolated else None,
             "tasks": list(range(spec.array_size)) if spec.array_size > 1 else [None],
+            "gpus": spec.gpus,
+            **({"energy": self.energy} if self.energy and spec.gpus > 0 else {}),
             "time_limit_seconds": seconds,
             "env": job_environment(spec, workdir, spec.username),
             "limits": {"cpu_seconds": seconds * (os.cpu_count() or 1),
@@ -219,7 +224,8 @@ class LocalScheduler:
                              started_at=started)
         ended = datetime.fromtimestamp((state / "exit_code").stat().st_mtime, tz=UTC)
         state_name = COMPLETED if code == 0 else TIMEOUT if code == TIMEOUT_EXIT else FAILED
-        return JobStatus(job_id, state_name, exit_code=code, started_at=started, ended_at=ended)
+        return JobStatus(job_id, state_name, exit_code=code, started_at=started, ended_at=ended,
+                         energy_j=_energy_of(state))
 
     def ping(self) -> None:
         return None  # this machine: always there
@@ -276,6 +282,27 @@ class LocalScheduler:
     def accounting_json(self, start: datetime, end: datetime, accounts: Sequence[str]) -> bytes:
         """No accounting of its own: its usage is the platform's jobs (``usage_ingest_local``)."""
         return EMPTY_ACCOUNTING
+
+
+def _energy_conf(energy: str) -> dict[str, object] | None:
+    """The runner's ``energy`` spec: NVML, none, or a fake draw (``fake:300``) for tests."""
+    if energy == "off":
+        return None
+    if energy == "nvml":
+        return {"reader": "nvml"}
+    kind, _, watts = energy.partition(":")
+    if kind == "fake" and watts.isdigit():
+        return {"reader": "fake", "watts_per_gpu": int(watts)}
+    raise ValueError(f"energy must be nvml, off or fake:<watts>, got {energy!r}")
+
+
+def _energy_of(state: Path) -> int | None:
+    """The joules the runner measured (None: not measured)."""
+    try:
+        value = int((state / "energy_j").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return value if value >= 0 else None
 
 
 def _alive(state: Path) -> bool:

@@ -19,6 +19,15 @@ Each task runs as ``/bin/bash ./job.sh`` in the job's directory:
   code 124. Whatever the task leaves running in its process group is killed when it ends.
 
 SIGTERM to the runner (cancellation) stops the running task the same way, and no other starts.
+
+**Energy** (``energy`` in the spec, for a job with GPUs): the GPUs the job sees
+(``CUDA_VISIBLE_DEVICES``) are measured while each task runs, through NVML (``pynvml``, from the
+``nvidia-ml-py`` package): the difference of each GPU's total energy counter (millijoules,
+Volta and newer), or, where the counter is not supported, its power draw sampled every 0.2 s and
+integrated. The joules of all tasks are written to ``energy_j`` at the end; no NVML, no
+``energy_j`` ("not reported", never 0). ``{"reader": "fake", "watts_per_gpu": W}`` draws W per GPU
+(tests on machines without a GPU). Local jobs are not given GPUs exclusively: two GPU jobs at once
+on one machine each measure the other's draw too.
 """
 
 from __future__ import annotations
@@ -39,6 +48,102 @@ CANCELLED_EXIT = 143
 TASK_COMMAND = 'exec >"$1" 2>&1 </dev/null && exec /bin/bash ./job.sh'
 
 _stop: list[bool] = [False]
+
+
+class Meter:
+    """Energy of some GPUs over a task: ``start()``, ``sample()`` while it runs, ``joules()``."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def joules(self) -> float:
+        raise NotImplementedError
+
+
+class FakeMeter(Meter):
+    """A constant draw per GPU (tests on machines without a GPU)."""
+
+    def __init__(self, watts_per_gpu: float, gpus: int) -> None:
+        self.watts = watts_per_gpu * gpus
+        self.began = time.monotonic()
+
+    def start(self) -> None:
+        self.began = time.monotonic()
+
+    def sample(self) -> None:
+        return None
+
+    def joules(self) -> float:
+        return self.watts * (time.monotonic() - self.began)
+
+
+class NvmlMeter(Meter):
+    """NVML's total energy counter of each GPU (mJ), or its power draw (mW) integrated."""
+
+    def __init__(self, nvml: Any, indices: list[int],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.nvml = nvml
+        self.clock = clock
+        self.handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in indices]
+        try:
+            self.first = self._counter()
+            self.counting = True
+        except nvml.NVMLError:
+            self.first, self.counting = 0, False
+        self.integrated_mj = 0.0
+        self.last = clock()
+
+    def _counter(self) -> int:
+        return sum(int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(h)) for h in self.handles)
+
+    def start(self) -> None:
+        self.integrated_mj, self.last = 0.0, self.clock()
+        if self.counting:
+            self.first = self._counter()
+
+    def sample(self) -> None:
+        now = self.clock()
+        if not self.counting:
+            with contextlib.suppress(self.nvml.NVMLError):
+                milliwatts = sum(int(self.nvml.nvmlDeviceGetPowerUsage(h))
+                                 for h in self.handles)
+                self.integrated_mj += milliwatts * (now - self.last)
+        self.last = now
+
+    def joules(self) -> float:
+        if self.counting:
+            try:
+                return max(0, self._counter() - self.first) / 1000
+            except self.nvml.NVMLError:
+                return 0.0
+        self.sample()
+        return self.integrated_mj / 1000
+
+
+def _visible(env: dict[str, str], gpus: int) -> list[int]:
+    text = env.get("CUDA_VISIBLE_DEVICES", "")
+    found = [int(part) for part in text.split(",") if part.strip().isdigit()]
+    return found or list(range(gpus))
+
+
+def meter_for(spec: dict[str, Any]) -> Meter | None:
+    """The meter the spec asks for, or None (no GPU, no energy asked, no NVML on this machine)."""
+    conf, gpus = spec.get("energy"), int(spec.get("gpus", 0))
+    if not isinstance(conf, dict) or gpus <= 0:
+        return None
+    if conf.get("reader") == "fake":
+        return FakeMeter(float(conf.get("watts_per_gpu", 0)), gpus)
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return NvmlMeter(pynvml, _visible(spec["env"], gpus))
+    except Exception as exc:
+        print(f"no energy measurement: {exc}", file=sys.stderr)
+        return None
 
 
 def _on_signal(signum: int, frame: object) -> None:
@@ -91,7 +196,8 @@ def _exit_code(code: int) -> int:
     return 128 - code if code < 0 else code  # killed by a signal: as a shell reports it
 
 
-def run_task(spec: dict[str, Any], task: int | None, state: str) -> int:
+def run_task(spec: dict[str, Any], task: int | None, state: str,
+             meter: Meter | None = None) -> int:
     env = dict(spec["env"])
     if task is not None:
         env["SLURM_ARRAY_TASK_ID"] = str(task)
@@ -104,6 +210,8 @@ def run_task(spec: dict[str, Any], task: int | None, state: str) -> int:
         user=spec["uid"] if switch else None, group=spec["gid"] if switch else None,
         extra_groups=[] if switch else None, preexec_fn=_limits(spec.get("limits", {})))
     _write(state, "task", str(process.pid))
+    if meter is not None:
+        meter.start()
     deadline = time.monotonic() + spec["time_limit_seconds"]
     grace = float(spec.get("grace_seconds", 10))
     while True:
@@ -111,6 +219,8 @@ def run_task(spec: dict[str, Any], task: int | None, state: str) -> int:
             code = _exit_code(process.wait(timeout=0.2))
             break
         except subprocess.TimeoutExpired:
+            if meter is not None:
+                meter.sample()
             if _stop[0]:
                 _stop_task(process, grace)
                 code = CANCELLED_EXIT
@@ -130,18 +240,25 @@ def main(state: str) -> int:
     with open(os.path.join(state, "spec.json"), encoding="utf-8") as handle:
         spec = json.load(handle)
     _write(state, "started", str(int(time.time())))
+    meter = meter_for(spec)
+    joules = 0.0
     rc = 0
     for task in spec["tasks"]:
         if _stop[0] or os.path.exists(os.path.join(state, "cancelled")):
             rc = CANCELLED_EXIT
             break
         try:
-            code = run_task(spec, task, state)
+            code = run_task(spec, task, state, meter)
         except (OSError, subprocess.SubprocessError) as exc:  # no bash, the uid switch refused
             print(f"task {task}: {exc}", file=sys.stderr)
             code = 127
+        else:
+            if meter is not None:
+                joules += meter.joules()
         if code != 0:
             rc = code
+    if meter is not None:
+        _write(state, "energy_j", str(round(joules)))
     _write(state, "exit_code", str(rc))
     return 0
 
