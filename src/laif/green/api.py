@@ -97,10 +97,8 @@ def project_footprint(request: HttpRequest, project_id: Id,
 def organisation_footprint_csv(request: HttpRequest, org_id: Id,
                                year: s.Year | None = None) -> HttpResponse:
     report = _organisation(request, org_id, year)
-    response = HttpResponse(documents.report_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="footprint-{org_id}-'
-                                       f'{report.year}.csv"')
-    return response
+    return documents.csv_attachment(documents.report_csv(report),
+                                    f"footprint-{org_id}-{report.year}")
 
 
 @router.get("/organisations/{org_id}/footprint/pdf", response={200: None},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -44,6 +45,13 @@ def report_csv(report: Report) -> str:
         writer.writerow(_row(report, f"{month:%Y-%m}", "*", figures))
     writer.writerow(_row(report, "*", "*", report.total))
     return out.getvalue()
+
+
+def csv_attachment(content: str, name: str) -> HttpResponse:
+    """A CSV sent as a download named ``name.csv`` (pages and API)."""
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def chart_of(report: Report) -> object:

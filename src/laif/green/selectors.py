@@ -116,6 +116,17 @@ def _report(year: int, basis: list[usage_selectors.EnergyBasis], **subject: obje
         **subject)  # type: ignore[arg-type]
 
 
+def year_from_text(text: str, field: str = "year") -> int | None:
+    """A year as a page's query writes it (None when left out), checked."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise DomainError(_("The year must be written with four digits, such as 2026."),
+                          field=field)
+    return check_year(int(text))
+
+
 def check_year(year: int) -> int:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise DomainError(_("The year must be between %(first)d and %(last)d.")

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from laif.accounts.errors import DomainError
@@ -21,18 +22,7 @@ from laif.green.selectors import Report
 
 
 def _year(request: HttpRequest, name: str = "year") -> int | None:
-    text = request.GET.get(name, "").strip()
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit() and len(text) == 4):
-        raise DomainError(_year_message(), field=name)
-    return selectors.check_year(int(text))
-
-
-def _year_message() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("The year must be written with four digits, such as 2026.")
+    return selectors.year_from_text(request.GET.get(name, ""), name)
 
 
 def _context(request: HttpRequest, report: Report, other: Report | None,
@@ -46,12 +36,6 @@ def _context(request: HttpRequest, report: Report, other: Report | None,
                              if other is not None else []),
             "years": list(range(this, max(selectors.FIRST_YEAR, this - 5) - 1, -1)),
             "language": (get_language() or "en")[:2], "green": selectors.catalogue()}
-
-
-def _project_message() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("Choose the project to compare with from the list.")
 
 
 @page
@@ -69,28 +53,27 @@ def organisation_footprint(request: HttpRequest, org_id: int) -> HttpResponse:
                   _context(request, report, other, str(compare or "")))
 
 
+def _organisation_report(request: HttpRequest, org_id: int) -> Report:
+    return selectors.organisation_footprint(access=access_of(request), actor=actor_of(request),
+                                            organisation_id=org_id,
+                                            year=_year(request) or selectors.this_year())
+
+
 @page
 @require_GET
 def organisation_footprint_csv(request: HttpRequest, org_id: int) -> HttpResponse:
-    year = _year(request) or selectors.this_year()
-    report = selectors.organisation_footprint(access=access_of(request),
-                                              actor=actor_of(request), organisation_id=org_id,
-                                              year=year)
-    response = HttpResponse(documents.report_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="footprint-{org_id}-{year}.csv"'
-    return response
+    report = _organisation_report(request, org_id)
+    return documents.csv_attachment(documents.report_csv(report),
+                                    f"footprint-{org_id}-{report.year}")
 
 
 @page
 @require_GET
 def organisation_footprint_pdf(request: HttpRequest, org_id: int) -> HttpResponse:
-    year = _year(request) or selectors.this_year()
-    report = selectors.organisation_footprint(access=access_of(request),
-                                              actor=actor_of(request), organisation_id=org_id,
-                                              year=year)
+    report = _organisation_report(request, org_id)
     language = (get_language() or "en")[:2]
     return attachment(documents.report_pdf(report, language=language),
-                      f"footprint-{org_id}-{year}")
+                      f"footprint-{org_id}-{report.year}")
 
 
 def _project_id(request: HttpRequest) -> int | None:
@@ -98,7 +81,7 @@ def _project_id(request: HttpRequest) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit() and len(text) <= 12):
-        raise DomainError(_project_message(), field="with")
+        raise DomainError(_("Choose the project to compare with from the list."), field="with")
     return int(text)
 
 

@@ -11,6 +11,7 @@ from ninja import Router
 from laif.accounts.requestinfo import access_of
 from laif.billing.pdf import attachment
 from laif.green import selectors as green_selectors
+from laif.green.report import csv_attachment
 from laif.green.schemas import Year
 from laif.reports import documents
 from laif.reports import schemas as s
@@ -69,9 +70,7 @@ def kpis(request: HttpRequest, year: Year | None = None) -> s.KpisOut:
                 "text/csv": {"schema": {"type": "string"}}}}}})
 def kpis_csv(request: HttpRequest, year: Year | None = None) -> HttpResponse:
     k = _kpis(request, year)
-    response = HttpResponse(documents.kpis_csv(k), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="factory-kpis-{k.year}.csv"'
-    return response
+    return csv_attachment(documents.kpis_csv(k), f"factory-kpis-{k.year}")
 
 
 @router.get("/staff/kpis/pdf", response={200: None},
