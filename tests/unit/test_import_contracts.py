@@ -33,8 +33,8 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, assess | entry | fund | ops, billing, compute, jobs, "
-          "usage, sandbox, allocations | cluster, accounts, catalogue)")
+LAYERS = ("Layers of the apps (wiring, CLI, reports, assess | entry | fund | green | ops, billing, "
+          "compute, jobs, usage, sandbox, allocations | cluster, accounts, catalogue)")
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,9 @@ LAYERS = ("Layers of the apps (wiring, CLI, assess | entry | fund | ops, billing
         ("cluster/services.py", "from laif.jobs import services", LAYERS),
         ("allocations/review.py", "from laif.jobs import accounts_sync", LAYERS),
         ("allocations/services.py", "from laif.cluster import selectors", LAYERS),
+        ("ops/views.py", "from laif.reports import kpis", LAYERS),
+        ("fund/selectors.py", "from laif.green import selectors", LAYERS),
+        ("green/footprint.py", "import django.db", "Pure modules import no Django"),
         ("cluster/scheduler/__init__.py", "from django.conf import settings",
          "Pure modules import no Django"),
         ("usage/hooks.py", "from laif.usage import models", "Pure modules import no Django"),

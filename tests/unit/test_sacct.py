@@ -328,3 +328,14 @@ def test_the_benchmark_runs_and_agrees_with_its_baseline() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "equal in kernel and baseline" in result.stdout
+
+
+def test_a_state_written_with_who_cancelled_it_is_still_cancelled() -> None:
+    """sacct's text writes ``CANCELLED by 0``; a state string that carries such a tail must not
+    drop the run from the ledger (its usage would never be billed)."""
+    document = doc("sacct_states.json")
+    states = ["CANCELLED by 0", "CANCELLED by 300001", "COMPLETED", "FAILED"]
+    for job, state in zip(document["jobs"], states, strict=True):
+        job["state"]["current"] = state
+    df = finished_only(parse_sacct_json(dump(document)))
+    assert df["state"].to_list() == ["CANCELLED", "CANCELLED", "COMPLETED", "FAILED"]

@@ -284,9 +284,10 @@ def seconds_expr(column: pl.Expr) -> pl.Expr:
 
 def state_expr(column: pl.Expr, layout: Layout) -> pl.Expr:
     """``state_name`` over a column of names (up to v0.0.39) or of lists of flags; null when a
-    list has no base state (the caller refuses the record)."""
+    list has no base state (the caller refuses the record). A name keeps its first word only:
+    ``CANCELLED by 0``, as sacct writes who cancelled a job, is ``CANCELLED``."""
     if not layout.state_lists:
-        return column
+        return column.str.extract(r"^\s*([A-Z_]+)", 1)
     flags = [pl.when(column.list.contains(flag)).then(pl.lit(flag)) for flag in STATE_FLAGS]
     base = column.list.eval(pl.element().filter(pl.element().is_in(BASE_STATES))).list.first()
     return pl.coalesce(*flags, base)
