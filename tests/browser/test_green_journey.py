@@ -33,10 +33,11 @@ def test_an_admin_reads_and_downloads_the_year(page: Page, live_server: Any, wor
     form.locator("button[type=submit]").click()
     expect(page.locator("h1")).to_have_text("Energy and carbon in 2026")
     # IT 16,945,200 J = 4.707 kWh, x PUE 1.2 = 20,334,240 J = 5.6484 kWh, x 365.27 g = 2.063 kg
-    expect(page.locator("#footprint-it")).to_contain_text("4.707 kWh")
-    expect(page.locator("#footprint-facility")).to_contain_text("5.648 kWh")
-    expect(page.locator("#footprint-location")).to_contain_text("2.063 kg CO2e")
-    expect(page.locator("#footprint-market")).to_contain_text("0.000 kg CO2e")
+    # (pages: two decimals)
+    expect(page.locator("#footprint-it")).to_contain_text("4.71 kWh")
+    expect(page.locator("#footprint-facility")).to_contain_text("5.65 kWh")
+    expect(page.locator("#footprint-location")).to_contain_text("2.06 kg CO2e")
+    expect(page.locator("#footprint-market")).to_contain_text("0.00 kg CO2e")
     expect(page.locator("#footprint-comparison")).to_contain_text("2026 compared with 2025")
     expect(page.locator("svg .bar-measured").first).to_be_attached()
     assert serious_violations(page) == []
@@ -47,7 +48,7 @@ def test_an_admin_reads_and_downloads_the_year(page: Page, live_server: Any, wor
     assert pdf.startswith(b"%PDF")
 
     page.locator("form.lang button[value=fr]").click()
-    expect(page.locator("#footprint-facility")).to_contain_text("5,648 kWh")
+    expect(page.locator("#footprint-facility")).to_contain_text("5,65 kWh")
     expect(page.locator("h1")).to_have_text("Énergie et carbone en 2026")
     shot(page, shots_dir, "green-organisation-fr")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -85,7 +86,7 @@ def test_an_operator_reads_the_factory_s_figures(page: Page, live_server: Any, w
     # no allocation (the world's project has none covering June)
     expect(page.locator("#kpi-gpu-hours")).to_have_text("6.50")
     expect(page.locator("#kpi-organisations")).to_have_text("1")
-    expect(page.locator("#kpi-energy")).to_contain_text("5.648 kWh")
+    expect(page.locator("#kpi-energy")).to_contain_text("5.65 kWh")
     expect(page.locator("#kpi-courses")).to_contain_text("not counted yet")
     assert serious_violations(page) == []
     shot(page, shots_dir, "kpis")

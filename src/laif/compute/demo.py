@@ -132,8 +132,9 @@ def demo_sacct_json(*, account: str, users: list[str], start: datetime, end: dat
         seconds = rng.randint(600, 7000) if dev else rng.randint(2 * 3600, 26 * 3600)
         gpus = 1 if dev else rng.choice((4, 4, 8, 16))
         # what Slurm's energy plugin would report: 420 to 660 W per GPU, the node's share
-        # included; a third of the runs only (the others: "not reported")
-        energy = seconds * gpus * rng.randint(420, 660) if k % 3 == 0 else None
+        # included, to the kWh; a third of the runs only (the others: "not reported")
+        energy = (max(1, round(seconds * gpus * rng.randint(420, 660) / 3_600_000)) * 3_600_000
+                  if k % 3 == 0 else None)
         run(submit=submit, user=users[k % len(users)], partition="gpu-dev" if dev else "gpu",
             seconds=seconds, gpus=gpus, state="FAILED" if k % 11 == 3 else "COMPLETED",
             energy=energy)
