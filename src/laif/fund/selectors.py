@@ -23,6 +23,7 @@ from laif.accounts.selectors import audit_staff_read, organisation_of, sme_statu
 from laif.accounts.sme_status import Reason
 from laif.accounts.sme_text import sme_label
 from laif.allocations.capacity import add_months
+from laif.allocations.permissions import sees_pools
 from laif.billing import selectors as statement_selectors
 from laif.catalogue.cashback import CashbackRule, load_cashback
 from laif.fund import eligibility, rules
@@ -272,7 +273,7 @@ class AidFlow:
 def aid_flow(*, access: Access, month_from: date, month_to: date) -> AidFlow:
     """Cashback paid and aid granted between two months (aggregates: the factory's figures;
     client-facing staff)."""
-    if not access.sees_all_clients:
+    if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
     start = timezone.make_aware(datetime(month_from.year, month_from.month, 1))
     end_month = add_months(month_to.replace(day=1), 1)

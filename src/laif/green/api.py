@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
 from ninja import Field, Router
 
+from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.billing.pdf import attachment
 from laif.config.apitypes import Id
@@ -58,10 +58,6 @@ def _out(report: Report, language: str) -> s.FootprintOut:
                for ln in report.lines])
 
 
-def _language() -> str:
-    return "fr" if (get_language() or "en").startswith("fr") else "en"
-
-
 def _organisation(request: HttpRequest, org_id: int, year: int | None) -> Report:
     return selectors.organisation_footprint(access=access_of(request), actor=actor_of(request),
                                             organisation_id=org_id,
@@ -76,7 +72,7 @@ def _organisation(request: HttpRequest, org_id: int, year: int | None) -> Report
             "The year defaults to the current one.")
 def organisation_footprint(request: HttpRequest, org_id: Id,
                            year: s.Year | None = None) -> s.FootprintOut:
-    return _out(_organisation(request, org_id, year), _language())
+    return _out(_organisation(request, org_id, year), active_language())
 
 
 @router.get("/projects/{project_id}/footprint", response=s.FootprintOut,
@@ -87,7 +83,7 @@ def project_footprint(request: HttpRequest, project_id: Id,
     report = selectors.project_footprint(access=access_of(request), actor=actor_of(request),
                                          project_id=project_id,
                                          year=year or selectors.this_year())
-    return _out(report, _language())
+    return _out(report, active_language())
 
 
 @router.get("/organisations/{org_id}/footprint/csv", response={200: None},

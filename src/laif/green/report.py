@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from datetime import date
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import date_format
 
 from laif.billing.pdf import html_pdf
 from laif.green import footprint as fp
-from laif.green.chart import energy_chart
+from laif.green.chart import EnergyChart, energy_chart
 from laif.green.selectors import Report, catalogue
 
 CSV_COLUMNS = (
@@ -54,15 +57,17 @@ def csv_attachment(content: str, name: str) -> HttpResponse:
     return response
 
 
-def chart_of(report: Report) -> object:
-    """The year's chart: facility kWh per month (short month names: the year is the
-    report's), measured and estimated parts."""
-    from django.utils.formats import date_format
-
+def month_chart(months: Sequence[tuple[date, fp.Footprint]]) -> EnergyChart:
+    """A year's chart: facility kWh per month (short month names: the year is the page's),
+    measured and estimated parts (the energy reports and the factory's figures)."""
     return energy_chart([
         (date_format(month, "N"),
          fp.kwh(f.energy.measured_j * f.pue), fp.kwh(f.energy.estimated_j * f.pue))
-        for month, f in report.by_month])
+        for month, f in months])
+
+
+def chart_of(report: Report) -> EnergyChart:
+    return month_chart(report.by_month)
 
 
 def report_pdf(report: Report, *, language: str) -> bytes:

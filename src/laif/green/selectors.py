@@ -22,6 +22,7 @@ from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import DomainError, PermissionDenied
+from laif.allocations.permissions import sees_pools
 from laif.catalogue.green import GreenCatalogue, GridIntensity, SupplyContract
 from laif.green import footprint as fp
 from laif.usage import selectors as usage_selectors
@@ -42,6 +43,12 @@ def catalogue() -> GreenCatalogue:
 
 def this_year() -> int:
     return timezone.localdate().year
+
+
+def recent_years() -> list[int]:
+    """The years a page offers to choose: this one and the five before, newest first."""
+    this = this_year()
+    return list(range(this, max(FIRST_YEAR, this - 5) - 1, -1))
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def sibling_projects(*, access: Access, project: Project | None) -> list[Project
 
 def factory_footprint(*, access: Access, year: int) -> Report:
     """The whole factory's year (aggregates: the factory's figures; client-facing staff)."""
-    if not access.sees_all_clients:
+    if not sees_pools(access):
         raise PermissionDenied(_("Only operators, reviewers and auditors see the pools."))
     check_year(year)
     return _report(year, usage_selectors.energy_basis(month_from=date(year, 1, 1),
@@ -212,9 +219,8 @@ def project_run_footprints(*, access: Access, actor: Actor, project_id: int, yea
                               unreported_gpu_seconds=0 if measured else r.gpu_seconds,
                               unreported_cpu_seconds=0 if measured else r.cpu_seconds,
                               unreported_runs=0 if measured else 1)
-        job = (f"{r.array_job_id}_{r.array_task_id}" if r.array_task_id is not None
-               else str(r.job_id))
-        found.append(RunFigures(record_id=r.pk, job=job, cluster=r.cluster,
+        found.append(RunFigures(record_id=r.pk, job=usage_selectors.run_label(
+            r.job_id, r.array_job_id, r.array_task_id), cluster=r.cluster,
                                 partition=r.partition, end_time=r.end_time,
                                 gpu_seconds=r.gpu_seconds, figures=factors.footprint(energy)))
     return found, runs.count()

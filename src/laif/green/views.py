@@ -8,11 +8,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from laif.accounts.errors import DomainError
+from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import page
 from laif.billing.pdf import attachment
@@ -27,15 +27,14 @@ def _year(request: HttpRequest, name: str = "year") -> int | None:
 
 def _context(request: HttpRequest, report: Report, other: Report | None,
              other_label: str) -> dict[str, Any]:
-    this = selectors.this_year()
     return {"report": report, "chart": documents.chart_of(report), "other": other,
             "other_label": other_label,
             # (the month's name alone: both columns are the same month of their year)
             "compare_rows": ([(date_format(a[0], "F"), a[1], b[1])
                               for a, b in zip(report.by_month, other.by_month, strict=True)]
                              if other is not None else []),
-            "years": list(range(this, max(selectors.FIRST_YEAR, this - 5) - 1, -1)),
-            "language": (get_language() or "en")[:2], "green": selectors.catalogue()}
+            "years": selectors.recent_years(),
+            "language": active_language(), "green": selectors.catalogue()}
 
 
 @page
@@ -71,8 +70,7 @@ def organisation_footprint_csv(request: HttpRequest, org_id: int) -> HttpRespons
 @require_GET
 def organisation_footprint_pdf(request: HttpRequest, org_id: int) -> HttpResponse:
     report = _organisation_report(request, org_id)
-    language = (get_language() or "en")[:2]
-    return attachment(documents.report_pdf(report, language=language),
+    return attachment(documents.report_pdf(report, language=active_language()),
                       f"footprint-{org_id}-{report.year}")
 
 

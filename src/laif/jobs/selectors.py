@@ -146,10 +146,9 @@ def runs_of(project_id: int, rows: Sequence[tuple[str, int, datetime]]) -> list[
         r = records[pk]
         job = (by_pk.get(r.job_id) if r.cluster == LOCAL
                else by_scheduler_id.get(str(r.array_job_id or r.job_id)))
-        shown_id = (f"{r.array_job_id}_{r.array_task_id}" if r.array_job_id is not None
-                    and r.array_task_id is not None else str(r.job_id))
         found.append(Run(
-            job=job, scheduler_id=shown_id, state=r.state, outcome=outcome_of(r.state),
+            job=job, scheduler_id=ledger.run_label(r.job_id, r.array_job_id, r.array_task_id),
+            state=r.state, outcome=outcome_of(r.state),
             user_id=r.user_id, username=r.username, submitted_at=r.submit_time,
             started_at=r.start_time, elapsed_s=r.elapsed_s, gpu_seconds=r.gpu_seconds,
             recorded=True, cost_cents=r.cost_cents))

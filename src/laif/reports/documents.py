@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.choices import Sector, SmeClassChoice
 from laif.billing.pdf import html_pdf
-from laif.green import footprint as fp
-from laif.green.chart import energy_chart
+from laif.green.report import month_chart
 from laif.ops import charts
 from laif.reports.kpis import Kpis, Period
 
@@ -80,10 +79,8 @@ def context_of(kpis: Kpis) -> dict[str, Any]:
             ("country", _("Organisations served by country"), charts.bars(
                 sorted(kpis.served_by_country.items(), key=lambda i: -i[1]))),
         ],
-        "energy_chart": energy_chart([
-            (label, fp.kwh(p.energy.energy.measured_j * p.energy.pue),
-             fp.kwh(p.energy.energy.estimated_j * p.energy.pue))
-            for label, p in zip(labels, kpis.months, strict=True)]),
+        "energy_chart": month_chart([(p.month, p.energy) for p in kpis.months
+                                     if p.month is not None]),
     }
 
 

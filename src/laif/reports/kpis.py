@@ -11,10 +11,9 @@ operators, reviewers and auditors.
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils import timezone
 from laif.accounts import selectors as account_selectors
 from laif.accounts.access import Access
 from laif.allocations import selectors as allocation_selectors
+from laif.allocations.capacity import add_months, gpu_hours
 from laif.allocations.choices import PoolKind
 from laif.fund import selectors as fund_selectors
 from laif.green import footprint as fp
@@ -103,12 +103,13 @@ def _days(seconds: float | None) -> Decimal | None:
 
 
 def _capacity(month: date, today: date) -> int:
-    """The GPU-seconds a month offers: every partition's GPUs for the whole month, for months
-    that have begun (0 for months to come, whose utilisation is not shown)."""
+    """The GPU-seconds a month offers: every partition's GPUs for the whole month (the pools'
+    own capacity rule, ``allocations.capacity.gpu_hours``), for months that have begun (0 for
+    months to come, whose utilisation is not shown)."""
     if month > today.replace(day=1):
         return 0
-    return settings.LAIF_CLUSTER.total_gpus * calendar.monthrange(month.year,
-                                                                   month.month)[1] * 86_400
+    last_day = add_months(month, 1) - timedelta(days=1)
+    return gpu_hours(settings.LAIF_CLUSTER.total_gpus, month, last_day) * 3600
 
 
 def factory_kpis(*, access: Access, year: int) -> Kpis:
@@ -117,8 +118,8 @@ def factory_kpis(*, access: Access, year: int) -> Kpis:
     use = usage_selectors.factory_use_by_month(access=access, month_from=first, month_to=last)
     flow = allocation_selectors.request_flow(access=access, month_from=first, month_to=last)
     aid = fund_selectors.aid_flow(access=access, month_from=first, month_to=last)
-    energy = dict(green_selectors.factory_footprint(access=access, year=year).by_month)
-    factors = green_selectors.factors_for(year)
+    footprint = green_selectors.factory_footprint(access=access, year=year)
+    energy = dict(footprint.by_month)
     today = timezone.localdate()
     months = []
     for number in range(1, 13):
@@ -146,7 +147,7 @@ def factory_kpis(*, access: Access, year: int) -> Kpis:
         decided_wait_s=sum(m.decided_wait_s for m in months),
         cashback_paid_cents=sum(m.cashback_paid_cents for m in months),
         aid_granted_cents=sum(m.aid_granted_cents for m in months),
-        energy=factors.footprint(fp.total(m.energy.energy for m in months)))
+        energy=footprint.total)
     share = settings.LAIF_CLUSTER.policy.pool_shares_percent.get(PoolKind.NATIONAL, 50)
     return Kpis(
         year=year, months=months, total=total, national_share_target=share,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of
 from laif.accounts.views import page
 from laif.billing.pdf import attachment
@@ -26,9 +26,8 @@ def _kpis(request: HttpRequest) -> Kpis:
 @require_GET
 def kpis_page(request: HttpRequest) -> HttpResponse:
     kpis = _kpis(request)
-    this = green_selectors.this_year()
     return render(request, "reports/kpis.html", {
-        **documents.context_of(kpis), "years": list(range(this, this - 6, -1))})
+        **documents.context_of(kpis), "years": green_selectors.recent_years()})
 
 
 @page
@@ -42,5 +41,5 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kpis_pdf(request: HttpRequest) -> HttpResponse:
     kpis = _kpis(request)
-    language = "fr" if (get_language() or "en").startswith("fr") else "en"
-    return attachment(documents.kpis_pdf(kpis, language=language), f"factory-kpis-{kpis.year}")
+    return attachment(documents.kpis_pdf(kpis, language=active_language()),
+                      f"factory-kpis-{kpis.year}")

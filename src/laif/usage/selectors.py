@@ -196,6 +196,13 @@ def project_records(*, project_id: int, user_id: int | None = None,
     return records.filter(_outcome_q(outcome)) if outcome is not None else records
 
 
+def run_label(job_id: int, array_job_id: int | None, array_task_id: int | None) -> str:
+    """How a run is named to people: Slurm's job id, ``1234_7`` for task 7 of array 1234."""
+    if array_job_id is not None and array_task_id is not None:
+        return f"{array_job_id}_{array_task_id}"
+    return str(job_id)
+
+
 def project_user_ids(project_id: int) -> set[int]:
     """The people the ledger charged runs of the project to (from its running totals)."""
     return set(UsageTotal.objects.filter(project_id=project_id, user_id__isnull=False)
