@@ -22,7 +22,6 @@ from tests.factories import World
 from tests.views_support import html
 
 JSON = "application/json"
-TODAY = timezone.localdate()
 
 
 def applied(world: World, euros: int = 50_000, instrument: str = "fit4ai") -> int:
@@ -41,21 +40,21 @@ def applied(world: World, euros: int = 50_000, instrument: str = "fit4ai") -> in
 def grant(world: World, application_id: int, euros: int, **extra: Any) -> Any:
     return client_as(world.operator).post(
         f"/api/funding-applications/{application_id}/grant",
-        {"granted_cents": euros * 100, "granted_on": TODAY.isoformat(),
+        {"granted_cents": euros * 100, "granted_on": timezone.localdate().isoformat(),
          "legal_basis": "de_minimis", "reference": "LUXI-2026-118", **extra}, content_type=JSON)
 
 
 def received_elsewhere(world: World, euros: int) -> None:
     services.aid_declare(access=access_for(world.org_admin), actor=Actor.of(world.org_admin),
                          organisation_id=world.org.pk, amount_cents=euros * 100,
-                         granted_on=TODAY - timedelta(days=100), legal_basis="de_minimis",
+                         granted_on=timezone.localdate() - timedelta(days=100), legal_basis="de_minimis",
                          source="Ministry of the Economy, decision 2026/12")
 
 
 def test_a_granted_application_is_aid_that_counts_in_the_de_minimis_total(
         django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
         world: World) -> None:
-    before = selectors.de_minimis_total(world.org.pk, TODAY).left_cents
+    before = selectors.de_minimis_total(world.org.pk, timezone.localdate()).left_cents
     application_id = applied(world)
     assert Notice.objects.filter(recipient=world.operator, kind="funding.submitted").exists()
     with django_capture_on_commit_callbacks(execute=True):
@@ -64,9 +63,9 @@ def test_a_granted_application_is_aid_that_counts_in_the_de_minimis_total(
     out = granted.json()
     assert (out["state"], out["granted_cents"]) == ("granted", 5_000_000)
     aid = AidRecord.objects.get(pk=out["aid_id"])
-    assert (aid.legal_basis, aid.granted_on, aid.source) == ("de_minimis", TODAY,
+    assert (aid.legal_basis, aid.granted_on, aid.source) == ("de_minimis", timezone.localdate(),
                                                               "Fit 4 AI: LUXI-2026-118")
-    assert selectors.de_minimis_total(world.org.pk, TODAY).left_cents == before - 5_000_000
+    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).left_cents == before - 5_000_000
     assert Notice.objects.filter(recipient=world.org_admin, kind="funding.decided").exists()
 
 
@@ -83,17 +82,17 @@ def test_past_the_headroom_the_full_amount_is_refused_and_a_reduced_grant_needs_
                     reduction_reason="De minimis headroom of the single undertaking.")
     assert reduced.status_code == 200
     assert reduced.json()["decision_note"] == "De minimis headroom of the single undertaking."
-    assert selectors.de_minimis_total(world.org.pk, TODAY).left_cents == 0
+    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).left_cents == 0
     # another legal basis does not count against the ceiling
     other = applied(world, 80_000, instrument="rdi")
     assert grant(world, other, 80_000, legal_basis="block_exemption").status_code == 200
-    assert selectors.de_minimis_total(world.org.pk, TODAY).left_cents == 0
+    assert selectors.de_minimis_total(world.org.pk, timezone.localdate()).left_cents == 0
 
 
 def test_who_may_do_what_and_in_which_state(world: World) -> None:
     application_id = applied(world)
     assert grant(world, application_id, 60_000).json()["field"] == "granted_cents"  # > applied
-    future = grant(world, application_id, 1_000, granted_on=(TODAY + timedelta(days=1))
+    future = grant(world, application_id, 1_000, granted_on=(timezone.localdate() + timedelta(days=1))
                    .isoformat())
     assert (future.status_code, future.json()["field"]) == (400, "granted_on")
     old = grant(world, application_id, 1_000, granted_on=date(2000, 1, 1).isoformat())
@@ -133,12 +132,12 @@ def test_the_page_for_the_admin_and_the_operator(world: World) -> None:
     assert f'id="id_{application.pk}_granted_eur"' in page
     received_elsewhere(world, 290_000)
     failed = operator.post(f"/funding/applications/{application.pk}/grant/", {
-        "granted_eur": "40000", "granted_on": TODAY.isoformat(), "legal_basis": "de_minimis",
+        "granted_eur": "40000", "granted_on": timezone.localdate().isoformat(), "legal_basis": "de_minimis",
         "reference": "LUXI-7"})
     assert failed.status_code == 400
     assert "cannot be granted under de minimis" in html(failed)
     operator.post(f"/funding/applications/{application.pk}/grant/", {
-        "granted_eur": "10000", "granted_on": TODAY.isoformat(), "legal_basis": "de_minimis",
+        "granted_eur": "10000", "granted_on": timezone.localdate().isoformat(), "legal_basis": "de_minimis",
         "reference": "LUXI-7", "reduction_reason": "Headroom."})
     page = html(admin.get(url, headers={"accept-language": "fr"}))
     assert "Accordée" in page

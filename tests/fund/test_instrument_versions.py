@@ -14,7 +14,6 @@ from tests.api_support import client_as
 from tests.factories import World
 from tests.views_support import html
 
-TODAY = timezone.localdate()
 JSON = "application/json"
 
 
@@ -26,7 +25,7 @@ def fit4ai(world: World) -> dict[str, object]:
 def check(world: World) -> dict[str, object]:
     out = client_as(world.member).post(
         f"/api/organisations/{world.org.pk}/funding-check",
-        {"costs_eur": 150_000, "start_on": (TODAY + timedelta(days=1)).isoformat()},
+        {"costs_eur": 150_000, "start_on": (timezone.localdate() + timedelta(days=1)).isoformat()},
         content_type=JSON).json()
     return next(i for i in out["instruments"] if i["code"] == "fit4ai")
 
@@ -44,12 +43,12 @@ def test_an_operator_publishes_a_verified_version_that_applies_from_its_date(
             "source": "Fit 4 AI scheme, official text of 1 March 2027, article 4",
             "note": "Caps raised by the 2027 scheme"}
     later = operator.post("/staff/funding/fit4ai/", {
-        **form, "effective_from": (TODAY + timedelta(days=30)).isoformat()})
+        **form, "effective_from": (timezone.localdate() + timedelta(days=30)).isoformat()})
     assert later.status_code == 302
     assert check(world)["amount_cents"] == 5_000_000  # not in force yet
-    assert funding_in_force(TODAY + timedelta(days=30)).instruments[0].caps_eur["small"] \
+    assert funding_in_force(timezone.localdate() + timedelta(days=30)).instruments[0].caps_eur["small"] \
         == 60_000
-    operator.post("/staff/funding/fit4ai/", {**form, "effective_from": TODAY.isoformat()})
+    operator.post("/staff/funding/fit4ai/", {**form, "effective_from": timezone.localdate().isoformat()})
     now = check(world)
     assert (now["amount_cents"], now["to_confirm"]) == (6_000_000, False)
     assert fit4ai(world)["status"] == "verified"
@@ -63,7 +62,7 @@ def test_a_wrong_version_is_refused_and_only_operators_publish(world: World) -> 
         "kind": "share_of_costs", "rate_percent": 150, "caps_eur": {"small": 50_000},
         "costs": "consultancy", "eligible_sme_classes": ["small"], "eligible_kinds": [],
         "source": "x"}
-    body: dict[str, object] = {"effective_from": TODAY.isoformat(), "note": "Test",
+    body: dict[str, object] = {"effective_from": timezone.localdate().isoformat(), "note": "Test",
                                "instrument": instrument}
     wrong = client_as(world.operator).post("/api/funding/instruments/fit4ai/versions", body,
                                            content_type=JSON)
