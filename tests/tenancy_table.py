@@ -8,6 +8,7 @@ from tests.compute.billing_matrix import BILLING_MATRIX
 from tests.compute.usage_matrix import USAGE_MATRIX
 from tests.entry.entry_matrix import ENTRY_MATRIX
 from tests.fund.applications_matrix import APPLICATIONS_MATRIX
+from tests.govern.govern_matrix import GOVERN_MATRIX
 from tests.green.green_matrix import GREEN_MATRIX
 from tests.sandbox.sandbox_matrix import SANDBOX_MATRIX
 
@@ -258,6 +259,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **BILLING_MATRIX,
     **USAGE_MATRIX,
     **GREEN_MATRIX,
+    **GOVERN_MATRIX,
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
     **APPLICATIONS_MATRIX,

@@ -34,6 +34,7 @@ from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
+from laif.govern import services as govern
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
 from laif.sandbox.models import Reidentification
@@ -103,6 +104,11 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         access=access_for(admin), actor=Actor.of(admin), version_id=sandbox_releases.policy_set(
             access=access_for(admin), actor=Actor.of(admin), version_id=version.pk,
             rows=sandbox_releases.policy_proposed(version)).pk, suppress=True)
+    system = govern.ai_system_register(access=access_for(admin), actor=Actor.of(admin),
+                                       organisation_id=w.org.pk, name="Credit scoring",
+                                       purpose="Scores applicants.", project_id=w.project.pk)
+    govern.ai_system_classify(access=access_for(admin), actor=Actor.of(admin),
+                              system_id=system.pk, answers={"areas": ["credit_scoring"]})
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -112,7 +118,7 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "request_id": request.pk, "intake_id": intake.pk,
                   "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
                   "version_id": version.pk, "release_id": released.pk,
-                  "reidentification_id": reid.pk,
+                  "reidentification_id": reid.pk, "system_id": system.pk,
                   **billing},
     )
 

@@ -59,6 +59,7 @@ from tests.fund.applications_matrix import (
     applications_path_ids,
     build_applications,
 )
+from tests.govern.govern_matrix import GOVERN_BODIES, build_govern, govern_path_ids
 from tests.sandbox.sandbox_matrix import SANDBOX_BODIES, build_sandbox, sandbox_path_ids
 from tests.tenancy_table import MATRIX
 
@@ -118,6 +119,7 @@ def _build() -> MatrixWorld:
     build_assess(w)
     build_applications(w)
     build_sandbox(w)
+    build_govern(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -160,6 +162,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(assess_path_ids(path))
     values.update(applications_path_ids(path))
     values.update(sandbox_path_ids(path))
+    values.update(govern_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -209,6 +212,7 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **ASSESS_BODIES,
     **APPLICATIONS_BODIES,
     **SANDBOX_BODIES,
+    **GOVERN_BODIES,
 }
 
 

@@ -22,6 +22,8 @@ from laif.compute.demo import CLUSTER, demo_sacct_json
 from laif.entry import selectors as entry_selectors
 from laif.fund import services as fund_services
 from laif.fund.models import AidRecord
+from laif.govern.models import Obligation
+from laif.govern.selectors import systems_of
 from laif.usage import sacct
 from laif.usage import selectors as ledger_selectors
 from laif.usage.budget import minutes_of
@@ -126,3 +128,9 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     # two maturity checks half a year apart: the page shows the progress
     assert [a.level for a in Assessment.objects.filter(organisation=acme)] == [2, 3]
     assert [u.roi_percent for u in UseCase.objects.filter(roadmap__organisation=acme)] == [15]
+    # two AI systems in the AI Act register: one minimal-risk, one high-risk with an
+    # obligation under way
+    admin = access_for(User.objects.get(email=accounts_demo.ORG_ADMIN))
+    assert sorted((s.name, s.category) for s in systems_of(access=admin,
+                                                          organisation_id=acme.pk)) == [("CV screening assistant", "high_risk"), ("Surface defect detection", "minimal_risk")]
+    assert Obligation.objects.filter(system__organisation=acme, status="in_progress").count() == 1

@@ -12,8 +12,15 @@ from typing import Any
 import pytest
 
 from laif.catalogue import CATALOGUE_DIR, CatalogueError
-from laif.catalogue.ai_act import load_ai_act, parse_ai_act
-from laif.govern.ai_act import Answers, Category, UnknownAnswer, classify
+from laif.catalogue.ai_act import article_in, load_ai_act, parse_ai_act
+from laif.govern.ai_act import (
+    Answers,
+    Category,
+    UnknownAnswer,
+    answers_from_json,
+    answers_to_json,
+    classify,
+)
 
 BOOK = load_ai_act()
 F = frozenset
@@ -115,3 +122,32 @@ def test_a_broken_rulebook_is_refused(change: Any, message: str) -> None:
     change(data)
     with pytest.raises(CatalogueError, match=message):
         parse_ai_act(data)
+
+
+def test_the_answers_round_trip_and_a_wrong_type_is_refused() -> None:
+    answers = Answers(areas=F({"credit_scoring"}), profiling=True,
+                      roles=F({"provider", "deployer"}))
+    stored = answers_to_json(answers)
+    assert stored["roles"] == ["deployer", "provider"]
+    assert stored["profiling"] is True
+    assert answers_from_json(stored) == answers
+    assert answers_from_json({}) == Answers()  # roles default to provider
+    with pytest.raises(UnknownAnswer, match="unknown question: mood") as unknown:
+        answers_from_json({"mood": True})
+    assert unknown.value.field == "mood"
+    with pytest.raises(UnknownAnswer, match="profiling must be true or false"):
+        answers_from_json({"profiling": "yes"})
+    with pytest.raises(UnknownAnswer, match="areas must be a list of keys"):
+        answers_from_json({"areas": "credit_scoring"})
+    with pytest.raises(UnknownAnswer, match="choose provider, deployer or both"):
+        classify(BOOK, Answers(roles=F()))
+
+
+def test_article_references_read_in_french() -> None:
+    assert article_in("Art. 11, Annex IV", "fr") == "Art. 11, annexe IV"
+    assert article_in("Art. 6(3), third subparagraph", "fr") == "Art. 6(3), troisième alinéa"
+    assert article_in("Art. 11, Annex IV", "en") == "Art. 11, Annex IV"
+    result = classify(BOOK, Answers(areas=F({"credit_scoring"}),
+                                    exemptions=F({"narrow_procedural_task"}), profiling=True))
+    assert "Haut risque (annexe III, point 5(b))" in result.conclusions[0].fr
+    assert "Annex" not in result.conclusions[0].fr

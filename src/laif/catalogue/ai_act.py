@@ -26,6 +26,17 @@ from laif.catalogue.fields import (
 )
 
 WHO = ("provider", "deployer")
+_FRENCH = (("third subparagraph", "troisième alinéa"), ("Annex", "annexe"))
+
+
+def article_in(article: str, language: str) -> str:
+    """An article reference as written in the language (``Annex III`` -> ``annexe III``); the
+    stored and API form is the English one."""
+    if language != "fr":
+        return article
+    for english, french in _FRENCH:
+        article = article.replace(english, french)
+    return article
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,11 @@ class Rulebook(SourceInLanguage):
 
     def area(self, key: str) -> Area:
         return next(a for a in self.areas if a.key == key)
+
+    def duty(self, key: str) -> Rule | None:
+        """A duty (transparency, obligation, exemption duty or general-purpose AI note) by key."""
+        return next((r for r in (*self.transparency, *self.obligations, *self.exemption_duties,
+                                 *self.gpai) if r.key == key), None)
 
 
 def _rule(value: Any, where: str, *, duty: bool = False) -> Rule:

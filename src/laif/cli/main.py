@@ -20,6 +20,7 @@ from rich.table import Table
 from laif.cli import session
 from laif.cli.client import DEFAULT_URL, ApiError, Client, Credentials, HeadStore
 from laif.cli.funding import funding_app
+from laif.cli.govern import govern_app
 from laif.cli.green import green_app
 from laif.cli.kpis import kpis
 from laif.cli.maturity import maturity_app
@@ -49,6 +50,7 @@ app.add_typer(roadmap_app, name="roadmap")
 app.add_typer(funding_app, name="funding")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(green_app, name="green")
+app.add_typer(govern_app, name="govern")
 app.command("kpis")(kpis)
 console = session.console
 err = session.err
@@ -311,6 +313,7 @@ def demo() -> None:
     from laif.billing.demo import billing_demo_load
     from laif.entry.demo import entry_demo_load
     from laif.fund.demo import fund_demo_load
+    from laif.govern.demo import govern_demo_load
     from laif.sandbox.demo import sandbox_demo_load
 
     logins = demo_load()
@@ -319,6 +322,7 @@ def demo() -> None:
     entry_demo_load()
     assess_demo_load()
     sandbox_demo_load()
+    govern_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")

@@ -11,6 +11,7 @@ from laif.compute import urls as compute_urls
 from laif.config.api import api
 from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
+from laif.govern import urls as govern_urls
 from laif.green import urls as green_urls
 from laif.ops import urls as ops_urls
 from laif.reports import urls as reports_urls
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include(assess_urls)),
     path("", include(sandbox_urls)),
     path("", include(green_urls)),
+    path("", include(govern_urls)),
     path("", include(reports_urls)),
 ]
 

@@ -19,10 +19,16 @@ This is decision support with its reasons shown, not legal advice: the Regulatio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from laif.catalogue.ai_act import Rule, Rulebook
+from laif.catalogue.ai_act import Rule, Rulebook, article_in
+
+
+def _fr(article: str) -> str:
+    return article_in(article, "fr")
 
 
 class Category(StrEnum):
@@ -73,22 +79,65 @@ class Classification:
 class UnknownAnswer(ValueError):
     """An answer names a key the rulebook does not have."""
 
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
-def _known(keys: frozenset[str], rules: tuple[Rule, ...] | frozenset[str], what: str) -> None:
+
+SETS = ("practices", "areas", "exceptions", "exemptions", "transparency", "roles")
+FLAGS = ("annex_i_safety_component", "profiling", "public_service_deployer", "gpai_model",
+         "systemic_risk")
+
+
+def answers_to_json(a: Answers) -> dict[str, Any]:
+    """The answers as stored and sent: each set as a sorted list, each flag as a boolean."""
+    out: dict[str, Any] = {name: sorted(getattr(a, name)) for name in SETS}
+    out.update({name: bool(getattr(a, name)) for name in FLAGS})
+    return out
+
+
+def answers_from_json(data: Mapping[str, Any]) -> Answers:
+    """The answers from their stored or sent form; a missing set is empty, a missing flag false
+    (roles: provider). Refuses an unknown name or a value of the wrong type."""
+    unknown = sorted(set(data) - set(SETS) - set(FLAGS))
+    if unknown:
+        raise UnknownAnswer(f"unknown question: {', '.join(unknown)}", unknown[0])
+    values: dict[str, Any] = {}
+    for name in SETS:
+        if name not in data:
+            continue
+        items = data[name]
+        if not isinstance(items, list | tuple | set | frozenset) or not all(
+                isinstance(x, str) for x in items):
+            raise UnknownAnswer(f"{name} must be a list of keys", name)
+        values[name] = frozenset(items)
+    for name in FLAGS:
+        if name not in data:
+            continue
+        if not isinstance(data[name], bool):
+            raise UnknownAnswer(f"{name} must be true or false", name)
+        values[name] = data[name]
+    return Answers(**values)
+
+
+def _known(keys: frozenset[str], rules: tuple[Rule, ...] | frozenset[str], what: str,
+           field: str) -> None:
     names = {r.key for r in rules} if isinstance(rules, tuple) else set(rules)
     unknown = sorted(keys - names)
     if unknown:
-        raise UnknownAnswer(f"unknown {what}: {', '.join(unknown)}")
+        raise UnknownAnswer(f"unknown {what}: {', '.join(unknown)}", field)
 
 
 def _check(book: Rulebook, a: Answers) -> None:
-    _known(a.practices, book.prohibited, "prohibited practice")
-    _known(a.areas, frozenset(x.key for x in book.areas), "high-risk area")
+    _known(a.practices, book.prohibited, "prohibited practice", "practices")
+    _known(a.areas, frozenset(x.key for x in book.areas), "high-risk area", "areas")
     _known(a.exceptions, frozenset(x.exception.key for x in book.areas if x.exception),
-           "exception")
-    _known(a.exemptions, book.exemptions, "Art. 6(3) condition")
-    _known(a.transparency, book.transparency, "transparency situation")
-    _known(a.roles, frozenset({"provider", "deployer"}), "role")
+           "exception", "exceptions")
+    _known(a.exemptions, book.exemptions, "Art. 6(3) condition", "exemptions")
+    _known(a.transparency, book.transparency, "transparency situation", "transparency")
+    _known(a.roles, frozenset({"provider", "deployer"}), "role", "roles")
+    if not a.roles:
+        raise UnknownAnswer("choose provider, deployer or both", "roles")
 
 
 def classify(book: Rulebook, a: Answers) -> Classification:
@@ -124,15 +173,15 @@ def classify(book: Rulebook, a: Answers) -> Classification:
                 "Art. 6(3), third subparagraph",
                 f"High-risk ({area.article}): the system profiles natural persons, so the "
                 f"exemption claimed ({', '.join(r.article for r in exemptions)}) does not apply.",
-                f"Haut risque ({area.article}) : le système profile des personnes physiques, "
-                f"l'exemption invoquée ({', '.join(r.article for r in exemptions)}) ne "
+                f"Haut risque ({_fr(area.article)}) : le système profile des personnes physiques, "
+                f"l'exemption invoquée ({', '.join(_fr(r.article) for r in exemptions)}) ne "
                 "s'applique donc pas."))
             high.append(area.key)
         elif exemptions:
             for r in exemptions:
                 steps.append(Conclusion(
                     r.article, f"Not high-risk although in {area.article}: {r.en}.",
-                    f"Pas à haut risque bien que relevant de {area.article} : {r.fr}."))
+                    f"Pas à haut risque bien que relevant de {_fr(area.article)} : {r.fr}."))
             exempted = True
         else:
             steps.append(Conclusion(

@@ -1,0 +1,110 @@
+"""``laif govern``: the organisation's AI systems under the EU AI Act, through the REST API.
+
+- ``laif govern systems [--org ID]``: the register, each system's latest category;
+- ``laif govern show SYSTEM``: the category, the articles it follows from, the obligations with
+  their status and evidence;
+- ``laif govern classify SYSTEM --answers FILE``: classify from a JSON file of answers (the keys
+  of ``GET /api/govern/ai-act``; ``-`` reads standard input);
+- ``laif govern obligation SYSTEM KEY --status met --evidence TEXT``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from laif.cli import session
+from laif.cli.client import ApiError
+from laif.cli.statements import OrgOption, org_id_of
+
+govern_app = typer.Typer(help="AI systems under the EU AI Act: category, reasons, obligations.",
+                         no_args_is_help=True)
+
+SystemArg = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="AI system id")]
+CATEGORIES = {"prohibited": "Prohibited", "high_risk": "High-risk",
+              "limited_risk": "Limited risk", "minimal_risk": "Minimal risk",
+              "": "Not classified"}
+
+
+@govern_app.command("systems")
+def systems(org: OrgOption = None) -> None:
+    """The organisation's AI systems and their latest category."""
+    client = session.client()
+    try:
+        found: list[dict[str, Any]] = client.get(
+            f"/organisations/{org_id_of(client, org)}/ai-systems")
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    if not found:
+        session.console.print("No AI system registered yet.")
+        return
+    table = Table(title="AI systems")
+    for column in ("Id", "Name", "Category", "Registered"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(str(s["id"]), escape(s["name"]), CATEGORIES[s["category"]],
+                      s["created_at"][:10])
+    session.console.print(table)
+
+
+def _print(detail: dict[str, Any]) -> None:
+    session.console.print(f"[bold]{escape(detail['name'])}[/bold]: "
+                          f"{CATEGORIES[detail['category']]}")
+    if detail["classifications"]:
+        for c in detail["classifications"][-1]["conclusions"]:
+            session.console.print(f"- {escape(c['article'])}: {escape(c['text'])}")
+    if detail["obligations"]:
+        session.console.print("[bold]Obligations[/bold] (article, key, as, status, evidence)")
+    for o in detail["obligations"]:
+        status = o["status"] if o["required"] else f"{o['status']}, no longer required"
+        session.console.print(f"- {escape(o['article'])} · {o['key']} · {o['who']} · {status}"
+                              f" · {escape(o['evidence']) or '—'}")
+
+
+@govern_app.command("show")
+def show(system: SystemArg) -> None:
+    """A system's category, the articles behind it and its obligations."""
+    client = session.client()
+    try:
+        _print(client.get(f"/ai-systems/{system}"))
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+
+
+@govern_app.command("classify")
+def classify(system: SystemArg, answers: Annotated[
+        Path, typer.Option("--answers", help="JSON file of answers ('-': standard input)")]
+             ) -> None:
+    """Classify a system from the questionnaire's answers."""
+    text = sys.stdin.read() if str(answers) == "-" else answers.read_text(encoding="utf-8")
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        session.console.print(f"[red]The answers are not JSON: {escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    client = session.client()
+    try:
+        _print(client.post(f"/ai-systems/{system}/classifications", json=body))
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+
+
+@govern_app.command("obligation")
+def obligation(system: SystemArg, key: Annotated[str, typer.Argument(help="Obligation key")],
+               status: Annotated[str, typer.Option(
+                   "--status", help="open, in_progress, met or not_applicable")],
+               evidence: Annotated[str, typer.Option("--evidence")] = "") -> None:
+    """Set an obligation's status and evidence."""
+    client = session.client()
+    try:
+        done = client.request("PUT", f"/ai-systems/{system}/obligations/{key}",
+                              json={"status": status, "evidence": evidence})
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    session.console.print(f"{done['article']} ({done['key']}): {done['status']}")

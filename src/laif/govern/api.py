@@ -1,0 +1,114 @@
+"""REST endpoints of the AI system register: the AI Act rulebook (anyone), an organisation's
+systems (its members and client-facing staff), registering and classifying one and keeping its
+obligations (its admins, or the leads of the system's project)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from laif.accounts.language import active_language
+from laif.accounts.requestinfo import access_of, actor_of
+from laif.catalogue.ai_act import Rule, load_ai_act
+from laif.config.apitypes import Id
+from laif.govern import schemas as s
+from laif.govern import selectors, services
+from laif.govern.models import AiSystem, Classification
+
+router = Router(tags=["AI governance"])
+
+
+def _rule(r: Rule, language: str) -> s.RuleOut:
+    return s.RuleOut(key=r.key, article=r.article, text=r.in_language(language), who=r.who)
+
+
+@router.get("/govern/ai-act", auth=None, response=s.RulebookOut,
+            summary="The EU AI Act rulebook in force: the questionnaire's keys and each article")
+def rulebook(request: HttpRequest, language: Literal["en", "fr"] = "en") -> s.RulebookOut:
+    book = load_ai_act()
+    return s.RulebookOut(
+        version=book.version, effective_date=book.effective_date.isoformat(),
+        source=book.source_fr if language == "fr" and book.source_fr else book.source,
+        prohibited=[_rule(r, language) for r in book.prohibited],
+        high_risk_areas=[s.AreaOut(key=a.key, article=a.article, text=a.in_language(language),
+                                   exception=_rule(a.exception, language) if a.exception
+                                   else None) for a in book.areas],
+        exemptions=[_rule(r, language) for r in book.exemptions],
+        transparency=[_rule(r, language) for r in book.transparency],
+        obligations=[_rule(r, language) for r in book.obligations],
+        exemption_duties=[_rule(r, language) for r in book.exemption_duties],
+        gpai=[_rule(r, language) for r in book.gpai])
+
+
+def _system(a: AiSystem) -> s.SystemOut:
+    return s.SystemOut(id=a.pk, organisation_id=a.organisation_id, project_id=a.project_id,
+                       name=a.name, purpose=a.purpose, category=a.category,
+                       created_at=a.created_at)
+
+
+def _classification(c: Classification, language: str) -> s.ClassificationOut:
+    return s.ClassificationOut(
+        id=c.pk, created_at=c.created_at, rulebook_version=c.rulebook_version,
+        category=c.category, answers=s.AnswersIn(**c.answers),
+        conclusions=[s.ConclusionOut(article=x["article"], text=x.get(language, x["en"]))
+                     for x in c.conclusions])
+
+
+def _detail(request: HttpRequest, system_id: int) -> s.SystemDetailOut:
+    access, language = access_of(request), active_language()
+    system = selectors.system_get(access=access, actor=actor_of(request), system_id=system_id)
+    return s.SystemDetailOut(
+        **_system(system).dict(), may_edit=selectors.may_edit(access, system),
+        classifications=[_classification(c, language)
+                         for c in selectors.classifications_of(system)],
+        obligations=[_obligation(row, language) for row in selectors.obligations_of(system)])
+
+
+def _obligation(row: selectors.ObligationRow, language: str) -> s.ObligationOut:
+    o = row.obligation
+    return s.ObligationOut(key=o.key, article=o.article, who=o.who,
+                           text=row.rule.in_language(language) if row.rule else o.key,
+                           required=o.required, status=o.status, evidence=o.evidence,
+                           updated_at=o.updated_at)
+
+
+@router.get("/organisations/{org_id}/ai-systems", response=list[s.SystemOut],
+            summary="The organisation's AI systems and their latest category")
+def system_list(request: HttpRequest, org_id: Id) -> list[s.SystemOut]:
+    return [_system(a) for a in selectors.systems_of(access=access_of(request),
+                                                     organisation_id=org_id)]
+
+
+@router.post("/organisations/{org_id}/ai-systems", response={201: s.SystemDetailOut},
+             summary="Register an AI system (the organisation's admins or the project's leads)")
+def system_register(request: HttpRequest, org_id: Id, data: s.SystemIn) -> Status[Any]:
+    done = services.ai_system_register(access=access_of(request), actor=actor_of(request),
+                                       organisation_id=org_id, name=data.name,
+                                       purpose=data.purpose, project_id=data.project_id)
+    return Status(201, _detail(request, done.pk))
+
+
+@router.get("/ai-systems/{system_id}", response=s.SystemDetailOut,
+            summary="An AI system: its classifications (oldest first) and its obligations")
+def system_detail(request: HttpRequest, system_id: Id) -> s.SystemDetailOut:
+    return _detail(request, system_id)
+
+
+@router.post("/ai-systems/{system_id}/classifications", response={201: s.SystemDetailOut},
+             summary="Classify the system under the EU AI Act from the questionnaire's answers")
+def system_classify(request: HttpRequest, system_id: Id, data: s.AnswersIn) -> Status[Any]:
+    services.ai_system_classify(access=access_of(request), actor=actor_of(request),
+                                system_id=system_id, answers=data.dict())
+    return Status(201, _detail(request, system_id))
+
+
+@router.put("/ai-systems/{system_id}/obligations/{key}", response=s.ObligationOut,
+            summary="Set an obligation's status and evidence")
+def obligation_update(request: HttpRequest, system_id: Id, key: s.Key,
+                      data: s.ObligationIn) -> s.ObligationOut:
+    done = services.obligation_update(access=access_of(request), actor=actor_of(request),
+                                      system_id=system_id, key=key, status=data.status,
+                                      evidence=data.evidence)
+    return _obligation(selectors.ObligationRow(done, load_ai_act().duty(key)), active_language())

@@ -1,0 +1,102 @@
+"""The register of AI systems under the EU AI Act (``govern.ai_act`` classifies them).
+
+- ``AiSystem``: an AI system of an organisation (what it is for), optionally tied to the project
+  that trains its models.
+- ``Classification``: one answer to the questionnaire, the rulebook version it was read under,
+  the category, each conclusion with its article and the obligations that followed. Never
+  changed: classifying again adds one, so the system's history shows.
+- ``Obligation``: one duty of the system (provider or deployer, with its article), its status and
+  the evidence for it. A duty the latest classification no longer brings keeps its status and
+  evidence, marked as no longer required.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskCategory(models.TextChoices):
+    PROHIBITED = "prohibited", _("Prohibited")
+    HIGH_RISK = "high_risk", _("High-risk")
+    LIMITED_RISK = "limited_risk", _("Limited risk")
+    MINIMAL_RISK = "minimal_risk", _("Minimal risk")
+
+
+class AiSystem(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                     related_name="ai_systems")
+    project = models.ForeignKey("accounts.Project", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="ai_systems")
+    name = models.CharField(max_length=200)
+    purpose = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["organisation_id", "name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def category(self) -> str:
+        """The latest classification's, "" before the first (annotated by ``govern.selectors``)."""
+        return str(getattr(self, "latest_category", ""))
+
+    @property
+    def category_label(self) -> str:
+        return str(RiskCategory(self.category).label) if self.category else ""
+
+
+class Classification(models.Model):
+    system = models.ForeignKey(AiSystem, on_delete=models.CASCADE,
+                               related_name="classifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    rulebook_version = models.PositiveIntegerField()
+    answers = models.JSONField()
+    category = models.CharField(max_length=20, choices=RiskCategory.choices)
+    conclusions = models.JSONField()  # [{"article", "en", "fr"}]
+    obligations = models.JSONField()  # [rule key]
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"classification {self.pk} of AI system {self.system_id}"
+
+
+class ObligationStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MET = "met", _("Met")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class Obligation(models.Model):
+    system = models.ForeignKey(AiSystem, on_delete=models.CASCADE, related_name="obligations")
+    key = models.CharField(max_length=60)
+    article = models.CharField(max_length=60)
+    who = models.CharField(max_length=10)
+    required = models.BooleanField(default=True)  # by the latest classification
+    status = models.CharField(max_length=20, choices=ObligationStatus.choices,
+                              default=ObligationStatus.OPEN)
+    evidence = models.TextField(max_length=5000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["system_id", "pk"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["system", "key"], name="obligation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} of AI system {self.system_id}"

@@ -1,0 +1,111 @@
+"""API schemas of the AI system register (validation only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from laif.config.apitypes import Id, LongText, Name, NoNul
+
+Key = Annotated[str, Field(min_length=1, max_length=60), NoNul]
+Keys = Annotated[list[Key], Field(max_length=40)]
+
+
+class RuleOut(Schema):
+    key: str
+    article: str
+    text: str
+    who: str = Field("", description="provider or deployer, for a duty")
+
+
+class AreaOut(Schema):
+    key: str
+    article: str
+    text: str
+    exception: RuleOut | None = None
+
+
+class RulebookOut(Schema):
+    version: int
+    effective_date: str
+    source: str
+    prohibited: list[RuleOut]
+    high_risk_areas: list[AreaOut]
+    exemptions: list[RuleOut]
+    transparency: list[RuleOut]
+    obligations: list[RuleOut]
+    exemption_duties: list[RuleOut]
+    gpai: list[RuleOut]
+
+
+class SystemIn(Schema):
+    name: Name
+    purpose: Annotated[LongText, Field(min_length=1)]
+    project_id: Id | None = None
+
+
+class AnswersIn(Schema):
+    """The questionnaire's answers: rulebook keys (``GET /api/govern/ai-act``)."""
+
+    practices: Keys = Field(default_factory=list, description="Art. 5 practices it performs")
+    annex_i_safety_component: bool = False
+    areas: Keys = Field(default_factory=list, description="Annex III areas of its purpose")
+    exceptions: Keys = Field(default_factory=list,
+                             description="An area's exception that holds (fraud_detection)")
+    exemptions: Keys = Field(default_factory=list, description="Art. 6(3) conditions relied on")
+    profiling: bool = False
+    transparency: Keys = Field(default_factory=list, description="Art. 50 situations")
+    roles: Keys = Field(default_factory=lambda: ["provider"],
+                        description="provider and/or deployer")
+    public_service_deployer: bool = False
+    gpai_model: bool = False
+    systemic_risk: bool = False
+
+
+class ConclusionOut(Schema):
+    article: str
+    text: str
+
+
+class ClassificationOut(Schema):
+    id: int
+    created_at: datetime
+    rulebook_version: int
+    category: str
+    answers: AnswersIn
+    conclusions: list[ConclusionOut]
+
+
+class ObligationOut(Schema):
+    key: str
+    article: str
+    who: str
+    text: str
+    required: bool = Field(description="Brought by the latest classification")
+    status: str
+    evidence: str
+    updated_at: datetime
+
+
+class SystemOut(Schema):
+    id: int
+    organisation_id: int
+    project_id: int | None
+    name: str
+    purpose: str
+    category: str = Field(description="The latest classification's; empty before the first")
+    created_at: datetime
+
+
+class SystemDetailOut(SystemOut):
+    may_edit: bool
+    classifications: list[ClassificationOut]
+    obligations: list[ObligationOut]
+
+
+class ObligationIn(Schema):
+    status: Literal["open", "in_progress", "met", "not_applicable"]
+    evidence: LongText = ""

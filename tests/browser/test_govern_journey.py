@@ -1,0 +1,74 @@
+"""The AI Act register in a real Chromium: the organisation admin registers a credit-scoring
+system, answers the questionnaire, reads "high-risk" with the articles behind it, records the
+evidence of the Art. 27 impact assessment, and reads it again in French and on a phone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_journey import log_in, no_external_requests, shot
+from tests.factories import World
+
+pytestmark = pytest.mark.browser
+
+
+def test_classify_a_credit_scoring_system_and_keep_its_evidence(
+        page: Page, live_server: Any, world: World, shots_dir: Path) -> None:
+    base = live_server.url
+    outside = no_external_requests(page, base)
+    log_in(page, base, world.org_admin.email)
+    page.goto(f"{base}/organisations/{world.org.pk}/")
+    page.locator("#ai-systems-link").click()
+    expect(page.locator("#no-systems")).to_be_visible()
+    page.get_by_label("Name of the AI system").fill("Loan pre-screening")
+    page.get_by_label("Intended purpose").fill("Scores consumer loan applicants before an "
+                                               "analyst decides.")
+    page.get_by_role("button", name="Register and classify").click()
+    expect(page.locator("h1")).to_have_text("Classify under the EU AI Act")
+    page.locator("input[name=roles][value=deployer]").check()
+    page.locator("input[name=areas][value=credit_scoring]").check()
+    page.locator("input[name=exemptions][value=narrow_procedural_task]").check()
+    page.locator("input[name=profiling]").check()
+    shot(page, shots_dir, "govern-questionnaire")
+    page.get_by_role("button", name="Classify", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("The system is classified.")
+    expect(page.locator("h1 .category")).to_have_text("High-risk")
+    # the exemption claimed does not hold for a system that profiles people
+    expect(page.locator("#conclusions")).to_contain_text("Art. 6(3), third subparagraph")
+    fria = page.locator("#obligation-fundamental_rights_impact_assessment")
+    expect(fria).to_contain_text("Art. 27")
+    expect(page.locator("#obligations-met")).to_have_text("0 of 14 obligations met.")
+    fria.locator("summary").click()
+    fria.locator("select").select_option("met")
+    fria.get_by_role("button", name="Save").click()
+    expect(page.locator("#obligation-fundamental_rights_impact_assessment .field-errors")
+           ).to_contain_text("This field is required.")
+    fria = page.locator("#obligation-fundamental_rights_impact_assessment")
+    fria.locator("select").select_option("met")
+    fria.locator("textarea").fill("FRIA of 2026-11-30, signed by the DPO")
+    fria.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("The obligation is updated.")
+    expect(page.locator("#obligation-fundamental_rights_impact_assessment .status")
+           ).to_have_text("Met")
+    expect(page.locator("#obligation-fundamental_rights_impact_assessment .evidence")
+           ).to_have_text("FRIA of 2026-11-30, signed by the DPO")
+    expect(page.locator("#obligations-met")).to_have_text("1 of 14 obligations met.")
+    shot(page, shots_dir, "govern-system")
+    page.locator("form.lang button[value=fr]").click()
+    expect(page.locator("h1 .category")).to_have_text("Haut risque")
+    expect(page.locator("#obligations")).to_contain_text("En tant que déployeur")
+    shot(page, shots_dir, "govern-system-fr")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/organisations/{world.org.pk}/ai-systems/")
+    expect(page.locator("#systems")).to_contain_text(re.compile("Haut risque"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, shots_dir, "govern-register-390")
+    page.locator("#systems a").first.click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, shots_dir, "govern-system-390")
+    assert outside == []

@@ -1,0 +1,65 @@
+"""The AI system register in the API tenancy matrix (tests/test_tenancy_matrix.py): the rulebook
+is public; an organisation's systems are read by its members and the client-facing staff
+(trainers see no client data: 404); its admins, and the leads of the system's project, write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.govern import services
+from laif.govern.models import AiSystem
+from tests.factories import World
+
+_R = ("anonymous", "other_member", "member", "project_lead", "org_admin", "operator",
+      "reviewer", "trainer", "auditor")
+
+
+def _row(*codes: int) -> dict[str, int]:
+    return dict(zip(_R, codes, strict=True))
+
+
+_READ = _row(401, 404, 200, 200, 200, 200, 200, 404, 200)
+
+
+def _write(ok: int) -> dict[str, int]:
+    return _row(401, 404, 403, ok, ok, 403, 403, 404, 403)
+
+
+GOVERN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/api/govern/ai-act"): _row(*(200,) * 9),
+    ("GET", "/api/organisations/{org_id}/ai-systems"): _READ,
+    # the body ties the system to Acme's project: its lead may register it too
+    ("POST", "/api/organisations/{org_id}/ai-systems"): _write(201),
+    ("GET", "/api/ai-systems/{system_id}"): _READ,
+    ("POST", "/api/ai-systems/{system_id}/classifications"): _write(201),
+    ("PUT", "/api/ai-systems/{system_id}/obligations/{key}"): _write(200),
+}
+
+GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
+    ("POST", "/api/organisations/{org_id}/ai-systems"): lambda mw: {
+        "name": "Loan pre-screening", "purpose": "Scores loan applicants.",
+        "project_id": mw.w.project.pk},
+    ("POST", "/api/ai-systems/{system_id}/classifications"): lambda mw: {
+        "roles": ["provider", "deployer"], "areas": ["credit_scoring"]},
+    ("PUT", "/api/ai-systems/{system_id}/obligations/{key}"): lambda mw: {
+        "status": "met", "evidence": "Risk file v3"},
+}
+
+
+def build_govern(w: World) -> None:
+    """An AI system of Acme tied to its project, classified high-risk (Annex III 5(b))."""
+    access, actor = access_for(w.org_admin), Actor.of(w.org_admin)
+    system = services.ai_system_register(access=access, actor=actor, organisation_id=w.org.pk,
+                                         name="Credit scoring", purpose="Scores applicants.",
+                                         project_id=w.project.pk)
+    services.ai_system_classify(access=access, actor=actor, system_id=system.pk,
+                                answers={"areas": ["credit_scoring"]})
+
+
+def govern_path_ids(path: str) -> dict[str, int | str]:
+    if "{system_id}" not in path:
+        return {}
+    return {"system_id": AiSystem.objects.get(name="Credit scoring").pk, "key": "risk_management"}

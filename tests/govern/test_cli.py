@@ -1,0 +1,67 @@
+"""``laif govern`` through the REST API: the register, a classification from a JSON file with
+its articles, an obligation's status, and clear refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pytest_django.fixtures import Settings as SettingsWrapper
+from typer.testing import Result
+
+from laif.accounts import services as account_services
+from laif.accounts.access import access_for
+from laif.accounts.audit import Actor
+from laif.accounts.models import User
+from laif.govern import services
+from tests.cli_support import run_cli
+from tests.factories import World
+
+
+def _token(user: User, settings: SettingsWrapper) -> str:
+    settings.ALLOWED_HOSTS = ["localhost"]
+    _row, secret = account_services.api_token_create(actor=Actor.of(user), user=user, name="cli")
+    return secret
+
+
+def _text(result: Result) -> str:
+    """The output as a reader sees it, lines unwrapped."""
+    return " ".join(result.output.split())
+
+
+def test_classify_and_keep_the_obligations_from_the_command_line(
+        world: World, settings: SettingsWrapper, tmp_path: Path) -> None:
+    system = services.ai_system_register(
+        access=access_for(world.org_admin), actor=Actor.of(world.org_admin),
+        organisation_id=world.org.pk, name="Loan pre-screening", purpose="Scores applicants.")
+    token = _token(world.org_admin, settings)
+    empty = run_cli(["govern", "systems"], token)
+    assert empty.exit_code == 0, empty.output
+    assert "Not classified" in empty.output
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"roles": ["deployer"], "areas": ["credit_scoring"]}))
+    done = run_cli(["govern", "classify", str(system.pk), "--answers", str(answers)], token)
+    assert done.exit_code == 0, done.output
+    assert "High-risk" in _text(done)
+    assert "Annex III, point 5(b)" in _text(done)
+    assert "Art. 27" in _text(done)  # the deployer's impact assessment
+    assert "Art. 9" not in _text(done)  # a provider's duty: the deployer has none
+
+    met = run_cli(["govern", "obligation", str(system.pk), "deployer_use", "--status",
+                   "met", "--evidence", "Oversight procedure OP-4"], token)
+    assert met.exit_code == 0, met.output
+    shown = run_cli(["govern", "show", str(system.pk)], token)
+    assert "Oversight procedure OP-4" in _text(shown)
+
+    refused = run_cli(["govern", "obligation", str(system.pk), "deployer_use",
+                       "--status", "met"], token)  # "met" names its evidence
+    assert refused.exit_code != 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"areas": ["astrology"]}')
+    unknown = run_cli(["govern", "classify", str(system.pk), "--answers", str(bad)], token)
+    assert unknown.exit_code != 0
+    assert "astrology" in unknown.output
+    member = run_cli(["govern", "classify", str(system.pk), "--answers", str(answers)],
+                     _token(world.member, settings))
+    assert member.exit_code != 0
