@@ -90,6 +90,14 @@ def _sandbox_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def govern_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Each test has its own folder of drift profiles."""
+    path = tmp_path / "govern"
+    settings.LAIF_GOVERN_DIR = path
+    return path
+
+
+@pytest.fixture(autouse=True)
 def sandbox_dir(settings: Settings, tmp_path: Path) -> Path:
     """Each test has its own folder of sandbox files (the master key file is the run's)."""
     path = tmp_path / "sandbox"

@@ -34,6 +34,7 @@ from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
+from laif.govern import monitoring as drift_monitoring
 from laif.govern import services as govern
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
@@ -43,6 +44,7 @@ from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
 from tests.compute.support import submit
 from tests.factories import make_world
+from tests.govern.drift_data import applications, parquet
 from tests.sandbox.data import csv_bytes, customers
 from tests.wsgi_support import connections_kept_open
 
@@ -109,6 +111,13 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                        purpose="Scores applicants.", project_id=w.project.pk)
     govern.ai_system_classify(access=access_for(admin), actor=Actor.of(admin),
                               system_id=system.pk, answers={"areas": ["credit_scoring"]})
+    reference = parquet(applications(300, seed=11))
+    monitor = drift_monitoring.drift_monitor_create(
+        access=access_for(admin), actor=Actor.of(admin), system_id=system.pk, name="inputs",
+        src=io.BytesIO(reference), filename="reference.parquet")
+    batch = drift_monitoring.drift_batch_submit(
+        access=access_for(admin), actor=Actor.of(admin), monitor_id=monitor.pk,
+        src=io.BytesIO(reference), filename="batch.parquet")
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -119,6 +128,7 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "use_case_id": plan.use_cases.get().pk, "application_id": application.pk,
                   "version_id": version.pk, "release_id": released.pk,
                   "reidentification_id": reid.pk, "system_id": system.pk,
+                  "monitor_id": monitor.pk, "batch_id": batch.pk,
                   **billing},
     )
 

@@ -129,6 +129,7 @@ def _build() -> MatrixWorld:
 def mworld(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[MatrixWorld]:
     """Built once for the module in an outer transaction, rolled back at the end."""
     with (tempfile.TemporaryDirectory() as jobs_dir, override_settings(LAIF_JOBS_DIR=Path(jobs_dir)),
+          override_settings(LAIF_GOVERN_DIR=Path(jobs_dir) / "govern"),
           override_settings(**_sandbox_dirs(Path(jobs_dir))),
           use_scheduler(FakeScheduler()), django_db_blocker.unblock(), transaction.atomic()):
         yield _build()
@@ -140,10 +141,11 @@ def _sandbox_dirs(root: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(autouse=True)
-def _world_sandbox_files(sandbox_dir: Path, settings: Settings) -> None:
+def _world_sandbox_files(sandbox_dir: Path, govern_dir: Path, settings: Settings) -> None:
     """Each case reads the files of the module's world (not the test's own empty folder)."""
     settings.LAIF_SANDBOX_DIR = Path(settings.LAIF_JOBS_DIR) / "sandbox"
     settings.LAIF_SANDBOX_RELEASES_DIR = Path(settings.LAIF_JOBS_DIR) / "releases"
+    settings.LAIF_GOVERN_DIR = Path(settings.LAIF_JOBS_DIR) / "govern"
 
 
 def _url(path: str, mw: MatrixWorld) -> str:

@@ -1,6 +1,7 @@
 """The AI Act register in a real Chromium: the organisation admin registers a credit-scoring
 system, answers the questionnaire, reads "high-risk" with the articles behind it, records the
-evidence of the Art. 27 impact assessment, and reads it again in French and on a phone."""
+evidence of the Art. 27 impact assessment, watches its inputs (a reference profiled once, a
+drifted batch recorded as a monitoring event), and reads it again in French and on a phone."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_journey import log_in, no_external_requests, shot
 from tests.factories import World
+from tests.govern.drift_data import applications, parquet
 
 pytestmark = pytest.mark.browser
 
 
-def test_classify_a_credit_scoring_system_and_keep_its_evidence(
-        page: Page, live_server: Any, world: World, shots_dir: Path) -> None:
+def test_classify_a_credit_scoring_system_keep_its_evidence_and_watch_its_drift(
+        page: Page, live_server: Any, world: World, shots_dir: Path, tmp_path: Path) -> None:
     base = live_server.url
     outside = no_external_requests(page, base)
     log_in(page, base, world.org_admin.email)
@@ -59,6 +61,26 @@ def test_classify_a_credit_scoring_system_and_keep_its_evidence(
            ).to_have_text("FRIA of 2026-11-30, signed by the DPO")
     expect(page.locator("#obligations-met")).to_have_text("1 of 14 obligations met.")
     shot(page, shots_dir, "govern-system")
+
+    # drift: the reference profiled once, then a drifted batch of current inputs
+    reference, shifted = tmp_path / "reference.parquet", tmp_path / "2026-11.parquet"
+    reference.write_bytes(parquet(applications(2_000, seed=1)))
+    shifted.write_bytes(parquet(applications(1_000, seed=3, drifted=True)))
+    page.locator("#monitor-new summary").click()
+    page.get_by_label("Monitor name").fill("Loan applications")
+    page.get_by_label("Reference data (CSV or Parquet)").set_input_files(str(reference))
+    page.get_by_role("button", name="Profile the reference").click()
+    expect(page.locator(".messages")).to_contain_text("its reference is profiled")
+    expect(page.locator(".lead")).to_contain_text("2,000 rows, 4 columns")
+    page.get_by_label("Current batch (CSV or Parquet)").set_input_files(str(shifted))
+    page.get_by_role("button", name="Test the batch").click()
+    expect(page.locator("h1 .verdict")).to_have_text("Drift")
+    expect(page.locator("#columns tbody tr")).to_have_count(4)
+    expect(page.locator("#chart-1 svg")).to_be_visible()
+    assert page.locator("#chart-1 rect.bar-current").count() > 8
+    shot(page, shots_dir, "govern-drift-batch")
+    page.locator(".eyebrow a").first.click()
+    expect(page.locator("#events")).to_contain_text("Loan applications: 4 of 4 columns drifted")
     page.locator("form.lang button[value=fr]").click()
     expect(page.locator("h1 .category")).to_have_text("Haut risque")
     expect(page.locator("#obligations")).to_contain_text("En tant que déployeur")
@@ -71,4 +93,9 @@ def test_classify_a_credit_scoring_system_and_keep_its_evidence(
     page.locator("#systems a").first.click()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, shots_dir, "govern-system-390")
+    page.locator("#monitor-list a").first.click()
+    page.locator("#batches a").first.click()
+    expect(page.locator("h1 .verdict")).to_have_text("Dérive")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, shots_dir, "govern-drift-batch-fr-390")
     assert outside == []

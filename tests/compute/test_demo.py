@@ -22,7 +22,7 @@ from laif.compute.demo import CLUSTER, demo_sacct_json
 from laif.entry import selectors as entry_selectors
 from laif.fund import services as fund_services
 from laif.fund.models import AidRecord
-from laif.govern.models import Obligation
+from laif.govern.models import DriftBatch, MonitoringEvent, Obligation
 from laif.govern.selectors import systems_of
 from laif.usage import sacct
 from laif.usage import selectors as ledger_selectors
@@ -134,3 +134,8 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     assert sorted((s.name, s.category) for s in systems_of(access=admin,
                                                           organisation_id=acme.pk)) == [("CV screening assistant", "high_risk"), ("Surface defect detection", "minimal_risk")]
     assert Obligation.objects.filter(system__organisation=acme, status="in_progress").count() == 1
+    # the vision system's inputs are watched: October as expected, November drifted
+    assert list(DriftBatch.objects.filter(monitor__system__organisation=acme)
+                .values_list("source", "drifted")) == [("2026-10.parquet", False),
+                                                       ("2026-11.parquet", True)]
+    assert MonitoringEvent.objects.filter(system__organisation=acme).count() == 1

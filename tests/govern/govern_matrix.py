@@ -4,14 +4,18 @@ is public; an organisation's systems are read by its members and the client-faci
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.govern import services
-from laif.govern.models import AiSystem
+from laif.govern import monitoring, services
+from laif.govern.models import AiSystem, DriftMonitor
 from tests.factories import World
+from tests.govern.drift_data import applications, parquet, upload
+
+_REFERENCE = applications(300, seed=11)
 
 _R = ("anonymous", "other_member", "member", "project_lead", "org_admin", "operator",
       "reviewer", "trainer", "auditor")
@@ -36,6 +40,13 @@ GOVERN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/ai-systems/{system_id}"): _READ,
     ("POST", "/api/ai-systems/{system_id}/classifications"): _write(201),
     ("PUT", "/api/ai-systems/{system_id}/obligations/{key}"): _write(200),
+    # drift monitoring: the same rule (the system's monitors, read and written)
+    ("GET", "/api/ai-systems/{system_id}/monitors"): _READ,
+    ("POST", "/api/ai-systems/{system_id}/monitors"): _write(201),
+    ("GET", "/api/monitors/{monitor_id}"): _READ,
+    ("POST", "/api/monitors/{monitor_id}/batches"): _write(201),
+    ("POST", "/api/monitors/{monitor_id}/batches/rows"): _write(201),
+    ("GET", "/api/monitors/{monitor_id}/batches/{batch_id}"): _READ,
 }
 
 GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
@@ -46,20 +57,36 @@ GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
         "roles": ["provider", "deployer"], "areas": ["credit_scoring"]},
     ("PUT", "/api/ai-systems/{system_id}/obligations/{key}"): lambda mw: {
         "status": "met", "evidence": "Risk file v3"},
+    ("POST", "/api/ai-systems/{system_id}/monitors"): lambda mw: {
+        "name": "Applications", "file": upload("reference.parquet", parquet(_REFERENCE))},
+    ("POST", "/api/monitors/{monitor_id}/batches"): lambda mw: {
+        "file": upload("batch.parquet", parquet(_REFERENCE))},
+    ("POST", "/api/monitors/{monitor_id}/batches/rows"): lambda mw: {
+        "rows": _REFERENCE.head(50).to_dicts()},
 }
 
 
 def build_govern(w: World) -> None:
-    """An AI system of Acme tied to its project, classified high-risk (Annex III 5(b))."""
+    """An AI system of Acme tied to its project, classified high-risk (Annex III 5(b)), with a
+    drift monitor that tested one batch."""
     access, actor = access_for(w.org_admin), Actor.of(w.org_admin)
     system = services.ai_system_register(access=access, actor=actor, organisation_id=w.org.pk,
                                          name="Credit scoring", purpose="Scores applicants.",
                                          project_id=w.project.pk)
     services.ai_system_classify(access=access, actor=actor, system_id=system.pk,
                                 answers={"areas": ["credit_scoring"]})
+    monitor = monitoring.drift_monitor_create(
+        access=access, actor=actor, system_id=system.pk, name="Monitored inputs",
+        src=io.BytesIO(parquet(_REFERENCE)), filename="reference.parquet")
+    monitoring.drift_batch_submit(access=access, actor=actor, monitor_id=monitor.pk,
+                                  src=io.BytesIO(parquet(_REFERENCE)), filename="batch.parquet")
 
 
 def govern_path_ids(path: str) -> dict[str, int | str]:
-    if "{system_id}" not in path:
-        return {}
-    return {"system_id": AiSystem.objects.get(name="Credit scoring").pk, "key": "risk_management"}
+    if "{system_id}" in path:
+        return {"system_id": AiSystem.objects.get(name="Credit scoring").pk,
+                "key": "risk_management"}
+    if "{monitor_id}" in path:
+        monitor = DriftMonitor.objects.get(name="Monitored inputs")
+        return {"monitor_id": monitor.pk, "batch_id": monitor.batches.get().pk}
+    return {}

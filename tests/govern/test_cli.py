@@ -14,8 +14,10 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.accounts.models import User
 from laif.govern import services
+from laif.govern.models import DriftMonitor
 from tests.cli_support import run_cli
 from tests.factories import World
+from tests.govern.drift_data import applications, csv, parquet
 
 
 def _token(user: User, settings: SettingsWrapper) -> str:
@@ -65,3 +67,29 @@ def test_classify_and_keep_the_obligations_from_the_command_line(
     member = run_cli(["govern", "classify", str(system.pk), "--answers", str(answers)],
                      _token(world.member, settings))
     assert member.exit_code != 0
+
+
+def test_monitor_and_drift_from_the_command_line(world: World, settings: SettingsWrapper,
+                                                 tmp_path: Path) -> None:
+    system = services.ai_system_register(
+        access=access_for(world.org_admin), actor=Actor.of(world.org_admin),
+        organisation_id=world.org.pk, name="Loan pre-screening", purpose="Scores applicants.",
+        project_id=world.project.pk)
+    token = _token(world.project_lead, settings)
+    reference, calm, shifted = (tmp_path / "reference.parquet", tmp_path / "calm.csv",
+                                tmp_path / "shifted.parquet")
+    reference.write_bytes(parquet(applications(2_000, seed=1)))
+    calm.write_bytes(csv(applications(1_000, seed=2)))
+    shifted.write_bytes(parquet(applications(1_000, seed=3, drifted=True)))
+    made = run_cli(["govern", "monitor", str(system.pk), "--name", "Applications", "--file",
+                    str(reference)], token)
+    assert made.exit_code == 0, made.output
+    assert "2000 reference rows, 4 columns" in _text(made)
+    monitor = DriftMonitor.objects.get().pk
+    ok = run_cli(["govern", "drift", str(monitor), "--file", str(calm)], token)
+    assert ok.exit_code == 0, ok.output
+    assert "No data drift" in ok.output
+    drifted = run_cli(["govern", "drift", str(monitor), "--file", str(shifted)], token)
+    assert drifted.exit_code == 3, drifted.output  # a pipeline can stop on it
+    assert "4 of 4 columns drifted" in _text(drifted)
+    assert "Wasserstein" in _text(drifted)

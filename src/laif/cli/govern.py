@@ -5,7 +5,11 @@
   their status and evidence;
 - ``laif govern classify SYSTEM --answers FILE``: classify from a JSON file of answers (the keys
   of ``GET /api/govern/ai-act``; ``-`` reads standard input);
-- ``laif govern obligation SYSTEM KEY --status met --evidence TEXT``.
+- ``laif govern obligation SYSTEM KEY --status met --evidence TEXT``;
+- ``laif govern monitor SYSTEM --name NAME --file reference.parquet [--columns a,b]``: a drift
+  monitor, the reference profiled once;
+- ``laif govern drift MONITOR --file batch.parquet``: test a current batch; exits 3 when the
+  batch drifted (a job or a pipeline can stop on it).
 """
 
 from __future__ import annotations
@@ -108,3 +112,52 @@ def obligation(system: SystemArg, key: Annotated[str, typer.Argument(help="Oblig
     except ApiError as exc:
         raise session.fail(exc) from exc
     session.console.print(f"{done['article']} ({done['key']}): {done['status']}")
+
+
+FileOption = Annotated[Path, typer.Option("--file", exists=True, dir_okay=False, readable=True,
+                                          help="A CSV or Parquet file")]
+
+
+@govern_app.command("monitor")
+def monitor(system: SystemArg, name: Annotated[str, typer.Option("--name")], file: FileOption,
+            columns: Annotated[str, typer.Option(
+                "--columns", help="Columns to monitor, separated by commas (default: all)")]
+            = "") -> None:
+    """Create a drift monitor from reference data (profiled once)."""
+    client = session.client()
+    try:
+        with file.open("rb") as src:
+            done = client.post(f"/ai-systems/{system}/monitors",
+                               data={"name": name, "columns": columns},
+                               files={"file": (file.name, src)}, timeout=None)
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    session.console.print(f"Monitor {done['id']}: {escape(done['name'])}, "
+                          f"{done['reference_rows']} reference rows, "
+                          f"{len(done['columns'])} columns")
+
+
+@govern_app.command("drift")
+def drift(monitor: Annotated[int, typer.Argument(min=1, max=2_147_483_647,
+                                                 help="Drift monitor id")],
+          file: FileOption) -> None:
+    """Test a current batch against the monitor's reference; exit status 3 when it drifted."""
+    client = session.client()
+    try:
+        with file.open("rb") as src:
+            done = client.post(f"/monitors/{monitor}/batches",
+                               files={"file": (file.name, src)}, timeout=None)
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    table = Table(title=f"Batch {done['id']}: {done['columns_drifted']} of "
+                        f"{done['columns_total']} columns drifted")
+    for column in ("Column", "Kind", "Test", "Statistic", "Threshold", "Drift"):
+        table.add_column(column, overflow="fold")
+    for c in done["columns"]:
+        statistic = "inf" if c["statistic"] is None else f"{c['statistic']:.4g}"
+        table.add_row(escape(c["column"]), c["kind"], c["method_label"], statistic,
+                      f"{c['threshold']:g}", "yes" if c["drifted"] else "no")
+    session.console.print(table)
+    session.console.print("[red]Data drift[/red]" if done["drifted"] else "No data drift")
+    if done["drifted"]:
+        raise typer.Exit(3)

@@ -367,6 +367,13 @@ LAIF_HEALTH_MIN_FREE_MB = env.int("LAIF_HEALTH_MIN_FREE_MB", 1024, minimum=0,
 # A usage ingestion without a sign of life for this long is shown as interrupted.
 LAIF_INGEST_STALE_MINUTES = env.int("LAIF_INGEST_STALE_MINUTES", 60, minimum=1, maximum=10_080)
 
+# --- Drift monitoring (laif.govern) -------------------------------------------------------------
+# Reference profiles, computed once from a monitor's reference data (checksummed files).
+LAIF_GOVERN_DIR = Path(env.str("LAIF_GOVERN_DIR", str(DATA_DIR / "govern")))
+# The largest reference or batch file accepted (CSV or Parquet; read in memory to be profiled).
+LAIF_DRIFT_MAX_UPLOAD_MB = env.int("LAIF_DRIFT_MAX_UPLOAD_MB", 512, minimum=1,
+                                   maximum=1_000_000)
+
 # --- Data sandboxes (laif.sandbox, ADR 0028) ------------------------------------------------------
 # Uploaded datasets, encrypted at rest (AES-GCM, a data key per project wrapped by the master key).
 LAIF_SANDBOX_DIR = Path(env.str("LAIF_SANDBOX_DIR", str(DATA_DIR / "sandbox")))

@@ -4,18 +4,19 @@ obligations (its admins, or the leads of the system's project)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 
 from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.catalogue.ai_act import Rule, load_ai_act
 from laif.config.apitypes import Id
+from laif.govern import monitoring, selectors, services
 from laif.govern import schemas as s
-from laif.govern import selectors, services
-from laif.govern.models import AiSystem, Classification
+from laif.govern.models import AiSystem, Classification, DriftBatch, DriftMonitor
 
 router = Router(tags=["AI governance"])
 
@@ -112,3 +113,88 @@ def obligation_update(request: HttpRequest, system_id: Id, key: s.Key,
                                       system_id=system_id, key=key, status=data.status,
                                       evidence=data.evidence)
     return _obligation(selectors.ObligationRow(done, load_ai_act().duty(key)), active_language())
+
+
+# ------------------------------------------------------------------------------- drift
+
+
+def _brief(b: DriftBatch) -> s.BatchBriefOut:
+    return s.BatchBriefOut(id=b.pk, created_at=b.created_at, source=b.source, rows=b.rows,
+                           drifted=b.drifted, columns_total=b.columns_total,
+                           columns_drifted=b.columns_drifted)
+
+
+def _monitor(m: DriftMonitor) -> s.MonitorOut:
+    return s.MonitorOut(id=m.pk, system_id=m.system_id, name=m.name, created_at=m.created_at,
+                        reference_name=m.reference_name, reference_rows=m.reference_rows,
+                        columns=list(m.columns), profile_sha256=m.profile_sha256,
+                        batches=[_brief(b) for b in selectors.batches_of(m)])
+
+
+def _batch(b: DriftBatch) -> s.BatchOut:
+    r = b.results
+    return s.BatchOut(**_brief(b).dict(), monitor_id=b.monitor_id,
+                      share_of_drifted_columns=r["share_of_drifted_columns"],
+                      share_threshold=r["share_threshold"], skipped=r.get("skipped", []),
+                      columns=[s.ColumnDriftOut(**{k: v for k, v in c.items()
+                                                   if k not in ("psi", "psi_drifted")})
+                               for c in r["columns"]])
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+@router.get("/ai-systems/{system_id}/monitors", response=list[s.MonitorOut],
+            summary="The system's drift monitors and their batches")
+def monitor_list(request: HttpRequest, system_id: Id) -> list[s.MonitorOut]:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    return [_monitor(row.monitor) for row in selectors.monitors_of(system)]
+
+
+@router.post("/ai-systems/{system_id}/monitors", response={201: s.MonitorOut},
+             summary="Create a drift monitor: profile the reference data (CSV or Parquet) once")
+def monitor_create(request: HttpRequest, system_id: Id, data: Form[s.MonitorIn],
+                   file: File[UploadedFile]) -> Status[Any]:
+    with file.open("rb") as opened:
+        done = monitoring.drift_monitor_create(
+            access=access_of(request), actor=actor_of(request), system_id=system_id,
+            name=data.name, src=cast(BinaryIO, opened), filename=file.name or "reference",
+            columns=_columns(data.columns))
+    return Status(201, _monitor(done))
+
+
+@router.get("/monitors/{monitor_id}", response=s.MonitorOut, summary="A drift monitor")
+def monitor_detail(request: HttpRequest, monitor_id: Id) -> s.MonitorOut:
+    return _monitor(selectors.monitor_get(access=access_of(request), actor=actor_of(request),
+                                          monitor_id=monitor_id))
+
+
+@router.post("/monitors/{monitor_id}/batches", response={201: s.BatchOut},
+             summary="Test a current batch (CSV or Parquet) against the reference",
+             description="Per column the test and threshold of Evidently 0.7's defaults; the "
+             "batch drifts when at least half of its columns do. A drifted batch is a "
+             "post-market monitoring event and an alert (notice and e-mail).")
+def batch_submit(request: HttpRequest, monitor_id: Id, file: File[UploadedFile]) -> Status[Any]:
+    with file.open("rb") as opened:
+        done = monitoring.drift_batch_submit(
+            access=access_of(request), actor=actor_of(request), monitor_id=monitor_id,
+            src=cast(BinaryIO, opened), filename=file.name or "batch")
+    return Status(201, _batch(done))
+
+
+@router.post("/monitors/{monitor_id}/batches/rows", response={201: s.BatchOut},
+             summary="Test a current batch posted as JSON rows (at most 10,000)")
+def batch_rows(request: HttpRequest, monitor_id: Id, data: s.RowsIn) -> Status[Any]:
+    done = monitoring.drift_batch_submit(access=access_of(request), actor=actor_of(request),
+                                         monitor_id=monitor_id, rows=data.rows)
+    return Status(201, _batch(done))
+
+
+@router.get("/monitors/{monitor_id}/batches/{batch_id}", response=s.BatchOut,
+            summary="A tested batch: the verdict and each column's test")
+def batch_detail(request: HttpRequest, monitor_id: Id, batch_id: Id) -> s.BatchOut:
+    monitor = selectors.monitor_get(access=access_of(request), actor=actor_of(request),
+                                    monitor_id=monitor_id)
+    return _batch(selectors.batch_get(monitor, batch_id))

@@ -112,3 +112,22 @@ class ObligationForm(BaseForm):
         label=_("Evidence"), max_length=5000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What shows it is met: a document, its version and where it is kept."))
+
+
+class MonitorForm(BaseForm):
+    name = NoNulCharField(label=_("Monitor name"), max_length=200,
+                          help_text=_("e.g. Loan applications, monthly"))
+    file = forms.FileField(label=_("Reference data (CSV or Parquet)"),
+                           help_text=_("The data the model was validated on. Its profile is "
+                                       "computed once and kept; the file itself is not."))
+    columns = NoNulCharField(label=_("Columns to monitor"), max_length=5000, required=False,
+                             help_text=_("Separated by commas; all of them when empty."))
+
+    def column_names(self) -> list[str]:
+        text = self.cleaned_data.get("columns") or ""
+        return [c.strip() for c in text.split(",") if c.strip()]
+
+
+class BatchForm(BaseForm):
+    file = forms.FileField(label=_("Current batch (CSV or Parquet)"),
+                           help_text=_("The same columns as the reference."))

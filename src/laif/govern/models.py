@@ -5,6 +5,9 @@
 - ``Classification``: one answer to the questionnaire, the rulebook version it was read under,
   the category, each conclusion with its article and the obligations that followed. Never
   changed: classifying again adds one, so the system's history shows.
+- ``DriftMonitor``, ``DriftBatch``: drift monitoring of the system's inputs (a reference
+  profile computed once, each current batch tested against it); ``MonitoringEvent``: a
+  post-market monitoring event (Art. 72), today a batch found drifted.
 - ``Obligation``: one duty of the system (provider or deployer, with its article), its status and
   the evidence for it. A duty the latest classification no longer brings keeps its status and
   evidence, marked as no longer required.
@@ -100,3 +103,71 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} of AI system {self.system_id}"
+
+
+class DriftMonitor(models.Model):
+    """Drift monitoring of an AI system's inputs: the reference data's profile, computed once
+    (``govern.drift.ReferenceProfile``) and kept as a checksummed file (``govern.profiles``)."""
+
+    system = models.ForeignKey(AiSystem, on_delete=models.CASCADE, related_name="monitors")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    reference_name = models.CharField(max_length=200)  # the file's name, as given
+    reference_rows = models.PositiveBigIntegerField()
+    columns = models.JSONField()  # the profiled columns, in order
+    profile_sha256 = models.CharField(max_length=64)
+    profile_bytes = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["system_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DriftBatch(models.Model):
+    """One current batch tested against the monitor's reference: the verdict, and per column
+    the method, statistic, threshold, decision and the histograms (``DatasetDrift.as_dict``)."""
+
+    monitor = models.ForeignKey(DriftMonitor, on_delete=models.CASCADE, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=200)  # the file's name, or "api"
+    rows = models.PositiveBigIntegerField()
+    drifted = models.BooleanField()
+    columns_total = models.PositiveIntegerField()
+    columns_drifted = models.PositiveIntegerField()
+    results = models.JSONField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["monitor_id", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} of drift monitor {self.monitor_id}"
+
+    @property
+    def share(self) -> float:
+        return self.columns_drifted / self.columns_total if self.columns_total else 0.0
+
+
+class EventKind(models.TextChoices):
+    DRIFT = "drift", _("Data drift")
+
+
+class MonitoringEvent(models.Model):
+    """A post-market monitoring event of the system (Art. 72): a batch found drifted."""
+
+    system = models.ForeignKey(AiSystem, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    batch = models.OneToOneField(DriftBatch, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="event")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["system_id", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} event of AI system {self.system_id}"

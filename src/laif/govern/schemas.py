@@ -109,3 +109,68 @@ class SystemDetailOut(SystemOut):
 class ObligationIn(Schema):
     status: Literal["open", "in_progress", "met", "not_applicable"]
     evidence: LongText = ""
+
+
+class MonitorIn(Schema):
+    name: Name
+    columns: Annotated[str, Field(max_length=5000), NoNul] = Field(
+        "", description="The columns to monitor, separated by commas; all when empty")
+
+
+class BatchBriefOut(Schema):
+    id: int
+    created_at: datetime
+    source: str
+    rows: int
+    drifted: bool
+    columns_total: int
+    columns_drifted: int
+
+
+class MonitorOut(Schema):
+    id: int
+    system_id: int
+    name: str
+    created_at: datetime
+    reference_name: str
+    reference_rows: int
+    columns: list[str]
+    profile_sha256: str = Field(description="The stored reference profile's checksum")
+    batches: list[BatchBriefOut] = Field(description="Oldest first")
+
+
+class HistogramOut(Schema):
+    reference: list[int]
+    current: list[int]
+    edges: list[float] | None = Field(None, description="Numerical: the bins' edges")
+    labels: list[str | int | float | bool | None] | None = Field(
+        None, description="Categorical: the values (the rarest past 29 summed as '(other)')")
+
+
+class ColumnDriftOut(Schema):
+    column: str
+    kind: str
+    method: str = Field(description="ks, chisquare, z, wasserstein or jensenshannon")
+    method_label: str
+    statistic: float | None = Field(description="p-value or distance; null: infinite")
+    threshold: float
+    drifted: bool
+    reference_rows: int
+    current_rows: int
+    histogram: HistogramOut
+
+
+class BatchOut(BatchBriefOut):
+    monitor_id: int
+    share_of_drifted_columns: float
+    share_threshold: float
+    skipped: list[str]
+    columns: list[ColumnDriftOut]
+
+
+Cell = Annotated[str, Field(max_length=200), NoNul] | float | bool | None
+
+
+class RowsIn(Schema):
+    rows: Annotated[list[dict[Annotated[str, Field(min_length=1, max_length=200), NoNul], Cell]],
+                    Field(min_length=1, max_length=10_000)]

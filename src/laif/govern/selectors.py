@@ -12,10 +12,17 @@ from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
-from laif.accounts.errors import NotFound
+from laif.accounts.errors import NotFound, PermissionDenied
 from laif.accounts.selectors import audit_staff_read
 from laif.catalogue.ai_act import Rule, Rulebook, load_ai_act
-from laif.govern.models import AiSystem, Classification, Obligation
+from laif.govern.models import (
+    AiSystem,
+    Classification,
+    DriftBatch,
+    DriftMonitor,
+    MonitoringEvent,
+    Obligation,
+)
 
 
 def _systems() -> QuerySet[AiSystem]:
@@ -47,6 +54,16 @@ def may_edit(access: Access, system: AiSystem) -> bool:
         and access.can_manage_project(system.project_id, system.organisation_id))
 
 
+def system_to_change(*, access: Access, actor: Actor, system_id: int) -> AiSystem:
+    """The system, for one who may change it (``may_edit``); PermissionDenied otherwise."""
+    system = system_get(access=access, actor=actor, system_id=system_id)
+    if not may_edit(access, system):
+        raise PermissionDenied(_("An administrator of the organisation, or a lead of the "
+                                 "system's project, changes its register entry and monitors "
+                                 "it."))
+    return system
+
+
 def classifications_of(system: AiSystem) -> list[Classification]:
     """Oldest first."""
     return list(system.classifications.all())
@@ -67,3 +84,47 @@ def obligations_of(system: AiSystem, book: Rulebook | None = None) -> list[Oblig
     return sorted(rows, key=lambda r: (not r.obligation.required,
                                        order.get(r.obligation.key, len(order)),
                                        r.obligation.pk))
+
+
+def monitor_get(*, access: Access, actor: Actor, monitor_id: int) -> DriftMonitor:
+    monitor = DriftMonitor.objects.select_related("system").filter(pk=monitor_id).first()
+    if monitor is None or not access.can_view_org(monitor.system.organisation_id):
+        raise NotFound(_("No such drift monitor."))
+    audit_staff_read(access, actor, f"drift_monitor:{monitor.pk}",
+                     monitor.system.organisation_id)
+    return monitor
+
+
+@dataclass(frozen=True)
+class MonitorRow:
+    monitor: DriftMonitor
+    latest: DriftBatch | None  # None before the first batch
+    batches: int
+
+
+def monitors_of(system: AiSystem) -> list[MonitorRow]:
+    """The system's monitors, oldest first, each with its latest batch."""
+    latest: dict[int, DriftBatch] = {}
+    counts: dict[int, int] = {}
+    for batch in (DriftBatch.objects.filter(monitor__system=system).defer("results")
+                  .order_by("created_at", "pk")):
+        latest[batch.monitor_id] = batch
+        counts[batch.monitor_id] = counts.get(batch.monitor_id, 0) + 1
+    return [MonitorRow(m, latest.get(m.pk), counts.get(m.pk, 0)) for m in system.monitors.all()]
+
+
+def batches_of(monitor: DriftMonitor) -> list[DriftBatch]:
+    """Oldest first."""
+    return list(monitor.batches.all())
+
+
+def batch_get(monitor: DriftMonitor, batch_id: int) -> DriftBatch:
+    batch = monitor.batches.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(_("No such batch."))
+    return batch
+
+
+def events_of(system: AiSystem) -> list[MonitoringEvent]:
+    """The system's post-market monitoring events, newest first."""
+    return list(system.events.select_related("batch__monitor").order_by("-created_at", "-pk"))

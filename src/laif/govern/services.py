@@ -18,7 +18,7 @@ from laif.accounts.selectors import organisation_get, project_of
 from laif.catalogue.ai_act import Rulebook, load_ai_act
 from laif.govern import ai_act
 from laif.govern.models import AiSystem, Classification, Obligation, ObligationStatus
-from laif.govern.selectors import may_edit, system_get
+from laif.govern.selectors import system_to_change
 
 
 def _text(value: str, field: str, *, required: bool = True) -> str:
@@ -54,14 +54,6 @@ def ai_system_register(*, access: Access, actor: Actor, organisation_id: int, na
     return system
 
 
-def _editable(access: Access, actor: Actor, system_id: int) -> AiSystem:
-    system = system_get(access=access, actor=actor, system_id=system_id)
-    if not may_edit(access, system):
-        raise PermissionDenied(_("An administrator of the organisation, or a lead of the "
-                                 "system's project, changes its register entry."))
-    return system
-
-
 def ai_system_classify(*, access: Access, actor: Actor, system_id: int,
                        answers: Mapping[str, Any], book: Rulebook | None = None
                        ) -> Classification:
@@ -77,7 +69,7 @@ def ai_system_classify(*, access: Access, actor: Actor, system_id: int,
                           % {"detail": exc}, field=exc.field) from exc
     with transaction.atomic():
         system = AiSystem.objects.select_for_update().get(
-            pk=_editable(access, actor, system_id).pk)
+            pk=system_to_change(access=access, actor=actor, system_id=system_id).pk)
         keys = [r.key for r in result.obligations]
         done = Classification.objects.create(
             system=system, created_by_id=actor.user_id, rulebook_version=book.version,
@@ -109,7 +101,7 @@ def obligation_update(*, access: Access, actor: Actor, system_id: int, key: str,
         raise DomainError(_("Choose a status of the list."), field="status")
     evidence = _text(evidence, "evidence", required=status == ObligationStatus.MET)
     with transaction.atomic():
-        system = _editable(access, actor, system_id)
+        system = system_to_change(access=access, actor=actor, system_id=system_id)
         found = system.obligations.select_for_update().filter(key=key).first()
         if found is None:
             raise NotFound(_("The system has no such obligation."))

@@ -8,4 +8,8 @@ urlpatterns = [
     path("ai-systems/<int:system_id>/classify/", views.classify, name="ai_system_classify"),
     path("ai-systems/<int:system_id>/obligations/<slug:key>/", views.obligation,
          name="ai_system_obligation"),
+    path("ai-systems/<int:system_id>/monitors/", views.monitor_create, name="drift_monitor_new"),
+    path("monitors/<int:monitor_id>/", views.monitor_detail, name="drift_monitor"),
+    path("monitors/<int:monitor_id>/batches/<int:batch_id>/", views.batch_detail,
+         name="drift_batch"),
 ]

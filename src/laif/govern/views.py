@@ -4,23 +4,36 @@ questionnaire."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from laif.accounts.access import Access
 from laif.accounts.errors import PermissionDenied
+from laif.accounts.forms import BaseForm
 from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.selectors import organisation_get, projects_for
 from laif.accounts.views import form_action, page
 from laif.catalogue.ai_act import article_in, load_ai_act
-from laif.govern import forms, selectors, services
-from laif.govern.models import AiSystem, ObligationStatus
+from laif.govern import charts, forms, monitoring, selectors, services
+from laif.govern.models import AiSystem, DriftMonitor, ObligationStatus
+
+# The drift tests by name, as the pages write them (Evidently's own names in the API)
+METHODS = {
+    "ks": _l("Kolmogorov-Smirnov (p-value)"),
+    "chisquare": _l("Chi-squared (p-value)"),
+    "z": _l("Z-test for proportions (p-value)"),
+    "wasserstein": _l("Wasserstein distance (normed)"),
+    "jensenshannon": _l("Jensen-Shannon distance"),
+    "psi": _l("Population stability index"),
+}
 
 
 def _projects(access: Access, org_id: int) -> list[tuple[int, str]]:
@@ -69,6 +82,8 @@ def _detail_context(request: HttpRequest, system: AiSystem) -> dict[str, Any]:
                                        prefix=row.obligation.key))
                  for row in selectors.obligations_of(system)],
         "may_edit": selectors.may_edit(access, system), "book": load_ai_act(),
+        "monitors": selectors.monitors_of(system), "events": selectors.events_of(system),
+        "monitor_form": forms.MonitorForm(),
     }
     required = [row for row, _article, _text, _form in context["rows"]
                 if row.obligation.required]
@@ -89,10 +104,7 @@ def system_detail(request: HttpRequest, system_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def classify(request: HttpRequest, system_id: int) -> HttpResponse:
     access, actor = access_of(request), actor_of(request)
-    system = selectors.system_get(access=access, actor=actor, system_id=system_id)
-    if not selectors.may_edit(access, system):
-        raise PermissionDenied(_("An administrator of the organisation, or a lead of the "
-                                 "system's project, changes its register entry."))
+    system = selectors.system_to_change(access=access, actor=actor, system_id=system_id)
     history = selectors.classifications_of(system)
     form = forms.ClassifyForm(request.POST or None,
                               initial=history[-1].answers if history else {"roles": ["provider"]})
@@ -119,3 +131,80 @@ def obligation(request: HttpRequest, system_id: int, key: str) -> HttpResponse:
     context["rows"] = [(row, article, text, form if row.obligation.key == key else f)
                        for row, article, text, f in context["rows"]]
     return render(request, "govern/system.html", context, status=400)
+
+
+Made = TypeVar("Made")
+
+
+def _with_upload(request: HttpRequest, form: BaseForm,
+                 act: Callable[[dict[str, Any], BinaryIO, str], Made], done: str) -> Made | None:
+    """Run ``act`` on a valid form's uploaded file (``form_action``: the service's errors on
+    the form); what it made, or None."""
+    made: list[Made] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        with upload.open("rb") as src:
+            form_action(request, form, lambda d: made.append(
+                act(d, src, upload.name or "upload")), done)
+    return made[0] if made else None
+
+
+@page
+@require_POST
+def monitor_create(request: HttpRequest, system_id: int) -> HttpResponse:
+    access, actor = access_of(request), actor_of(request)
+    system = selectors.system_get(access=access, actor=actor, system_id=system_id)
+    form = forms.MonitorForm(request.POST, request.FILES)
+    made = _with_upload(request, form, lambda d, src, name: monitoring.drift_monitor_create(
+        access=access, actor=actor, system_id=system_id, name=d["name"], src=src,
+        filename=name, columns=form.column_names()),
+        _("The monitor is ready: its reference is profiled."))
+    if made is not None:
+        return redirect("drift_monitor", monitor_id=made.pk)
+    context = _detail_context(request, system)
+    context["monitor_form"] = form
+    return render(request, "govern/system.html", context, status=400)
+
+
+def _monitor_context(request: HttpRequest, monitor: DriftMonitor,
+                     form: forms.BatchForm | None = None) -> dict[str, Any]:
+    access = access_of(request)
+    batches = selectors.batches_of(monitor)
+    return {
+        "monitor": monitor, "system": monitor.system, "batches": list(reversed(batches)),
+        "trend": charts.trend([(b.share, b.drifted) for b in batches]) if batches else None,
+        "trend_width": charts.TREND_WIDTH, "trend_height": charts.TREND_HEIGHT,
+        "may_edit": selectors.may_edit(access, monitor.system),
+        "form": form or forms.BatchForm(),
+    }
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def monitor_detail(request: HttpRequest, monitor_id: int) -> HttpResponse:
+    access, actor = access_of(request), actor_of(request)
+    monitor = selectors.monitor_get(access=access, actor=actor, monitor_id=monitor_id)
+    if request.method == "GET":
+        return render(request, "govern/monitor.html", _monitor_context(request, monitor))
+    form = forms.BatchForm(request.POST, request.FILES)
+    made = _with_upload(request, form, lambda d, src, name: monitoring.drift_batch_submit(
+        access=access, actor=actor, monitor_id=monitor_id, src=src, filename=name),
+        _("The batch is tested."))
+    if made is not None:
+        return redirect("drift_batch", monitor_id=monitor_id, batch_id=made.pk)
+    return render(request, "govern/monitor.html", _monitor_context(request, monitor, form),
+                  status=400)
+
+
+@page
+@require_GET
+def batch_detail(request: HttpRequest, monitor_id: int, batch_id: int) -> HttpResponse:
+    monitor = selectors.monitor_get(access=access_of(request), actor=actor_of(request),
+                                    monitor_id=monitor_id)
+    batch = selectors.batch_get(monitor, batch_id)
+    columns = [(c, charts.histogram(c["histogram"]), METHODS.get(c["method"], c["method_label"]))
+               for c in batch.results["columns"]]
+    return render(request, "govern/batch.html", {
+        "monitor": monitor, "system": monitor.system, "batch": batch, "columns": columns,
+        "width": charts.WIDTH, "height": charts.HEIGHT,
+        "skipped": batch.results.get("skipped", [])})
