@@ -1,7 +1,8 @@
 """The AI Act register in a real Chromium: the organisation admin registers a credit-scoring
 system, answers the questionnaire, reads "high-risk" with the articles behind it, records the
 evidence of the Art. 27 impact assessment, watches its inputs (a reference profiled once, a
-drifted batch recorded as a monitoring event), and reads it again in French and on a phone."""
+drifted batch recorded as a monitoring event), reads the Annex IV file with the event in it, and
+reads it again in French and on a phone."""
 
 from __future__ import annotations
 
@@ -81,6 +82,17 @@ def test_classify_a_credit_scoring_system_keep_its_evidence_and_watch_its_drift(
     shot(page, shots_dir, "govern-drift-batch")
     page.locator(".eyebrow a").first.click()
     expect(page.locator("#events")).to_contain_text("Loan applications: 4 of 4 columns drifted")
+    # the technical documentation holds the drift event, and lists what is missing
+    page.locator("#annex-iv-link").click()
+    expect(page.locator("h1")).to_have_text("Technical documentation (Annex IV)")
+    expect(page.locator("#point-9")).to_contain_text("Data drift (Art. 72): monitor Loan "
+                                                     "applications, batch 2026-11.parquet")
+    expect(page.locator("#point-5 .gap").first).to_contain_text("Art. 9")
+    pdf = page.request.get(base + str(page.locator("#annex-pdf-fr").get_attribute("href")))
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+    shot(page, shots_dir, "govern-annex-iv")
+    page.go_back()
     page.locator("form.lang button[value=fr]").click()
     expect(page.locator("h1 .category")).to_have_text("Haut risque")
     expect(page.locator("#obligations")).to_contain_text("En tant que déployeur")

@@ -47,6 +47,8 @@ GOVERN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/monitors/{monitor_id}/batches"): _write(201),
     ("POST", "/api/monitors/{monitor_id}/batches/rows"): _write(201),
     ("GET", "/api/monitors/{monitor_id}/batches/{batch_id}"): _READ,
+    ("GET", "/api/ai-systems/{system_id}/annex-iv"): _READ,
+    ("GET", "/api/ai-systems/{system_id}/annex-iv/pdf"): _READ,
 }
 
 GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {

@@ -151,3 +151,18 @@ def test_article_references_read_in_french() -> None:
                                     exemptions=F({"narrow_procedural_task"}), profiling=True))
     assert "Haut risque (annexe III, point 5(b))" in result.conclusions[0].fr
     assert "Annex" not in result.conclusions[0].fr
+
+
+def test_the_annex_iv_points_quote_the_rulebooks_obligations() -> None:
+    points = {p.key: p for p in BOOK.annex_iv}
+    assert [p.point for p in BOOK.annex_iv] == [f"Annex IV, point {n}" for n in range(1, 10)]
+    assert points["risk"].obligations == ("risk_management",)
+    assert "events" in points["post_market"].evidence
+    data = copy.deepcopy(RAW)
+    data["annex_iv"][0]["obligations"] = ["astrology"]
+    with pytest.raises(CatalogueError, match="must name obligations of the rulebook"):
+        parse_ai_act(data)
+    data = copy.deepcopy(RAW)
+    data["annex_iv"][0]["evidence"] = ["rumours"]
+    with pytest.raises(CatalogueError, match="evidence must be among"):
+        parse_ai_act(data)

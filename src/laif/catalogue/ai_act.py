@@ -61,6 +61,22 @@ class Area(InLanguage):
     exception: Rule | None = None
 
 
+EVIDENCE = ("system", "classification", "history", "monitors", "events", "registry")
+
+
+@dataclass(frozen=True)
+class AnnexIvPoint(InLanguage):
+    """A point of Annex IV (technical documentation), with what the platform holds for it:
+    its kinds of evidence (``EVIDENCE``) and the obligations whose evidence it quotes."""
+
+    key: str
+    point: str
+    en: str
+    fr: str
+    evidence: tuple[str, ...]
+    obligations: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Rulebook(SourceInLanguage):
     version: int
@@ -75,6 +91,7 @@ class Rulebook(SourceInLanguage):
     exemption_duties: tuple[Rule, ...]
     gpai: tuple[Rule, ...]
     fria_areas: frozenset[str]
+    annex_iv: tuple[AnnexIvPoint, ...] = ()
 
     def area(self, key: str) -> Area:
         return next(a for a in self.areas if a.key == key)
@@ -114,6 +131,22 @@ def _area(value: Any, where: str) -> Area:
                     en=text_field(exception, "en", where), fr=text_field(exception, "fr", where)))
 
 
+def _annex_iv(value: Any, where: str, duties: set[str]) -> AnnexIvPoint:
+    item = json_object(value, where)
+    evidence, obligations = tuple(item.get("evidence", ())), tuple(item.get("obligations", ()))
+    if not all(isinstance(x, str) for x in (*evidence, *obligations)) or not (
+            evidence or obligations):
+        raise CatalogueError(f"{where}: evidence and obligations must be lists of keys, not "
+                             "both empty")
+    if not set(evidence) <= set(EVIDENCE):
+        raise CatalogueError(f"{where}: evidence must be among {', '.join(EVIDENCE)}")
+    if not set(obligations) <= duties:
+        raise CatalogueError(f"{where}: obligations must name obligations of the rulebook")
+    return AnnexIvPoint(key=text_field(item, "key", where), point=text_field(item, "point", where),
+                        en=text_field(item, "en", where), fr=text_field(item, "fr", where),
+                        evidence=evidence, obligations=obligations)
+
+
 def parse_ai_act(data: Any, where: str = "ai_act.json") -> Rulebook:
     root = json_object(data, where)
     version = root.get("version")
@@ -126,6 +159,9 @@ def parse_ai_act(data: Any, where: str = "ai_act.json") -> Rulebook:
     fria = json_list(root.get("fria_areas"), f"{where}: fria_areas")
     if not set(fria) <= {a.key for a in areas}:
         raise CatalogueError(f"{where}: fria_areas must name high-risk areas")
+    obligations = _rules(root, "obligations", where, duty=True)
+    annex_iv = tuple(_annex_iv(v, f"{where}: annex_iv[{i}]", {r.key for r in obligations})
+                     for i, v in enumerate(json_list(root.get("annex_iv"), f"{where}: annex_iv")))
     return Rulebook(
         version=version, effective_date=date_field(root, "effective_date", where),
         source=text_field(root, "source", where),
@@ -133,9 +169,10 @@ def parse_ai_act(data: Any, where: str = "ai_act.json") -> Rulebook:
         prohibited=_rules(root, "prohibited", where), areas=areas,
         exemptions=_rules(root, "exemptions", where),
         transparency=_rules(root, "transparency", where, duty=True),
-        obligations=_rules(root, "obligations", where, duty=True),
+        obligations=obligations,
         exemption_duties=_rules(root, "exemption_duties", where, duty=True),
-        gpai=_rules(root, "gpai", where, duty=True), fria_areas=frozenset(fria))
+        gpai=_rules(root, "gpai", where, duty=True), fria_areas=frozenset(fria),
+        annex_iv=annex_iv)
 
 
 @cache

@@ -9,7 +9,8 @@
 - ``laif govern monitor SYSTEM --name NAME --file reference.parquet [--columns a,b]``: a drift
   monitor, the reference profiled once;
 - ``laif govern drift MONITOR --file batch.parquet``: test a current batch; exits 3 when the
-  batch drifted (a job or a pipeline can stop on it).
+  batch drifted (a job or a pipeline can stop on it);
+- ``laif govern annex-iv SYSTEM [--pdf FILE] [--language fr]``: the technical documentation.
 """
 
 from __future__ import annotations
@@ -161,3 +162,29 @@ def drift(monitor: Annotated[int, typer.Argument(min=1, max=2_147_483_647,
     session.console.print("[red]Data drift[/red]" if done["drifted"] else "No data drift")
     if done["drifted"]:
         raise typer.Exit(3)
+
+
+@govern_app.command("annex-iv")
+def annex_iv(system: SystemArg,
+             pdf: Annotated[Path | None, typer.Option("--pdf", dir_okay=False,
+                                                      help="Write the PDF to this file")] = None,
+             language: Annotated[str, typer.Option(
+                 "--language", help="en or fr")] = "en") -> None:
+    """The technical documentation (Annex IV): each point's gaps; the PDF with --pdf."""
+    client = session.client()
+    try:
+        found = client.get(f"/ai-systems/{system}/annex-iv?language={language}")
+        content = (client.get_bytes(f"/ai-systems/{system}/annex-iv/pdf?language={language}")
+                   if pdf is not None else b"")
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    for section in found["sections"]:
+        mark = f"{len(section['gaps'])} missing" if section["gaps"] else "held"
+        session.console.print(f"[bold]{escape(section['point'])}[/bold] · "
+                              f"{escape(section['title'])}: {mark}")
+        for gap in section["gaps"]:
+            session.console.print(f"  - {escape(gap)}")
+    session.console.print(f"{found['gaps']} items missing")
+    if pdf is not None:
+        pdf.write_bytes(content)
+        session.console.print(f"Written: {escape(str(pdf))}")

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Literal, cast
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from laif.accounts.language import active_language
 from laif.accounts.requestinfo import access_of, actor_of
+from laif.billing.pdf import attachment
 from laif.catalogue.ai_act import Rule, load_ai_act
 from laif.config.apitypes import Id
-from laif.govern import monitoring, selectors, services
+from laif.govern import annex_iv, monitoring, selectors, services
 from laif.govern import schemas as s
 from laif.govern.models import AiSystem, Classification, DriftBatch, DriftMonitor
 
@@ -198,3 +200,32 @@ def batch_detail(request: HttpRequest, monitor_id: Id, batch_id: Id) -> s.BatchO
     monitor = selectors.monitor_get(access=access_of(request), actor=actor_of(request),
                                     monitor_id=monitor_id)
     return _batch(selectors.batch_get(monitor, batch_id))
+
+
+# ------------------------------------------------------------------------------- Annex IV
+
+
+@router.get("/ai-systems/{system_id}/annex-iv", response=s.AnnexIvOut,
+            summary="The system's technical documentation (Annex IV): what the platform holds, "
+                    "point by point, and the gaps")
+def annex_iv_detail(request: HttpRequest, system_id: Id,
+                    language: Literal["en", "fr"] = "en") -> s.AnnexIvOut:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    with translation.override(language):
+        found = annex_iv.dossier(system=system)
+        return s.AnnexIvOut(
+            system_id=system.pk, category=found.category, gaps=found.gaps,
+            sections=[s.SectionOut(point=x.point, title=x.title, gaps=list(x.gaps),
+                                   items=[s.ItemOut(label=i.label, text=i.text)
+                                          for i in x.items]) for x in found.sections])
+
+
+@router.get("/ai-systems/{system_id}/annex-iv/pdf",
+            summary="The technical documentation (Annex IV) as a PDF (application/pdf)")
+def annex_iv_pdf(request: HttpRequest, system_id: Id,
+                 language: Literal["en", "fr"] = "en") -> HttpResponse:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    return attachment(annex_iv.dossier_pdf(system=system, language=language),
+                      f"annex-iv-{system.pk}-{language}")

@@ -174,3 +174,22 @@ Cell = Annotated[str, Field(max_length=200), NoNul] | float | bool | None
 class RowsIn(Schema):
     rows: Annotated[list[dict[Annotated[str, Field(min_length=1, max_length=200), NoNul], Cell]],
                     Field(min_length=1, max_length=10_000)]
+
+
+class ItemOut(Schema):
+    label: str
+    text: str
+
+
+class SectionOut(Schema):
+    point: str
+    title: str
+    items: list[ItemOut]
+    gaps: list[str] = Field(description="What the platform does not hold for this point")
+
+
+class AnnexIvOut(Schema):
+    system_id: int
+    category: str
+    gaps: int
+    sections: list[SectionOut]

@@ -17,11 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from laif.accounts.access import Access
 from laif.accounts.errors import PermissionDenied
 from laif.accounts.forms import BaseForm
-from laif.accounts.language import active_language
+from laif.accounts.language import active_language, offered
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.selectors import organisation_get, projects_for
 from laif.accounts.views import form_action, page
+from laif.billing.pdf import attachment
 from laif.catalogue.ai_act import article_in, load_ai_act
+from laif.govern import annex_iv as annex_iv_module
 from laif.govern import charts, forms, monitoring, selectors, services
 from laif.govern.models import AiSystem, DriftMonitor, ObligationStatus
 
@@ -208,3 +210,22 @@ def batch_detail(request: HttpRequest, monitor_id: int, batch_id: int) -> HttpRe
         "monitor": monitor, "system": monitor.system, "batch": batch, "columns": columns,
         "width": charts.WIDTH, "height": charts.HEIGHT,
         "skipped": batch.results.get("skipped", [])})
+
+
+@page
+@require_GET
+def annex_iv(request: HttpRequest, system_id: int) -> HttpResponse:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    return render(request, "govern/annex_iv.html",
+                  {"dossier": annex_iv_module.dossier(system=system)})
+
+
+@page
+@require_GET
+def annex_iv_pdf(request: HttpRequest, system_id: int) -> HttpResponse:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    language = offered(request.GET.get("language")) or active_language()
+    return attachment(annex_iv_module.dossier_pdf(system=system, language=language),
+                      f"annex-iv-{system.pk}-{language}")

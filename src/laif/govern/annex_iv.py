@@ -1,0 +1,202 @@
+"""The technical documentation of Annex IV, filled from what the platform holds about an AI system
+(its register entry, classification and its history, the obligations' evidence, drift monitors
+and post-market monitoring events), point by point as ``catalogue/ai_act.json`` maps them, with
+what is missing listed as gaps. Built in the active language; the page, the PDF and the API read
+the same ``Dossier``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from laif.accounts.language import active_language
+from laif.billing.pdf import html_pdf
+from laif.catalogue.ai_act import AnnexIvPoint, Rulebook, article_in, load_ai_act
+from laif.govern import selectors
+from laif.govern.models import AiSystem, Classification, ObligationStatus, RiskCategory
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    point: str
+    title: str
+    items: tuple[Item, ...]
+    gaps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dossier:
+    system: AiSystem
+    category: str  # the label, "" before a classification
+    sections: tuple[Section, ...]
+    generated_at: datetime
+
+    @property
+    def gaps(self) -> int:
+        return sum(len(s.gaps) for s in self.sections)
+
+
+def _day(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
+def _count(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+class _Reader:
+    """Each kind of evidence of one system, read once."""
+
+    def __init__(self, system: AiSystem, book: Rulebook) -> None:
+        self.system, self.book = system, book
+        self.language = active_language()
+        self.history = selectors.classifications_of(system)
+        self.latest: Classification | None = self.history[-1] if self.history else None
+        self.obligations = {row.obligation.key: row for row in selectors.obligations_of(system)}
+        self.monitors = selectors.monitors_of(system)
+        self.events = selectors.events_of(system)
+
+    def _category(self, c: Classification) -> str:
+        return str(RiskCategory(c.category).label)
+
+    def system_items(self) -> tuple[list[Item], list[str]]:
+        s = self.system
+        roles = (self.latest.answers.get("roles", []) if self.latest else [])
+        named = {"provider": _("provider"), "deployer": _("deployer")}
+        items = [Item(_("AI system"), s.name), Item(_("Intended purpose"), s.purpose),
+                 Item(_("Organisation"), s.organisation.name + (
+                     f" ({', '.join(str(named[r]) for r in roles if r in named)})"
+                     if roles else ""))]
+        if s.project is not None:
+            items.append(Item(_("Project that trains its models"),
+                              f"{s.project.name} ({s.project.code})"))
+        return items, []
+
+    def classification_items(self) -> tuple[list[Item], list[str]]:
+        if self.latest is None:
+            return [], [_("The system is not classified under the AI Act.")]
+        c = self.latest
+        items = [Item(_("Risk category"), _("%(category)s, classified on %(date)s under "
+                                            "rulebook version %(version)s") % {
+            "category": self._category(c), "date": _day(c.created_at),
+            "version": c.rulebook_version})]
+        items += [Item(article_in(x["article"], self.language), x.get(self.language, x["en"]))
+                  for x in c.conclusions]
+        return items, []
+
+    def history_items(self) -> tuple[list[Item], list[str]]:
+        if not self.history:
+            return [], [_("No classification recorded.")]
+        return [Item(_day(c.created_at), _("Classified: %(category)s") % {
+            "category": self._category(c)}) for c in self.history], []
+
+    def monitor_items(self) -> tuple[list[Item], list[str]]:
+        if not self.monitors:
+            return [], [_("No drift monitor: the system's inputs are not watched.")]
+        items = []
+        for row in self.monitors:
+            m = row.monitor
+            text = _("Reference %(file)s, %(rows)s rows, columns %(columns)s, profiled on "
+                     "%(date)s (profile SHA-256 %(sha)s)") % {
+                "file": m.reference_name, "rows": _count(m.reference_rows),
+                "columns": ", ".join(m.columns), "date": _day(m.created_at),
+                "sha": m.profile_sha256[:16]}
+            text += "; " + ngettext("%(n)s batch tested", "%(n)s batches tested",
+                                    row.batches) % {"n": _count(row.batches)}
+            if row.latest is not None:
+                text += "; " + (_("the latest, on %(date)s, drifted") if row.latest.drifted
+                                else _("the latest, on %(date)s, did not drift")) % {
+                    "date": _day(row.latest.created_at)}
+            items.append(Item(_("Drift monitor: %(name)s") % {"name": m.name}, text))
+        return items, []
+
+    def event_items(self) -> tuple[list[Item], list[str]]:
+        if not self.events:
+            return [Item(_("Post-market monitoring events"), _("None recorded."))], []
+        items = []
+        for e in self.events:
+            b = e.batch
+            if b is None:
+                continue
+            drifted = [c["column"] for c in b.results["columns"] if c["drifted"]]
+            items.append(Item(_day(e.created_at), _(
+                "Data drift (Art. 72): monitor %(monitor)s, batch %(source)s, %(n)s of "
+                "%(total)s columns drifted (%(columns)s)") % {
+                "monitor": b.monitor.name, "source": b.source, "n": b.columns_drifted,
+                "total": b.columns_total, "columns": ", ".join(drifted)}))
+        return items, []
+
+    def registry_items(self) -> tuple[list[Item], list[str]]:
+        return [], [_("No model version registered: the version, the training job and its "
+                      "energy, the data sets and the metrics come from the model registry.")]
+
+    def obligation_items(self, keys: tuple[str, ...]) -> tuple[list[Item], list[str]]:
+        items, gaps = [], []
+        for key in keys:
+            row = self.obligations.get(key)
+            if row is None or not row.obligation.required:
+                continue
+            o = row.obligation
+            title = (f"{article_in(o.article, self.language)} · "
+                     f"{row.rule.in_language(self.language) if row.rule else key}")
+            status = str(ObligationStatus(o.status).label)
+            if o.evidence:
+                items.append(Item(title, f"{status}: {o.evidence}"))
+            if o.status != ObligationStatus.MET:
+                gaps.append(_("%(title)s: %(status)s") % {"title": title, "status": status})
+        return items, gaps
+
+
+def dossier(*, system: AiSystem, book: Rulebook | None = None) -> Dossier:
+    """Annex IV for the system, in the active language."""
+    book = book or load_ai_act()
+    reader = _Reader(system, book)
+    kinds: dict[str, Evidence] = {"system": reader.system_items, "classification": reader.classification_items,
+             "history": reader.history_items, "monitors": reader.monitor_items,
+             "events": reader.event_items, "registry": reader.registry_items}
+    sections = []
+    for point in book.annex_iv:
+        items, gaps = _section(point, kinds, reader)
+        sections.append(Section(capfirst(article_in(point.point, reader.language)),
+                                point.in_language(reader.language), tuple(items), tuple(gaps)))
+    return Dossier(system=system, category=str(RiskCategory(reader.latest.category).label)
+                   if reader.latest else "", sections=tuple(sections),
+                   generated_at=timezone.now())
+
+
+Evidence = Callable[[], tuple[list[Item], list[str]]]
+
+
+def _section(point: AnnexIvPoint, kinds: Mapping[str, Evidence], reader: _Reader
+             ) -> tuple[list[Item], list[str]]:
+    items: list[Item] = []
+    gaps: list[str] = []
+    for kind in point.evidence:
+        more, missing = kinds[kind]()
+        items += more
+        gaps += missing
+    more, missing = reader.obligation_items(point.obligations)
+    return items + more, gaps + missing
+
+
+def dossier_pdf(*, system: AiSystem, language: str) -> bytes:
+    """The Annex IV file as a PDF in ``language`` (en or fr)."""
+    with translation.override(language):
+        found = dossier(system=system)
+        html = render_to_string("govern/annex_iv_pdf.html", {"dossier": found,
+                                                             "language": language})
+    return html_pdf(html)
