@@ -34,6 +34,7 @@ from laif.config.wsgi import application
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
+from laif.govern import incidents as govern_incidents
 from laif.govern import monitoring as drift_monitoring
 from laif.govern import services as govern
 from laif.sandbox import releases as sandbox_releases
@@ -118,6 +119,9 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
     batch = drift_monitoring.drift_batch_submit(
         access=access_for(admin), actor=Actor.of(admin), monitor_id=monitor.pk,
         src=io.BytesIO(reference), filename="batch.parquet")
+    incident = govern_incidents.incident_record(
+        access=access_for(admin), actor=Actor.of(admin), system_id=system.pk, kind="death",
+        description="fuzz", aware_on=timezone.localdate())
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -129,6 +133,7 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "version_id": version.pk, "release_id": released.pk,
                   "reidentification_id": reid.pk, "system_id": system.pk,
                   "monitor_id": monitor.pk, "batch_id": batch.pk,
+                  "incident_id": incident.pk,
                   **billing},
     )
 

@@ -8,10 +8,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
+
 from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
-from laif.govern import monitoring, services
-from laif.govern.models import AiSystem, DriftMonitor
+from laif.govern import incidents, monitoring, services
+from laif.govern.models import AiSystem, DriftMonitor, Incident
 from tests.factories import World
 from tests.govern.drift_data import applications, parquet, upload
 
@@ -49,6 +51,9 @@ GOVERN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/monitors/{monitor_id}/batches/{batch_id}"): _READ,
     ("GET", "/api/ai-systems/{system_id}/annex-iv"): _READ,
     ("GET", "/api/ai-systems/{system_id}/annex-iv/pdf"): _READ,
+    ("GET", "/api/ai-systems/{system_id}/incidents"): _READ,
+    ("POST", "/api/ai-systems/{system_id}/incidents"): _write(201),
+    ("POST", "/api/incidents/{incident_id}/report"): _write(200),
 }
 
 GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
@@ -63,6 +68,11 @@ GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
         "name": "Applications", "file": upload("reference.parquet", parquet(_REFERENCE))},
     ("POST", "/api/monitors/{monitor_id}/batches"): lambda mw: {
         "file": upload("batch.parquet", parquet(_REFERENCE))},
+    ("POST", "/api/ai-systems/{system_id}/incidents"): lambda mw: {
+        "kind": "serious_harm", "description": "A wrong refusal.",
+        "aware_on": timezone.localdate().isoformat()},
+    ("POST", "/api/incidents/{incident_id}/report"): lambda mw: {
+        "reported_on": timezone.localdate().isoformat(), "reference": "ILNAS-1"},
     ("POST", "/api/monitors/{monitor_id}/batches/rows"): lambda mw: {
         "rows": _REFERENCE.head(50).to_dicts()},
 }
@@ -70,7 +80,7 @@ GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
 
 def build_govern(w: World) -> None:
     """An AI system of Acme tied to its project, classified high-risk (Annex III 5(b)), with a
-    drift monitor that tested one batch."""
+    drift monitor that tested one batch and a serious incident."""
     access, actor = access_for(w.org_admin), Actor.of(w.org_admin)
     system = services.ai_system_register(access=access, actor=actor, organisation_id=w.org.pk,
                                          name="Credit scoring", purpose="Scores applicants.",
@@ -82,12 +92,16 @@ def build_govern(w: World) -> None:
         src=io.BytesIO(parquet(_REFERENCE)), filename="reference.parquet")
     monitoring.drift_batch_submit(access=access, actor=actor, monitor_id=monitor.pk,
                                   src=io.BytesIO(parquet(_REFERENCE)), filename="batch.parquet")
+    incidents.incident_record(access=access, actor=actor, system_id=system.pk, kind="death",
+                              description="A wrong refusal.", aware_on=timezone.localdate())
 
 
 def govern_path_ids(path: str) -> dict[str, int | str]:
     if "{system_id}" in path:
         return {"system_id": AiSystem.objects.get(name="Credit scoring").pk,
                 "key": "risk_management"}
+    if "{incident_id}" in path:
+        return {"incident_id": Incident.objects.get(description="A wrong refusal.").pk}
     if "{monitor_id}" in path:
         monitor = DriftMonitor.objects.get(name="Monitored inputs")
         return {"monitor_id": monitor.pk, "batch_id": monitor.batches.get().pk}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -165,4 +166,18 @@ def test_the_annex_iv_points_quote_the_rulebooks_obligations() -> None:
     data = copy.deepcopy(RAW)
     data["annex_iv"][0]["evidence"] = ["rumours"]
     with pytest.raises(CatalogueError, match="evidence must be among"):
+        parse_ai_act(data)
+
+
+def test_serious_incidents_are_reported_within_their_articles_days() -> None:
+    aware = date(2026, 12, 4)
+    days = {k.key: k.deadline(aware) for k in BOOK.incident_kinds}
+    assert days["death"] == date(2026, 12, 14)  # Art. 73(4): 10 days
+    assert days["widespread_infringement"] == date(2026, 12, 6)  # Art. 73(3): 2 days
+    assert days["critical_infrastructure"] == date(2026, 12, 6)
+    assert days["serious_harm"] == date(2026, 12, 19)  # Art. 73(2): 15 days
+    assert BOOK.incident_kind("astrology") is None
+    data = copy.deepcopy(RAW)
+    data["serious_incidents"][0]["days"] = 0
+    with pytest.raises(CatalogueError, match="'days' must be a whole number of days"):
         parse_ai_act(data)

@@ -10,7 +10,7 @@ Pure Python (no Django): ``load_ai_act()`` reads and checks the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,8 @@ class Area(InLanguage):
     exception: Rule | None = None
 
 
-EVIDENCE = ("system", "classification", "history", "monitors", "events", "registry")
+EVIDENCE = ("system", "classification", "history", "monitors", "events", "incidents",
+            "registry")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ class AnnexIvPoint(InLanguage):
     fr: str
     evidence: tuple[str, ...]
     obligations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IncidentKind(InLanguage):
+    """A kind of serious incident and the days the provider has to report it to the market
+    surveillance authority once aware of it (Art. 73)."""
+
+    key: str
+    article: str
+    en: str
+    fr: str
+    days: int
+
+    def deadline(self, aware: date) -> date:
+        """The last day to report an incident the provider became aware of on ``aware``."""
+        return aware + timedelta(days=self.days)
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,10 @@ class Rulebook(SourceInLanguage):
     gpai: tuple[Rule, ...]
     fria_areas: frozenset[str]
     annex_iv: tuple[AnnexIvPoint, ...] = ()
+    incident_kinds: tuple[IncidentKind, ...] = ()
+
+    def incident_kind(self, key: str) -> IncidentKind | None:
+        return next((k for k in self.incident_kinds if k.key == key), None)
 
     def area(self, key: str) -> Area:
         return next(a for a in self.areas if a.key == key)
@@ -147,6 +168,17 @@ def _annex_iv(value: Any, where: str, duties: set[str]) -> AnnexIvPoint:
                         evidence=evidence, obligations=obligations)
 
 
+def _incident_kind(value: Any, where: str) -> IncidentKind:
+    item = json_object(value, where)
+    days = item.get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
+        raise CatalogueError(f"{where}: 'days' must be a whole number of days from 1 to 30")
+    return IncidentKind(key=text_field(item, "key", where),
+                        article=text_field(item, "article", where),
+                        en=text_field(item, "en", where), fr=text_field(item, "fr", where),
+                        days=days)
+
+
 def parse_ai_act(data: Any, where: str = "ai_act.json") -> Rulebook:
     root = json_object(data, where)
     version = root.get("version")
@@ -172,7 +204,10 @@ def parse_ai_act(data: Any, where: str = "ai_act.json") -> Rulebook:
         obligations=obligations,
         exemption_duties=_rules(root, "exemption_duties", where, duty=True),
         gpai=_rules(root, "gpai", where, duty=True), fria_areas=frozenset(fria),
-        annex_iv=annex_iv)
+        annex_iv=annex_iv,
+        incident_kinds=tuple(_incident_kind(v, f"{where}: serious_incidents[{i}]")
+                             for i, v in enumerate(json_list(root.get("serious_incidents"),
+                                                             f"{where}: serious_incidents"))))
 
 
 @cache

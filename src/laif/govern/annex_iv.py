@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -52,6 +52,10 @@ class Dossier:
 
 def _day(value: datetime) -> str:
     return date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
+def _day_of(value: date) -> str:
+    return date_format(value, "DATE_FORMAT")
 
 
 def _count(value: int) -> str:
@@ -140,6 +144,28 @@ class _Reader:
                 "total": b.columns_total, "columns": ", ".join(drifted)}))
         return items, []
 
+    def incident_items(self) -> tuple[list[Item], list[str]]:
+        found = selectors.incidents_of(self.system)
+        if not found:
+            return [Item(_("Serious incidents (Art. 73)"), _("None recorded."))], []
+        items, gaps = [], []
+        for i in reversed(found):
+            kind = self.book.incident_kind(i.kind)
+            what = kind.in_language(self.language) if kind else i.kind
+            text = _("%(kind)s (%(article)s): %(description)s. To report by %(deadline)s") % {
+                "kind": what, "article": article_in(i.article, self.language),
+                "description": i.description.rstrip("."), "deadline": _day_of(i.deadline)}
+            if i.reported_on is not None:
+                text += "; " + _("reported on %(date)s") % {"date": _day_of(i.reported_on)}
+                if i.authority_reference:
+                    text += f" ({i.authority_reference})"
+            else:
+                gaps.append(_("The serious incident of %(date)s is not reported yet (due "
+                              "%(deadline)s).") % {"date": _day_of(i.aware_on),
+                                                   "deadline": _day_of(i.deadline)})
+            items.append(Item(_day_of(i.aware_on), text))
+        return items, gaps
+
     def registry_items(self) -> tuple[list[Item], list[str]]:
         return [], [_("No model version registered: the version, the training job and its "
                       "energy, the data sets and the metrics come from the model registry.")]
@@ -167,7 +193,8 @@ def dossier(*, system: AiSystem, book: Rulebook | None = None) -> Dossier:
     reader = _Reader(system, book)
     kinds: dict[str, Evidence] = {"system": reader.system_items, "classification": reader.classification_items,
              "history": reader.history_items, "monitors": reader.monitor_items,
-             "events": reader.event_items, "registry": reader.registry_items}
+             "events": reader.event_items, "incidents": reader.incident_items,
+             "registry": reader.registry_items}
     sections = []
     for point in book.annex_iv:
         items, gaps = _section(point, kinds, reader)

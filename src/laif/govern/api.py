@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -16,9 +16,9 @@ from laif.accounts.requestinfo import access_of, actor_of
 from laif.billing.pdf import attachment
 from laif.catalogue.ai_act import Rule, load_ai_act
 from laif.config.apitypes import Id
-from laif.govern import annex_iv, monitoring, selectors, services
+from laif.govern import annex_iv, incidents, monitoring, selectors, services
 from laif.govern import schemas as s
-from laif.govern.models import AiSystem, Classification, DriftBatch, DriftMonitor
+from laif.govern.models import AiSystem, Classification, DriftBatch, DriftMonitor, Incident
 
 router = Router(tags=["AI governance"])
 
@@ -42,7 +42,10 @@ def rulebook(request: HttpRequest, language: Literal["en", "fr"] = "en") -> s.Ru
         transparency=[_rule(r, language) for r in book.transparency],
         obligations=[_rule(r, language) for r in book.obligations],
         exemption_duties=[_rule(r, language) for r in book.exemption_duties],
-        gpai=[_rule(r, language) for r in book.gpai])
+        gpai=[_rule(r, language) for r in book.gpai],
+        serious_incidents=[s.IncidentKindOut(key=k.key, article=k.article,
+                                             text=k.in_language(language), days=k.days)
+                           for k in book.incident_kinds])
 
 
 def _system(a: AiSystem) -> s.SystemOut:
@@ -229,3 +232,40 @@ def annex_iv_pdf(request: HttpRequest, system_id: Id,
                                   system_id=system_id)
     return attachment(annex_iv.dossier_pdf(system=system, language=language),
                       f"annex-iv-{system.pk}-{language}")
+
+
+# ------------------------------------------------------------------------------- incidents
+
+
+def _incident(i: Incident) -> s.IncidentOut:
+    today = timezone.localdate()
+    return s.IncidentOut(id=i.pk, system_id=i.system_id, kind=i.kind, article=i.article,
+                         description=i.description, aware_on=i.aware_on, deadline=i.deadline,
+                         reported_on=i.reported_on, authority_reference=i.authority_reference,
+                         late=(i.reported_on or today) > i.deadline)
+
+
+@router.get("/ai-systems/{system_id}/incidents", response=list[s.IncidentOut],
+            summary="The system's serious incidents, the latest first")
+def incident_list(request: HttpRequest, system_id: Id) -> list[s.IncidentOut]:
+    system = selectors.system_get(access=access_of(request), actor=actor_of(request),
+                                  system_id=system_id)
+    return [_incident(i) for i in selectors.incidents_of(system)]
+
+
+@router.post("/ai-systems/{system_id}/incidents", response={201: s.IncidentOut},
+             summary="Record a serious incident: its reporting deadline follows (Art. 73)")
+def incident_record(request: HttpRequest, system_id: Id, data: s.IncidentIn) -> Status[Any]:
+    done = incidents.incident_record(access=access_of(request), actor=actor_of(request),
+                                     system_id=system_id, kind=data.kind,
+                                     description=data.description, aware_on=data.aware_on)
+    return Status(201, _incident(done))
+
+
+@router.post("/incidents/{incident_id}/report", response=s.IncidentOut,
+             summary="Record that the incident was reported to the authority")
+def incident_reported(request: HttpRequest, incident_id: Id,
+                      data: s.ReportedIn) -> s.IncidentOut:
+    return _incident(incidents.incident_reported(
+        access=access_of(request), actor=actor_of(request), incident_id=incident_id,
+        reported_on=data.reported_on, reference=data.reference))

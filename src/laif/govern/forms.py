@@ -131,3 +131,26 @@ class MonitorForm(BaseForm):
 class BatchForm(BaseForm):
     file = forms.FileField(label=_("Current batch (CSV or Parquet)"),
                            help_text=_("The same columns as the reference."))
+
+
+class IncidentForm(BaseForm):
+    kind = forms.ChoiceField(label=_("What happened"))
+    description = NoNulCharField(label=_("Description"), max_length=5000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    aware_on = forms.DateField(label=_("Became aware on"),
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, book: Rulebook | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = active_language()
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(k.key, f"{k.in_language(language)} ({article_in(k.article, language)})")
+                         for k in (book or load_ai_act()).incident_kinds]
+
+
+class ReportedForm(BaseForm):
+    reported_on = forms.DateField(label=_("Reported on"),
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    reference = NoNulCharField(label=_("The authority's reference"), max_length=200,
+                               required=False)

@@ -155,16 +155,44 @@ class DriftBatch(models.Model):
 
 class EventKind(models.TextChoices):
     DRIFT = "drift", _("Data drift")
+    INCIDENT = "incident", _("Serious incident")
+
+
+class Incident(models.Model):
+    """A serious incident (Art. 3(49)) of the system: what happened, when the provider became
+    aware of it, the last day to report it (Art. 73, by its kind: ``catalogue/ai_act.json``) and
+    when and how it was reported to the market surveillance authority."""
+
+    system = models.ForeignKey(AiSystem, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(max_length=40)
+    article = models.CharField(max_length=60)  # the kind's, when recorded
+    description = models.TextField(max_length=5000)
+    aware_on = models.DateField()
+    deadline = models.DateField()
+    reported_on = models.DateField(null=True, blank=True)
+    authority_reference = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["system_id", "aware_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"serious incident {self.pk} of AI system {self.system_id}"
 
 
 class MonitoringEvent(models.Model):
-    """A post-market monitoring event of the system (Art. 72): a batch found drifted."""
+    """A post-market monitoring event of the system (Art. 72): a batch found drifted, or a
+    serious incident."""
 
     system = models.ForeignKey(AiSystem, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     batch = models.OneToOneField(DriftBatch, null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="event")
+    incident = models.OneToOneField(Incident, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="event")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["system_id", "created_at", "pk"]

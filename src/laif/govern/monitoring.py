@@ -20,10 +20,9 @@ from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import DomainError
 from laif.accounts.notices import mail_on_commit
-from laif.accounts.selectors import org_admins, project_lead_ids, users_of
 from laif.govern import drift, profiles, tables
 from laif.govern.models import AiSystem, DriftBatch, DriftMonitor, EventKind, MonitoringEvent
-from laif.govern.selectors import monitor_get, system_to_change
+from laif.govern.selectors import answerable, monitor_get, system_to_change
 
 # Only the parts of the files' column names and values a page shows are kept (a chart's labels)
 MAX_LABEL = 80
@@ -139,9 +138,6 @@ def drift_batch_submit(*, access: Access, actor: Actor, monitor_id: int,
 def _alert(system: AiSystem, monitor: DriftMonitor, batch: DriftBatch) -> None:
     """A post-market monitoring event, and word to the people who answer for the system."""
     MonitoringEvent.objects.create(system=system, kind=EventKind.DRIFT, batch=batch)
-    people = {u.pk: u for u in org_admins(system.organisation_id)}
-    if system.project_id is not None:
-        people.update({u.pk: u for u in users_of(project_lead_ids(system.project_id))})
     drifted = [c["column"] for c in batch.results["columns"] if c["drifted"]]
     link = settings.LAIF_SITE_URL + reverse("drift_batch", kwargs={
         "monitor_id": monitor.pk, "batch_id": batch.pk})
@@ -157,4 +153,4 @@ def _alert(system: AiSystem, monitor: DriftMonitor, batch: DriftBatch) -> None:
             "source": batch.source, "monitor": monitor.name,
             "columns": ", ".join(drifted), "link": link}
 
-    mail_on_commit(people.values(), subject, body, kind="govern.drift", link=link)
+    mail_on_commit(answerable(system), subject, body, kind="govern.drift", link=link)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -28,6 +28,13 @@ class AreaOut(Schema):
     exception: RuleOut | None = None
 
 
+class IncidentKindOut(Schema):
+    key: str
+    article: str
+    text: str
+    days: int = Field(description="Days to report it once aware of it")
+
+
 class RulebookOut(Schema):
     version: int
     effective_date: str
@@ -39,6 +46,7 @@ class RulebookOut(Schema):
     obligations: list[RuleOut]
     exemption_duties: list[RuleOut]
     gpai: list[RuleOut]
+    serious_incidents: list[IncidentKindOut]
 
 
 class SystemIn(Schema):
@@ -193,3 +201,28 @@ class AnnexIvOut(Schema):
     category: str
     gaps: int
     sections: list[SectionOut]
+
+
+class IncidentIn(Schema):
+    kind: Key = Field(description="death, critical_infrastructure, widespread_infringement or "
+                                  "serious_harm (GET /api/govern/ai-act)")
+    description: Annotated[LongText, Field(min_length=1)]
+    aware_on: date = Field(description="The day the provider became aware of it")
+
+
+class ReportedIn(Schema):
+    reported_on: date
+    reference: Annotated[str, Field(max_length=200), NoNul] = ""
+
+
+class IncidentOut(Schema):
+    id: int
+    system_id: int
+    kind: str
+    article: str
+    description: str
+    aware_on: date
+    deadline: date = Field(description="The last day to report it (Art. 73)")
+    reported_on: date | None
+    authority_reference: str
+    late: bool = Field(description="Reported after the deadline, or not reported and past it")

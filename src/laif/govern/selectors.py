@@ -5,6 +5,7 @@ client-facing staff)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -13,13 +14,17 @@ from django.utils.translation import gettext as _
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor
 from laif.accounts.errors import NotFound, PermissionDenied
-from laif.accounts.selectors import audit_staff_read
+from laif.accounts.selectors import audit_staff_read, org_admins, project_lead_ids, users_of
 from laif.catalogue.ai_act import Rule, Rulebook, load_ai_act
+
+if TYPE_CHECKING:
+    from laif.accounts.models import User
 from laif.govern.models import (
     AiSystem,
     Classification,
     DriftBatch,
     DriftMonitor,
+    Incident,
     MonitoringEvent,
     Obligation,
 )
@@ -62,6 +67,28 @@ def system_to_change(*, access: Access, actor: Actor, system_id: int) -> AiSyste
                                  "system's project, changes its register entry and monitors "
                                  "it."))
     return system
+
+
+def answerable(system: AiSystem) -> list[User]:
+    """The people told of the system's events: its organisation's admins and its project's
+    leads."""
+    people = {u.pk: u for u in org_admins(system.organisation_id)}
+    if system.project_id is not None:
+        people.update({u.pk: u for u in users_of(project_lead_ids(system.project_id))})
+    return list(people.values())
+
+
+def incident_system(*, access: Access, actor: Actor, incident_id: int) -> int:
+    """The id of the system the incident belongs to, for one who may see it."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        raise NotFound(_("No such incident."))
+    return system_get(access=access, actor=actor, system_id=incident.system_id).pk
+
+
+def incidents_of(system: AiSystem) -> list[Incident]:
+    """The system's serious incidents, the latest first."""
+    return list(system.incidents.order_by("-aware_on", "-pk"))
 
 
 def classifications_of(system: AiSystem) -> list[Classification]:
@@ -127,4 +154,5 @@ def batch_get(monitor: DriftMonitor, batch_id: int) -> DriftBatch:
 
 def events_of(system: AiSystem) -> list[MonitoringEvent]:
     """The system's post-market monitoring events, newest first."""
-    return list(system.events.select_related("batch__monitor").order_by("-created_at", "-pk"))
+    return list(system.events.select_related("batch__monitor", "incident")
+                .order_by("-created_at", "-pk"))

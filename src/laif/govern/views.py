@@ -10,6 +10,7 @@ from typing import Any, BinaryIO, TypeVar
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,8 +25,8 @@ from laif.accounts.views import form_action, page
 from laif.billing.pdf import attachment
 from laif.catalogue.ai_act import article_in, load_ai_act
 from laif.govern import annex_iv as annex_iv_module
-from laif.govern import charts, forms, monitoring, selectors, services
-from laif.govern.models import AiSystem, DriftMonitor, ObligationStatus
+from laif.govern import charts, forms, incidents, monitoring, selectors, services
+from laif.govern.models import AiSystem, DriftMonitor, Incident, ObligationStatus
 
 # The drift tests by name, as the pages write them (Evidently's own names in the API)
 METHODS = {
@@ -67,6 +68,24 @@ def systems(request: HttpRequest, org_id: int) -> HttpResponse:
         "org": org, "systems": found, "form": form, "may_register": may_register})
 
 
+def _incident_rows(system: AiSystem, bound: forms.ReportedForm | None = None,
+                   bound_id: int | None = None
+                   ) -> list[tuple[Incident, str, int, int, forms.ReportedForm]]:
+    """Each incident with its kind in the page's language, the days left to report it
+    (negative: overdue) and their number, and the form that records its report (``bound`` for ``bound_id``)."""
+    book, language, today = load_ai_act(), active_language(), timezone.localdate()
+    rows = []
+    for incident in selectors.incidents_of(system):
+        kind = book.incident_kind(incident.kind)
+        form = (bound if bound is not None and incident.pk == bound_id
+                else forms.ReportedForm(prefix=f"reported-{incident.pk}",
+                                        initial={"reported_on": today}))
+        left = (incident.deadline - today).days
+        rows.append((incident, kind.in_language(language) if kind else incident.kind, left,
+                     abs(left), form))
+    return rows
+
+
 def _detail_context(request: HttpRequest, system: AiSystem) -> dict[str, Any]:
     access = access_of(request)
     history = selectors.classifications_of(system)
@@ -86,6 +105,8 @@ def _detail_context(request: HttpRequest, system: AiSystem) -> dict[str, Any]:
         "may_edit": selectors.may_edit(access, system), "book": load_ai_act(),
         "monitors": selectors.monitors_of(system), "events": selectors.events_of(system),
         "monitor_form": forms.MonitorForm(),
+        "incidents": _incident_rows(system),
+        "incident_form": forms.IncidentForm(prefix="incident"),
     }
     required = [row for row, _article, _text, _form in context["rows"]
                 if row.obligation.required]
@@ -229,3 +250,40 @@ def annex_iv_pdf(request: HttpRequest, system_id: int) -> HttpResponse:
     language = offered(request.GET.get("language")) or active_language()
     return attachment(annex_iv_module.dossier_pdf(system=system, language=language),
                       f"annex-iv-{system.pk}-{language}")
+
+
+@page
+@require_POST
+def incident_record(request: HttpRequest, system_id: int) -> HttpResponse:
+    access, actor = access_of(request), actor_of(request)
+    system = selectors.system_to_change(access=access, actor=actor, system_id=system_id)
+    form = forms.IncidentForm(request.POST, prefix="incident")
+    made: list[Incident] = []
+    if form_action(request, form, lambda d: made.append(incidents.incident_record(
+            access=access, actor=actor, system_id=system_id, kind=d["kind"],
+            description=d["description"], aware_on=d["aware_on"])),
+            _("The incident is recorded, with its reporting deadline.")):
+        return redirect(reverse("ai_system", kwargs={"system_id": system_id})
+                        + f"#incident-{made[0].pk}")
+    context = _detail_context(request, system)
+    context["incident_form"] = form
+    return render(request, "govern/system.html", context, status=400)
+
+
+@page
+@require_POST
+def incident_reported(request: HttpRequest, incident_id: int) -> HttpResponse:
+    access, actor = access_of(request), actor_of(request)
+    form = forms.ReportedForm(request.POST, prefix=f"reported-{incident_id}")
+    done: list[Incident] = []
+    ok = form_action(request, form, lambda d: done.append(incidents.incident_reported(
+        access=access, actor=actor, incident_id=incident_id, reported_on=d["reported_on"],
+        reference=d["reference"] or "")), _("The report is recorded."))
+    if ok:
+        return redirect(reverse("ai_system", kwargs={"system_id": done[0].system_id})
+                        + f"#incident-{incident_id}")
+    system_id = selectors.incident_system(access=access, actor=actor, incident_id=incident_id)
+    system = selectors.system_get(access=access, actor=actor, system_id=system_id)
+    context = _detail_context(request, system)
+    context["incidents"] = _incident_rows(system, form, incident_id)
+    return render(request, "govern/system.html", context, status=400)
