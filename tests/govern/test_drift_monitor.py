@@ -20,17 +20,9 @@ from laif.govern.models import DriftBatch, MonitoringEvent
 from tests.api_support import JSON, client_as
 from tests.factories import World
 from tests.govern.drift_data import applications, csv, parquet, upload
+from tests.govern.support import registered_system
 
 REFERENCE = applications(2_000, seed=1)
-
-
-def _system(world: World) -> int:
-    response = client_as(world.org_admin).post(
-        f"/api/organisations/{world.org.pk}/ai-systems",
-        {"name": "Loan pre-screening", "purpose": "Scores applicants.",
-         "project_id": world.project.pk}, content_type=JSON)
-    assert response.status_code == 201, response.content
-    return int(response.json()["id"])
 
 
 def _monitor(world: World, system_id: int, data: bytes | None = None,
@@ -55,7 +47,7 @@ def _batch(world: World, monitor_id: int, data: bytes, name: str = "batch.parque
 def test_a_drifted_batch_is_an_event_and_an_alert(world: World, govern_dir: Path,
                                                   django_capture_on_commit_callbacks: Any
                                                   ) -> None:
-    system = _system(world)
+    system = registered_system(world)
     monitor = _monitor(world, system)
     assert monitor["reference_rows"] == 2_000
     assert monitor["columns"] == ["income", "age", "region", "channel"]
@@ -115,7 +107,7 @@ def test_a_drifted_batch_is_an_event_and_an_alert(world: World, govern_dir: Path
 
 
 def test_rows_posted_as_json_and_csv_files(world: World) -> None:
-    system = _system(world)
+    system = registered_system(world)
     monitor = _monitor(world, system, csv(REFERENCE.head(300)), name="reference.csv")
     rows = applications(200, seed=4).to_dicts()
     response = client_as(world.project_lead).post(f"/api/monitors/{monitor['id']}/batches/rows",
@@ -136,7 +128,7 @@ def test_rows_posted_as_json_and_csv_files(world: World) -> None:
 
 def test_files_that_cannot_be_used_are_refused_clearly(world: World, govern_dir: Path,
                                                       settings: Settings) -> None:
-    system = _system(world)
+    system = registered_system(world)
     not_parquet = _monitor(world, system, b"PK\x03\x04 not a table", status=400)
     assert not_parquet["field"] == "file"
     assert "cannot be read as PARQUET" in not_parquet["detail"]
@@ -167,7 +159,7 @@ def test_files_that_cannot_be_used_are_refused_clearly(world: World, govern_dir:
 
 
 def test_who_may_monitor(world: World) -> None:
-    system = _system(world)
+    system = registered_system(world)
     monitor = _monitor(world, system, user=world.project_lead)
     data = parquet(applications(100, seed=5))
     _batch(world, monitor["id"], data, user=world.member, status=403)
@@ -184,7 +176,7 @@ def test_who_may_monitor(world: World) -> None:
 
 
 def test_the_pages_create_a_monitor_and_test_a_batch(world: World) -> None:
-    system = _system(world)
+    system = registered_system(world)
     admin = client_as(world.org_admin)
     made = admin.post(f"/ai-systems/{system}/monitors/", {
         "name": "Applications", "columns": "",

@@ -13,15 +13,7 @@ from django.utils import timezone
 from laif.govern.models import MonitoringEvent
 from tests.api_support import JSON, client_as
 from tests.factories import World
-
-
-def _system(world: World) -> int:
-    response = client_as(world.org_admin).post(
-        f"/api/organisations/{world.org.pk}/ai-systems",
-        {"name": "Loan pre-screening", "purpose": "Scores applicants.",
-         "project_id": world.project.pk}, content_type=JSON)
-    assert response.status_code == 201, response.content
-    return int(response.json()["id"])
+from tests.govern.support import registered_system
 
 
 def _record(world: World, system: int, user: Any = None, status: int = 201,
@@ -36,7 +28,7 @@ def _record(world: World, system: int, user: Any = None, status: int = 201,
 
 def test_the_deadline_follows_the_kind_and_the_people_are_told(
         world: World, django_capture_on_commit_callbacks: Any) -> None:
-    system = _system(world)
+    system = registered_system(world)
     today = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
         harm = _record(world, system, aware_on=(today - timedelta(days=3)).isoformat())
@@ -73,7 +65,7 @@ def test_the_deadline_follows_the_kind_and_the_people_are_told(
 
 
 def test_bad_incidents_are_refused_clearly(world: World) -> None:
-    system = _system(world)
+    system = registered_system(world)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     future = _record(world, system, aware_on=tomorrow, status=400)
     assert future["field"] == "aware_on"
@@ -93,7 +85,7 @@ def test_bad_incidents_are_refused_clearly(world: World) -> None:
 
 
 def test_the_page_records_an_incident_and_its_report(world: World) -> None:
-    system = _system(world)
+    system = registered_system(world)
     admin = client_as(world.org_admin)
     today = timezone.localdate().isoformat()
     refused = admin.post(f"/ai-systems/{system}/incidents/", {
