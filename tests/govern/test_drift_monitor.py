@@ -141,6 +141,8 @@ def test_files_that_cannot_be_used_are_refused_clearly(world: World, govern_dir:
     unknown = _monitor(world, system, columns="income,salary", status=400)
     assert unknown["field"] == "columns"
     assert "salary" in unknown["detail"]
+    long = _monitor(world, system, parquet(REFERENCE.rename({"income": "x" * 81})), status=400)
+    assert "longer than 80 characters" in long["detail"]
     notes = REFERENCE.with_columns(note=REFERENCE["income"].cast(str) + " applicant")
     text = _monitor(world, system, parquet(notes), status=400)
     assert "free text" in text["detail"]

@@ -517,3 +517,23 @@ def test_a_histogram_of_many_values_sums_the_rest() -> None:
     assert histogram.labels[0] == "v000"  # the most frequent
     assert histogram.labels[-1] == "(other)"
     assert (sum(histogram.reference), sum(histogram.current)) == (2000, 1050)
+
+
+def test_a_parquet_file_of_too_many_rows_is_refused_before_its_data_is_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few compressed kilobytes can hold millions of repeated values: the footer's row count
+    is checked first."""
+    import io
+
+    from laif.govern import tables
+
+    buffer = io.BytesIO()
+    pl.DataFrame({"x": [0] * 5_000}).write_parquet(buffer)
+    data = buffer.getvalue()
+    monkeypatch.setattr(tables, "MAX_PARQUET_ROWS", 4_999)
+    with pytest.raises(tables.TableError, match="more than 4,999 rows"):
+        tables.read_table(io.BytesIO(data), "batch.parquet", max_bytes=len(data))
+    monkeypatch.setattr(tables, "MAX_PARQUET_ROWS", 5_000)
+    assert tables.read_table(io.BytesIO(data), "batch.parquet", max_bytes=len(data)).height == 5_000
+    with pytest.raises(tables.TableError, match="larger than"):
+        tables.read_table(io.BytesIO(data), "batch.parquet", max_bytes=len(data) - 1)

@@ -9,8 +9,13 @@ from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
 import polars as pl
+import pyarrow.parquet as pq
 
 MAX_COLUMNS = 500
+MAX_NAME = 80  # characters of a column's name
+# A Parquet file's rows, read from its footer before its data: a few compressed megabytes can
+# hold billions of repeated values (a CSV file's rows are bounded by its size)
+MAX_PARQUET_ROWS = 20_000_000
 
 
 class TableError(ValueError):
@@ -30,7 +35,12 @@ def read_table(src: BinaryIO, filename: str, max_bytes: int) -> pl.DataFrame:
         if name.endswith(".csv"):
             frame = pl.read_csv(io.BytesIO(data), infer_schema_length=10_000)
         else:
+            rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+            if rows > MAX_PARQUET_ROWS:
+                raise TableError(f"the file holds more than {MAX_PARQUET_ROWS:,} rows")
             frame = pl.read_parquet(io.BytesIO(data))
+    except TableError:
+        raise
     except Exception as exc:  # polars raises many kinds on a malformed file
         raise TableError(f"the file cannot be read as {name.rsplit('.', 1)[-1].upper()}"
                          ) from exc
@@ -58,4 +68,6 @@ def _checked(frame: pl.DataFrame) -> pl.DataFrame:
         raise TableError(f"at most {MAX_COLUMNS} columns")
     if any("\x00" in name for name in frame.columns):
         raise TableError("a column name contains a NUL character")
+    if any(len(name) > MAX_NAME or not name.strip() for name in frame.columns):
+        raise TableError(f"a column name is empty or longer than {MAX_NAME} characters")
     return frame
