@@ -49,6 +49,7 @@ GOVERN_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/monitors/{monitor_id}/batches"): _write(201),
     ("POST", "/api/monitors/{monitor_id}/batches/rows"): _write(201),
     ("GET", "/api/monitors/{monitor_id}/batches/{batch_id}"): _READ,
+    ("POST", "/api/monitors/{monitor_id}/batches/{batch_id}/labels"): _write(200),
     ("GET", "/api/ai-systems/{system_id}/annex-iv"): _READ,
     ("GET", "/api/ai-systems/{system_id}/annex-iv/pdf"): _READ,
     ("GET", "/api/ai-systems/{system_id}/incidents"): _READ,
@@ -68,6 +69,8 @@ GOVERN_BODIES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
         "name": "Applications", "file": upload("reference.parquet", parquet(_REFERENCE))},
     ("POST", "/api/monitors/{monitor_id}/batches"): lambda mw: {
         "file": upload("batch.parquet", parquet(_REFERENCE))},
+    ("POST", "/api/monitors/{monitor_id}/batches/{batch_id}/labels"): lambda mw: {
+        "file": upload("labels.csv", b"prediction,label\n0.2,0\n0.7,1\n")},
     ("POST", "/api/ai-systems/{system_id}/incidents"): lambda mw: {
         "kind": "serious_harm", "description": "A wrong refusal.",
         "aware_on": timezone.localdate().isoformat()},

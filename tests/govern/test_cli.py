@@ -93,3 +93,11 @@ def test_monitor_and_drift_from_the_command_line(world: World, settings: Setting
     assert drifted.exit_code == 3, drifted.output  # a pipeline can stop on it
     assert "4 of 4 columns drifted" in _text(drifted)
     assert "Wasserstein" in _text(drifted)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("score,truth\n0.1,0\n0.4,0\n0.35,1\n0.8,1\n")
+    batch = DriftMonitor.objects.get().batches.first()
+    assert batch is not None
+    scored = run_cli(["govern", "labels", str(monitor), str(batch.pk), "--file", str(labels),
+                      "--prediction", "score", "--label", "truth"], token)
+    assert scored.exit_code == 0, scored.output
+    assert "accuracy 0.750, AUC 0.750, 4 labelled rows" in _text(scored)

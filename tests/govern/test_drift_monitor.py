@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from django.core import mail
 from pytest_django.fixtures import Settings
@@ -195,3 +196,38 @@ def test_the_pages_create_a_monitor_and_test_a_batch(world: World) -> None:
     page = admin.get(tested["Location"]).content.decode()
     assert 'data-drifted="1"' in page
     assert 'id="chart-4"' in page
+
+
+def test_labels_known_later_give_the_batchs_performance(world: World) -> None:
+    system = registered_system(world)
+    monitor = _monitor(world, system)
+    batch = _batch(world, monitor["id"], parquet(applications(1_000, seed=2)))
+    assert batch["performance"] is None
+    # the predictions made on the batch, with the labels known a month later
+    labelled = pl.DataFrame({"prediction": [0.1, 0.4, 0.35, 0.8, None],
+                             "label": [0, 0, 1, 1, 1]})
+    admin = client_as(world.org_admin)
+    url = f"/api/monitors/{monitor['id']}/batches/{batch['id']}/labels"
+    response = admin.post(url, {"file": upload("labels.csv", csv(labelled))})
+    assert response.status_code == 200, response.content
+    # 4 rows with both (AUC 0.75: 3 of the 4 positive-negative pairs ordered right)
+    assert response.json()["performance"] == {"rows": 4, "accuracy": 0.75, "auc": 0.75}
+    listed = admin.get(f"/api/monitors/{monitor['id']}").json()["batches"]
+    assert listed[0]["performance"]["auc"] == 0.75
+    page = admin.get(f"/monitors/{monitor['id']}/").content.decode()
+    assert '<td data-label="Accuracy" class="num accuracy">0.750</td>' in page
+    fr = admin.get(f"/monitors/{monitor['id']}/batches/{batch['id']}/",
+                   headers={"accept-language": "fr"}).content.decode()
+    assert '<dd id="auc">0,750</dd>' in fr
+    renamed = admin.post(url, {"file": upload("labels.csv", csv(labelled)),
+                               "prediction": "score"})
+    assert renamed.status_code == 400
+    assert "no column 'score'" in renamed.json()["detail"]
+    assert client_as(world.member).post(url, {"file": upload(
+        "labels.csv", csv(labelled))}).status_code == 403
+    # the page form
+    done = admin.post(f"/monitors/{monitor['id']}/batches/{batch['id']}/", {
+        "file": upload("labels.csv", csv(labelled.with_columns(label=pl.lit(1)))),
+        "prediction": "prediction", "label": "label"})
+    assert done.status_code == 302
+    assert admin.get(url.removesuffix("/labels")).json()["performance"]["auc"] is None

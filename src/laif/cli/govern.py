@@ -10,6 +10,8 @@
   monitor, the reference profiled once;
 - ``laif govern drift MONITOR --file batch.parquet``: test a current batch; exits 3 when the
   batch drifted (a job or a pipeline can stop on it);
+- ``laif govern labels MONITOR BATCH --file labels.csv``: the batch's accuracy (and AUC) once
+  its labels are known;
 - ``laif govern annex-iv SYSTEM [--pdf FILE] [--language fr]``: the technical documentation.
 """
 
@@ -188,3 +190,25 @@ def annex_iv(system: SystemArg,
     if pdf is not None:
         pdf.write_bytes(content)
         session.console.print(f"Written: {escape(str(pdf))}")
+
+
+@govern_app.command("labels")
+def labels(monitor: Annotated[int, typer.Argument(min=1, max=2_147_483_647,
+                                                  help="Drift monitor id")],
+           batch: Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="Batch id")],
+           file: FileOption,
+           prediction: Annotated[str, typer.Option("--prediction")] = "prediction",
+           label: Annotated[str, typer.Option("--label")] = "label") -> None:
+    """Score a batch once its labels are known: accuracy, and AUC for scores."""
+    client = session.client()
+    try:
+        with file.open("rb") as src:
+            done = client.post(f"/monitors/{monitor}/batches/{batch}/labels",
+                               data={"prediction": prediction, "label": label},
+                               files={"file": (file.name, src)}, timeout=None)
+    except ApiError as exc:
+        raise session.fail(exc) from exc
+    p = done["performance"]
+    auc = "—" if p["auc"] is None else f"{p['auc']:.3f}"
+    session.console.print(f"Batch {done['id']}: accuracy {p['accuracy']:.3f}, AUC {auc}, "
+                          f"{p['rows']} labelled rows")

@@ -126,7 +126,9 @@ def obligation_update(request: HttpRequest, system_id: Id, key: s.Key,
 def _brief(b: DriftBatch) -> s.BatchBriefOut:
     return s.BatchBriefOut(id=b.pk, created_at=b.created_at, source=b.source, rows=b.rows,
                            drifted=b.drifted, columns_total=b.columns_total,
-                           columns_drifted=b.columns_drifted)
+                           columns_drifted=b.columns_drifted,
+                           performance=s.PerformanceOut(**b.performance) if b.performance
+                           else None)
 
 
 def _monitor(m: DriftMonitor) -> s.MonitorOut:
@@ -195,6 +197,21 @@ def batch_rows(request: HttpRequest, monitor_id: Id, data: s.RowsIn) -> Status[A
     done = monitoring.drift_batch_submit(access=access_of(request), actor=actor_of(request),
                                          monitor_id=monitor_id, rows=data.rows)
     return Status(201, _batch(done))
+
+
+@router.post("/monitors/{monitor_id}/batches/{batch_id}/labels", response=s.BatchOut,
+             summary="Score a batch once its labels are known: accuracy, and AUC for scores",
+             description="A CSV or Parquet file with the batch's predictions and their labels "
+             "(columns named by `prediction` and `label`); scores between 0 and 1 against 0/1 "
+             "or false/true labels also give the AUC.")
+def batch_labels(request: HttpRequest, monitor_id: Id, batch_id: Id, data: Form[s.LabelsIn],
+                 file: File[UploadedFile]) -> s.BatchOut:
+    with file.open("rb") as opened:
+        done = monitoring.batch_labels_submit(
+            access=access_of(request), actor=actor_of(request), monitor_id=monitor_id,
+            batch_id=batch_id, src=cast(BinaryIO, opened), filename=file.name or "labels",
+            prediction=data.prediction, label=data.label)
+    return _batch(done)
 
 
 @router.get("/monitors/{monitor_id}/batches/{batch_id}", response=s.BatchOut,

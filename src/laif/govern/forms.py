@@ -154,3 +154,11 @@ class ReportedForm(BaseForm):
                                   widget=forms.DateInput(attrs={"type": "date"}))
     reference = NoNulCharField(label=_("The authority's reference"), max_length=200,
                                required=False)
+
+
+class LabelsForm(BaseForm):
+    file = forms.FileField(label=_("Predictions and labels (CSV or Parquet)"),
+                           help_text=_("The batch's predictions with the labels known since."))
+    prediction = NoNulCharField(label=_("Prediction column"), max_length=80,
+                                initial="prediction")
+    label = NoNulCharField(label=_("Label column"), max_length=80, initial="label")

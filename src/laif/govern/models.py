@@ -141,6 +141,9 @@ class DriftBatch(models.Model):
     columns_total = models.PositiveIntegerField()
     columns_drifted = models.PositiveIntegerField()
     results = models.JSONField()
+    # once its labels are known: {"rows", "accuracy", "auc"} (``govern.performance``)
+    performance = models.JSONField(null=True, blank=True)
+    labelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["monitor_id", "created_at", "pk"]

@@ -14,15 +14,16 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laif.accounts.access import Access
 from laif.accounts.audit import Actor, audit_record
 from laif.accounts.errors import DomainError
 from laif.accounts.notices import mail_on_commit
-from laif.govern import drift, profiles, tables
+from laif.govern import drift, performance, profiles, tables
 from laif.govern.models import AiSystem, DriftBatch, DriftMonitor, EventKind, MonitoringEvent
-from laif.govern.selectors import answerable, monitor_get, system_to_change
+from laif.govern.selectors import answerable, batch_get, monitor_get, system_to_change
 
 # Only the parts of the files' column names and values a page shows are kept (a chart's labels)
 MAX_LABEL = 80
@@ -154,3 +155,28 @@ def _alert(system: AiSystem, monitor: DriftMonitor, batch: DriftBatch) -> None:
             "columns": ", ".join(drifted), "link": link}
 
     mail_on_commit(answerable(system), subject, body, kind="govern.drift", link=link)
+
+
+def batch_labels_submit(*, access: Access, actor: Actor, monitor_id: int, batch_id: int,
+                        src: BinaryIO, filename: str, prediction: str = "prediction",
+                        label: str = "label") -> DriftBatch:
+    """The batch's predictions with the labels known since: its accuracy (and AUC for
+    scores) are recorded on it, replacing an earlier count."""
+    monitor = monitor_get(access=access, actor=actor, monitor_id=monitor_id)
+    system = system_to_change(access=access, actor=actor, system_id=monitor.system_id)
+    batch = batch_get(monitor, batch_id)
+    frame = _table(src, filename)
+    try:
+        found = performance.score(frame, prediction.strip(), label.strip())
+    except performance.PerformanceError as exc:
+        raise DomainError(_("These labels cannot be scored: %(why)s.") % {"why": exc},
+                          field="file") from exc
+    with transaction.atomic():
+        DriftBatch.objects.filter(pk=batch.pk).update(performance=found.as_dict(),
+                                                      labelled_at=timezone.now())
+        audit_record(actor=actor, action="govern.batch_labelled",
+                     target=f"drift_monitor:{monitor.pk}",
+                     organisation_id=system.organisation_id,
+                     detail={"batch": batch.pk, **found.as_dict()})
+    batch.refresh_from_db()
+    return batch

@@ -119,10 +119,21 @@ class ObligationIn(Schema):
     evidence: LongText = ""
 
 
+class LabelsIn(Schema):
+    prediction: Annotated[str, Field(min_length=1, max_length=80), NoNul] = "prediction"
+    label: Annotated[str, Field(min_length=1, max_length=80), NoNul] = "label"
+
+
 class MonitorIn(Schema):
     name: Name
     columns: Annotated[str, Field(max_length=5000), NoNul] = Field(
         "", description="The columns to monitor, separated by commas; all when empty")
+
+
+class PerformanceOut(Schema):
+    rows: int = Field(description="Rows with both a prediction and a label")
+    accuracy: float
+    auc: float | None = Field(description="Scores against binary labels only")
 
 
 class BatchBriefOut(Schema):
@@ -133,6 +144,7 @@ class BatchBriefOut(Schema):
     drifted: bool
     columns_total: int
     columns_drifted: int
+    performance: PerformanceOut | None = Field(description="Once the batch's labels are known")
 
 
 class MonitorOut(Schema):

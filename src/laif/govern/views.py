@@ -220,17 +220,26 @@ def monitor_detail(request: HttpRequest, monitor_id: int) -> HttpResponse:
 
 
 @page
-@require_GET
+@require_http_methods(["GET", "POST"])
 def batch_detail(request: HttpRequest, monitor_id: int, batch_id: int) -> HttpResponse:
-    monitor = selectors.monitor_get(access=access_of(request), actor=actor_of(request),
-                                    monitor_id=monitor_id)
+    access, actor = access_of(request), actor_of(request)
+    monitor = selectors.monitor_get(access=access, actor=actor, monitor_id=monitor_id)
     batch = selectors.batch_get(monitor, batch_id)
+    form = forms.LabelsForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        done = _with_upload(request, form, lambda d, src, name: monitoring.batch_labels_submit(
+            access=access, actor=actor, monitor_id=monitor_id, batch_id=batch_id, src=src,
+            filename=name, prediction=d["prediction"], label=d["label"]),
+            _("The batch's performance is recorded."))
+        if done is not None:
+            return redirect("drift_batch", monitor_id=monitor_id, batch_id=batch_id)
     columns = [(c, charts.histogram(c["histogram"]), METHODS.get(c["method"], c["method_label"]))
                for c in batch.results["columns"]]
     return render(request, "govern/batch.html", {
         "monitor": monitor, "system": monitor.system, "batch": batch, "columns": columns,
-        "width": charts.WIDTH, "height": charts.HEIGHT,
-        "skipped": batch.results.get("skipped", [])})
+        "width": charts.WIDTH, "height": charts.HEIGHT, "form": form,
+        "may_edit": selectors.may_edit(access, monitor.system),
+        "skipped": batch.results.get("skipped", [])}, status=400 if form.errors else 200)
 
 
 @page
