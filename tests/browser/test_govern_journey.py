@@ -110,4 +110,15 @@ def test_classify_a_credit_scoring_system_keep_its_evidence_and_watch_its_drift(
     expect(page.locator("h1 .verdict")).to_have_text("Dérive")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, shots_dir, "govern-drift-batch-fr-390")
+    system_href = page.locator(".eyebrow a").nth(0).get_attribute("href") or ""
+    monitor_href = page.locator(".eyebrow a").nth(1).get_attribute("href") or ""
+    for href, name in ((monitor_href, "govern-monitor-fr-390"),
+                       (system_href, "govern-system-fr-390-again")):
+        page.goto(base + href)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        shot(page, shots_dir, name)
+    page.locator("#annex-iv-link").click()
+    expect(page.locator("h1")).to_have_text("Documentation technique (annexe IV)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, shots_dir, "govern-annex-iv-fr-390")
     assert outside == []
