@@ -29,6 +29,7 @@ from rich.table import Table
 from laif.cli import session
 from laif.cli.client import ApiError
 from laif.cli.statements import OrgOption, org_id_of
+from laif.cli.uploads import post_file
 
 govern_app = typer.Typer(help="AI systems under the EU AI Act: category, reasons, obligations.",
                          no_args_is_help=True)
@@ -129,10 +130,8 @@ def monitor(system: SystemArg, name: Annotated[str, typer.Option("--name")], fil
     """Create a drift monitor from reference data (profiled once)."""
     client = session.client()
     try:
-        with file.open("rb") as src:
-            done = client.post(f"/ai-systems/{system}/monitors",
-                               data={"name": name, "columns": columns},
-                               files={"file": (file.name, src)}, timeout=None)
+        done = post_file(client, f"/ai-systems/{system}/monitors", file,
+                         data={"name": name, "columns": columns})
     except ApiError as exc:
         raise session.fail(exc) from exc
     session.console.print(f"Monitor {done['id']}: {escape(done['name'])}, "
@@ -147,9 +146,7 @@ def drift(monitor: Annotated[int, typer.Argument(min=1, max=2_147_483_647,
     """Test a current batch against the monitor's reference; exit status 3 when it drifted."""
     client = session.client()
     try:
-        with file.open("rb") as src:
-            done = client.post(f"/monitors/{monitor}/batches",
-                               files={"file": (file.name, src)}, timeout=None)
+        done = post_file(client, f"/monitors/{monitor}/batches", file)
     except ApiError as exc:
         raise session.fail(exc) from exc
     table = Table(title=f"Batch {done['id']}: {done['columns_drifted']} of "
@@ -202,10 +199,8 @@ def labels(monitor: Annotated[int, typer.Argument(min=1, max=2_147_483_647,
     """Score a batch once its labels are known: accuracy, and AUC for scores."""
     client = session.client()
     try:
-        with file.open("rb") as src:
-            done = client.post(f"/monitors/{monitor}/batches/{batch}/labels",
-                               data={"prediction": prediction, "label": label},
-                               files={"file": (file.name, src)}, timeout=None)
+        done = post_file(client, f"/monitors/{monitor}/batches/{batch}/labels", file,
+                         data={"prediction": prediction, "label": label})
     except ApiError as exc:
         raise session.fail(exc) from exc
     p = done["performance"]

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from laif.cli import session
 from laif.cli.client import ApiError
+from laif.cli.uploads import post_file
 
 sandbox_app = typer.Typer(help="Data sandboxes: upload sensitive tables, review their "
                           "classification.", no_args_is_help=True)
@@ -29,19 +29,6 @@ ProjectOption = Annotated[int, typer.Option("--project", min=1, max=2_147_483_64
 VersionId = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The version's id")]
 KINDS = ("lu_matricule", "iban", "email", "phone", "person_name", "street_address",
          "postcode_lu", "date_of_birth", "free_text", "not_personal")
-
-
-class _Progress(io.FileIO):
-    """A file read for the upload, advancing a progress bar."""
-
-    def __init__(self, path: Path, progress: Progress, task: Any) -> None:
-        super().__init__(path, "rb")
-        self.progress, self.task = progress, task
-
-    def read(self, size: int | None = -1) -> bytes:
-        chunk = super().read(size)
-        self.progress.advance(self.task, len(chunk or b""))
-        return chunk or b""
 
 
 def _fail(exc: ApiError) -> typer.Exit:
@@ -75,18 +62,11 @@ def sandbox_upload(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
                    delimiter: Annotated[str, typer.Option(help="Force the delimiter")] = "") -> None:
     """Upload a table into the project's sandbox (a new dataset, or a new version of one)."""
     client = session.client()
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=session.err,
-                  transient=True) as progress:
-        task = progress.add_task("uploading", total=path.stat().st_size)
-        with _Progress(path, progress, task) as src:
-            try:
-                out = client.post(f"/projects/{project}/datasets",
-                                  data={"name": name, "encoding": encoding, "delimiter": delimiter},
-                                  files={"file": (path.name, src)}, timeout=None)
-            except ApiError as exc:
-                progress.stop()
-                raise _fail(exc) from exc
+    try:
+        out = post_file(client, f"/projects/{project}/datasets", path,
+                        data={"name": name, "encoding": encoding, "delimiter": delimiter})
+    except ApiError as exc:
+        raise _fail(exc) from exc
     session.console.print(f"Uploaded {escape(out['dataset'])} version {out['number']} "
                           f"(id {out['id']}): {out['rows']} rows, sha256 {out['source_sha256']}")
     _classification(out)
