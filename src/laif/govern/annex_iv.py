@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +22,7 @@ from laif.billing.pdf import html_pdf
 from laif.catalogue.ai_act import AnnexIvPoint, Rulebook, article_in, load_ai_act
 from laif.govern import selectors
 from laif.govern.models import AiSystem, Classification, ObligationStatus, RiskCategory
+from laif.govern.templatetags.govern import grouped
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,10 @@ class Dossier:
         return sum(len(s.gaps) for s in self.sections)
 
 
-def _day(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "DATE_FORMAT")
-
-
-def _day_of(value: date) -> str:
-    return date_format(value, "DATE_FORMAT")
-
-
-def _count(value: int) -> str:
-    return number_format(value, force_grouping=True)
+def _day(value: date | datetime) -> str:
+    """A day (an instant: the site's day of it), in the active language."""
+    day = timezone.localtime(value) if isinstance(value, datetime) else value
+    return date_format(day, "DATE_FORMAT")
 
 
 class _Reader:
@@ -73,6 +68,7 @@ class _Reader:
         self.obligations = {row.obligation.key: row for row in selectors.obligations_of(system)}
         self.monitors = selectors.monitors_of(system)
         self.events = selectors.events_of(system)
+        self.incidents = selectors.incidents_of(system)
 
     def _category(self, c: Classification) -> str:
         return str(RiskCategory(c.category).label)
@@ -116,11 +112,11 @@ class _Reader:
             m = row.monitor
             text = _("Reference %(file)s, %(rows)s rows, columns %(columns)s, profiled on "
                      "%(date)s (profile SHA-256 %(sha)s)") % {
-                "file": m.reference_name, "rows": _count(m.reference_rows),
+                "file": m.reference_name, "rows": grouped(m.reference_rows),
                 "columns": ", ".join(m.columns), "date": _day(m.created_at),
                 "sha": m.profile_sha256[:16]}
             text += "; " + ngettext("%(n)s batch tested", "%(n)s batches tested",
-                                    row.batches) % {"n": _count(row.batches)}
+                                    row.batches) % {"n": grouped(row.batches)}
             if row.latest is not None:
                 text += "; " + (_("the latest, on %(date)s, drifted") if row.latest.drifted
                                 else _("the latest, on %(date)s, did not drift")) % {
@@ -145,7 +141,7 @@ class _Reader:
         return items, []
 
     def incident_items(self) -> tuple[list[Item], list[str]]:
-        found = selectors.incidents_of(self.system)
+        found = self.incidents
         if not found:
             return [Item(_("Serious incidents (Art. 73)"), _("None recorded."))], []
         items, gaps = [], []
@@ -154,16 +150,16 @@ class _Reader:
             what = kind.in_language(self.language) if kind else i.kind
             text = _("%(kind)s (%(article)s): %(description)s. To report by %(deadline)s") % {
                 "kind": what, "article": article_in(i.article, self.language),
-                "description": i.description.rstrip("."), "deadline": _day_of(i.deadline)}
+                "description": i.description.rstrip("."), "deadline": _day(i.deadline)}
             if i.reported_on is not None:
-                text += "; " + _("reported on %(date)s") % {"date": _day_of(i.reported_on)}
+                text += "; " + _("reported on %(date)s") % {"date": _day(i.reported_on)}
                 if i.authority_reference:
                     text += f" ({i.authority_reference})"
             else:
                 gaps.append(_("The serious incident of %(date)s is not reported yet (due "
-                              "%(deadline)s).") % {"date": _day_of(i.aware_on),
-                                                   "deadline": _day_of(i.deadline)})
-            items.append(Item(_day_of(i.aware_on), text))
+                              "%(deadline)s).") % {"date": _day(i.aware_on),
+                                                   "deadline": _day(i.deadline)})
+            items.append(Item(_day(i.aware_on), text))
         return items, gaps
 
     def registry_items(self) -> tuple[list[Item], list[str]]:

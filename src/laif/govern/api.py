@@ -4,6 +4,7 @@ obligations (its admins, or the leads of the system's project)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, BinaryIO, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
@@ -254,12 +255,11 @@ def annex_iv_pdf(request: HttpRequest, system_id: Id,
 # ------------------------------------------------------------------------------- incidents
 
 
-def _incident(i: Incident) -> s.IncidentOut:
-    today = timezone.localdate()
+def _incident(i: Incident, today: date) -> s.IncidentOut:
     return s.IncidentOut(id=i.pk, system_id=i.system_id, kind=i.kind, article=i.article,
                          description=i.description, aware_on=i.aware_on, deadline=i.deadline,
                          reported_on=i.reported_on, authority_reference=i.authority_reference,
-                         late=(i.reported_on or today) > i.deadline)
+                         late=i.late_on(today))
 
 
 @router.get("/ai-systems/{system_id}/incidents", response=list[s.IncidentOut],
@@ -267,7 +267,8 @@ def _incident(i: Incident) -> s.IncidentOut:
 def incident_list(request: HttpRequest, system_id: Id) -> list[s.IncidentOut]:
     system = selectors.system_get(access=access_of(request), actor=actor_of(request),
                                   system_id=system_id)
-    return [_incident(i) for i in selectors.incidents_of(system)]
+    today = timezone.localdate()
+    return [_incident(i, today) for i in selectors.incidents_of(system)]
 
 
 @router.post("/ai-systems/{system_id}/incidents", response={201: s.IncidentOut},
@@ -276,7 +277,7 @@ def incident_record(request: HttpRequest, system_id: Id, data: s.IncidentIn) -> 
     done = incidents.incident_record(access=access_of(request), actor=actor_of(request),
                                      system_id=system_id, kind=data.kind,
                                      description=data.description, aware_on=data.aware_on)
-    return Status(201, _incident(done))
+    return Status(201, _incident(done, timezone.localdate()))
 
 
 @router.post("/incidents/{incident_id}/report", response=s.IncidentOut,
@@ -285,4 +286,4 @@ def incident_reported(request: HttpRequest, incident_id: Id,
                       data: s.ReportedIn) -> s.IncidentOut:
     return _incident(incidents.incident_reported(
         access=access_of(request), actor=actor_of(request), incident_id=incident_id,
-        reported_on=data.reported_on, reference=data.reference))
+        reported_on=data.reported_on, reference=data.reference), timezone.localdate())

@@ -21,7 +21,7 @@ from laif.accounts.errors import DomainError
 from laif.accounts.notices import mail_on_commit
 from laif.catalogue.ai_act import load_ai_act
 from laif.govern.models import EventKind, Incident, MonitoringEvent
-from laif.govern.selectors import answerable, incident_system, system_to_change
+from laif.govern.selectors import answerable, incident_get, system_to_change
 
 
 def incident_record(*, access: Access, actor: Actor, system_id: int, kind: str,
@@ -69,9 +69,8 @@ def incident_record(*, access: Access, actor: Actor, system_id: int, kind: str,
 def incident_reported(*, access: Access, actor: Actor, incident_id: int, reported_on: date,
                       reference: str) -> Incident:
     """Record that the incident was reported to the authority, with its reference."""
-    system = system_to_change(access=access, actor=actor, system_id=incident_system(
-        access=access, actor=actor, incident_id=incident_id))
-    incident = Incident.objects.get(pk=incident_id)
+    incident = incident_get(access=access, actor=actor, incident_id=incident_id)
+    system = system_to_change(access=access, actor=actor, system_id=incident.system_id)
     reference = reference.strip()
     if "\x00" in reference:
         raise DomainError(_("This field contains a NUL character."), field="reference")

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -183,6 +184,10 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"serious incident {self.pk} of AI system {self.system_id}"
+
+    def late_on(self, today: date) -> bool:
+        """Reported after its deadline, or not reported and past it on ``today``."""
+        return (self.reported_on or today) > self.deadline
 
 
 class MonitoringEvent(models.Model):

@@ -25,9 +25,6 @@ from laif.govern import drift, performance, profiles, tables
 from laif.govern.models import AiSystem, DriftBatch, DriftMonitor, EventKind, MonitoringEvent
 from laif.govern.selectors import answerable, batch_get, monitor_get, system_to_change
 
-# Only the parts of the files' column names and values a page shows are kept (a chart's labels)
-MAX_LABEL = 80
-
 
 def _table(src: BinaryIO, filename: str) -> pl.DataFrame:
     try:
@@ -82,7 +79,7 @@ def _finite(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str):
-        return value[:MAX_LABEL]
+        return value[:tables.MAX_NAME]  # names are refused past it; a chart's values cut
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

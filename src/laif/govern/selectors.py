@@ -78,12 +78,13 @@ def answerable(system: AiSystem) -> list[User]:
     return list(people.values())
 
 
-def incident_system(*, access: Access, actor: Actor, incident_id: int) -> int:
-    """The id of the system the incident belongs to, for one who may see it."""
+def incident_get(*, access: Access, actor: Actor, incident_id: int) -> Incident:
+    """The incident, for one who may see its system."""
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         raise NotFound(_("No such incident."))
-    return system_get(access=access, actor=actor, system_id=incident.system_id).pk
+    system_get(access=access, actor=actor, system_id=incident.system_id)
+    return incident
 
 
 def incidents_of(system: AiSystem) -> list[Incident]:

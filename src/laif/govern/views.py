@@ -5,6 +5,7 @@ questionnaire."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar
 
 from django.http import HttpRequest, HttpResponse
@@ -68,11 +69,22 @@ def systems(request: HttpRequest, org_id: int) -> HttpResponse:
         "org": org, "systems": found, "form": form, "may_register": may_register})
 
 
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: Incident
+    kind: str  # in the page's language
+    days_left: int  # to report it; negative: overdue
+    late: bool  # ``Incident.late_on``
+    form: forms.ReportedForm  # records its report
+
+    @property
+    def days(self) -> int:
+        return abs(self.days_left)
+
+
 def _incident_rows(system: AiSystem, bound: forms.ReportedForm | None = None,
-                   bound_id: int | None = None
-                   ) -> list[tuple[Incident, str, int, int, forms.ReportedForm]]:
-    """Each incident with its kind in the page's language, the days left to report it
-    (negative: overdue) and their number, and the form that records its report (``bound`` for ``bound_id``)."""
+                   bound_id: int | None = None) -> list[IncidentRow]:
+    """The system's incidents for its page (``bound``: the form sent for ``bound_id``)."""
     book, language, today = load_ai_act(), active_language(), timezone.localdate()
     rows = []
     for incident in selectors.incidents_of(system):
@@ -80,9 +92,9 @@ def _incident_rows(system: AiSystem, bound: forms.ReportedForm | None = None,
         form = (bound if bound is not None and incident.pk == bound_id
                 else forms.ReportedForm(prefix=f"reported-{incident.pk}",
                                         initial={"reported_on": today}))
-        left = (incident.deadline - today).days
-        rows.append((incident, kind.in_language(language) if kind else incident.kind, left,
-                     abs(left), form))
+        rows.append(IncidentRow(incident, kind.in_language(language) if kind else incident.kind,
+                                (incident.deadline - today).days, incident.late_on(today),
+                                form))
     return rows
 
 
@@ -102,7 +114,7 @@ def _detail_context(request: HttpRequest, system: AiSystem) -> dict[str, Any]:
                                                 "evidence": row.obligation.evidence},
                                        prefix=row.obligation.key))
                  for row in selectors.obligations_of(system)],
-        "may_edit": selectors.may_edit(access, system), "book": load_ai_act(),
+        "may_edit": selectors.may_edit(access, system),
         "monitors": selectors.monitors_of(system), "events": selectors.events_of(system),
         "monitor_form": forms.MonitorForm(),
         "incidents": _incident_rows(system),
@@ -291,8 +303,8 @@ def incident_reported(request: HttpRequest, incident_id: int) -> HttpResponse:
     if ok:
         return redirect(reverse("ai_system", kwargs={"system_id": done[0].system_id})
                         + f"#incident-{incident_id}")
-    system_id = selectors.incident_system(access=access, actor=actor, incident_id=incident_id)
-    system = selectors.system_get(access=access, actor=actor, system_id=system_id)
+    system = selectors.system_get(access=access, actor=actor, system_id=selectors.incident_get(
+        access=access, actor=actor, incident_id=incident_id).system_id)
     context = _detail_context(request, system)
     context["incidents"] = _incident_rows(system, form, incident_id)
     return render(request, "govern/system.html", context, status=400)
