@@ -98,6 +98,14 @@ def govern_dir(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def registry_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Each test has its own folder of model artefacts."""
+    path = tmp_path / "registry"
+    settings.LAIF_REGISTRY_DIR = path
+    return path
+
+
+@pytest.fixture(autouse=True)
 def sandbox_dir(settings: Settings, tmp_path: Path) -> Path:
     """Each test has its own folder of sandbox files (the master key file is the run's)."""
     path = tmp_path / "sandbox"

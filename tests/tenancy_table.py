@@ -10,6 +10,7 @@ from tests.entry.entry_matrix import ENTRY_MATRIX
 from tests.fund.applications_matrix import APPLICATIONS_MATRIX
 from tests.govern.govern_matrix import GOVERN_MATRIX
 from tests.green.green_matrix import GREEN_MATRIX
+from tests.registry.registry_matrix import REGISTRY_MATRIX
 from tests.sandbox.sandbox_matrix import SANDBOX_MATRIX
 
 # ------------------------------------------------------------------------------------ the table
@@ -260,6 +261,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **USAGE_MATRIX,
     **GREEN_MATRIX,
     **GOVERN_MATRIX,
+    **REGISTRY_MATRIX,
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
     **APPLICATIONS_MATRIX,

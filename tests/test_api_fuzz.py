@@ -37,6 +37,7 @@ from laif.fund import applications as funding
 from laif.govern import incidents as govern_incidents
 from laif.govern import monitoring as drift_monitoring
 from laif.govern import services as govern
+from laif.registry import services as registry
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
 from laif.sandbox.models import Reidentification
@@ -46,6 +47,7 @@ from tests.compute.billing_support import billing_ids
 from tests.compute.support import submit
 from tests.factories import make_world
 from tests.govern.drift_data import applications, parquet
+from tests.registry.support import mlflow_zip
 from tests.sandbox.data import csv_bytes, customers
 from tests.wsgi_support import connections_kept_open
 
@@ -58,7 +60,7 @@ MAX_EXAMPLES = int(os.environ.get("LAIF_FUZZ_EXAMPLES", "30"))
 @dataclass
 class FuzzTarget:
     authorization: str
-    real_ids: dict[str, int]
+    real_ids: dict[str, int | str]
 
 
 @pytest.fixture
@@ -122,6 +124,11 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
     incident = govern_incidents.incident_record(
         access=access_for(admin), actor=Actor.of(admin), system_id=system.pk, kind="death",
         description="fuzz", aware_on=timezone.localdate())
+    model_version = registry.model_version_register(
+        access=access_for(admin), actor=Actor.of(admin), project_id=w.project.pk,
+        name="credit-scorer", src=io.BytesIO(mlflow_zip()), filename="model.zip")
+    asked = registry.alias_request(access=access_for(w.member), actor=Actor.of(w.member),
+                                   version_id=model_version.pk, alias="champion")
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -133,7 +140,9 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "version_id": version.pk, "release_id": released.pk,
                   "reidentification_id": reid.pk, "system_id": system.pk,
                   "monitor_id": monitor.pk, "batch_id": batch.pk,
-                  "incident_id": incident.pk,
+                  "incident_id": incident.pk, "model_id": model_version.model_id,
+                  "model_version_id": model_version.pk, "alias_request_id": asked.pk,
+                  "name": "credit-scorer",
                   **billing},
     )
 

@@ -60,6 +60,7 @@ from tests.fund.applications_matrix import (
     build_applications,
 )
 from tests.govern.govern_matrix import GOVERN_BODIES, build_govern, govern_path_ids
+from tests.registry.registry_matrix import REGISTRY_BODIES, build_registry, registry_path_ids
 from tests.sandbox.sandbox_matrix import SANDBOX_BODIES, build_sandbox, sandbox_path_ids
 from tests.tenancy_table import MATRIX
 
@@ -120,6 +121,7 @@ def _build() -> MatrixWorld:
     build_applications(w)
     build_sandbox(w)
     build_govern(w)
+    build_registry(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -129,7 +131,8 @@ def _build() -> MatrixWorld:
 def mworld(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[MatrixWorld]:
     """Built once for the module in an outer transaction, rolled back at the end."""
     with (tempfile.TemporaryDirectory() as jobs_dir, override_settings(LAIF_JOBS_DIR=Path(jobs_dir)),
-          override_settings(LAIF_GOVERN_DIR=Path(jobs_dir) / "govern"),
+          override_settings(LAIF_GOVERN_DIR=Path(jobs_dir) / "govern",
+                            LAIF_REGISTRY_DIR=Path(jobs_dir) / "registry"),
           override_settings(**_sandbox_dirs(Path(jobs_dir))),
           use_scheduler(FakeScheduler()), django_db_blocker.unblock(), transaction.atomic()):
         yield _build()
@@ -141,11 +144,13 @@ def _sandbox_dirs(root: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(autouse=True)
-def _world_sandbox_files(sandbox_dir: Path, govern_dir: Path, settings: Settings) -> None:
+def _world_sandbox_files(sandbox_dir: Path, govern_dir: Path, registry_dir: Path,
+                        settings: Settings) -> None:
     """Each case reads the files of the module's world (not the test's own empty folder)."""
     settings.LAIF_SANDBOX_DIR = Path(settings.LAIF_JOBS_DIR) / "sandbox"
     settings.LAIF_SANDBOX_RELEASES_DIR = Path(settings.LAIF_JOBS_DIR) / "releases"
     settings.LAIF_GOVERN_DIR = Path(settings.LAIF_JOBS_DIR) / "govern"
+    settings.LAIF_REGISTRY_DIR = Path(settings.LAIF_JOBS_DIR) / "registry"
 
 
 def _url(path: str, mw: MatrixWorld) -> str:
@@ -165,6 +170,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(applications_path_ids(path))
     values.update(sandbox_path_ids(path))
     values.update(govern_path_ids(path))
+    values.update(registry_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -215,6 +221,7 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **APPLICATIONS_BODIES,
     **SANDBOX_BODIES,
     **GOVERN_BODIES,
+    **REGISTRY_BODIES,
 }
 
 

@@ -76,9 +76,12 @@ def test_every_resource_is_explicit_and_from_the_partition(
     assert spec.name == f"{spec.tag}-train"
     args = sbatch_args(spec)
     for option in ("--nodes=1", "--ntasks=1", "--cpus-per-task=2", "--mem=8192M",
-                   "--gres=gpu:2", "--time=30", "--partition=gpu",
-                   f"--export=LAIF_JOB_ID={job.pk}"):  # exactly the job's variables, valued
+                   "--gres=gpu:2", "--time=30", "--partition=gpu"):
         assert option in args
+    # exactly the job's variables, valued: its id, its project, the platform and its token
+    token = spec.env["LAIF_JOB_TOKEN"]
+    assert f"--export=LAIF_JOB_ID={job.pk},LAIF_JOB_TOKEN={token},LAIF_PROJECT_ID=" \
+        f"{granted.project.pk},LAIF_URL={settings.LAIF_SITE_URL}" in args
     assert not any(a.startswith("--array") for a in args)
     # a partition that says what a GPU comes with
     gpu = settings.LAIF_CLUSTER.partitions[0]

@@ -257,6 +257,13 @@ def _audit_query(access: Access, filters: AuditFilter) -> QuerySet[AuditEntry]:
     return qs
 
 
+def audited_values(*, action: str, target: str, key: str) -> set[str]:
+    """The values of ``detail[key]`` in the audit log's entries of ``action`` on ``target``:
+    what another context wrote there to be checked against later (a ledger line's hash)."""
+    return {str(v) for v in AuditEntry.objects.filter(action=action, target=target)
+            .values_list(f"detail__{key}", flat=True) if v is not None}
+
+
 def audit_entries(*, access: Access, limit: int, before_seq: int | None = None,
                   action: str | None = None,
                   filters: AuditFilter | None = None) -> list[AuditEntry]:

@@ -24,6 +24,7 @@ from laif.cli.govern import govern_app
 from laif.cli.green import green_app
 from laif.cli.kpis import kpis
 from laif.cli.maturity import maturity_app
+from laif.cli.models import models_app
 from laif.cli.requests import requests_app
 from laif.cli.roadmap import roadmap_app
 from laif.cli.sandbox import sandbox_app
@@ -51,6 +52,7 @@ app.add_typer(funding_app, name="funding")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(green_app, name="green")
 app.add_typer(govern_app, name="govern")
+app.add_typer(models_app, name="models")
 app.command("kpis")(kpis)
 console = session.console
 err = session.err

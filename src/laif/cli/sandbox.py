@@ -14,12 +14,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
 from laif.cli import session
 from laif.cli.client import ApiError
-from laif.cli.uploads import post_file
+from laif.cli.uploads import get_file, post_file
 
 sandbox_app = typer.Typer(help="Data sandboxes: upload sensitive tables, review their "
                           "classification.", no_args_is_help=True)
@@ -253,24 +252,9 @@ def sandbox_download(release: Annotated[int, typer.Argument(min=1, max=2_147_483
                      ) -> None:
     """Download a release's Parquet file (written whole, then renamed)."""
     client = session.client()
-    tmp = output.with_name(f".{output.name}.part")
     try:
-        with client.http.stream("GET", f"/releases/{release}/file", timeout=None) as response:
-            if response.status_code >= 400:
-                response.read()
-                raise ApiError(response.status_code,
-                               str(response.json().get("detail", response.text)))
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with Progress("[progress.description]{task.description}", BarColumn(),
-                          DownloadColumn(), TransferSpeedColumn(), console=session.err,
-                          transient=True) as progress, tmp.open("wb") as out:
-                task = progress.add_task("downloading", total=total)
-                for chunk in response.iter_bytes():
-                    out.write(chunk)
-                    progress.advance(task, len(chunk))
-        tmp.replace(output)
+        get_file(client, f"/releases/{release}/file", output)
     except ApiError as exc:
-        tmp.unlink(missing_ok=True)
         raise session.fail(exc) from exc
     session.console.print(f"Wrote {output}")
 

@@ -1,5 +1,6 @@
-"""Sending a file to the API as a multipart upload, with a progress bar on standard error (the
-bar goes when the upload ends or fails)."""
+"""Files to and from the API with a progress bar on standard error (the bar goes when the
+transfer ends or fails): an upload as a multipart form, a download written whole, then
+renamed."""
 
 from __future__ import annotations
 
@@ -41,3 +42,27 @@ def post_file(client: Client, url: str, path: Path,
             except ApiError:
                 progress.stop()
                 raise
+
+
+def get_file(client: Client, url: str, output: Path) -> None:
+    """GET ``url`` into ``output``, written under a temporary name beside it and renamed when
+    whole; an ApiError is raised as is, nothing left behind."""
+    tmp = output.with_name(f".{output.name}.part")
+    try:
+        with client.http.stream("GET", url, timeout=None) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiError(response.status_code,
+                               str(response.json().get("detail", response.text)))
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with Progress("[progress.description]{task.description}", BarColumn(),
+                          DownloadColumn(), TransferSpeedColumn(), console=session.err,
+                          transient=True) as progress, tmp.open("wb") as out:
+                task = progress.add_task("downloading", total=total)
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+                    progress.advance(task, len(chunk))
+        tmp.replace(output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "laif.assess",
     "laif.sandbox",
     "laif.green",
+    "laif.registry",
     "laif.govern",
     "laif.ops",
     "laif.reports",

@@ -374,6 +374,13 @@ LAIF_GOVERN_DIR = Path(env.str("LAIF_GOVERN_DIR", str(DATA_DIR / "govern")))
 LAIF_DRIFT_MAX_UPLOAD_MB = env.int("LAIF_DRIFT_MAX_UPLOAD_MB", 512, minimum=1,
                                    maximum=1_000_000)
 
+# --- Model registry (laif.registry, ADR 0033) ----------------------------------------------------
+# Model artefacts, encrypted at rest under their project's data key (as the sandbox's data).
+LAIF_REGISTRY_DIR = Path(env.str("LAIF_REGISTRY_DIR", str(DATA_DIR / "registry")))
+# The largest model accepted (the file uploaded, and the MLflow directory unpacked from it).
+LAIF_MODEL_MAX_UPLOAD_MB = env.int("LAIF_MODEL_MAX_UPLOAD_MB", 20_480, minimum=1,
+                                   maximum=1 << 22)
+
 # --- Data sandboxes (laif.sandbox, ADR 0028) ------------------------------------------------------
 # Uploaded datasets, encrypted at rest (AES-GCM, a data key per project wrapped by the master key).
 LAIF_SANDBOX_DIR = Path(env.str("LAIF_SANDBOX_DIR", str(DATA_DIR / "sandbox")))

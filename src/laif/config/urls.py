@@ -14,6 +14,7 @@ from laif.fund import urls as fund_urls
 from laif.govern import urls as govern_urls
 from laif.green import urls as green_urls
 from laif.ops import urls as ops_urls
+from laif.registry import urls as registry_urls
 from laif.reports import urls as reports_urls
 from laif.sandbox import urls as sandbox_urls
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include(sandbox_urls)),
     path("", include(green_urls)),
     path("", include(govern_urls)),
+    path("", include(registry_urls)),
     path("", include(reports_urls)),
 ]
 

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from laif.accounts.language import active_language
+from laif.accounts.templatetags.numbers import grouped
 from laif.billing.pdf import html_pdf
 from laif.catalogue.ai_act import AnnexIvPoint, Rulebook, article_in, load_ai_act
 from laif.govern import selectors
 from laif.govern.models import AiSystem, Classification, ObligationStatus, RiskCategory
-from laif.govern.templatetags.govern import grouped
 
 
 @dataclass(frozen=True)

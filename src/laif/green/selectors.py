@@ -25,10 +25,13 @@ from laif.accounts.errors import DomainError, PermissionDenied
 from laif.allocations.permissions import sees_pools
 from laif.catalogue.green import GreenCatalogue, GridIntensity, SupplyContract
 from laif.green import footprint as fp
+from laif.jobs import selectors as job_selectors
 from laif.usage import selectors as usage_selectors
 
 if TYPE_CHECKING:
     from laif.accounts.models import Organisation, Project
+    from laif.jobs.models import Job
+    from laif.usage.models import UsageRecord
 
 FIRST_YEAR = 2020
 LAST_YEAR = 2100
@@ -198,6 +201,39 @@ class RunFigures:
 RUNS_PAGE = 50
 
 
+def _run_energy(green: GreenCatalogue, r: UsageRecord) -> fp.Energy:
+    """One ledger record's energy: measured where Slurm reported it, estimated elsewhere."""
+    measured = r.energy_j is not None
+    return fp.energy_of(green.profile(r.partition), measured_j=r.energy_j or 0,
+                        measured_runs=1 if measured else 0,
+                        unreported_gpu_seconds=0 if measured else r.gpu_seconds,
+                        unreported_cpu_seconds=0 if measured else r.cpu_seconds,
+                        unreported_runs=0 if measured else 1)
+
+
+@dataclass(frozen=True)
+class JobFigures:
+    """A platform job's GPU time, energy and carbon from the ledger (all its runs), with the
+    factors of the year it ended."""
+
+    gpu_seconds: int
+    runs: int
+    figures: fp.Footprint
+
+
+def job_footprint(job: Job) -> JobFigures | None:
+    """The job's figures, or None while the ledger has no record of it. The caller checked the
+    job's project may be seen."""
+    records = list(job_selectors.ledger_records_of(job))
+    if not records:
+        return None
+    green = catalogue()
+    energy = fp.total(_run_energy(green, r) for r in records)
+    year = max(r.end_time or r.submit_time for r in records).year
+    return JobFigures(gpu_seconds=sum(r.gpu_seconds for r in records), runs=len(records),
+                      figures=factors_for(check_year(year)).footprint(energy))
+
+
 def project_run_footprints(*, access: Access, actor: Actor, project_id: int, year: int,
                            offset: int = 0) -> tuple[list[RunFigures], int]:
     """The project's runs that ended in ``year``, newest first, a page of ``RUNS_PAGE`` from
@@ -213,12 +249,7 @@ def project_run_footprints(*, access: Access, actor: Actor, project_id: int, yea
     page = list(runs.order_by("-end_time", "-id")[offset:offset + RUNS_PAGE])
     found = []
     for r in page:
-        measured = r.energy_j is not None
-        energy = fp.energy_of(green.profile(r.partition), measured_j=r.energy_j or 0,
-                              measured_runs=1 if measured else 0,
-                              unreported_gpu_seconds=0 if measured else r.gpu_seconds,
-                              unreported_cpu_seconds=0 if measured else r.cpu_seconds,
-                              unreported_runs=0 if measured else 1)
+        energy = _run_energy(green, r)
         found.append(RunFigures(record_id=r.pk, job=usage_selectors.run_label(
             r.job_id, r.array_job_id, r.array_task_id), cluster=r.cluster,
                                 partition=r.partition, end_time=r.end_time,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -45,6 +46,7 @@ from laif.cluster.selectors import get_scheduler, jobs_dir
 from laif.cluster.services import installation_key
 from laif.jobs.accounts_sync import slurm_account_name, slurm_account_ready
 from laif.jobs.models import Job, JobState
+from laif.jobs.tokens import job_token
 from laif.sandbox import selectors as sandbox_selectors
 from laif.sandbox.releases import release_access_sync
 
@@ -76,7 +78,10 @@ def _spec(job: Job) -> JobSpec:
         else max(job.gpus, 1) * DEFAULT_CPUS_PER_GPU,
         memory_mb=partition.memory_mb_for(job.gpus) if partition
         else max(job.gpus, 1) * DEFAULT_MEMORY_GB_PER_GPU * 1024,
-        env={"LAIF_JOB_ID": str(job.pk), **sandbox_selectors.job_environment(job.project_id)})
+        env={"LAIF_JOB_ID": str(job.pk), "LAIF_PROJECT_ID": str(job.project_id),
+             "LAIF_URL": settings.LAIF_SITE_URL,
+             "LAIF_JOB_TOKEN": job_token(job_id=job.pk, project_id=job.project_id),
+             **sandbox_selectors.job_environment(job.project_id)})
 
 
 def _submit(sched: Scheduler, job: Job) -> str:

@@ -70,6 +70,18 @@ def _in_ledger(project_id: int) -> Q:
             | (~Q(scheduler=LOCAL) & ~Q(scheduler_id="") & Q(scheduler_id__in=scheduler_ids)))
 
 
+def ledger_records_of(job: Job) -> QuerySet[Any]:
+    """The usage ledger's records of one platform job (a Slurm array: each task's), in the
+    ledger's keys ``_in_ledger`` matches on; none before the ledger has read the job."""
+    records = ledger.project_records(project_id=job.project_id)
+    if job.scheduler == LOCAL:
+        return records.filter(cluster=LOCAL, job_id=job.pk)
+    if not job.scheduler_id.isdigit():
+        return records.none()
+    return records.exclude(cluster=LOCAL).filter(
+        Q(array_job_id=int(job.scheduler_id)) | Q(array_job_id=None, job_id=int(job.scheduler_id)))
+
+
 def project_runs(*, project_id: int, user_id: int | None = None,
                  outcome: Outcome | None = None) -> QuerySet[Any]:
     """Every run of the project, newest first, as ``(kind, id, submitted)`` rows to page through:

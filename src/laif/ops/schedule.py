@@ -59,6 +59,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("audit_anchor", "laif.accounts.tasks.audit_anchor_task"),
     # encrypted sandbox files of uploads that died (no database row refers to them)
     Periodic("sandbox_sweep", "laif.sandbox.tasks.sandbox_sweep_task"),
+    # encrypted model artefacts of uploads that died (no version refers to them)
+    Periodic("registry_sweep", "laif.registry.tasks.registry_sweep_task"),
 )
 
 

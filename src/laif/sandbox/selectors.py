@@ -96,6 +96,22 @@ def latest_releases(project_id: int) -> dict[str, Release]:
     return latest
 
 
+def releases_named(project_id: int, names: list[str]) -> dict[str, Release]:
+    """The project's releases a model was trained on, each named by its staged file's name (what
+    a job reads: ``customers-r2.parquet``) or by its dataset's name (its newest release); a name
+    that is neither is left out. The caller checked the project's access."""
+    found: dict[str, Release] = {}
+    latest = latest_releases(project_id)
+    staged = {r.staged_name: r for r in Release.objects.filter(
+        version__dataset__project_id=project_id, staged_name__in=names)
+        .select_related("version__dataset")}
+    for name in names:
+        release = staged.get(name) or latest.get(name)
+        if release is not None:
+            found[name] = release
+    return found
+
+
 def releases_dir(project_id: int) -> Path:
     """Where the project's releases are staged for its jobs (read-only files)."""
     return Path(settings.LAIF_SANDBOX_RELEASES_DIR) / f"p{int(project_id)}"

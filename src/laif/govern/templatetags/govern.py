@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import number_format
+
+from laif.accounts.templatetags.numbers import grouped
 
 register = template.Library()
-
-
-@register.filter
-def grouped(value: int | None) -> str:
-    """A count grouped by thousands in the page's language (12,000 / 12 000)."""
-    return "—" if value is None else number_format(int(value), force_grouping=True)
+register.filter("grouped", grouped)
