@@ -24,6 +24,7 @@ from laif.fund import services as fund_services
 from laif.fund.models import AidRecord
 from laif.govern.models import DriftBatch, MonitoringEvent, Obligation
 from laif.govern.selectors import systems_of
+from laif.registry.models import DeploymentEvent, RegisteredModel
 from laif.usage import sacct
 from laif.usage import selectors as ledger_selectors
 from laif.usage.budget import minutes_of
@@ -139,3 +140,11 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
                 .values_list("source", "drifted")) == [("2026-10.parquet", False),
                                                        ("2026-11.parquet", True)]
     assert MonitoringEvent.objects.filter(system__organisation=acme).count() == 1
+    # its model: version 1 the champion, version 2 the challenger, rolled back in production
+    model = RegisteredModel.objects.get(project__organisation=acme)
+    ledger = DeploymentEvent.objects.filter(model=model).order_by("seq")
+    assert [(e.kind, e.environment, e.version.number if e.version else None)
+            for e in ledger] == [("deployed", "production", 1), ("deployed", "staging", 2),
+                                 ("deployed", "production", 2), ("rollback", "production", 1)]
+    assert {a.name: a.version.number for a in model.aliases.all()} == {
+        "champion": 1, "challenger": 2}

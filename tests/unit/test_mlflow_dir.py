@@ -4,6 +4,7 @@ sink, and each refusal of a hostile archive. Archives are built in memory; no Dj
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import shutil
@@ -78,7 +79,9 @@ def zip_bytes(members: dict[str, bytes], *, dirs: tuple[str, ...] = (),
         for name in dirs:
             zf.writestr(zipfile.ZipInfo(name), b"")
         for name, data in members.items():
-            zf.writestr(name, data)
+            info = zipfile.ZipInfo(name)  # also an empty name, which writestr(str) refuses
+            info.compress_type = compression
+            zf.writestr(info, data)
     return buf.getvalue()
 
 
@@ -170,9 +173,10 @@ def test_a_zipped_mlflow_directory_round_trips() -> None:
     assert packed.imported is True
     assert packed.files == tuple(sorted(
         [(MLMODEL, len(stored[MLMODEL]))] + [(n, len(d)) for n, d in MODEL_FILES.items()]))
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        assert {(i.date_time, i.compress_type, i.external_attr) for i in zf.infolist()} == {
-            ((1980, 1, 1, 0, 0, 0), zipfile.ZIP_STORED, 0o644 << 16)}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:  # 0x08: streamed, sizes after the data
+        assert {(i.date_time, i.compress_type, i.external_attr, i.flag_bits & 0x08)
+                for i in zf.infolist()} == {((1980, 1, 1, 0, 0, 0), zipfile.ZIP_STORED,
+                                             0o644 << 16, 0x08)}
 
 
 def test_missing_uuid_and_time_are_filled_and_laif_replaced() -> None:
@@ -239,6 +243,19 @@ def test_a_zip_without_mlmodel_not_named_an_archive_is_a_single_file() -> None:
     assert packed.imported is False
 
 
+@pytest.mark.parametrize(("data", "filename"), [
+    (bytes(64 * MiB), "weights.bin"),  # read as a tar, it is an empty one
+    (gzip.compress(b"not a tar"), "weights.gz"),
+    (b"BZh9 not bzip2", "weights.bin"),
+])
+def test_files_that_are_no_archive_are_stored_whole_and_quickly(data: bytes, filename: str) -> None:
+    started = time.perf_counter()
+    packed, stored = run(data, filename, Limits(max_bytes=128 * MiB))
+    assert time.perf_counter() - started < 3  # no LZMA format guessing over the whole file
+    assert read_zip(stored)[f"model/{filename}"] == data
+    assert packed.imported is False
+
+
 def test_output_is_deterministic_and_the_same_on_any_sink() -> None:
     upload = zip_bytes(model_dir())
     first, second = run(upload)[1], run(upload)[1]
@@ -268,7 +285,7 @@ def test_info_zip_reads_the_canonical_zip(tmp_path: Path) -> None:
 # --- refusals ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["../evil", "a/../../evil", "/abs", "a\\b", "C:/x", "a/./b",
+@pytest.mark.parametrize("name", ["", "../evil", "a/../../evil", "/abs", "a\\b", "C:/x", "a/./b",
                                   "a//b", "a\x1bb", "x" * 256])
 def test_unsafe_member_paths_are_refused(name: str) -> None:
     assert refused(zip_bytes({**model_dir(), name: b"x"})).code == "unsafe_path"
@@ -432,9 +449,17 @@ def test_an_encrypted_zip_is_refused() -> None:
     (b"", "model.bin"),
     (zip_bytes({}), "model.zip"),
     (zip_bytes({}, dirs=("m/", "m/sub/")), "model.zip"),
+    (bytes(10240), "model.tar"),
 ])
 def test_empty_uploads_are_refused(data: bytes, filename: str) -> None:
     assert refused(data, filename).code == "empty"
+
+
+def test_a_bad_local_header_offset_is_refused() -> None:
+    data = bytearray(zip_bytes(model_dir()))
+    central = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 42, len(data) - 10)
+    assert refused(bytes(data)).code == "bad_archive"
 
 
 def test_a_corrupt_member_is_refused() -> None:

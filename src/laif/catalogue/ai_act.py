@@ -61,8 +61,8 @@ class Area(InLanguage):
     exception: Rule | None = None
 
 
-EVIDENCE = ("system", "classification", "history", "monitors", "events", "incidents",
-            "registry")
+EVIDENCE = ("system", "classification", "history", "monitors", "events", "incidents", "model",
+            "training", "metrics", "deployments")
 
 
 @dataclass(frozen=True)

@@ -316,6 +316,7 @@ def demo() -> None:
     from laif.entry.demo import entry_demo_load
     from laif.fund.demo import fund_demo_load
     from laif.govern.demo import govern_demo_load
+    from laif.registry.demo import registry_demo_load
     from laif.sandbox.demo import sandbox_demo_load
 
     logins = demo_load()
@@ -324,6 +325,7 @@ def demo() -> None:
     entry_demo_load()
     assess_demo_load()
     sandbox_demo_load()
+    registry_demo_load()
     govern_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")

@@ -12,17 +12,19 @@ from datetime import date, datetime
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from laif.accounts.language import active_language
 from laif.accounts.templatetags.numbers import grouped
+from laif.billing.money import energy_text
 from laif.billing.pdf import html_pdf
 from laif.catalogue.ai_act import AnnexIvPoint, Rulebook, article_in, load_ai_act
 from laif.govern import selectors
 from laif.govern.models import AiSystem, Classification, ObligationStatus, RiskCategory
+from laif.registry import selectors as registry_selectors
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class _Reader:
         self.monitors = selectors.monitors_of(system)
         self.events = selectors.events_of(system)
         self.incidents = selectors.incidents_of(system)
+        self._evidence: list[registry_selectors.ModelEvidence] | None = None
 
     def _category(self, c: Classification) -> str:
         return str(RiskCategory(c.category).label)
@@ -162,9 +165,119 @@ class _Reader:
             items.append(Item(_day(i.aware_on), text))
         return items, gaps
 
-    def registry_items(self) -> tuple[list[Item], list[str]]:
-        return [], [_("No model version registered: the version, the training job and its "
-                      "energy, the data sets and the metrics come from the model registry.")]
+    def _models(self) -> tuple[list[registry_selectors.ModelEvidence], list[str]]:
+        """The models of the system's project, read once; the gap when there is none."""
+        if self._evidence is None:
+            project = self.system.project_id
+            self._evidence = registry_selectors.evidence_of_project(project) if project else []
+        if self.system.project_id is None:
+            return [], [_("The system is tied to no project: its models are not in the model "
+                          "registry.")]
+        if not any(e.version for e in self._evidence):
+            return [], [_("No model version registered: the version, the training job and its "
+                          "energy, the data sets and the metrics come from the model registry.")]
+        return [e for e in self._evidence if e.version], []
+
+    def model_items(self) -> tuple[list[Item], list[str]]:
+        found, gaps = self._models()
+        items = []
+        for e in found:
+            v = e.version
+            assert v is not None
+            text = (_("version %(n)s, the champion") if e.champion else
+                    _("version %(n)s, the newest")) % {"n": v.number}
+            text += "; " + _("registered on %(date)s, artefact SHA-256 %(sha)s, signed by the "
+                             "platform (%(key)s)") % {"date": _day(v.created_at),
+                                                      "sha": v.sha256[:16], "key": v.signing_key_id}
+            items.append(Item(_("Model: %(name)s") % {"name": e.model.name}, text))
+            running = [st for st in e.stints if st.end is None]
+            if running:
+                items.append(Item(_("Where it runs"), "; ".join(
+                    _("%(env)s: version %(n)s since %(date)s, approved by %(who)s") % {
+                        "env": st.environment + (f" ({st.target})" if st.target else ""),
+                        "n": st.version, "date": _day(st.start), "who": st.approved_by}
+                    for st in running)))
+            if not e.champion:
+                gaps.append(_("Model %(name)s has no champion: a second person approves the "
+                              "version in service.") % {"name": e.model.name})
+        return items, gaps
+
+    def training_items(self) -> tuple[list[Item], list[str]]:
+        found, gaps = self._models()
+        items = []
+        for e in found:
+            v = e.version
+            assert v is not None
+            name = {"name": e.model.name, "n": v.number}
+            t = e.training
+            if t is None:
+                gaps.append(_("No training job named for %(name)s version %(n)s.") % name)
+            elif t.figures is None:
+                items.append(Item(_("Training job"), f"#{t.job.pk} {t.job.name}"))
+                gaps.append(_("The training job of %(name)s version %(n)s is not in the usage "
+                              "ledger yet: its GPU-hours and energy are missing.") % name)
+            else:
+                energy = t.figures.figures.energy
+                how = (_("measured") if energy.estimated_j == 0 else
+                       _("estimated") if energy.measured_j == 0 else
+                       _("partly measured"))
+                items.append(Item(_("Training job"), _(
+                    "#%(id)s %(job)s: %(hours)s GPU-hours, %(energy)s (%(how)s)") % {
+                    "id": t.job.pk, "job": t.job.name, "hours": number_format(
+                        t.gpu_hours or 0, decimal_pos=2, use_l10n=True, force_grouping=True),
+                    "energy": energy_text(int(energy.it_j)), "how": how}))
+            datasets = v.record.get("datasets", [])
+            for d in datasets:
+                items.append(Item(_("Trained on"), _(
+                    "%(dataset)s version %(version)s, pseudonymised release %(file)s (SHA-256 "
+                    "%(sha)s), k-anonymity %(k)s") % {
+                    "dataset": d["dataset"], "version": d["dataset_version"], "file": d["file"],
+                    "sha": d["sha256"][:16], "k": d.get("k", "—")}))
+            if not datasets:
+                gaps.append(_("No released dataset named for %(name)s version %(n)s.") % name)
+            items.append(Item(_("Code"), v.code_ref or "—"))
+            if not v.code_ref:
+                gaps.append(_("No code reference for %(name)s version %(n)s.") % name)
+            if v.params:
+                items.append(Item(_("Parameters"), ", ".join(
+                    f"{k} = {value}" for k, value in v.params.items())))
+        return items, gaps
+
+    def metric_items(self) -> tuple[list[Item], list[str]]:
+        found, gaps = self._models()
+        items = []
+        for e in found:
+            v = e.version
+            assert v is not None
+            if v.metrics:
+                items.append(Item(_("Metrics of %(name)s version %(n)s") % {
+                    "name": e.model.name, "n": v.number}, ", ".join(
+                    f"{k} = {number_format(value, use_l10n=True)}"
+                    for k, value in v.metrics.items())))
+            else:
+                gaps.append(_("No metric recorded for %(name)s version %(n)s.") % {
+                    "name": e.model.name, "n": v.number})
+        return items, gaps
+
+    def deployment_items(self) -> tuple[list[Item], list[str]]:
+        found, gaps = self._models()
+        items = []
+        kinds = {"deployed": _("deployed"), "rollback": _("rolled back to"),
+                 "retired": _("retired")}
+        for e in found:
+            for v in reversed(e.versions):
+                items.append(Item(_day(v.created_at), _("%(name)s version %(n)s registered") % {
+                    "name": e.model.name, "n": v.number}))
+            for line in e.ledger:
+                what = kinds[line.kind] + (f" v{line.version.number}" if line.version else "")
+                items.append(Item(_day(line.effective_at), _(
+                    "%(name)s %(what)s in %(env)s (ledger line %(seq)s)") % {
+                    "name": e.model.name, "what": what, "env": line.environment,
+                    "seq": line.seq}))
+            if e.broken_at is not None:
+                gaps.append(_("The deployment ledger of %(name)s does not hold from line "
+                              "%(n)s.") % {"name": e.model.name, "n": e.broken_at})
+        return items, gaps
 
     def obligation_items(self, keys: tuple[str, ...]) -> tuple[list[Item], list[str]]:
         items, gaps = [], []
@@ -190,7 +303,8 @@ def dossier(*, system: AiSystem, book: Rulebook | None = None) -> Dossier:
     kinds: dict[str, Evidence] = {"system": reader.system_items, "classification": reader.classification_items,
              "history": reader.history_items, "monitors": reader.monitor_items,
              "events": reader.event_items, "incidents": reader.incident_items,
-             "registry": reader.registry_items}
+             "model": reader.model_items, "training": reader.training_items,
+             "metrics": reader.metric_items, "deployments": reader.deployment_items}
     sections = []
     for point in book.annex_iv:
         items, gaps = _section(point, kinds, reader)

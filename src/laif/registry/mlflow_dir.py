@@ -86,8 +86,6 @@ class _Readable(Protocol):
 
 
 _Opener = Callable[[], AbstractContextManager[_Readable]]
-
-
 _Entry = tuple[str, bool, _Opener]  # path, is a directory, opener
 
 

@@ -32,6 +32,9 @@ class DatasetOut(Schema):
     release: int
     file: str
     sha256: str
+    k: int | None = Field(None, description="The k-anonymity the release reached")
+    l_diversity: int | None = None
+    suppressed_rows: int | None = None
 
 
 class TrainingOut(Schema):

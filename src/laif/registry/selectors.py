@@ -250,10 +250,33 @@ def referenced_files() -> set[tuple[int, str]]:
                                                                 "stored_name")}
 
 
-def champion_of_project(project_id: int) -> list[tuple[RegisteredModel, ModelVersion | None]]:
-    """Each model of the project with its champion (None when it has none): what the AI Act's
-    technical documentation cites."""
-    models = RegisteredModel.objects.filter(project_id=project_id).order_by("name")
-    champions = {a.model_id: a.version for a in Alias.objects.filter(
-        model__project_id=project_id, name="champion").select_related("version")}
-    return [(m, champions.get(m.pk)) for m in models]
+@dataclass(frozen=True)
+class ModelEvidence:
+    """What the AI Act's technical documentation cites of one model: the version in service
+    (the champion, else the newest, ``champion`` saying which), how it was trained, its versions
+    and its deployment ledger."""
+
+    model: RegisteredModel
+    version: ModelVersion | None
+    champion: bool
+    training: Training | None
+    versions: list[ModelVersion]
+    ledger: list[DeploymentEvent]
+    broken_at: int | None
+    stints: list[chain.Stint]
+
+
+def evidence_of_project(project_id: int) -> list[ModelEvidence]:
+    """Each model of the project, for a caller that checked the project may be seen."""
+    found = []
+    for model in RegisteredModel.objects.filter(project_id=project_id).order_by("name"):
+        versions = versions_of(model)
+        champion = aliases_of(model).get("champion")
+        version = champion or (versions[0] if versions else None)
+        ledger = ledger_of(model)
+        found.append(ModelEvidence(
+            model=model, version=version, champion=champion is not None,
+            training=training_of(version) if version else None, versions=versions,
+            ledger=ledger, broken_at=ledger_check(ledger),
+            stints=chain.timeline(events_of(ledger))))
+    return found

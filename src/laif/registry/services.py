@@ -79,7 +79,8 @@ def _archive_error(exc: mlflow_dir.ArchiveError) -> DomainError:
 
 def _lineage(releases: Mapping[str, Release]) -> list[dict[str, Any]]:
     return [{"dataset": r.version.dataset.name, "dataset_version": r.version.number,
-             "release": r.number, "file": r.staged_name, "sha256": r.output_sha256}
+             "release": r.number, "file": r.staged_name, "sha256": r.output_sha256,
+             "k": r.k, "l_diversity": r.l_diversity, "suppressed_rows": r.suppressed_rows}
             for r in sorted(releases.values(), key=lambda r: (r.version.dataset.name, r.number))]
 
 

@@ -1,5 +1,6 @@
 """The deployment timeline as SVG geometry (pure: no Django): one row per environment, one bar
-per stint of a version from its start to its end (or now), a rollback marked."""
+per stint of a version from its start to its end; a version still running reaches the right
+edge, which is now; a rollback marked."""
 
 from __future__ import annotations
 
@@ -47,13 +48,14 @@ def chart(stints: Sequence[Stint], *, now: datetime) -> Chart | None:
     start = min(s.start for s in stints)
     end = max(now, *(s.end or now for s in stints))
     span = max((end - start).total_seconds(), 1.0)
-    scale = (WIDTH - LABEL_W - 8) / span
+    right = WIDTH - 8
+    scale = (right - LABEL_W) / span
     rows = [(env, TOP + i * ROW_H + ROW_H * 0.6) for i, env in enumerate(envs)]
     index = {env: i for i, env in enumerate(envs)}
     bars = []
     for s in stints:
         x0 = LABEL_W + (s.start - start).total_seconds() * scale
-        x1 = LABEL_W + ((s.end or now) - start).total_seconds() * scale
+        x1 = LABEL_W + (s.end - start).total_seconds() * scale if s.end else right
         bars.append(Bar(x=round(x0, 1), y=TOP + index[s.environment] * ROW_H + 6,
                         width=round(max(x1 - x0, 3.0), 1), height=ROW_H - 12,
                         version=s.version, rollback=s.rollback, running=s.end is None,

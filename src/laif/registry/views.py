@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from laif.accounts.errors import PermissionDenied
 from laif.accounts.requestinfo import access_of, actor_of
 from laif.accounts.views import form_action, page
+from laif.billing.money import energy_text
 from laif.jobs import selectors as job_selectors
 from laif.registry import forms, selectors, services, timeline_chart
 from laif.registry.models import ModelVersion
@@ -125,9 +126,12 @@ def deployment_record(request: HttpRequest, model_id: int) -> HttpResponse:
 
 def _version_context(request: HttpRequest, version: ModelVersion) -> dict[str, object]:
     access = access_of(request)
+    training = selectors.training_of(version)
     return {
         "version": version, "model": version.model, "project": version.model.project,
-        "training": selectors.training_of(version),
+        "training": training,
+        "energy": energy_text(int(training.figures.figures.energy.it_j))
+        if training and training.figures else "",
         "record_json": json.dumps(version.record, indent=2, sort_keys=True, ensure_ascii=False),
         "may_write": selectors.may_write(access, version.model.project),
         "alias_form": forms.AliasForm(),
