@@ -29,9 +29,9 @@ __all__ = ["jobs_root", "team"]
 
 @pytest.fixture
 def slurm_jobs(jobs_root: Path) -> Iterator[SlurmScheduler]:
-    with override_settings(LAIF_JOBS_DIR=jobs_root,
-                           LAIF_SITE_URL="https://laif.example.lu"), \
-            use_scheduler(slurm_scheduler(20)) as sched:
+    sched = slurm_scheduler(20)
+    with override_settings(LAIF_JOBS_DIR=jobs_root, LAIF_SITE_URL="https://laif.example.lu"), \
+            use_scheduler(sched):
         yield sched
 
 

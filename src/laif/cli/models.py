@@ -44,14 +44,6 @@ RequestArg = Annotated[int, typer.Argument(**Int32, help="The request's id")]
 Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the file")]
 
 
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    client = session.client()
-    try:
-        return client.get(path, **kwargs) if method == "GET" else client.post(path, **kwargs)
-    except ApiError as exc:
-        raise session.fail(exc) from exc
-
-
 def _project(given: int | None) -> int:
     if given is not None:
         return given
@@ -66,7 +58,7 @@ def _project(given: int | None) -> int:
 @models_app.command("list")
 def list_models(project: Annotated[int | None, typer.Option(**Int32)] = None) -> None:
     """The project's models."""
-    found: list[dict[str, Any]] = _call("GET", f"/projects/{_project(project)}/models")
+    found: list[dict[str, Any]] = session.call("GET", f"/projects/{_project(project)}/models")
     if not found:
         session.console.print("No model registered yet.")
         return
@@ -149,7 +141,7 @@ def register(
 @models_app.command("show")
 def show(model: ModelArg) -> None:
     """A model: versions, aliases, waiting requests, deployments."""
-    m = _call("GET", f"/models/{model}")
+    m = session.call("GET", f"/models/{model}")
     session.console.print(f"[bold]{escape(m['name'])}[/bold] "
                           + " ".join(f"{a['alias']}=v{a['version']}" for a in m["aliases"]))
     table = Table(title="Versions")
@@ -186,7 +178,7 @@ def download(version: VersionArg, output: Output) -> None:
 @models_app.command("signature")
 def signature(version: VersionArg, output: Output) -> None:
     """The version's signed record, to keep beside its artefact."""
-    signed = _call("GET", f"/model-versions/{version}/signature")
+    signed = session.call("GET", f"/model-versions/{version}/signature")
     output.write_text(json.dumps(signed, indent=2, sort_keys=True, ensure_ascii=False))
     session.console.print(f"Wrote {output}")
 
@@ -247,14 +239,14 @@ def promote(version: VersionArg,
             alias: Annotated[str, typer.Option(help="champion or challenger")] = "champion",
             reason: str = "") -> None:
     """Ask that an alias point at the version; another person approves."""
-    r = _call("POST", f"/model-versions/{version}/alias-requests",
+    r = session.call("POST", f"/model-versions/{version}/alias-requests",
               json={"alias": alias, "reason": reason})
     session.console.print(f"Request {r['id']}: v{r['version']} as {r['alias']}, waiting for "
                           "another person's approval")
 
 
 def _decide(request: int, approve: bool, note: str) -> None:
-    r = _call("POST", f"/alias-requests/{request}/decision",
+    r = session.call("POST", f"/alias-requests/{request}/decision",
               json={"approve": approve, "note": note})
     session.console.print(f"Request {r['id']}: {r['state']}")
 
@@ -279,7 +271,7 @@ def deploy(model: ModelArg,
            target: Annotated[str, typer.Option(help="Where it runs, on your side")] = "",
            note: str = "") -> None:
     """Record a deployment (or a retirement) in the model's ledger."""
-    e = _call("POST", f"/models/{model}/deployments",
+    e = session.call("POST", f"/models/{model}/deployments",
               json={"environment": env, "version_id": version, "target": target, "note": note})
     session.console.print(f"#{e['seq']} {e['kind']} {escape(e['environment'])}"
                           + (f" v{e['version']}" if e["version"] else "")

@@ -17,21 +17,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from laif.cli import session
-from laif.cli.client import ApiError
 
 requests_app = typer.Typer(help="Requests to the factory: your requests and the staff inbox.",
                            no_args_is_help=True)
 
 IntakeId = Annotated[int, typer.Argument(min=1, max=2_147_483_647)]
 STATUSES = ("new", "triaged", "in_progress", "closed")
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    client = session.client()
-    try:
-        return client.get(path, **kwargs) if method == "GET" else client.post(path, **kwargs)
-    except ApiError as exc:
-        raise session.fail(exc) from exc
 
 
 def _table(found: list[dict[str, Any]], title: str) -> None:
@@ -77,15 +68,15 @@ def requests_list(
     """Your requests, or the staff inbox (open requests, oldest target first)."""
     if inbox:
         params = {"mine": str(mine).lower(), "overdue": str(overdue).lower()}
-        _table(_call("GET", "/entry/inbox", params=params), "Inbox")
+        _table(session.call("GET", "/entry/inbox", params=params), "Inbox")
     else:
-        _table(_call("GET", "/entry/requests"), "Your requests to the factory")
+        _table(session.call("GET", "/entry/requests"), "Your requests to the factory")
 
 
 @requests_app.command("show")
 def requests_show(intake_id: IntakeId) -> None:
     """One request: the need, where it was routed and why, its history."""
-    _show(_call("GET", f"/entry/requests/{intake_id}"))
+    _show(session.call("GET", f"/entry/requests/{intake_id}"))
 
 
 @requests_app.command("assign")
@@ -93,7 +84,7 @@ def requests_assign(intake_id: IntakeId, owner: Annotated[
         int | None, typer.Option(min=1, max=2_147_483_647, help="The owner's user id; "
                                  "none to unassign")] = None) -> None:
     """Give a request an owner (the inbox's staff)."""
-    _show(_call("POST", f"/entry/requests/{intake_id}/assign", json={"owner_id": owner}))
+    _show(session.call("POST", f"/entry/requests/{intake_id}/assign", json={"owner_id": owner}))
 
 
 @requests_app.command("status")
@@ -103,12 +94,12 @@ def requests_status(intake_id: IntakeId, status: Annotated[
     if status not in STATUSES:
         session.err.print(f"[red]Error[/red]: the status is one of {', '.join(STATUSES)}.")
         raise typer.Exit(2)
-    _show(_call("POST", f"/entry/requests/{intake_id}/status", json={"status": status}))
+    _show(session.call("POST", f"/entry/requests/{intake_id}/status", json={"status": status}))
 
 
 @requests_app.command("comment")
 def requests_comment(intake_id: IntakeId, text: str, public: Annotated[
         bool, typer.Option("--public", help="Send it to the requester")] = False) -> None:
     """Comment on a request: an internal note, or to the requester with --public."""
-    _show(_call("POST", f"/entry/requests/{intake_id}/comments",
+    _show(session.call("POST", f"/entry/requests/{intake_id}/comments",
                 json={"text": text, "public": public}))

@@ -3,6 +3,8 @@ and how an API error ends a command (exit 1, the platform's message on standard 
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import typer
 from rich.console import Console
@@ -32,3 +34,13 @@ def fail(exc: ApiError) -> typer.Exit:
     """Print the API's error and return the exit to raise."""
     err.print(f"[red]Error[/red] ({exc.status or 'network'}): {escape(str(exc.detail))}")
     return typer.Exit(1)
+
+
+def call(method: str, path: str, **kwargs: Any) -> Any:
+    """GET or POST ``path`` with the saved login: the API's answer; an API error ends the
+    command (``fail``)."""
+    api = client()
+    try:
+        return api.get(path, **kwargs) if method == "GET" else api.post(path, **kwargs)
+    except ApiError as exc:
+        raise fail(exc) from exc
