@@ -58,9 +58,10 @@ def join_project(world: World) -> None:
 
 
 def register(client: Client, project_id: int, name: str = "credit-scorer", *,
-             data: bytes | None = None, status: int = 201, **fields: Any) -> dict[str, Any]:
+             data: bytes | None = None, filename: str = "model.zip", status: int = 201,
+             **fields: Any) -> dict[str, Any]:
     response = client.post(f"/api/projects/{project_id}/models/{name}/versions",
-                           {"file": upload(data or mlflow_zip()), **fields})
+                           {"file": upload(data or mlflow_zip(), filename), **fields})
     assert response.status_code == status, response.content
     return dict(response.json())
 
