@@ -73,7 +73,8 @@ def test_the_registry_fills_annex_iv(world: World, low_floor: None) -> None:
         access=access_for(world.member), actor=Actor.of(world.member),
         project_id=world.project.pk, name="credit-scorer", src=io.BytesIO(mlflow_zip()),
         filename="model.zip", job_id=job.pk, datasets=[released.staged_name],
-        code_ref="git:4df6efb", params={"max_depth": 6}, metrics={"auc": 0.912})
+        code_ref="git:4df6efb", params={"max_depth": 6, "lr": 0.0003, "optimiser": "adam"},
+        metrics={"auc": 0.912})
     approved(world, v1.pk)
     registry.deployment_record(access=access_for(lead), actor=Actor.of(lead),
                                model_id=v1.model_id, environment="production",
@@ -93,7 +94,7 @@ def test_the_registry_fills_annex_iv(world: World, low_floor: None) -> None:
     assert (f"Trained on: customers version 1, pseudonymised release {released.staged_name} "
             f"(SHA-256 {released.output_sha256[:16]}), k-anonymity {released.k}") in texts
     assert "Code: git:4df6efb" in texts
-    assert "Parameters: max_depth = 6" in texts
+    assert "Parameters: max_depth = 6, lr = 0.0003, optimiser = adam" in texts
     assert development["gaps"] == []
     assert "Metrics of credit-scorer version 1: auc = 0.912" in _texts(points["Annex IV, point 4"])
     changes = _texts(points["Annex IV, point 6"])
@@ -103,6 +104,7 @@ def test_the_registry_fills_annex_iv(world: World, low_floor: None) -> None:
     fr = _points(world, system, "fr")
     assert "auc = 0,912" in _texts(fr["Annexe IV, point 4"])
     assert "6,00" in _texts(fr["Annexe IV, point 2"])
+    assert "lr = 0,0003, optimiser = adam" in _texts(fr["Annexe IV, point 2"])
 
 
 def test_what_the_registry_lacks_is_a_gap(world: World) -> None:

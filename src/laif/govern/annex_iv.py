@@ -59,6 +59,13 @@ def _day(value: date | datetime) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
+def _figure(value: object) -> str:
+    """A parameter's or a metric's value: a number written in the active language."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number_format(value, use_l10n=True)
+    return str(value)
+
+
 class _Reader:
     """Each kind of evidence of one system, read once."""
 
@@ -240,7 +247,7 @@ class _Reader:
                 gaps.append(_("No code reference for %(name)s version %(n)s.") % name)
             if v.params:
                 items.append(Item(_("Parameters"), ", ".join(
-                    f"{k} = {value}" for k, value in v.params.items())))
+                    f"{k} = {_figure(value)}" for k, value in v.params.items())))
         return items, gaps
 
     def metric_items(self) -> tuple[list[Item], list[str]]:
@@ -252,8 +259,7 @@ class _Reader:
             if v.metrics:
                 items.append(Item(_("Metrics of %(name)s version %(n)s") % {
                     "name": e.model.name, "n": v.number}, ", ".join(
-                    f"{k} = {number_format(value, use_l10n=True)}"
-                    for k, value in v.metrics.items())))
+                    f"{k} = {_figure(value)}" for k, value in v.metrics.items())))
             else:
                 gaps.append(_("No metric recorded for %(name)s version %(n)s.") % {
                     "name": e.model.name, "n": v.number})
