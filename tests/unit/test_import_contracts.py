@@ -33,8 +33,8 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, reports, assess | entry | fund | govern | green | ops, billing, "
-          "compute, jobs, usage, sandbox, allocations | cluster, accounts, catalogue)")
+LAYERS = ("Layers of the apps (wiring, CLI, reports, govern, registry, assess | entry | fund | green | "
+          "ops, billing, compute, jobs, usage, sandbox, allocations | cluster, accounts, catalogue)")
 
 
 @pytest.mark.parametrize(
@@ -56,6 +56,9 @@ LAYERS = ("Layers of the apps (wiring, CLI, reports, assess | entry | fund | gov
         ("allocations/services.py", "from laif.cluster import selectors", LAYERS),
         ("ops/views.py", "from laif.reports import kpis", LAYERS),
         ("fund/selectors.py", "from laif.green import selectors", LAYERS),
+        # the registry sits under govern and over green: never the other way
+        ("registry/selectors.py", "from laif.govern import selectors", LAYERS),
+        ("green/selectors.py", "from laif.registry import selectors", LAYERS),
         ("green/footprint.py", "import django.db", "Pure modules import no Django"),
         ("cluster/scheduler/__init__.py", "from django.conf import settings",
          "Pure modules import no Django"),
