@@ -94,7 +94,7 @@ def test_the_registry_fills_annex_iv(world: World, low_floor: None) -> None:
     assert (f"Trained on: customers version 1, pseudonymised release {released.staged_name} "
             f"(SHA-256 {released.output_sha256[:16]}), k-anonymity {released.k}") in texts
     assert "Code: git:4df6efb" in texts
-    assert "Parameters: max_depth = 6, lr = 0.0003, optimiser = adam" in texts
+    assert "Parameters: lr = 0.0003, max_depth = 6, optimiser = adam" in texts
     assert development["gaps"] == []
     assert "Metrics of credit-scorer version 1: auc = 0.912" in _texts(points["Annex IV, point 4"])
     changes = _texts(points["Annex IV, point 6"])
@@ -104,7 +104,7 @@ def test_the_registry_fills_annex_iv(world: World, low_floor: None) -> None:
     fr = _points(world, system, "fr")
     assert "auc = 0,912" in _texts(fr["Annexe IV, point 4"])
     assert "6,00" in _texts(fr["Annexe IV, point 2"])
-    assert "lr = 0,0003, optimiser = adam" in _texts(fr["Annexe IV, point 2"])
+    assert "lr = 0,0003, max_depth = 6, optimiser = adam" in _texts(fr["Annexe IV, point 2"])
 
 
 def test_what_the_registry_lacks_is_a_gap(world: World) -> None:

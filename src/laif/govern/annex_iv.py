@@ -247,7 +247,7 @@ class _Reader:
                 gaps.append(_("No code reference for %(name)s version %(n)s.") % name)
             if v.params:
                 items.append(Item(_("Parameters"), ", ".join(
-                    f"{k} = {_figure(value)}" for k, value in v.params.items())))
+                    f"{k} = {_figure(value)}" for k, value in sorted(v.params.items()))))
         return items, gaps
 
     def metric_items(self) -> tuple[list[Item], list[str]]:
@@ -259,7 +259,7 @@ class _Reader:
             if v.metrics:
                 items.append(Item(_("Metrics of %(name)s version %(n)s") % {
                     "name": e.model.name, "n": v.number}, ", ".join(
-                    f"{k} = {_figure(value)}" for k, value in v.metrics.items())))
+                    f"{k} = {_figure(value)}" for k, value in sorted(v.metrics.items()))))
             else:
                 gaps.append(_("No metric recorded for %(name)s version %(n)s.") % {
                     "name": e.model.name, "n": v.number})
