@@ -225,9 +225,8 @@ class _Reader:
                               "ledger yet: its GPU-hours and energy are missing.") % name)
             else:
                 energy = t.figures.figures.energy
-                how = (_("measured") if energy.estimated_j == 0 else
-                       _("estimated") if energy.measured_j == 0 else
-                       _("partly measured"))
+                how = {"measured": _("measured"), "partly": _("partly measured"),
+                       "estimated": _("estimated")}[t.measurement]
                 items.append(Item(_("Training job"), _(
                     "#%(id)s %(job)s: %(hours)s GPU-hours, %(energy)s (%(how)s)") % {
                     "id": t.job.pk, "job": t.job.name, "hours": number_format(

@@ -25,7 +25,6 @@ from laif.jobs.tokens import job_of_token
 from laif.registry import schemas as s
 from laif.registry import selectors, services
 from laif.registry.models import AliasRequest, DeploymentEvent, ModelVersion, RegisteredModel
-from laif.sandbox import signing
 
 router = Router(tags=["Model registry"])
 
@@ -172,8 +171,7 @@ def version_detail(request: HttpRequest, model_version_id: Id) -> s.VersionOut:
 def version_signature(request: HttpRequest, model_version_id: Id) -> s.SignedOut:
     version = selectors.version_get(access=access_of(request), actor=actor_of(request),
                                     version_id=model_version_id)
-    return s.SignedOut(record=version.record, signature=version.signature,
-                       key_id=version.signing_key_id, public_key_pem=signing.public_pem())
+    return s.SignedOut(**selectors.signed(version))
 
 
 @router.get("/model-versions/{model_version_id}/artefact",

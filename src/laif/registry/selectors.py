@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -37,6 +37,8 @@ from laif.registry.models import (
     RegisteredModel,
     RequestState,
 )
+from laif.sandbox import signing
+from laif.usage import selectors as usage_selectors
 
 if TYPE_CHECKING:
     from laif.accounts.models import Project, User
@@ -166,8 +168,8 @@ def ledger_check(events: list[DeploymentEvent]) -> int | None:
                                 for e in events)
     if not events:
         return broken
-    differs = next((e.seq for e in events if _columns(e) != {k: e.content.get(k) for k in
-                                                             _columns(e)}), None)
+    differs = next((e.seq for e in events for shown in [_columns(e)]
+                    if shown != {k: e.content.get(k) for k in shown}), None)
     audited = audited_values(action=LEDGER_ACTION, target=f"model:{events[0].model_id}",
                              key="hash")
     unaudited = next((e.seq for e in events if e.hash not in audited), None)
@@ -224,12 +226,19 @@ class Training:
 
     @property
     def gpu_hours(self) -> Decimal | None:
-        return (Decimal(self.figures.gpu_seconds) / 3600).quantize(Decimal("0.01")) \
-            if self.figures else None
+        return usage_selectors.hours(self.figures.gpu_seconds) if self.figures else None
 
     @property
     def energy_kwh(self) -> Decimal | None:
         return fp.kwh(self.figures.figures.energy.it_j) if self.figures else None
+
+    @property
+    def measurement(self) -> str:
+        """How the energy is known: "measured" (all of it), "partly" or "estimated"."""
+        energy = self.figures.figures.energy if self.figures else None
+        if energy is None or not energy.measured_j:
+            return "estimated"
+        return "partly" if energy.estimated_j else "measured"
 
     @property
     def measured_share(self) -> float | None:
@@ -243,6 +252,13 @@ def training_of(version: ModelVersion) -> Training | None:
     if version.job is None:
         return None
     return Training(version.job, green_selectors.job_footprint(version.job))
+
+
+def signed(version: ModelVersion) -> dict[str, Any]:
+    """The version's record with the platform's signature and the key to check it, as a company
+    keeps it beside the artefact (``laif models verify``)."""
+    return {"record": version.record, "signature": version.signature,
+            "key_id": version.signing_key_id, "public_key_pem": signing.public_pem()}
 
 
 def referenced_files() -> set[tuple[int, str]]:

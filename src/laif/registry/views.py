@@ -20,7 +20,6 @@ from laif.jobs import selectors as job_selectors
 from laif.registry import forms, selectors, services, timeline_chart
 from laif.registry.models import ModelVersion
 from laif.sandbox import selectors as sandbox_selectors
-from laif.sandbox import signing
 
 RECENT_JOBS = 50
 
@@ -58,15 +57,23 @@ def models(request: HttpRequest, project_id: int) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
-def _model_context(request: HttpRequest, model_id: int, **forms_: object) -> dict[str, object]:
-    page_ = selectors.model_page(access=access_of(request), actor=actor_of(request),
-                                 model_id=model_id)
-    versions = [(v.pk, _("version %(n)d") % {"n": v.number}) for v in page_.versions]
+def _version_choices(page_: selectors.ModelPage) -> list[tuple[int, str]]:
+    return [(v.pk, _("version %(n)d") % {"n": v.number}) for v in page_.versions]
+
+
+def _model_page(request: HttpRequest, model_id: int) -> selectors.ModelPage:
+    return selectors.model_page(access=access_of(request), actor=actor_of(request),
+                                model_id=model_id)
+
+
+def _model_context(request: HttpRequest, page_: selectors.ModelPage,
+                   **forms_: object) -> dict[str, object]:
     return {
         "page": page_, "model": page_.model, "project": page_.model.project,
         "chart": timeline_chart.chart(page_.timeline, now=timezone.now()),
         "alias_form": forms_.get("alias_form") or forms.AliasForm(),
-        "deploy_form": forms_.get("deploy_form") or forms.DeploymentForm(versions=versions),
+        "deploy_form": forms_.get("deploy_form")
+        or forms.DeploymentForm(versions=_version_choices(page_)),
         "decision_form": forms.DecisionForm(),
         "pending": [r for r in page_.requests if r.state == "pending"],
     }
@@ -75,7 +82,8 @@ def _model_context(request: HttpRequest, model_id: int, **forms_: object) -> dic
 @page
 @require_GET
 def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
-    return render(request, "registry/model.html", _model_context(request, model_id))
+    return render(request, "registry/model.html",
+                  _model_context(request, _model_page(request, model_id)))
 
 
 @page
@@ -103,7 +111,7 @@ def alias_decide(request: HttpRequest, request_id: int, verdict: str) -> HttpRes
             access=access, actor=actor, request_id=request_id, approve=approve,
             note=d["note"]), _("Approved.") if approve else _("Rejected.")):
         return redirect("registry_model", model_id=found.model_id)
-    context = _model_context(request, found.model_id)
+    context = _model_context(request, _model_page(request, found.model_id))
     return render(request, "registry/model.html", {**context, "decision_form": form},
                   status=400)
 
@@ -112,16 +120,15 @@ def alias_decide(request: HttpRequest, request_id: int, verdict: str) -> HttpRes
 @require_POST
 def deployment_record(request: HttpRequest, model_id: int) -> HttpResponse:
     access, actor = access_of(request), actor_of(request)
-    page_ = selectors.model_page(access=access, actor=actor, model_id=model_id)
-    versions = [(v.pk, _("version %(n)d") % {"n": v.number}) for v in page_.versions]
-    form = forms.DeploymentForm(request.POST, versions=versions)
+    page_ = _model_page(request, model_id)
+    form = forms.DeploymentForm(request.POST, versions=_version_choices(page_))
     if form_action(request, form, lambda d: services.deployment_record(
             access=access, actor=actor, model_id=model_id, environment=d["environment"],
             version_id=d["version_id"], target=d["target"], note=d["note"]),
             _("Recorded in the deployment ledger.")):
         return redirect("registry_model", model_id=model_id)
     return render(request, "registry/model.html",
-                  _model_context(request, model_id, deploy_form=form), status=400)
+                  _model_context(request, page_, deploy_form=form), status=400)
 
 
 def _version_context(request: HttpRequest, version: ModelVersion) -> dict[str, object]:
@@ -152,9 +159,7 @@ def version_signature(request: HttpRequest, version_id: int) -> HttpResponse:
     """The signed record as a file to keep beside the artefact (``laif models verify``)."""
     version = selectors.version_get(access=access_of(request), actor=actor_of(request),
                                     version_id=version_id)
-    body = json.dumps({"record": version.record, "signature": version.signature,
-                       "key_id": version.signing_key_id, "public_key_pem": signing.public_pem()},
-                      indent=2, sort_keys=True, ensure_ascii=False)
+    body = json.dumps(selectors.signed(version), indent=2, sort_keys=True, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = (f'attachment; filename="{version.model.name}-'
                                        f'v{version.number}.signature.json"')
