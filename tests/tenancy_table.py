@@ -12,6 +12,7 @@ from tests.govern.govern_matrix import GOVERN_MATRIX
 from tests.green.green_matrix import GREEN_MATRIX
 from tests.registry.registry_matrix import REGISTRY_MATRIX
 from tests.sandbox.sandbox_matrix import SANDBOX_MATRIX
+from tests.train.train_matrix import TRAIN_MATRIX
 
 # ------------------------------------------------------------------------------------ the table
 # (method, path as in the OpenAPI schema) -> {role: expected status}
@@ -262,6 +263,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **GREEN_MATRIX,
     **GOVERN_MATRIX,
     **REGISTRY_MATRIX,
+    **TRAIN_MATRIX,
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
     **APPLICATIONS_MATRIX,

@@ -15,6 +15,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +42,8 @@ from laif.registry import services as registry
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
 from laif.sandbox.models import Reidentification
+from laif.train import services as train
+from laif.train.models import Course
 from tests.api_support import ssh_public_key
 from tests.assess.assess_matrix import every_answer
 from tests.compute.billing_support import billing_ids
@@ -129,6 +132,14 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
         name="credit-scorer", src=io.BytesIO(mlflow_zip()), filename="model.zip")
     asked = registry.alias_request(access=access_for(w.member), actor=Actor.of(w.member),
                                    version_id=model_version.pk, alias="champion")
+    train.courses_sync_from_catalogue()
+    start = timezone.now() + timedelta(days=9)
+    training = train.session_create(access=access_for(w.trainer), actor=Actor.of(w.trainer),
+                                    course_id=Course.objects.get(key="ai-translator").pk,
+                                    starts_at=start, ends_at=start + timedelta(hours=3),
+                                    place="online", capacity=3)
+    enrolment = train.enrolment_create(access=access_for(admin), actor=Actor.of(admin),
+                                       session_id=training.pk, organisation_id=w.org.pk)
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -142,7 +153,8 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "monitor_id": monitor.pk, "batch_id": batch.pk,
                   "incident_id": incident.pk, "model_id": model_version.model_id,
                   "model_version_id": model_version.pk, "alias_request_id": asked.pk,
-                  "name": "credit-scorer",
+                  "name": "credit-scorer", "course_id": training.course_id,
+                  "session_id": training.pk, "enrolment_id": enrolment.pk,
                   **billing},
     )
 

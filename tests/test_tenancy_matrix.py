@@ -63,6 +63,7 @@ from tests.govern.govern_matrix import GOVERN_BODIES, build_govern, govern_path_
 from tests.registry.registry_matrix import REGISTRY_BODIES, build_registry, registry_path_ids
 from tests.sandbox.sandbox_matrix import SANDBOX_BODIES, build_sandbox, sandbox_path_ids
 from tests.tenancy_table import MATRIX
+from tests.train.train_matrix import TRAIN_BODIES, build_train, train_path_ids
 
 ROLES = (
     "anonymous",
@@ -122,6 +123,7 @@ def _build() -> MatrixWorld:
     build_sandbox(w)
     build_govern(w)
     build_registry(w)
+    build_train(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -171,6 +173,7 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(sandbox_path_ids(path))
     values.update(govern_path_ids(path))
     values.update(registry_path_ids(path))
+    values.update(train_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -222,6 +225,7 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **SANDBOX_BODIES,
     **GOVERN_BODIES,
     **REGISTRY_BODIES,
+    **TRAIN_BODIES,
 }
 
 

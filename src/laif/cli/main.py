@@ -318,6 +318,7 @@ def demo() -> None:
     from laif.govern.demo import govern_demo_load
     from laif.registry.demo import registry_demo_load
     from laif.sandbox.demo import sandbox_demo_load
+    from laif.train.demo import train_demo_load
 
     logins = demo_load()
     billing = billing_demo_load()
@@ -327,6 +328,7 @@ def demo() -> None:
     sandbox_demo_load()
     registry_demo_load()
     govern_demo_load()
+    train_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")

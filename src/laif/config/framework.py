@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "laif.sandbox",
     "laif.green",
     "laif.registry",
+    "laif.train",
     "laif.govern",
     "laif.ops",
     "laif.reports",

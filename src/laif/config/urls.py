@@ -17,6 +17,7 @@ from laif.ops import urls as ops_urls
 from laif.registry import urls as registry_urls
 from laif.reports import urls as reports_urls
 from laif.sandbox import urls as sandbox_urls
+from laif.train import urls as train_urls
 
 urlpatterns = [
     path("api/", api.urls),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include(green_urls)),
     path("", include(govern_urls)),
     path("", include(registry_urls)),
+    path("", include(train_urls)),
     path("", include(reports_urls)),
 ]
 

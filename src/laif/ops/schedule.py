@@ -61,6 +61,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("sandbox_sweep", "laif.sandbox.tasks.sandbox_sweep_task"),
     # encrypted model artefacts of uploads that died (no version refers to them)
     Periodic("registry_sweep", "laif.registry.tasks.registry_sweep_task"),
+    # waitlist offers past their deadline: closed, each seat offered to the next person
+    Periodic("train_offers", "laif.train.tasks.train_offers_expire_task"),
 )
 
 

@@ -17,7 +17,7 @@ from laif.config.env import Env
 SCHEDULE_DEFAULTS = {
     "jobs_poll": "1m", "usage_ingest": "15m", "allocations_tick": "5 0 * * *",
     "slurm_accounts": "1h", "task_results_prune": "30 3 * * *", "audit_anchor": "5m",
-    "sandbox_sweep": "1h", "registry_sweep": "1h",
+    "sandbox_sweep": "1h", "registry_sweep": "1h", "train_offers": "5m",
 }
 """The configurable entries of ``laif.ops.schedule.PERIODIC`` and their default triggers; each
 is read from ``LAIF_SCHEDULE_<ENTRY>`` (documented in docs/CONFIGURATION.md)."""

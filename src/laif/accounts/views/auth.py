@@ -127,7 +127,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 # Where each pillar leads: its page in the portal (of the person's organisation), or, for a
 # pillar the portal does not hold yet, the request form with the matching goal (entry catalogue)
-PILLAR_PAGES = {"assess": "maturity", "fund": "funding_check", "build": "compute"}
+PILLAR_PAGES = {"assess": "maturity", "train": "train_catalogue", "fund": "funding_check",
+                "build": "compute"}
+PUBLIC_PAGES = {"train_catalogue"}  # open to visitors too
 PILLAR_GOALS = {"assess": "use_case", "train": "skills", "connect": "partner",
                 "fund": "funding", "build": "train_model", "scale": "inference"}
 
@@ -140,6 +142,8 @@ def pillar_links(org_id: int | None, logged_in: bool) -> list[dict[str, Any]]:
         ask = reverse("entry_start") + "?" + urlencode({"goal": PILLAR_GOALS.get(p.key, "")})
         if name is None:
             url = ask
+        elif name in PUBLIC_PAGES:
+            url = reverse(name)
         elif not logged_in:
             url = reverse("signup")
         elif name == "compute":
