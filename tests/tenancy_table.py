@@ -6,10 +6,12 @@ from __future__ import annotations
 from tests.assess.assess_matrix import ASSESS_MATRIX
 from tests.compute.billing_matrix import BILLING_MATRIX
 from tests.compute.usage_matrix import USAGE_MATRIX
+from tests.connect.connect_matrix import CONNECT_MATRIX
 from tests.entry.entry_matrix import ENTRY_MATRIX
 from tests.fund.applications_matrix import APPLICATIONS_MATRIX
 from tests.govern.govern_matrix import GOVERN_MATRIX
 from tests.green.green_matrix import GREEN_MATRIX
+from tests.network.network_matrix import NETWORK_MATRIX
 from tests.registry.registry_matrix import REGISTRY_MATRIX
 from tests.sandbox.sandbox_matrix import SANDBOX_MATRIX
 from tests.train.train_matrix import TRAIN_MATRIX
@@ -264,6 +266,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     **GOVERN_MATRIX,
     **REGISTRY_MATRIX,
     **TRAIN_MATRIX,
+    **CONNECT_MATRIX,
+    **NETWORK_MATRIX,
     **ENTRY_MATRIX,
     **ASSESS_MATRIX,
     **APPLICATIONS_MATRIX,

@@ -32,12 +32,14 @@ from laif.accounts.access import access_for
 from laif.accounts.audit import Actor
 from laif.assess import services as assess
 from laif.config.wsgi import application
+from laif.connect import services as connect
 from laif.entry import services as entry
 from laif.entry.triage import Need
 from laif.fund import applications as funding
 from laif.govern import incidents as govern_incidents
 from laif.govern import monitoring as drift_monitoring
 from laif.govern import services as govern
+from laif.network import services as network
 from laif.registry import services as registry
 from laif.sandbox import releases as sandbox_releases
 from laif.sandbox import services as sandbox
@@ -140,6 +142,12 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                                     place="online", capacity=3)
     enrolment = train.enrolment_create(access=access_for(admin), actor=Actor.of(admin),
                                        session_id=training.pk, organisation_id=w.org.pk)
+    introduction = connect.introduction_request(
+        access=access_for(admin), actor=Actor.of(admin), organisation_id=w.org.pk,
+        expert_key="luxprovide_gpu_support", need="Multi-GPU training of a vision model.")
+    referral = network.referral_create_outgoing(
+        access=access_for(w.operator), actor=Actor.of(w.operator), intake_id=intake.pk,
+        factory="lumi_aif", capabilities=["amd_gpu"])
     reid = Reidentification.objects.create(release=released, column="iban", tokens=["enc_v1_x"],
                                            reason="fuzz", requested_by=admin)
     return FuzzTarget(
@@ -155,6 +163,8 @@ def target(db: None, settings: Settings, no_connection_closing: None) -> FuzzTar
                   "model_version_id": model_version.pk, "alias_request_id": asked.pk,
                   "name": "credit-scorer", "course_id": training.course_id,
                   "session_id": training.pk, "enrolment_id": enrolment.pk,
+                  "introduction_id": introduction.pk, "referral_id": referral.pk,
+                  "factory_key": "lumi_aif",
                   **billing},
     )
 

@@ -26,7 +26,10 @@ TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
 # provenance notes quoted from the catalogue or typed by staff, in their own language (marked
 # class="source"; the catalogue's are English, marked lang="en"): not the portal's own numbers
 SOURCE = re.compile(r'<(span|td)\b[^>]*\bclass="[^"]*\bsource\b[^"]*"[^>]*>.*?</\1>'
-                    r"|<textarea\b.*?</textarea>", re.S)  # and what a form holds for editing
+                    r"|<textarea\b.*?</textarea>"  # and what a form holds for editing
+                    # and the catalogue's English-only texts quoted as such (a directory
+                    # entry's name: "industry 4.0" is not a number)
+                    r'|<(span|p|strong)\b[^>]*\blang="en"[^>]*>.*?</\2>', re.S)
 ENGLISH_NUMBER = re.compile(r"(?<![\w.,/-])\d{1,3}(?:,\d{3})+(?![\w])|(?<![\w.,/:-])\d+\.\d{1,2}(?![\w.])"
                             r"|EUR\s\d")
 SKIP = ("/logout", "/i18n/", "/static/", "/api/", "/admin/", "/sso/", ".pdf", "/file")

@@ -34,11 +34,14 @@ def test_a_visitor_sees_the_offer_and_where_each_pillar_leads() -> None:
     assert 'href="/start/"' in page
     assert 'href="/signup/"' in page
     assert len(re.findall(r'<li class="pillar pillar-', page)) == 6
-    for key, goal in (("train", "skills"), ("connect", "partner"), ("scale", "inference")):
+    for key, goal in (("scale", "inference"),):
         item = pillar(page, key)
         assert "Not in the portal yet" in item
         assert f'href="/start/?goal={goal}"' in item
-    for key in ("assess", "fund", "build"):
+    train = pillar(page, "train")  # the course catalogue is open to visitors
+    assert 'href="/training/"' in train
+    assert "Create an account" not in train
+    for key in ("assess", "connect", "fund", "build"):
         item = pillar(page, key)
         assert "Not in the portal yet" not in item
         assert 'href="/signup/"' in item

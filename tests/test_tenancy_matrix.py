@@ -52,6 +52,7 @@ from tests.compute.billing_matrix import (
 )
 from tests.compute.matrix_support import COMPUTE_BODIES, build_compute, compute_path_ids
 from tests.compute.usage_matrix import USAGE_BODIES
+from tests.connect.connect_matrix import CONNECT_BODIES, build_connect, connect_path_ids
 from tests.entry.entry_matrix import ENTRY_BODIES, build_entry, entry_path_ids
 from tests.factories import PASSWORD, World, add_member, make_world
 from tests.fund.applications_matrix import (
@@ -60,6 +61,7 @@ from tests.fund.applications_matrix import (
     build_applications,
 )
 from tests.govern.govern_matrix import GOVERN_BODIES, build_govern, govern_path_ids
+from tests.network.network_matrix import NETWORK_BODIES, build_network, network_path_ids
 from tests.registry.registry_matrix import REGISTRY_BODIES, build_registry, registry_path_ids
 from tests.sandbox.sandbox_matrix import SANDBOX_BODIES, build_sandbox, sandbox_path_ids
 from tests.tenancy_table import MATRIX
@@ -124,6 +126,8 @@ def _build() -> MatrixWorld:
     build_govern(w)
     build_registry(w)
     build_train(w)
+    build_connect(w)
+    build_network(w)
     return MatrixWorld(w=w, teammate=teammate, member_key=key, member_token=token,
                        invitation=invitation, invitation_token=invitation.plain_token,  # type: ignore[attr-defined]
                        spare_key=ssh_public_key("spare"), sme_declaration=declaration)
@@ -174,6 +178,8 @@ def _url(path: str, mw: MatrixWorld) -> str:
     values.update(govern_path_ids(path))
     values.update(registry_path_ids(path))
     values.update(train_path_ids(path))
+    values.update(connect_path_ids(path))
+    values.update(network_path_ids(path))
     if "{notice_id}" in path:
         values["notice_id"] = Notice.objects.filter(recipient=mw.w.project_lead).order_by("id")[0].pk
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -226,6 +232,8 @@ BODIES: dict[tuple[str, str], Callable[[MatrixWorld], dict[str, Any]]] = {
     **GOVERN_BODIES,
     **REGISTRY_BODIES,
     **TRAIN_BODIES,
+    **CONNECT_BODIES,
+    **NETWORK_BODIES,
 }
 
 

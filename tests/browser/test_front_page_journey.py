@@ -16,22 +16,27 @@ from tests.browser.test_journey import no_external_requests, shot
 pytestmark = pytest.mark.browser
 
 
-def test_a_visitor_finds_the_offer_and_asks_for_training(page: Page, live_server: Any,
+def test_a_visitor_finds_the_offer_and_asks_for_inference(page: Page, live_server: Any,
                                                          shots_dir: Path) -> None:
     base = live_server.url
     outside = no_external_requests(page, base)
     page.goto(f"{base}/")
     expect(page).to_have_url(f"{base}/")  # no login asked
-    expect(page.locator("#pillar-train")).to_contain_text("Not in the portal yet")
+    expect(page.locator("#pillar-scale")).to_contain_text("Not in the portal yet")
     assert serious_violations(page) == []
     shot(page, shots_dir, "front-page")
-    page.locator("#pillar-train").get_by_role("link", name="Tell us what you need").click()
-    expect(page).to_have_url(f"{base}/start/?goal=skills")
-    expect(page.get_by_label("Train our staff")).to_be_checked()
+    page.locator("#pillar-scale").get_by_role("link", name="Tell us what you need").click()
+    expect(page).to_have_url(f"{base}/start/?goal=inference")
+    expect(page.get_by_label("Run a model at scale (inference)")).to_be_checked()
+    # the course catalogue is open to visitors
+    page.goto(f"{base}/")
+    page.locator("#pillar-train").get_by_role("link").click()
+    expect(page).to_have_url(f"{base}/training/")
+    expect(page.locator("h1")).to_have_text("Training")
 
     page.goto(f"{base}/")
     page.locator("form.lang button[value=fr]").click()
-    expect(page.locator("#pillar-train")).to_contain_text("Pas encore dans le portail")
+    expect(page.locator("#pillar-scale")).to_contain_text("Pas encore dans le portail")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from django.utils import timezone
 
 from laif.accounts import demo as accounts_demo
 from laif.accounts.access import access_for
@@ -19,12 +20,15 @@ from laif.billing.demo import billing_demo_load
 from laif.billing.models import Statement
 from laif.cluster.selectors import slurm_account_name
 from laif.compute.demo import CLUSTER, demo_sacct_json
+from laif.connect.models import Introduction
 from laif.entry import selectors as entry_selectors
 from laif.fund import services as fund_services
 from laif.fund.models import AidRecord
 from laif.govern.models import DriftBatch, MonitoringEvent, Obligation
 from laif.govern.selectors import systems_of
+from laif.network.models import Referral
 from laif.registry.models import DeploymentEvent, RegisteredModel
+from laif.train.models import Certificate, Enrolment, TrainingSession
 from laif.usage import sacct
 from laif.usage import selectors as ledger_selectors
 from laif.usage.budget import minutes_of
@@ -114,6 +118,7 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
     assert result.exit_code == 0, result.output
     assert "admin@acme.lu" in result.output
     assert "statement of last month: LAIF-" in result.output
+    sessions = TrainingSession.objects.count()
     again = CliRunner().invoke(cli.app, ["demo"], env={"COLUMNS": "200"})
     assert "demo usage: 0 new records" in again.output
     # the company's SME status is verified (two years), it declared aid received elsewhere, and
@@ -148,3 +153,15 @@ def test_laif_demo_prints_the_logins_and_last_months_statement() -> None:
                                  ("deployed", "production", 2), ("rollback", "production", 1)]
     assert {a.name: a.version.number for a in model.aliases.all()} == {
         "champion": 1, "challenger": 2}
+    # training: the year's sessions held with certificates; Acme's admin waits for the full GPU
+    # course; Connect: one introduction accepted, one waiting; the network: one referral each way
+    assert TrainingSession.objects.filter(ends_at__lt=timezone.now()).exists()
+    assert Certificate.objects.filter(enrolment__person__email="lead@acme.lu").exists()
+    assert Enrolment.objects.get(person__email=accounts_demo.ORG_ADMIN,
+                                 session__course__key="gpu-optimisation",
+                                 session__ends_at__gt=timezone.now()).status == "waitlisted"
+    assert sorted(Introduction.objects.values_list("status", flat=True)) == ["accepted",
+                                                                            "requested"]
+    assert sorted(Referral.objects.values_list("direction", "status")) == [
+        ("incoming", "accepted"), ("outgoing", "sent")]
+    assert TrainingSession.objects.count() == sessions  # loaded once however often it runs

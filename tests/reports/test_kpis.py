@@ -22,6 +22,7 @@ from laif.fund.demo import fund_demo_load
 from laif.fund.models import AidRecord
 from laif.ops.metrics import exposition
 from laif.reports.kpis import factory_kpis
+from laif.train.demo import train_demo_load
 from tests.api_support import client_as
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def demo() -> User:
     accounts_demo.demo_load()
     billing_demo_load(now=NOW)
     fund_demo_load()
+    train_demo_load()  # sessions of the current year, some delivered
     return User.objects.get(email=accounts_demo.OPERATOR)
 
 
@@ -124,7 +126,11 @@ def test_the_kpis_equal_direct_sql_on_the_demo_data(demo: User) -> None:
     assert body["total"]["gpu_hours_total"] == f"{kpis.total.gpu_s / 3600:.2f}"
     assert body["organisations_served"] == served
     assert body["requests_pending"] == pending
-    assert body["courses_delivered"] is None  # no training pillar yet: not a made-up 0
+    [(held,)] = _sql("SELECT COUNT(*) FROM train_trainingsession WHERE cancelled_at IS NULL "
+                     "AND ends_at >= %s AND ends_at < %s AND ends_at <= %s",
+                     *_bounds(year), timezone.now())
+    assert body["courses_delivered"] == kpis.courses_delivered == held
+    assert held > 0 or timezone.localdate().year != year
     csv = client_as(demo).get(f"/api/staff/kpis/csv?year={year}").content.decode()
     year_row = csv.strip().splitlines()[-1].split(",")
     assert year_row[:2] == [str(year), "*"]
@@ -149,7 +155,8 @@ def test_only_client_facing_staff_see_the_kpis(demo: User) -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert "The factory&#x27;s figures in 2026" in html or "The factory's figures in 2026" in html
-    assert "not counted yet" in html
+    assert 'id="kpi-courses">' in html
+    assert "target: 140 to 200 a year" in html  # from the training catalogue
     pdf = client_as(demo).get("/staff/kpis/pdf/?year=2026")
     assert pdf.content.startswith(b"%PDF")
 

@@ -33,7 +33,7 @@ def test_the_project_keeps_its_contracts() -> None:
     assert "0 broken" in result.stdout
 
 
-LAYERS = ("Layers of the apps (wiring, CLI, reports, train, govern, registry, assess | entry | fund | green | "
+LAYERS = ("Layers of the apps (wiring, CLI, reports, train | connect | network, govern, registry, assess | entry | fund | green | "
           "ops, billing, compute, jobs, usage, sandbox, allocations | cluster, accounts, catalogue)")
 
 

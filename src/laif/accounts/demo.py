@@ -30,6 +30,11 @@ def _user(email: str, first: str, last: str) -> User:
                                             email_verified_at=timezone.now())
 
 
+def demo_user(email: str, first: str, last: str) -> User:
+    """A demo login (the demo password, the address verified), made once."""
+    return _user(email, first, last)
+
+
 def _org(name: str, admin_email: str, first: str, last: str, **data: object) -> Organisation:
     existing = Organisation.objects.filter(name=name).first()
     if existing is not None:

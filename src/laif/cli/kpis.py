@@ -63,5 +63,5 @@ def kpis(
         f"{t['cashback_paid_eur']}; aid granted EUR {t['aid_granted_eur']}; carbon "
         f"{t['location_based_kg_co2e'] or '—'} kg (location-based), "
         f"{t['market_based_kg_co2e']} kg (market-based); courses: "
-        f"{k['courses_delivered'] if k['courses_delivered'] is not None else 'not counted yet'}"
+        f"{k['courses_delivered']}"
         f" (target {k['courses_target'][0]}-{k['courses_target'][1]}).")

@@ -30,6 +30,7 @@ from laif.cli.roadmap import roadmap_app
 from laif.cli.sandbox import sandbox_app
 from laif.cli.sme import sme_app
 from laif.cli.statements import cashback_app, statements_app
+from laif.cli.training import courses_app, experts_app
 from laif.cli.usage import usage_app
 
 app = typer.Typer(help="laif: the Luxembourg AI Factory platform.", no_args_is_help=True)
@@ -41,6 +42,8 @@ app.add_typer(identities_app, name="identities")
 jobs_app = typer.Typer(help="Batch jobs on the cluster (submit, list, show, logs, cancel).",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(courses_app, name="courses")
+app.add_typer(experts_app, name="experts")
 app.add_typer(usage_app, name="usage")
 app.add_typer(statements_app, name="statements")
 app.add_typer(cashback_app, name="cashback")
@@ -313,9 +316,11 @@ def demo() -> None:
     from laif.accounts.demo import demo_load
     from laif.assess.demo import assess_demo_load
     from laif.billing.demo import billing_demo_load
+    from laif.connect.demo import connect_demo_load
     from laif.entry.demo import entry_demo_load
     from laif.fund.demo import fund_demo_load
     from laif.govern.demo import govern_demo_load
+    from laif.network.demo import network_demo_load
     from laif.registry.demo import registry_demo_load
     from laif.sandbox.demo import sandbox_demo_load
     from laif.train.demo import train_demo_load
@@ -329,6 +334,8 @@ def demo() -> None:
     registry_demo_load()
     govern_demo_load()
     train_demo_load()
+    logins += connect_demo_load()
+    network_demo_load()
     console.print(f"demo usage: {billing.usage.records_new} new records; statement of last "
                   f"month: {billing.statement_number}")
     table = Table(title="Demo logins (http://127.0.0.1:8000)")

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "laif.green",
     "laif.registry",
     "laif.train",
+    "laif.connect",
+    "laif.network",
     "laif.govern",
     "laif.ops",
     "laif.reports",

@@ -9,10 +9,12 @@ from laif.assess import urls as assess_urls
 from laif.billing import urls as statement_urls
 from laif.compute import urls as compute_urls
 from laif.config.api import api
+from laif.connect import urls as connect_urls
 from laif.entry import urls as entry_urls
 from laif.fund import urls as fund_urls
 from laif.govern import urls as govern_urls
 from laif.green import urls as green_urls
+from laif.network import urls as network_urls
 from laif.ops import urls as ops_urls
 from laif.registry import urls as registry_urls
 from laif.reports import urls as reports_urls
@@ -36,6 +38,8 @@ urlpatterns = [
     path("", include(govern_urls)),
     path("", include(registry_urls)),
     path("", include(train_urls)),
+    path("", include(connect_urls)),
+    path("", include(network_urls)),
     path("", include(reports_urls)),
 ]
 

@@ -133,11 +133,14 @@ def next_steps(request: HttpRequest, intake: Intake) -> list[Step]:
                   "scored, with what holds each back."), "maturity_take", _("Take the check")))
         elif key == "course":
             steps.append(Step(key, _("A course"), _(
-                "The factory's team proposes the sessions that fit, from executive awareness "
-                "to GPU optimisation.")))
+                "From executive awareness to GPU optimisation: the catalogue, with the courses "
+                "your maturity check recommends."), reverse("train_catalogue"),
+                _("See the courses")))
         elif key == "expert":
             steps.append(Step(key, _("An expert or a partner"), _(
-                "The factory's team introduces you to academic, technology or sector experts.")))
+                "The academic, technology and sector experts your need matches, and an "
+                "introduction to them."), reverse("connect_find") + "?" + urlencode(
+                {"need": intake.description[:2000]}), _("Find experts for this need")))
         else:
             steps.append(Step(key, _("A conversation with the factory's team"), _(
                 "We answer within %(days)d working days.") % {"days": days}))

@@ -16,7 +16,7 @@ from laif.accounts.choices import Sector, SmeClassChoice
 from laif.billing.pdf import html_pdf
 from laif.green.report import month_chart
 from laif.ops import charts
-from laif.reports.kpis import Kpis, Period
+from laif.reports.kpis import COURSES_TARGET, Kpis, Period
 
 CSV_COLUMNS = (
     "year", "month", "gpu_hours_national", "gpu_hours_eurohpc", "gpu_hours_no_allocation",
@@ -65,7 +65,7 @@ def context_of(kpis: Kpis) -> dict[str, Any]:
     sme = dict(SmeClassChoice.choices)
     sectors = dict(Sector.choices)
     return {
-        "kpis": kpis, "width": charts.WIDTH,
+        "kpis": kpis, "width": charts.WIDTH, "courses_target": COURSES_TARGET,
         "split": charts.split([(label, p.national_gpu_s, p.eurohpc_gpu_s)
                                for label, p in zip(labels, kpis.months, strict=True)],
                               kpis.national_share_target),

@@ -2,7 +2,8 @@
 GPU-hours delivered by pool against the pools' split, utilisation against capacity, allocation
 requests waiting and how long review takes, organisations served by SME class, sector and
 country, cashback paid and aid granted, energy and carbon. Courses delivered come with the
-training pillar (issue 21): until then the figure says so.
+training pillar (``train.selectors.delivered_in``: the sessions held, as the trainers' page of
+the year counts them).
 
 Each figure is read from the context that owns it (``usage``, ``allocations``, ``accounts``,
 ``fund``, ``green``) through its selectors; this module only puts them side by side. Seen by
@@ -27,9 +28,10 @@ from laif.allocations.choices import PoolKind
 from laif.fund import selectors as fund_selectors
 from laif.green import footprint as fp
 from laif.green import selectors as green_selectors
+from laif.train import selectors as train_selectors
 from laif.usage import selectors as usage_selectors
 
-COURSES_TARGET = (140, 200)  # trainings a year: the factory's announced target
+COURSES_TARGET = train_selectors.yearly_target()  # trainings a year (catalogue/train.json)
 _DAY = Decimal(86_400)
 
 
@@ -89,7 +91,7 @@ class Kpis:
     served_by_sme_class: dict[str, int] = field(default_factory=dict)  # "": not declared
     served_by_sector: dict[str, int] = field(default_factory=dict)
     served_by_country: dict[str, int] = field(default_factory=dict)
-    courses_delivered: int | None = None  # None: no training pillar yet
+    courses_delivered: int = 0  # training sessions held (train.selectors.delivered_in)
 
     @property
     def organisations_served(self) -> int:
@@ -155,4 +157,5 @@ def factory_kpis(*, access: Access, year: int) -> Kpis:
         pending_oldest_age_days=_days(flow.pending_oldest_age_s),
         served_by_sme_class=dict(Counter(p[0] for p in profiles)),
         served_by_sector=dict(Counter(p[1] for p in profiles)),
-        served_by_country=dict(Counter(p[2] for p in profiles)))
+        served_by_country=dict(Counter(p[2] for p in profiles)),
+        courses_delivered=train_selectors.delivered_in(year).count())

@@ -39,8 +39,8 @@ class KpisOut(Schema):
     served_by_sme_class: dict[str, int] = Field(description='"": not declared')
     served_by_sector: dict[str, int]
     served_by_country: dict[str, int]
-    courses_delivered: int | None = Field(description="null until the training catalogue is "
-                                          "in the platform")
+    courses_delivered: int = Field(description="Training sessions held in the year, as the "
+                                   "trainers' page of the year counts them")
     courses_target: list[int]
     total: PeriodOut
     months: list[PeriodOut]

@@ -93,7 +93,7 @@ class CourseQuery(Schema):
 def courses(request: HttpRequest, filters: Query[CourseQuery]) -> list[s.CourseOut]:
     f = selectors.CourseFilter(audience=filters.audience or "", level=filters.level or "",
                                language=filters.language or "", format=filters.format or "",
-                               q=filters.q or "")
+                               q=filters.q or "", language_of_page=_lang())
     return [_course(c) for c in selectors.courses(access_of(request), f)[:selectors.MAX_LIST]]
 
 

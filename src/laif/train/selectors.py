@@ -48,6 +48,7 @@ class CourseFilter:
     language: str = ""
     format: str = ""
     q: str = ""
+    language_of_page: str = "en"  # the titles are sorted in it
 
 
 def courses(access: Access, filters: CourseFilter | None = None) -> QuerySet[Course]:
@@ -63,7 +64,8 @@ def courses(access: Access, filters: CourseFilter | None = None) -> QuerySet[Cou
         qs = qs.filter(Q(title_en__icontains=term) | Q(title_fr__icontains=term)
                        | Q(summary_en__icontains=term) | Q(summary_fr__icontains=term))
     upcoming = Q(sessions__starts_at__gt=timezone.now(), sessions__cancelled_at__isnull=True)
-    return qs.annotate(upcoming=Count("sessions", filter=upcoming)).order_by("title_en", "pk")
+    title = "title_fr" if f.language_of_page.startswith("fr") else "title_en"
+    return qs.annotate(upcoming=Count("sessions", filter=upcoming)).order_by(title, "pk")
 
 
 def course_get(access: Access, course_id: int) -> Course:
@@ -229,15 +231,28 @@ class YearSummary:
         return round(100 * self.attended / self.participants) if self.participants else None
 
 
+def delivered_in(year: int) -> QuerySet[TrainingSession]:
+    """The sessions that took place in ``year``: not cancelled, ended within it, by now. The one
+    count of "courses delivered" (the year's page here, the factory's figures in ``reports``)."""
+    return TrainingSession.objects.filter(cancelled_at__isnull=True, ends_at__year=year,
+                                          ends_at__lte=timezone.now())
+
+
+def yearly_target() -> tuple[int, int]:
+    target = load_train().target
+    return target.low, target.high
+
+
 def year_summary(access: Access, year: int) -> YearSummary:
     """The year's delivered sessions against the factory's target (staff)."""
     if not access.is_staff:
         raise NotFound(_("Page not found."))
     cat = load_train()
     now = timezone.now()
-    in_year = TrainingSession.objects.filter(cancelled_at__isnull=True, ends_at__year=year)
-    rows = list(in_year.values("pk", "ends_at", "course__audience", "course__language"))
-    delivered = [r for r in rows if r["ends_at"] <= now]
+    delivered = list(delivered_in(year).values("pk", "ends_at", "course__audience",
+                                               "course__language"))
+    scheduled = TrainingSession.objects.filter(cancelled_at__isnull=True, ends_at__year=year,
+                                               ends_at__gt=now).count()
     ids = [r["pk"] for r in delivered]
     people = Counter(Enrolment.objects.filter(
         session_id__in=ids, status=EnrolmentStatus.CONFIRMED).values_list(
@@ -255,7 +270,7 @@ def year_summary(access: Access, year: int) -> YearSummary:
             slot[0] += 1
             slot[1] += people[r["pk"]]
     return YearSummary(
-        year=year, delivered=len(delivered), scheduled=len(rows) - len(delivered),
+        year=year, delivered=len(delivered), scheduled=scheduled,
         participants=sum(people.values()), attended=attended,
         certificates=Certificate.objects.filter(enrolment__session_id__in=ids,
                                                 revoked_at__isnull=True).count(),

@@ -57,9 +57,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     access, lang = access_of(request), _lang()
     cat = selectors.catalogue()
     filters = forms.CourseFilterForm(request.GET or None, catalogue=cat, language=lang)
-    f = selectors.CourseFilter()
+    f = selectors.CourseFilter(language_of_page=lang)
     if filters.is_valid():
-        f = selectors.CourseFilter(**{k: v or "" for k, v in filters.cleaned_data.items()})
+        f = selectors.CourseFilter(**{k: v or "" for k, v in filters.cleaned_data.items()},
+                                   language_of_page=lang)
     recommendation = None
     orgs = sorted(access.org_roles)
     if orgs:
@@ -191,6 +192,7 @@ def _session_page(request: HttpRequest, session_id: int, *,
         "free": selectors.free_seats(t), "mine": mine,
         "mine_active": mine_active, "enrol_form": enrol_form if open_for_enrolment else None,
         "open": open_for_enrolment, "is_trainer": is_trainer, "roster": roster,
+        "same_day": timezone.localdate(t.starts_at) == timezone.localdate(t.ends_at),
         "seats_form": seats_form, "attendance_form": attendance_form,
         "threshold": selectors.catalogue().attendance_threshold_percent}, status=status)
 
@@ -366,7 +368,8 @@ def year(request: HttpRequest) -> HttpResponse:
                            y.target_high),
         "bar_charts": [
             ("audience", _("Sessions by audience"),
-             bars([(cat.label("audiences", k, lang), n) for k, n, _p in y.by_audience])),
+             bars([(cat.label("audiences", k, lang).split(":")[0], n)
+                   for k, n, _p in y.by_audience])),
             ("language", _("Sessions by language"),
              bars([(cat.label("languages", k, lang), n) for k, n, _p in y.by_language]))],
         "by_audience": [(cat.label("audiences", k, lang), n, p) for k, n, p in y.by_audience],

@@ -127,8 +127,8 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 # Where each pillar leads: its page in the portal (of the person's organisation), or, for a
 # pillar the portal does not hold yet, the request form with the matching goal (entry catalogue)
-PILLAR_PAGES = {"assess": "maturity", "train": "train_catalogue", "fund": "funding_check",
-                "build": "compute"}
+PILLAR_PAGES = {"assess": "maturity", "train": "train_catalogue", "connect": "connect_find",
+                "fund": "funding_check", "build": "compute"}
 PUBLIC_PAGES = {"train_catalogue"}  # open to visitors too
 PILLAR_GOALS = {"assess": "use_case", "train": "skills", "connect": "partner",
                 "fund": "funding", "build": "train_model", "scale": "inference"}
@@ -146,11 +146,12 @@ def pillar_links(org_id: int | None, logged_in: bool) -> list[dict[str, Any]]:
             url = reverse(name)
         elif not logged_in:
             url = reverse("signup")
-        elif name == "compute":
+        elif name in ("compute", "connect_find"):
             url = reverse(name)
         else:
             url = reverse(name, kwargs={"org_id": org_id}) if org_id is not None else ask
-        out.append({"pillar": p, "url": url, "in_portal": name is not None, "ask": ask})
+        out.append({"pillar": p, "url": url, "in_portal": name is not None, "ask": ask,
+                    "public": name in PUBLIC_PAGES})
     return out
 
 
