@@ -25,6 +25,7 @@ from laif.cli.green import green_app
 from laif.cli.kpis import kpis
 from laif.cli.maturity import maturity_app
 from laif.cli.models import models_app
+from laif.cli.network import network_app, referrals_app
 from laif.cli.requests import requests_app
 from laif.cli.roadmap import roadmap_app
 from laif.cli.sandbox import sandbox_app
@@ -44,6 +45,8 @@ jobs_app = typer.Typer(help="Batch jobs on the cluster (submit, list, show, logs
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(courses_app, name="courses")
 app.add_typer(experts_app, name="experts")
+app.add_typer(network_app, name="network")
+app.add_typer(referrals_app, name="referrals")
 app.add_typer(usage_app, name="usage")
 app.add_typer(statements_app, name="statements")
 app.add_typer(cashback_app, name="cashback")
