@@ -87,7 +87,7 @@ def test_an_operator_reads_the_factory_s_figures(page: Page, live_server: Any, w
     expect(page.locator("#kpi-gpu-hours")).to_have_text("6.50")
     expect(page.locator("#kpi-organisations")).to_have_text("1")
     expect(page.locator("#kpi-energy")).to_contain_text("5.65 kWh")
-    expect(page.locator("#kpi-courses")).to_contain_text("not counted yet")
+    expect(page.locator("#kpi-courses")).to_contain_text("0 (target: 140 to 200 a year)")
     assert serious_violations(page) == []
     shot(page, shots_dir, "kpis")
     page.locator("form.lang button[value=fr]").click()
