@@ -49,7 +49,7 @@ def _session(t: TrainingSession) -> s.SessionOut:
 
 
 def _enrolment(e: Enrolment, position: int | None = None) -> s.EnrolmentOut:
-    cert = getattr(e, "certificate", None) if hasattr(e, "certificate") else None
+    cert = getattr(e, "certificate", None)  # none issued: Django raises an AttributeError
     return s.EnrolmentOut(
         id=e.pk, session_id=e.session_id, course=e.session.course.title_in(_lang()),
         starts_at=e.session.starts_at, person_id=e.person_id,
